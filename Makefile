@@ -1,0 +1,48 @@
+# Marina Portal: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app marina_portal
+VENDOR := marina_portal/static/vendor
+DB ?= data/portal.sqlite3
+
+.PHONY: run test setup assets install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.installed
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/
+	touch $@
+
+assets: $(VENDOR)/.copied
+install: $(VENV)/.installed assets
+install-dev: $(VENV)/.installed-dev assets
+
+# Development defaults (outbox, bank sandbox); any MARINA_* variable set in the environment wins.
+run: install
+	@if [ ! -f "$${MARINA_DATABASE:-$(DB)}" ]; then \
+	  MARINA_DEV=1 $(FLASK) init-db && MARINA_DEV=1 $(FLASK) load-demo; \
+	else MARINA_DEV=1 $(FLASK) init-db; fi
+	MARINA_DEV=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR)

@@ -1,0 +1,59 @@
+"""The Peewee database: one proxy for the models, opened per request, set from DATABASE."""
+import os
+
+import click
+from flask import current_app
+from peewee import DatabaseProxy, SqliteDatabase
+from playhouse.db_url import connect
+
+database = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+}
+
+
+def make_database(url, base_dir="."):
+    """SQLite from a path (pragmas applied to every new connection), anything else from a URL."""
+    if "://" not in url:
+        path = url if os.path.isabs(url) else os.path.join(base_dir, url)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    if url.startswith("sqlite"):
+        return connect(url, pragmas=SQLITE_PRAGMAS)
+    return connect(url)
+
+
+def init_app(app):
+    database.initialize(make_database(app.config["DATABASE"], app.root_path + "/.."))
+
+    @app.before_request
+    def _open():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close(exc):
+        if not database.is_closed():
+            database.close()
+
+    app.cli.add_command(init_db_command)
+
+
+def init_db():
+    from . import migrations
+
+    database.connect(reuse_if_open=True)
+    return migrations.migrate(database)
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create or upgrade the schema (safe to run again)."""
+    applied = init_db()
+    from .signing_keys import ensure_port_certificate
+
+    ensure_port_certificate(current_app)
+    click.echo(f"Base de données prête ({len(applied)} migration(s) appliquée(s)).")

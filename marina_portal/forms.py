@@ -1,0 +1,66 @@
+"""Forms shared by several features; a feature's own forms live beside its views."""
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from .accounts import PASSWORD_MIN_LENGTH
+from .formats import parse_euros, parse_french_date
+
+REQUIRED = "Ce champ est obligatoire."
+
+
+class EmptyForm(FlaskForm):
+    """A button-only POST still carries a CSRF token."""
+
+
+class LoginForm(FlaskForm):
+    email = StringField("Login", validators=[DataRequired(REQUIRED)])
+    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)])
+
+
+class EmailForm(FlaskForm):
+    email = EmailField("Login", validators=[
+        DataRequired(REQUIRED), Email("Saisissez une adresse mail valide.", check_deliverability=False)
+    ])
+
+
+class RegisterContractForm(FlaskForm):
+    email = EmailField("Adresse mail", validators=[
+        DataRequired(REQUIRED), Email("Saisissez une adresse mail valide.", check_deliverability=False)
+    ])
+    invoice_number = StringField("Numéro de facture", validators=[DataRequired(REQUIRED), Length(max=50)])
+    invoice_date = StringField("Date de facture", validators=[DataRequired(REQUIRED)],
+                               description="Au format JJ/MM/AAAA, par exemple 15/01/2026.")
+    amount = StringField("Montant TTC", validators=[DataRequired(REQUIRED)],
+                         description="Le montant total de la facture, par exemple 1 520,00.")
+
+    def validate_invoice_date(self, field):
+        self.parsed_date = parse_french_date(field.data)
+        if self.parsed_date is None:
+            raise ValidationError("Saisissez la date au format JJ/MM/AAAA, par exemple 15/01/2026.")
+
+    def validate_amount(self, field):
+        self.parsed_amount = parse_euros(field.data)
+        if self.parsed_amount is None:
+            raise ValidationError("Saisissez un montant en euros, par exemple 1 520,00.")
+
+
+def _new_password_fields():
+    password = PasswordField("Nouveau mot de passe", validators=[
+        DataRequired(REQUIRED),
+        Length(min=PASSWORD_MIN_LENGTH,
+               message=f"Le mot de passe doit contenir au moins {PASSWORD_MIN_LENGTH} caractères."),
+    ], description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")
+    confirm = PasswordField("Confirmer le mot de passe", validators=[
+        DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe ne sont pas identiques.")
+    ])
+    return password, confirm
+
+
+class SetPasswordForm(FlaskForm):
+    password, confirm = _new_password_fields()
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIRED)])
+    password, confirm = _new_password_fields()

@@ -1,0 +1,442 @@
+"""The data model for the whole portal: port, boaters, berths, contracts, money, SEPA, documents, audit.
+
+Money is in integer cents, times are naive UTC datetimes, dates are calendar dates.
+"""
+import datetime as dt
+
+from flask_login import UserMixin
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    JOIN,
+    Model,
+    TextField,
+    fn,
+)
+
+from .db import database
+
+
+def utcnow():
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Port(BaseModel):
+    name = CharField()
+    code = CharField(unique=True)
+    street = CharField(default="")
+    postcode = CharField(default="")
+    town = CharField(default="")
+    country = CharField(default="FR")
+    phone = CharField(default="")
+    email = CharField(default="")
+    hours = CharField(default="")
+    creditor_id = CharField(default="")  # SEPA ICS
+    iban = CharField(default="")  # the port's own account, creditor side of direct debits
+    bic = CharField(default="")
+    monetico_tpe = CharField(default="")  # empty: the MONETICO_* settings apply
+    monetico_company = CharField(default="")
+    monetico_key = CharField(default="")
+    absence_credit_mode = CharField(default="percent")  # "percent" of visitor revenue or "per_night"
+    absence_credit_value = IntegerField(default=0)  # percent, or cents per night
+    waiting_list_confirm_on = DateField(null=True)
+
+    @classmethod
+    def current(cls):
+        return cls.select().order_by(cls.id).first()
+
+
+class Customer(BaseModel):
+    port = ForeignKeyField(Port, backref="customers")
+    code = CharField(null=True)  # the source system's customer code, for imports
+    last_name = CharField()
+    first_name = CharField(default="")
+    street = CharField(default="")
+    postcode = CharField(default="")
+    town = CharField(default="")
+    country = CharField(default="FR")
+    email = CharField(null=True, index=True)  # the address on file at the harbour office
+    phone = CharField(default="")
+    language = CharField(default="fr")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("port", "code"), True),)
+
+    @property
+    def full_name(self):
+        return f"{self.last_name} {self.first_name}".strip()
+
+
+class User(UserMixin, BaseModel):
+    """A login: a boater (linked to a customer) or a harbour-office agent or admin."""
+
+    email = CharField(unique=True)
+    password_hash = CharField(default="")
+    role = CharField(default="boater")  # boater, agent, admin
+    customer = ForeignKeyField(Customer, null=True, unique=True, backref="users")
+    session_version = IntegerField(default=1)  # bumped to log out every other session
+    is_enabled = BooleanField(default=True)
+    language = CharField(default="fr")
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+    def get_id(self):
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self):
+        return self.is_enabled
+
+    @property
+    def is_staff(self):
+        return self.role in ("agent", "admin")
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+
+class UsedToken(BaseModel):
+    """Digests of single-use links already followed."""
+
+    digest = CharField(unique=True)
+    used_at = DateTimeField(default=utcnow)
+
+
+class Boat(BaseModel):
+    customer = ForeignKeyField(Customer, backref="boats")
+    code = CharField(null=True)
+    name = CharField()
+    registration = CharField(default="")
+    boat_type = CharField(default="")
+    length_cm = IntegerField(default=0)
+    beam_cm = IntegerField(default=0)
+    draught_cm = IntegerField(default=0)
+
+
+class Berth(BaseModel):
+    port = ForeignKeyField(Port, backref="berths")
+    code = CharField()  # pontoon and number, e.g. "B-12"
+    length_cm = IntegerField(default=0)
+    width_cm = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("port", "code"), True),)
+
+
+class ContractTerms(BaseModel):
+    """The versioned conditions text of one contract type."""
+
+    port = ForeignKeyField(Port, backref="terms")
+    contract_type = CharField()
+    version = IntegerField()
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("port", "contract_type", "version"), True),)
+
+    @classmethod
+    def latest(cls, port, contract_type):
+        return (
+            cls.select()
+            .where((cls.port == port) & (cls.contract_type == contract_type))
+            .order_by(cls.version.desc())
+            .first()
+        )
+
+
+class Contract(BaseModel):
+    port = ForeignKeyField(Port, backref="contracts")
+    customer = ForeignKeyField(Customer, backref="contracts")
+    boat = ForeignKeyField(Boat, null=True, backref="contracts")
+    berth = ForeignKeyField(Berth, null=True, backref="contracts")
+    terms = ForeignKeyField(ContractTerms, null=True)
+    code = CharField(null=True)
+    number = CharField()
+    contract_type = CharField(default="Annuel")
+    starts_on = DateField()
+    ends_on = DateField()
+    price_cents = IntegerField(default=0)
+    payment_terms = TextField(default="")
+    status = CharField(default="draft")  # draft, sent, signed, cancelled
+    revision = IntegerField(default=1)  # bumped on every change of its facts: signing restarts
+    signed_at = DateTimeField(null=True)
+    signed_pdf = CharField(null=True)  # path under DATA_DIR
+    signed_pdf_sha256 = CharField(null=True)
+    sent_at = DateTimeField(null=True)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("port", "number"), True),)
+
+
+class SignatureEvidence(BaseModel):
+    """Append-only record of each explicit step a boater took to sign a contract or a mandate."""
+
+    subject_type = CharField()  # contract, mandate
+    subject_id = IntegerField()
+    subject_revision = IntegerField(default=1)
+    step = IntegerField()
+    user = ForeignKeyField(User)
+    customer = ForeignKeyField(Customer)
+    at = DateTimeField(default=utcnow)
+    ip = CharField(default="")
+    user_agent = TextField(default="")
+    declaration = TextField()
+    document_sha256 = CharField(default="")
+
+    class Meta:
+        indexes = ((("subject_type", "subject_id"), False),)
+
+
+class PdfDownload(BaseModel):
+    """The exact bytes' digest of each contract or mandate PDF a boater downloaded."""
+
+    subject_type = CharField()
+    subject_id = IntegerField()
+    subject_revision = IntegerField(default=1)
+    user = ForeignKeyField(User)
+    sha256 = CharField()
+    at = DateTimeField(default=utcnow)
+
+
+class Invoice(BaseModel):
+    port = ForeignKeyField(Port, backref="invoices")
+    customer = ForeignKeyField(Customer, backref="invoices")
+    contract = ForeignKeyField(Contract, null=True, backref="invoices")
+    code = CharField(null=True)
+    number = CharField()
+    issued_on = DateField()
+    due_on = DateField(null=True)
+    label = CharField(default="")
+    total_cents = IntegerField()  # TTC, equal to the sum of its lines when it has lines
+    collection_status = CharField(default="")  # "" or "in_progress" while a direct debit is pending
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("port", "number"), True),)
+
+    @classmethod
+    def with_paid(cls):
+        """Invoices annotated with `paid_cents` (payments not cancelled), in one query."""
+        paid = (
+            Payment.select(Payment.invoice, fn.SUM(Payment.amount_cents).alias("amount"))
+            .where(Payment.cancelled_at.is_null())
+            .group_by(Payment.invoice)
+            .alias("paid")
+        )
+        return (
+            cls.select(cls, fn.COALESCE(paid.c.amount, 0).alias("paid_cents"))
+            .join(paid, JOIN.LEFT_OUTER, on=(paid.c.invoice_id == cls.id))
+        )
+
+    @property
+    def balance_cents(self):
+        return self.total_cents - getattr(self, "paid_cents", 0)
+
+
+class InvoiceLine(BaseModel):
+    invoice = ForeignKeyField(Invoice, backref="lines", on_delete="CASCADE")
+    position = IntegerField(default=0)
+    description = CharField()
+    quantity_milli = IntegerField(default=1000)  # thousandths, for nights or metres
+    unit_price_cents = IntegerField()  # HT
+    vat_rate_bp = IntegerField(default=2000)  # basis points: 2000 = 20 %
+    total_ht_cents = IntegerField()
+    total_vat_cents = IntegerField()
+
+
+class PaymentAttempt(BaseModel):
+    """One try at paying one invoice online; only the bank's notification moves its status."""
+
+    invoice = ForeignKeyField(Invoice, backref="attempts")
+    customer = ForeignKeyField(Customer)
+    gateway = CharField(default="monetico")
+    reference = CharField(unique=True)
+    amount_cents = IntegerField()
+    receipt_email = CharField(default="")
+    status = CharField(default="pending")  # pending, paid, refused, mismatch
+    created_at = DateTimeField(default=utcnow)
+    notified_at = DateTimeField(null=True)
+
+
+class Payment(BaseModel):
+    """Money received for an invoice. Never deleted: a mistake is cancelled with a reason."""
+
+    invoice = ForeignKeyField(Invoice, backref="payments")
+    method = CharField()  # cheque, transfer, cash, card, direct_debit, credit
+    amount_cents = IntegerField()
+    received_on = DateField()
+    reference = CharField(default="")
+    attempt = ForeignKeyField(PaymentAttempt, null=True, unique=True)
+    code = CharField(null=True)
+    recorded_by = ForeignKeyField(User, null=True)
+    created_at = DateTimeField(default=utcnow)
+    cancelled_at = DateTimeField(null=True)
+    cancelled_by = ForeignKeyField(User, null=True)
+    cancel_reason = TextField(default="")
+
+
+class PaymentNotification(BaseModel):
+    """Every call the bank made to the notification URL, kept as received."""
+
+    gateway = CharField()
+    reference = CharField(default="", index=True)
+    received_at = DateTimeField(default=utcnow)
+    fields = TextField()  # JSON
+    seal_valid = BooleanField()
+    outcome = CharField(default="")  # recorded, duplicate, refused, mismatch, unknown, bad-seal
+
+
+class Mandate(BaseModel):
+    customer = ForeignKeyField(Customer, backref="mandates")
+    rum = CharField(unique=True, max_length=35)
+    status = CharField(default="draft")  # draft, active, revoked, lapsed
+    debtor_name = CharField(default="")
+    street = CharField(default="")
+    postcode = CharField(default="")
+    town = CharField(default="")
+    country = CharField(default="FR")
+    iban = CharField(default="")
+    bic = CharField(default="")
+    created_at = DateTimeField(default=utcnow)
+    signed_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    last_collection_on = DateField(null=True)
+    signed_pdf = CharField(null=True)
+    signed_pdf_sha256 = CharField(null=True)
+
+
+class DirectDebitBatch(BaseModel):
+    port = ForeignKeyField(Port)
+    collection_date = DateField()
+    message_format = CharField(default="pain.008.001.02")
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True)
+    message_id = CharField(default="")
+
+
+class DirectDebit(BaseModel):
+    batch = ForeignKeyField(DirectDebitBatch, backref="debits")
+    mandate = ForeignKeyField(Mandate, backref="debits")
+    invoice = ForeignKeyField(Invoice, backref="debits")
+    amount_cents = IntegerField()
+    sequence_type = CharField()  # FRST, RCUR
+    end_to_end_id = CharField(default="")
+    status = CharField(default="pending")  # pending, collected, returned
+    returned_at = DateTimeField(null=True)
+    return_reason = CharField(default="")
+    prenotified_at = DateTimeField(null=True)
+
+
+class Document(BaseModel):
+    """A file in ESPACE DE TELECHARGEMENT (customer null: for all boaters) or a boater's own paper."""
+
+    port = ForeignKeyField(Port)
+    customer = ForeignKeyField(Customer, null=True, backref="documents")
+    title = CharField()
+    category = CharField(default="")
+    kind = CharField(default="published")  # published, insurance, registration
+    valid_until = DateField(null=True)
+    filename = CharField()  # the server-chosen download name
+    content_type = CharField()
+    size = IntegerField()
+    sha256 = CharField()
+    stored_as = CharField()  # path under DATA_DIR
+    uploaded_by = ForeignKeyField(User, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Absence(BaseModel):
+    contract = ForeignKeyField(Contract, backref="absences")
+    starts_on = DateField()
+    ends_on = DateField()
+    comment = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    cancelled_at = DateTimeField(null=True)
+
+
+class BerthLetting(BaseModel):
+    """A visitor on a berth freed by an absence, and what the port earned from it."""
+
+    absence = ForeignKeyField(Absence, backref="lettings")
+    starts_on = DateField()
+    ends_on = DateField()
+    revenue_cents = IntegerField()
+    credit_cents = IntegerField(default=0)
+    recorded_by = ForeignKeyField(User, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class WaitingListApplication(BaseModel):
+    port = ForeignKeyField(Port)
+    user = ForeignKeyField(User, null=True)
+    last_name = CharField()
+    first_name = CharField(default="")
+    email = CharField()
+    boat_name = CharField(default="")
+    boat_type = CharField(default="")
+    length_cm = IntegerField(default=0)
+    beam_cm = IntegerField(default=0)
+    draught_cm = IntegerField(default=0)
+    wanted_from = DateField(null=True)
+    wanted_to = DateField(null=True)
+    applied_at = DateTimeField(default=utcnow)
+    confirmed_at = DateTimeField(null=True)
+    status = CharField(default="pending")  # pending, active, offered, accepted, lapsed, withdrawn
+    offered_berth = ForeignKeyField(Berth, null=True)
+    offer_deadline = DateField(null=True)
+
+
+class NewsItem(BaseModel):
+    port = ForeignKeyField(Port)
+    title = CharField()
+    body = TextField()
+    is_alert = BooleanField(default=False)
+    published_at = DateTimeField(default=utcnow)
+    author = ForeignKeyField(User, null=True)
+    mail_total = IntegerField(default=0)
+    mail_sent = IntegerField(default=0)
+
+
+class OutboxMail(BaseModel):
+    """Mails kept instead of sent, in development (MAIL_OUTBOX)."""
+
+    to = CharField()
+    subject = CharField()
+    text = TextField()
+    html = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class AuditLog(BaseModel):
+    """Append-only: who changed what, when, with the values before and after (JSON)."""
+
+    at = DateTimeField(default=utcnow)
+    user = ForeignKeyField(User, null=True)
+    action = CharField()
+    object_type = CharField()
+    object_id = IntegerField(null=True)
+    before = TextField(default="")
+    after = TextField(default="")
+    ip = CharField(default="")
+
+
+ALL_MODELS = [
+    Port, Customer, User, UsedToken, Boat, Berth, ContractTerms, Contract, SignatureEvidence,
+    PdfDownload, Invoice, InvoiceLine, PaymentAttempt, Payment, PaymentNotification, Mandate,
+    DirectDebitBatch, DirectDebit, Document, Absence, BerthLetting, WaitingListApplication,
+    NewsItem, OutboxMail, AuditLog,
+]

@@ -1,0 +1,39 @@
+"""Response headers: CSP without inline script, framing and sniffing off, no caching of personal pages."""
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+from flask_login import current_user
+
+
+def _origin(url):
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def content_security_policy():
+    # The payment form posts to the bank's own page, so its origin is allowed as a form target.
+    bank = _origin(current_app.config.get("MONETICO_URL"))
+    form_action = " ".join(filter(None, ["'self'", bank]))
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"font-src 'self'; connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; "
+        "base-uri 'self'; object-src 'none'"
+    )
+
+
+def init_app(app):
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", content_security_policy())
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["BASE_URL"].startswith("https://"):
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if not request.path.startswith("/static/") and current_user and current_user.is_authenticated:
+            h["Cache-Control"] = "no-store"
+        response.vary.add("HX-Request")
+        return response

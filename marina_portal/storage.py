@@ -1,0 +1,38 @@
+"""Files kept under DATA_DIR (documents, signed PDFs), written once and named by the server."""
+import hashlib
+import os
+import uuid
+
+from flask import current_app
+
+
+def data_dir():
+    folder = current_app.config["DATA_DIR"]
+    if not os.path.isabs(folder):
+        folder = os.path.join(current_app.root_path, "..", folder)
+    return os.path.realpath(folder)
+
+
+def save_bytes(area, data, suffix=""):
+    """Store bytes under DATA_DIR/area with a fresh name; return (relative path, sha256)."""
+    folder = os.path.join(data_dir(), area)
+    os.makedirs(folder, exist_ok=True)
+    name = f"{uuid.uuid4().hex}{suffix}"
+    path = os.path.join(folder, name)
+    with open(path, "xb") as f:
+        f.write(data)
+    return f"{area}/{name}", hashlib.sha256(data).hexdigest()
+
+
+def absolute(relative):
+    """The absolute path of a stored file; refuses anything that would leave DATA_DIR."""
+    root = data_dir()
+    path = os.path.realpath(os.path.join(root, relative))
+    if not path.startswith(root + os.sep):
+        raise ValueError("path outside the data folder")
+    return path
+
+
+def read_bytes(relative):
+    with open(absolute(relative), "rb") as f:
+        return f.read()

@@ -1,0 +1,30 @@
+"""Friendly error pages in French; a rate limit or an expired form says what to do."""
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+
+MESSAGES = {
+    400: ("Requête incorrecte", "La demande n'a pas pu être comprise. Revenez à la page précédente et réessayez."),
+    403: ("Accès refusé", "Vous n'avez pas accès à cette page."),
+    404: ("Page introuvable", "Cette page n'existe pas ou ne vous est pas accessible."),
+    405: ("Action impossible", "Cette action n'est pas possible depuis cette page."),
+    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    429: ("Trop de tentatives", "Vous avez fait trop de tentatives en peu de temps. "
+          "Patientez quelques minutes avant de réessayer."),
+    500: ("Erreur du portail", "Une erreur est survenue de notre côté. Rien n'a été perdu : "
+          "réessayez dans un instant, ou contactez la capitainerie."),
+}
+
+
+def render_error(code, message=None):
+    title, default = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", title=title, message=message or default, code=code), code
+
+
+def init_app(app):
+    for code in MESSAGES:
+        app.register_error_handler(code, lambda e, code=code: render_error(code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e):
+        return render_error(400, "Le formulaire a expiré ou n'est pas valide. "
+                                 "Rechargez la page et envoyez-le à nouveau.")

@@ -1,0 +1,29 @@
+"""The home page (login when anonymous), the port-code address from the tutorial, and a health check."""
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..forms import LoginForm
+from .shell import current_port
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return render_template("auth/login.html", form=LoginForm())
+    return render_template("main/home.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.route("/<code>")
+def port_address(code):
+    """The address printed in the tutorial (…/STEMARIE66) leads to the home page."""
+    port = current_port()
+    if port is None or code.upper() != port.code.upper():
+        abort(404)
+    return redirect(url_for("main.home"))
