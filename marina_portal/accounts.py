@@ -6,6 +6,8 @@ from . import tokens
 from .db import database
 from .formats import paris_today
 from .mail import send_email
+from peewee import JOIN, fn
+
 from .models import Customer, Invoice, User, utcnow
 
 PASSWORD_MIN_LENGTH = 10
@@ -59,8 +61,8 @@ def request_password_link(email):
         return
     customer = (
         Customer.select()
-        .join(User, on=(User.customer == Customer.id), join_type="LEFT OUTER")
-        .where((Customer.email == email) & User.id.is_null())
+        .join(User, JOIN.LEFT_OUTER, on=(User.customer == Customer.id))
+        .where((fn.LOWER(Customer.email) == email) & User.id.is_null())
         .order_by(Customer.id)
         .first()
     )

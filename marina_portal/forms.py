@@ -14,18 +14,18 @@ class EmptyForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Login", validators=[DataRequired(REQUIRED)])
+    email = StringField("Login", filters=[lambda v: v.strip() if v else v], validators=[DataRequired(REQUIRED)])
     password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)])
 
 
 class EmailForm(FlaskForm):
-    email = EmailField("Login", validators=[
+    email = EmailField("Login", filters=[lambda v: v.strip() if v else v], validators=[
         DataRequired(REQUIRED), Email("Saisissez une adresse mail valide.", check_deliverability=False)
     ])
 
 
 class RegisterContractForm(FlaskForm):
-    email = EmailField("Adresse mail", validators=[
+    email = EmailField("Adresse mail", filters=[lambda v: v.strip() if v else v], validators=[
         DataRequired(REQUIRED), Email("Saisissez une adresse mail valide.", check_deliverability=False)
     ])
     invoice_number = StringField("Numéro de facture", validators=[DataRequired(REQUIRED), Length(max=50)])

@@ -1,0 +1,280 @@
+"""Fixtures: a temp-file SQLite database with the demo, a real SMTP server, a live server, a browser."""
+import email
+import email.policy
+import os
+import re
+import socket
+import threading
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+from werkzeug.serving import make_server
+
+from marina_portal import create_app
+from marina_portal.db import database, init_db
+from marina_portal.models import Customer, User
+from marina_portal.signing_keys import ensure_port_certificate
+
+PASSWORD = "correct horse battery"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """Messages received by the test SMTP server, parsed."""
+
+    def __init__(self):
+        self.messages = []
+        self._lock = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)
+            self._lock.notify_all()
+        return "250 OK"
+
+    def clear(self):
+        with self._lock:
+            self.messages.clear()
+
+    def wait_for(self, count=1, timeout=10):
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len(self.messages) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"expected {count} mail(s), got {len(self.messages)}")
+                self._lock.wait(left)
+            return list(self.messages)
+
+    def last(self, to=None):
+        self.wait_for(1)
+        found = [m for m in self.messages if to is None or to in m["To"]]
+        assert found, f"no mail to {to}"
+        return found[-1]
+
+    @staticmethod
+    def text(message):
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    def link(self, to=None):
+        """The first portal link in the last mail (to `to`)."""
+        found = re.search(r"https?://\S+", self.text(self.last(to)))
+        assert found, "no link in the mail"
+        return found.group(0)
+
+
+@pytest.fixture(scope="session")
+def smtp():
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp):
+    smtp.handler.clear()
+    return smtp.handler
+
+
+@pytest.fixture(scope="session")
+def signing_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("signing")
+
+    class Holder:
+        instance_path = str(folder)
+        config = {}
+
+    return ensure_port_certificate(Holder)
+
+
+@pytest.fixture
+def make_app(tmp_path, smtp, signing_files):
+    """A factory: an app on a fresh temp-file database holding the demo, with extra config."""
+    def factory(demo=True, **config):
+        settings = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE": str(tmp_path / "portal.sqlite3"),
+            "DATA_DIR": str(tmp_path / "data"),
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp.port,
+            "MAIL_OUTBOX": False,
+            "MAIL_SUPPRESS_SEND": False,
+            "HUEY_IMMEDIATE": True,
+            "LOGIN_LIMIT": "1000/minute",
+            "MAIL_LIMIT": "1000/minute",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SIGNING_KEY_FILE": signing_files[0],
+            "SIGNING_CERT_FILE": signing_files[1],
+        }
+        settings.update(config)
+        app = create_app(settings)
+        with app.app_context():
+            init_db()
+            if demo:
+                from marina_portal.demo import load_demo
+
+                load_demo()
+            database.close()
+        return app
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    yield app
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(html):
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+class Auth:
+    """Log in as a demo boater (creating their login directly) or as staff."""
+
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+
+    def create_boater(self, customer_code="C0001", email=None, password=PASSWORD):
+        from marina_portal.accounts import hash_password
+
+        with self.app.app_context():
+            customer = Customer.get(Customer.code == customer_code)
+            email = email or customer.email or f"{customer_code.lower()}@example.com"
+            user = User.create(email=email, password_hash=hash_password(password), customer=customer)
+            database.close()
+        return user
+
+    def create_staff(self, email="agent@example.com", role="admin", password=PASSWORD):
+        from marina_portal.accounts import create_staff
+
+        with self.app.app_context():
+            user = create_staff(email, password, role)
+            database.close()
+        return user
+
+    def login(self, email="jean.dupont@example.com", password=PASSWORD):
+        page = self.client.get("/")
+        return self.client.post("/login", data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)), "email": email, "password": password,
+        })
+
+    def boater(self, customer_code="C0001"):
+        user = self.create_boater(customer_code)
+        response = self.login(user.email)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return user
+
+    def staff(self, role="admin", email="agent@example.com"):
+        self.create_staff(email, role)
+        response = self.login(email)
+        assert response.status_code == 303
+        return email
+
+
+@pytest.fixture
+def auth(app, client):
+    return Auth(app, client)
+
+
+@pytest.fixture
+def form_post(client):
+    """POST a form the way a browser does: fetch the page, take its CSRF token, send the fields."""
+    def post(page_url, action_url=None, **fields):
+        page = client.get(page_url)
+        fields.setdefault("csrf_token", csrf_token(page.get_data(as_text=True)))
+        return client.post(action_url or page_url, data=fields)
+    return post
+
+
+class LiveServer:
+    def __init__(self, app, port):
+        self.app, self.port = app, port
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = make_server("127.0.0.1", port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._thread.join(5)
+
+
+@pytest.fixture
+def live_server(make_app):
+    """The app served over real HTTP on a free port, BASE_URL pointing at it."""
+    port = free_port()
+    app = make_app(BASE_URL=f"http://127.0.0.1:{port}", MONETICO_SANDBOX=True,
+                   MONETICO_URL=f"http://127.0.0.1:{port}/sandbox/monetico/paiement.cgi")
+    server = LiveServer(app, port).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def page(request, browser):
+    """A fresh browser page, once with JavaScript on and once with it off."""
+    context = browser.new_context(java_script_enabled=request.param, viewport={"width": 375, "height": 812},
+                                  locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.js_enabled = request.param
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def js_page(browser):
+    """A fresh browser page with JavaScript on (for journeys that use htmx polling)."""
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    yield page
+    context.close()
