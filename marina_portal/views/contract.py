@@ -1,0 +1,114 @@
+"""CONTRAT: the boater's contract, its PDF, signing in three steps, the signed PDF; `flask contract verify`."""
+import io
+import sys
+
+import click
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from .. import contract_signing, contracts
+from ..access import boater_required, owned_or_404
+from ..formats import fr_datetime
+from ..models import Contract
+from ..seal import verify_pdf
+
+bp = Blueprint("contract", __name__, url_prefix="/contract")  # CLI group: `flask contract …`
+
+STATUS_LABELS = {
+    "draft": "En préparation",
+    "sent": "À signer",
+    "signed": "Signé",
+    "cancelled": "Annulé",
+}
+
+
+@bp.app_template_filter("metres")
+def metres(cm):
+    """950 -> '9,50 m'."""
+    return f"{(cm or 0) / 100:.2f}".replace(".", ",") + " m"
+
+
+@bp.context_processor
+def _labels():
+    return {"status_labels": STATUS_LABELS, "declarations": contract_signing.DECLARATIONS}
+
+
+def _fragment_wanted():
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def _render_signing(state, error=None, status=200):
+    if _fragment_wanted():
+        # htmx swaps only 2xx answers: a refusal comes back as a fragment carrying its message
+        return render_template("contract/_signing.html", state=state, contract=state.contract, error=error)
+    return render_template("contract/sign.html", state=state, contract=state.contract, error=error), status
+
+
+@bp.route("/")
+@login_required
+def show():
+    found = [] if current_user.is_staff else contracts.current_contracts(current_user.customer_id)
+    return render_template("contract/show.html", contracts=found)
+
+
+@bp.route("/<int:contract_id>/pdf")
+@login_required
+def pdf(contract_id):
+    contract = owned_or_404(Contract, contract_id)
+    data = contracts.download_pdf(contract, current_user)
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"contrat-{contract.number}.pdf")
+
+
+@bp.route("/<int:contract_id>/sign")
+@boater_required
+def sign(contract_id):
+    contract = owned_or_404(Contract, contract_id)
+    return _render_signing(contract_signing.signing_state(contract, current_user))
+
+
+@bp.route("/<int:contract_id>/sign/<int:step>", methods=["POST"])
+@boater_required
+def sign_step(contract_id, step):
+    contract = owned_or_404(Contract, contract_id)
+    client = (request.remote_addr, request.user_agent.string)
+    try:
+        state = contract_signing.take_step(contract.id, current_user, step, bool(request.form.get("accept")), client)
+    except contract_signing.SigningRefused as refusal:
+        state = contract_signing.signing_state(Contract.get_by_id(contract.id), current_user)
+        return _render_signing(state, error=str(refusal), status=409)
+    if _fragment_wanted():
+        return _render_signing(state)
+    if state.signed:
+        flash("Votre contrat est signé. Il est enregistré au port.", "success")
+        return redirect(url_for("contract.show"), code=303)
+    flash(f"ETAPE {step}/{contract_signing.LAST_STEP} acceptée.", "success")
+    return redirect(url_for("contract.sign", contract_id=contract.id), code=303)
+
+
+@bp.route("/<int:contract_id>/signed.pdf")
+@login_required
+def signed_pdf(contract_id):
+    contract = owned_or_404(Contract, contract_id)
+    path = contracts.signed_pdf_path(contract)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"contrat-{contract.number}-signe.pdf")
+
+
+@bp.cli.command("verify")
+@click.argument("file", type=click.File("rb"))
+def verify_command(file):
+    """Check a signed contract PDF: is its seal intact, who signed and when. Exit status 0 only when intact."""
+    check = verify_pdf(file.read())
+    if not check.intact:
+        click.echo(f"Sceau NON valide : {check.problem or 'le document a été modifié.'}")
+        sys.exit(1)
+    click.echo("Sceau intact : le document n'a pas été modifié depuis sa signature.")
+    click.echo(f"Signé par : {check.signer or 'inconnu'}")
+    when = fr_datetime(check.signed_at) if check.signed_at else "date inconnue"
+    click.echo(f"Le : {when} (heure de Paris)")
+    if check.reason:
+        click.echo(f"Motif : {check.reason}")
+    click.echo("Certificat : celui du port." if check.trusted else "Certificat : non reconnu par ce portail.")
