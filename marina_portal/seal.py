@@ -1,6 +1,8 @@
 """PAdES seals on PDFs with the port's certificate (pyHanko), and their verification."""
+import asyncio
 import dataclasses
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 from asn1crypto import pem, x509 as asn1_x509
 from flask import current_app
@@ -11,6 +13,17 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from .signing_keys import ensure_port_certificate
+
+
+def _outside_running_loop(function, *args, **kwargs):
+    """pyHanko's blocking calls start an asyncio loop of their own, which fails in a thread that already
+    runs one (an async server, Playwright's sync API in tests): there, run them in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def _signer(app):
@@ -26,7 +39,7 @@ def seal_pdf(pdf_bytes, reason, signer_name, location="", app=None):
         field_name="PortSeal", reason=reason, name=signer_name, location=location,
         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
     )
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    out = _outside_running_loop(signers.sign_pdf, writer, meta, signer=signer)
     return out.getvalue()
 
 
@@ -60,7 +73,8 @@ def verify_pdf(pdf_bytes, app=None):
         return SealCheck(False, False, problem="Aucun sceau dans ce PDF.")
     signature = signatures[-1]
     try:
-        status = validate_pdf_signature(signature, ValidationContext(trust_roots=_trust_roots(app or current_app)))
+        context = ValidationContext(trust_roots=_trust_roots(app or current_app))
+        status = _outside_running_loop(validate_pdf_signature, signature, context)
     except Exception as e:
         return SealCheck(False, False, problem=f"Sceau illisible : {e}")
     from pyhanko.sign.validation.status import SignatureCoverageLevel

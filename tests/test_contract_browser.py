@@ -1,7 +1,6 @@
 """JEAN DUPONT follows the tutorial's CONTRAT section in Chromium, with JavaScript on and off."""
 import io
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import expect
@@ -39,17 +38,6 @@ def download(page, link_name):
         return f.read()
 
 
-def beside_the_browser(function, *args, **kwargs):
-    """pyHanko's validation runs its own event loop: not in the thread that drives Playwright's."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(function, *args, **kwargs).result()
-
-
-def verify(app, data):
-    with app.app_context():
-        return verify_pdf(data)
-
-
 def test_jean_prints_and_signs_his_contract(live_server, page, tmp_path):
     app = live_server.app
     user = create_login(app)
@@ -79,19 +67,20 @@ def test_jean_prints_and_signs_his_contract(live_server, page, tmp_path):
 
     expect(page.get_by_text(re.compile(r"^Contrat signé le \d\d-\d\d-\d{4} à \d\d:\d\d$"))).to_be_visible()
     signed = download(page, "PDF du contrat signé")
-    check = beside_the_browser(verify, app, signed)
+    with app.app_context():
+        check = verify_pdf(signed)
     assert check.intact and check.signer == "DUPONT JEAN", check.problem
 
     runner = app.test_cli_runner()
     good = tmp_path / "contrat-signe.pdf"
     good.write_bytes(signed)
-    result = beside_the_browser(runner.invoke, args=["contract", "verify", str(good)])
+    result = runner.invoke(args=["contract", "verify", str(good)])
     assert result.exit_code == 0 and "DUPONT JEAN" in result.output
     changed = bytearray(signed)
     changed[len(changed) // 2] ^= 0x20
     bad = tmp_path / "contrat-modifie.pdf"
     bad.write_bytes(bytes(changed))
-    assert beside_the_browser(runner.invoke, args=["contract", "verify", str(bad)]).exit_code == 1
+    assert runner.invoke(args=["contract", "verify", str(bad)]).exit_code == 1
 
 
 def test_signing_starts_with_the_download(live_server, page):
