@@ -106,18 +106,21 @@ def _check(state, step, accepted):
 
 def take_step(contract_id, user, step, accepted, client):
     """Record one declared step (client: (ip, user agent)); the last one signs and seals. Refusals store nothing."""
-    contract = Contract.get_by_id(contract_id)
-    pdf = render_contract_pdf(contract)  # before the lock: rendering only reads
+    rendered = Contract.get_by_id(contract_id)
+    pdf = render_contract_pdf(rendered)  # before the lock: rendering only reads
     pdf_sha256 = evidence.sha256(pdf)
     with _locked(contract_id):
         contract = Contract.get_by_id(contract_id)
         state = signing_state(contract, user, pdf_sha256)
+        if not state.signed and (contract.revision != rendered.revision
+                                 or applicable_terms(contract) != rendered.applicable_terms):
+            state.download, state.stale = None, True  # changed while we rendered
         _check(state, step, accepted)
         row = evidence.record_step(SUBJECT, contract.id, contract.revision, step, user, DECLARATIONS[step],
                                    pdf_sha256, client)
         state.done.append(row)
         if step == LAST_STEP:
-            _sign(state, pdf, user)
+            _sign(state, pdf, user, rendered.applicable_terms)
     return state
 
 
@@ -130,7 +133,7 @@ def _concatenate(*documents):
     return out.getvalue()
 
 
-def _sign(state, contract_pdf, user):
+def _sign(state, contract_pdf, user, terms):
     """Mark the contract signed and keep the contract plus its signature page, sealed, once."""
     contract = state.contract
     customer = contract.customer
@@ -145,7 +148,7 @@ def _sign(state, contract_pdf, user):
     try:
         changed = (
             Contract.update(status="signed", signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=digest,
-                            terms=applicable_terms(contract))
+                            terms=terms)
             .where((Contract.id == contract.id) & (Contract.status == "sent")
                    & (Contract.revision == contract.revision))
             .execute()

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from conftest import csrf_token
 from marina_portal.contract_signing import DECLARATIONS
 from marina_portal.evidence import sha256
-from marina_portal.formats import paris_today
+from marina_portal.formats import fr_datetime, paris_today
 from marina_portal.models import Contract, ContractTerms, Customer, PdfDownload, SignatureEvidence
 from marina_portal.seal import verify_pdf
 
@@ -112,7 +112,6 @@ def test_three_steps_sign_the_contract_and_keep_the_evidence(app, client, auth):
         assert row.document_sha256 == sha256(pdf) and row.subject_revision == 1
     assert contract.status == "signed" and contract.signed_at == rows[-1].at
     shown = SIGNED_ON.search(html).group(0)
-    from marina_portal.formats import fr_datetime
     assert shown == "Contrat signé le " + fr_datetime(contract.signed_at, "%d-%m-%Y à %H:%M")
 
     signed = client.get(f"/contract/{cid}/signed.pdf")
@@ -216,7 +215,8 @@ def test_a_change_after_the_download_restarts_signing(app, client, auth):
     assert restart.status_code == 409 and "ETAPE 1/3" in restart.get_data(as_text=True)
     sign_all(client, cid)
     with app.app_context():
-        assert [r.subject_revision for r in SignatureEvidence.select().order_by(SignatureEvidence.id)] == [1, 1, 2, 2, 2]
+        revisions = [r.subject_revision for r in SignatureEvidence.select().order_by(SignatureEvidence.id)]
+    assert revisions == [1, 1, 2, 2, 2]
 
 
 def test_a_change_printed_on_the_contract_restarts_signing_even_without_a_new_revision(app, client, auth):
@@ -241,7 +241,8 @@ def test_new_terms_restart_signing_and_the_signed_contract_keeps_its_version(app
     step(client, cid, 2)
     with app.app_context():
         first = ContractTerms.get(ContractTerms.version == 1)
-        ContractTerms.create(port=first.port, contract_type="Annuel", version=2, body=first.body + "\nArticle 7 – Wifi.")
+        ContractTerms.create(port=first.port, contract_type="Annuel", version=2,
+                             body=first.body + "\nArticle 7 – Wifi.")
     response = step(client, cid, 3)
     assert response.status_code == 409 and "Le contrat a changé" in response.get_data(as_text=True)
     pdf = client.get(f"/contract/{cid}/pdf").data
@@ -270,6 +271,7 @@ def test_htmx_gets_the_signing_panel_as_a_fragment(app, client, auth):
     step(client, cid, 2, htmx=True)
     final = step(client, cid, 3, htmx=True).get_data(as_text=True)
     assert SIGNED_ON.search(final) and f"/contract/{cid}/signed.pdf" in final
+    assert f'id="contract-{cid}-status" hx-swap-oob="true">Signé<' in final  # the card's status follows
     full = client.get(f"/contract/{cid}/sign", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in full.get_data(as_text=True)
     assert "HX-Request" in full.headers["Vary"]
@@ -288,7 +290,8 @@ def test_another_boater_reaches_nothing_of_jeans_contract(app, client, auth):
         assert response.status_code == 404 and "Page introuvable" in response.get_data(as_text=True)
     token = csrf_token(other.get("/contract/").get_data(as_text=True))
     for number in (1, 3):
-        assert other.post(f"/contract/{cid}/sign/{number}", data={"csrf_token": token, "accept": "oui"}).status_code == 404
+        answer = other.post(f"/contract/{cid}/sign/{number}", data={"csrf_token": token, "accept": "oui"})
+        assert answer.status_code == 404
     assert stored(app) == before
     with app.app_context():
         assert PdfDownload.select().where(PdfDownload.user != jean.id).count() == 0

@@ -46,6 +46,8 @@ def test_jean_prints_and_signs_his_contract(live_server, page, tmp_path):
     expect(page.get_by_role("heading", name="CONTRAT", exact=True)).to_be_visible()
     expect(page.get_by_text("BELLE ÉTOILE")).to_be_visible()
     expect(page.get_by_text("1 520,00 € TTC")).to_be_visible()
+    if page.js_enabled:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375  # readable on a phone
 
     printed = download(page, re.compile(r"^PDF du contrat n°"))
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(printed)).pages)
@@ -66,6 +68,7 @@ def test_jean_prints_and_signs_his_contract(live_server, page, tmp_path):
             expect(page.get_by_text("Acceptée le")).to_have_count(number)
 
     expect(page.get_by_text(re.compile(r"^Contrat signé le \d\d-\d\d-\d{4} à \d\d:\d\d$"))).to_be_visible()
+    expect(page.locator(".status")).to_have_text("Signé")
     signed = download(page, "PDF du contrat signé")
     with app.app_context():
         check = verify_pdf(signed)

@@ -37,10 +37,16 @@ def _fragment_wanted():
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
+def _file_name(contract, suffix=""):
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in contract.number)
+    return f"contrat-{safe}{suffix}.pdf"
+
+
 def _render_signing(state, error=None, status=200):
     if _fragment_wanted():
         # htmx swaps only 2xx answers: a refusal comes back as a fragment carrying its message
-        return render_template("contract/_signing.html", state=state, contract=state.contract, error=error)
+        return render_template("contract/_signing.html", state=state, contract=state.contract, error=error,
+                               fragment=True)
     return render_template("contract/sign.html", state=state, contract=state.contract, error=error), status
 
 
@@ -57,7 +63,7 @@ def pdf(contract_id):
     contract = owned_or_404(Contract, contract_id)
     data = contracts.download_pdf(contract, current_user)
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"contrat-{contract.number}.pdf")
+                     download_name=_file_name(contract))
 
 
 @bp.route("/<int:contract_id>/sign")
@@ -94,7 +100,7 @@ def signed_pdf(contract_id):
     if path is None:
         abort(404)
     return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"contrat-{contract.number}-signe.pdf")
+                     download_name=_file_name(contract, "-signe"))
 
 
 @bp.cli.command("verify")
