@@ -21,6 +21,10 @@ def _outside_running_loop(function, *args, **kwargs):
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        loop_running = False
+    else:
+        loop_running = True
+    if not loop_running:
         return function(*args, **kwargs)
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(function, *args, **kwargs).result()

@@ -1,5 +1,6 @@
 """CONTRAT: the boater's contract, its PDF, signing in three steps, the signed PDF; `flask contract verify`."""
 import io
+import logging
 import sys
 
 import click
@@ -107,6 +108,7 @@ def signed_pdf(contract_id):
 @click.argument("file", type=click.File("rb"))
 def verify_command(file):
     """Check a signed contract PDF: is its seal intact, who signed and when. Exit status 0 only when intact."""
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # its tracebacks would bury the verdict below
     check = verify_pdf(file.read())
     if not check.intact:
         click.echo(f"Sceau NON valide : {check.problem or 'le document a été modifié.'}")
