@@ -156,13 +156,13 @@ def set_password_from_link(purpose, token, password):
 
 
 def change_password(user, current, new):
-    """True when `current` was right; every other session of this user ends."""
+    """The updated user when `current` was right (every other session ends), else None."""
     if not check_password_hash(user.password_hash, current or ""):
-        return False
+        return None
     User.update(password_hash=hash_password(new), session_version=User.session_version + 1).where(
         User.id == user.id
     ).execute()
-    return True
+    return User.get_by_id(user.id)
 
 
 def create_staff(email, password, role="admin"):
