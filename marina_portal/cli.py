@@ -2,7 +2,7 @@
 import sys
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from peewee import IntegrityError
 
 from . import accounts
@@ -12,6 +12,7 @@ staff_cli = AppGroup("staff", help="Harbour-office accounts.")
 
 
 @click.command("load-demo")
+@with_appcontext
 def load_demo_command():
     """Load the demo port, boaters, contracts and invoices (into a database with no port yet)."""
     from .demo import load_demo

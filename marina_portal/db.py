@@ -3,6 +3,7 @@ import os
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
 
@@ -50,6 +51,7 @@ def init_db():
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create or upgrade the schema (safe to run again)."""
     applied = init_db()
