@@ -28,8 +28,20 @@ def make_database(url, base_dir="."):
     return connect(url)
 
 
+def project_root(app):
+    return os.path.realpath(os.path.join(app.root_path, ".."))
+
+
+def sqlite_path(app):
+    """The absolute path of the SQLite file, or None when DATABASE is a server URL."""
+    url = app.config["DATABASE"]
+    if "://" in url:
+        return url.split(":///", 1)[1] if url.startswith("sqlite:///") else None
+    return url if os.path.isabs(url) else os.path.join(project_root(app), url)
+
+
 def init_app(app):
-    database.initialize(make_database(app.config["DATABASE"], app.root_path + "/.."))
+    database.initialize(make_database(app.config["DATABASE"], project_root(app)))
 
     @app.before_request
     def _open():
