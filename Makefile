@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app marina_portal
 VENDOR := marina_portal/static/vendor
 DB ?= data/portal.sqlite3
 
-.PHONY: run test setup assets install install-dev clean
+.PHONY: run test test-postgres setup assets install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest
+
+# The suite on PostgreSQL (browser journeys excluded: they add nothing database-specific);
+# MARINA_TEST_DATABASE_URL names an empty database the tests may wipe.
+test-postgres: install-dev
+	MARINA_TEST_DATABASE_URL=$${MARINA_TEST_DATABASE_URL:-postgresql://marina:marina@127.0.0.1/marina_test} \
+	  $(BIN)/python -m pytest -m "not browser"
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)

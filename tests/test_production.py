@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from conftest import on_sqlite_only
 from marina_portal import create_app
 from marina_portal.production import NotReadyForProduction, check
 
@@ -33,6 +34,7 @@ def test_production_starts_with_real_settings(tmp_path):
     assert check(app) is app
 
 
+@on_sqlite_only
 def test_backup_under_write_load_restores_every_row(app, runner, tmp_path):
     db_path = tmp_path / "portal.sqlite3"
     written, stop = [], threading.Event()
@@ -73,6 +75,7 @@ def test_backup_under_write_load_restores_every_row(app, runner, tmp_path):
     conn.close()
 
 
+@on_sqlite_only
 def test_restore_refuses_a_folder_without_database(runner, tmp_path):
     (tmp_path / "empty").mkdir()
     result = runner.invoke(args=["restore", str(tmp_path / "empty"), "--yes"])

@@ -4,12 +4,13 @@ import sqlite3
 
 from pypdf import PdfReader
 
-from conftest import csrf_token
+from conftest import csrf_token, on_sqlite_only
 from marina_portal.db import database
 from marina_portal.models import Customer, Document, Invoice, OutboxMail, Port, User
 from marina_portal.formats import paris_today
 
 
+@on_sqlite_only
 def test_init_db_is_idempotent_and_records_migrations(app, runner, tmp_path):
     assert runner.invoke(args=["init-db"]).exit_code == 0
     result = runner.invoke(args=["init-db"])
@@ -18,6 +19,7 @@ def test_init_db_is_idempotent_and_records_migrations(app, runner, tmp_path):
     assert ("m0001_initial",) in rows
 
 
+@on_sqlite_only
 def test_sqlite_pragmas_on_every_connection(app):
     with app.app_context():
         database.connect(reuse_if_open=True)
