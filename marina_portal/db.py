@@ -1,8 +1,9 @@
 """The Peewee database: one proxy for the models, opened per request, set from DATABASE."""
 import os
+from contextlib import contextmanager
 
 import click
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask.cli import with_appcontext
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
@@ -47,12 +48,48 @@ def init_app(app):
     def _open():
         database.connect(reuse_if_open=True)
 
+    if app.config.get("QUERY_COUNT_HEADER"):
+        _count_queries_per_request(app)
+
     @app.teardown_appcontext
     def _close(exc):
         if not database.is_closed():
             database.close()
 
     app.cli.add_command(init_db_command)
+
+
+@contextmanager
+def counting_queries():
+    """Count the SQL statements run inside the block: `with counting_queries() as n: …; n.count`."""
+    class Counter:
+        count = 0
+
+    counter = Counter()
+
+    def hook(event):
+        counter.count += 1
+
+    hooks = database.obj.query_hooks
+    hooks.append(hook)
+    try:
+        yield counter
+    finally:
+        hooks.remove(hook)
+
+
+def _count_queries_per_request(app):
+    """With QUERY_COUNT_HEADER on (benchmarks), each response says how many queries it ran."""
+    def hook(event):
+        if has_app_context():
+            g.query_count = g.get("query_count", 0) + 1
+
+    database.obj.query_hooks.append(hook)
+
+    @app.after_request
+    def _header(response):
+        response.headers["X-Query-Count"] = str(g.get("query_count", 0))
+        return response
 
 
 def init_db():

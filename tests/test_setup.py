@@ -99,3 +99,9 @@ def test_tutorial_pdf_in_the_download_space(app, client, auth):
 
 def test_documents_need_a_login(client):
     assert client.get("/documents/").status_code == 302
+
+
+def test_query_count_header_for_benchmarks(make_app):
+    app = make_app(QUERY_COUNT_HEADER=True)
+    response = app.test_client().get("/")
+    assert int(response.headers["X-Query-Count"]) >= 1
