@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app marina_portal
 VENDOR := marina_portal/static/vendor
 DB ?= data/portal.sqlite3
 
-.PHONY: run test test-postgres setup assets install install-dev clean
+.PHONY: run test test-postgres bench setup assets install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ test: install-dev
 test-postgres: install-dev
 	MARINA_TEST_DATABASE_URL=$${MARINA_TEST_DATABASE_URL:-postgresql://marina:marina@127.0.0.1/marina_test} \
 	  $(BIN)/python -m pytest -m "not browser"
+
+# Throughput, latency, query counts and memory on the demo and on a large marina; writes bench/results.json.
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)
