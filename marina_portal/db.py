@@ -18,14 +18,17 @@ SQLITE_PRAGMAS = {
 }
 
 
-def make_database(url, base_dir="."):
+def make_database(url, base_dir=".", busy_timeout_ms=None):
     """SQLite from a path (pragmas applied to every new connection), anything else from a URL."""
+    pragmas = dict(SQLITE_PRAGMAS)
+    if busy_timeout_ms is not None:
+        pragmas["busy_timeout"] = int(busy_timeout_ms)
     if "://" not in url:
         path = url if os.path.isabs(url) else os.path.join(base_dir, url)
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        return SqliteDatabase(path, pragmas=pragmas, check_same_thread=False)
     if url.startswith("sqlite"):
-        return connect(url, pragmas=SQLITE_PRAGMAS)
+        return connect(url, pragmas=pragmas)
     return connect(url)
 
 
@@ -42,7 +45,8 @@ def sqlite_path(app):
 
 
 def init_app(app):
-    database.initialize(make_database(app.config["DATABASE"], project_root(app)))
+    database.initialize(make_database(app.config["DATABASE"], project_root(app),
+                                      app.config.get("SQLITE_BUSY_TIMEOUT_MS")))
 
     @app.before_request
     def _open():

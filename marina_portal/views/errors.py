@@ -1,12 +1,15 @@
 """Friendly error pages in French; a rate limit or an expired form says what to do."""
 from flask import render_template
 from flask_wtf.csrf import CSRFError
+from peewee import OperationalError
 
 MESSAGES = {
     400: ("Requête incorrecte", "La demande n'a pas pu être comprise. Revenez à la page précédente et réessayez."),
     403: ("Accès refusé", "Vous n'avez pas accès à cette page."),
     404: ("Page introuvable", "Cette page n'existe pas ou ne vous est pas accessible."),
     405: ("Action impossible", "Cette action n'est pas possible depuis cette page."),
+    503: ("Portail momentanément occupé", "Le portail est très sollicité en ce moment et n'a rien enregistré. "
+          "Réessayez dans quelques secondes."),
     413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
     429: ("Trop de tentatives", "Vous avez fait trop de tentatives en peu de temps. "
           "Patientez quelques minutes avant de réessayer."),
@@ -23,6 +26,14 @@ def render_error(code, message=None):
 def init_app(app):
     for code in MESSAGES:
         app.register_error_handler(code, lambda e, code=code: render_error(code))
+
+    @app.errorhandler(OperationalError)
+    def _busy(e):
+        # A database still locked after the busy timeout: nothing was written, the visitor may retry.
+        if "locked" in str(e) or "busy" in str(e):
+            app.logger.warning("database busy: %s", e)
+            return render_error(503)
+        raise e
 
     @app.errorhandler(CSRFError)
     def _csrf(e):
