@@ -36,6 +36,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    BABEL_TRANSLATION_DIRECTORIES = "translations"  # relative to marina_portal/
     SIGNING_KEY_FILE = None  # PEM key and certificate used to seal PDFs; generated under instance/ when unset
     SIGNING_CERT_FILE = None
 
