@@ -47,5 +47,8 @@ def staff_create(email, role):
 
 
 def init_app(app):
+    from .sepa_cli import sepa_cli
+
     app.cli.add_command(load_demo_command)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(sepa_cli)
