@@ -132,7 +132,8 @@ def sign(mandate, port, user, client):
     sealed = seal_pdf(pdf, reason=f"Mandat de prélèvement SEPA {mandate.rum} signé", signer_name=port.name)
     stored, pdf_digest = save_bytes("mandates", sealed, ".pdf")
     with database.atomic():
-        evidence.record_step(SUBJECT, mandate.id, REVISION, 1, user, SIGN_DECLARATION, digest, client)
+        evidence.record_step(SUBJECT, mandate.id, REVISION, 1, user, f"{SIGN_DECLARATION}\n\n{words}", digest,
+                             client)
         updated = (Mandate.update(status="active", signed_at=signed_at, signed_pdf=stored,
                                   signed_pdf_sha256=pdf_digest)
                    .where((Mandate.id == mandate.id) & (Mandate.status == "draft")).execute())

@@ -9,12 +9,14 @@ import datetime as dt
 from flask import current_app
 from peewee import fn
 from sepaxml import SepaDD
+from sepaxml.validation import ValidationError as SchemaError
 from text_unidecode import unidecode
 
 from . import mandates
 from .db import database
-from .formats import euros, fr_date, paris_today
+from .formats import euros, fr_date, paris_today, to_paris
 from .models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
+from .storage import read_bytes, save_bytes
 
 FORMATS = ("pain.008.001.08", "pain.008.001.02")
 DEFAULT_FORMAT = "pain.008.001.08"
@@ -92,8 +94,13 @@ def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None
             amount = sum(i.balance_cents for i in invoices)
             document.add_payment(_transaction(mandate, invoices, amount, sequence, end_to_end, collection_date))
             _book(batch, mandate, invoices, sequence, end_to_end, collection_date, user)
-        xml = document.export(validate=True)
+        try:
+            xml = document.export(validate=True)
+        except SchemaError as e:  # nothing is recorded: the transaction rolls back
+            raise SepaError("Le fichier produit ne respecte pas le schéma " + message_format
+                            + " : vérifiez les coordonnées des débiteurs et du port.") from e
         batch.message_id = document.msg_id
+        batch.stored_as, batch.sha256 = save_bytes("sepa", xml, ".xml")
         batch.save()
     prenotify(batch)
     return batch, xml
@@ -104,7 +111,7 @@ def _transaction(mandate, invoices, amount, sequence, end_to_end, collection_dat
     return {
         "name": _sepa_text(mandate.debtor_name, 70), "IBAN": mandate.iban, "BIC": mandate.bic, "amount": amount,
         "type": sequence, "collection_date": collection_date, "mandate_id": mandate.rum,
-        "mandate_date": mandate.signed_at.date(), "endtoend_id": end_to_end,
+        "mandate_date": to_paris(mandate.signed_at).date(), "endtoend_id": end_to_end,
         "description": _sepa_text(f"Factures {numbers}" if len(invoices) > 1 else f"Facture {numbers}", 140),
         "address": {"street_name": _sepa_text(mandate.street, 70), "postcode": _sepa_text(mandate.postcode, 16),
                     "town": _sepa_text(mandate.town, 35), "country": mandate.country},
@@ -119,6 +126,11 @@ def _book(batch, mandate, invoices, sequence, end_to_end, collection_date, user)
                        received_on=collection_date, reference=end_to_end, recorded_by=user)
     Invoice.update(collection_status="in_progress").where(Invoice.id.in_([i.id for i in invoices])).execute()
     Mandate.update(last_collection_on=collection_date).where(Mandate.id == mandate.id).execute()
+
+
+def batch_file(batch):
+    """The exact bytes exported for a batch, as handed to the bank."""
+    return read_bytes(batch.stored_as)
 
 
 def prenotify(batch):

@@ -193,3 +193,43 @@ def test_months_before_handles_month_ends():
     assert mandates.months_before(dt.date(2026, 2, 28), 36) == dt.date(2023, 2, 28)
     assert mandates.months_before(dt.date(2027, 3, 31), 1) == dt.date(2027, 2, 28)
     assert mandates.months_before(dt.date(2026, 1, 15), 36) == dt.date(2023, 1, 15)
+
+
+def test_the_exported_file_is_kept_with_the_batch(app, runner, tmp_path):
+    add_mandate(app)
+    result, xml = export(runner, tmp_path)
+    with app.app_context():
+        from marina_portal.models import DirectDebitBatch
+
+        batch = DirectDebitBatch.get()
+        assert sepa.batch_file(batch) == xml
+        assert batch.message_format == "pain.008.001.08" and batch.message_id
+        database.close()
+
+
+def test_debits_a_week_past_their_date_count_as_collected(app, runner, tmp_path):
+    add_mandate(app)
+    export(runner, tmp_path)
+    with app.app_context():
+        assert sepa.settle(COLLECTION + dt.timedelta(days=6)) == 0
+        assert sepa.settle(COLLECTION + dt.timedelta(days=7)) == 1
+        assert DirectDebit.get().status == "collected"
+        database.close()
+    assert balance(app, "/02135") == (0, "")
+
+
+def test_migration_adds_the_batch_file_columns_to_an_older_database(app):
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    from marina_portal.db import init_db
+
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        migrator = SchemaMigrator.from_database(database.obj)
+        migrate(migrator.drop_column("direct_debit_batch", "stored_as"),
+                migrator.drop_column("direct_debit_batch", "sha256"))
+        database.execute_sql("DELETE FROM schema_migration WHERE name = 'm0040_direct_debit_batch_file'")
+        assert "m0040_direct_debit_batch_file" in init_db()
+        columns = {c.name for c in database.get_columns("direct_debit_batch")}
+        assert {"stored_as", "sha256"} <= columns
+        database.close()
