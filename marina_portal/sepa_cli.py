@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from . import mandates, sepa
 from .db import init_db
 from .formats import euros, paris_today
-from .models import Port
+from .models import DirectDebit, Mandate, Port
 
 sepa_cli = AppGroup("sepa", help="Prélèvements SEPA : lots pain.008, rejets, mandats caducs.")
 
@@ -40,6 +40,10 @@ def export_command(collection_date, output, message_format):
     total = sum(d.amount_cents for d in batch.debits)
     click.echo(f"Lot n° {batch.id} ({message_format}) : {len({d.mandate_id for d in batch.debits})} prélèvement(s), "
                f"{euros(total)}, le {collection_date:%d/%m/%Y}.", err=True)
+    unnotified = sorted({d.mandate.rum for d in DirectDebit.select(DirectDebit, Mandate).join(Mandate)
+                         .where((DirectDebit.batch == batch) & DirectDebit.prenotified_at.is_null())})
+    if unnotified:
+        click.echo("Sans adresse mail, à prévenir par courrier : " + ", ".join(unnotified), err=True)
 
 
 @sepa_cli.command("return")

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from conftest import Auth
 
 from marina_portal.db import database
 from marina_portal.models import Mandate, SignatureEvidence
@@ -51,7 +52,10 @@ def test_rum_is_stable_and_within_the_sepa_rules(app, client, auth):
     ("FR76300060000112345678901", "", "longueur de l'IBAN est incorrecte : 25 caractères"),
     ("XX7630006000011234567890189", "", "Le code pays « XX »"),
     ("US7630006000011234567890189", "", "Le code pays « US »"),
+    ("fr76 3000 6000 0112 3456 7890 180", "", "chiffres de contrôle de l'IBAN ne correspondent pas"),
+    ("FR76 3000-6000", "", "que des lettres et des chiffres"),
     (GOOD_IBAN, "AGRIFRP", "Un BIC compte 8 ou 11 caractères, pas 7"),
+    (GOOD_IBAN, "CEPAFRPP", "Ce BIC n'est pas celui de la banque de cet IBAN (BIC attendu : AGRIFRPPXXX)"),
     (GOOD_IBAN, "AGRIXXPP", "Le code pays « XX » du BIC"),
     (GOOD_IBAN, "DEUTDEFF", "banque du pays DE"),
 ])
@@ -70,6 +74,7 @@ def test_lower_case_with_spaces_is_normalised_and_the_bic_derived(app, client, a
     auth.boater("C0001")
     response = save(form_post, " fr76 3000 6000 0112 3456 7890 189 ")
     assert response.status_code == 303
+    assert "Vos coordonnées bancaires sont enregistrées" in client.get("/mandate/").get_data(as_text=True)
     (mandate,) = mandate_rows(app)
     assert mandate.iban == "FR7630006000011234567890189"
     assert mandate.bic == "AGRIFRPPXXX"
@@ -99,6 +104,8 @@ def test_signing_records_evidence_and_a_sealed_pdf_then_revoking_gives_a_new_rum
         (step,) = SignatureEvidence.select().where((SignatureEvidence.subject_type == "mandate")
                                                    & (SignatureEvidence.subject_id == mandate.id))
         assert len(step.document_sha256) == 64 and step.ip == "127.0.0.1"
+        assert draft.rum in step.declaration and "FR76 3000 6000 0112 3456 7890 189" in step.declaration
+        assert "8 semaines" in step.declaration
         database.close()
     pdf = client.get(f"/mandate/{mandate.id}/pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
@@ -133,6 +140,31 @@ def test_staff_may_download_a_signed_mandate(app, client, auth, form_post):
     save(form_post, GOOD_IBAN)
     (mine,) = mandate_rows(app)
     form_post("/mandate/", f"/mandate/{mine.id}/sign", accept="y")
-    client.cookie_jar.clear() if hasattr(client, "cookie_jar") else client._cookies.clear()
-    auth.staff()
-    assert client.get(f"/mandate/{mine.id}/pdf").status_code == 200
+    staff_client = app.test_client()
+    Auth(app, staff_client).staff()
+    assert staff_client.get(f"/mandate/{mine.id}/pdf").status_code == 200
+    assert staff_client.get("/mandate/").status_code == 403  # staff have no mandate of their own
+
+
+def test_a_signed_mandate_cannot_be_changed_or_signed_again(app, client, auth, form_post):
+    auth.boater("C0001")
+    save(form_post, GOOD_IBAN)
+    (mine,) = mandate_rows(app)
+    form_post("/mandate/", f"/mandate/{mine.id}/sign", accept="y")
+    assert save(form_post, "DE89370400440532013000", "COBADEFFXXX").status_code == 303
+    form_post("/mandate/", f"/mandate/{mine.id}/sign", accept="y")
+    (after,) = mandate_rows(app)
+    assert after.iban == "FR7630006000011234567890189"
+    assert after.status == "active"
+    with app.app_context():
+        assert SignatureEvidence.select().count() == 1
+        database.close()
+
+
+def test_a_draft_cannot_be_revoked(app, client, auth, form_post):
+    auth.boater("C0001")
+    client.get("/mandate/")
+    (draft,) = mandate_rows(app)
+    form_post("/mandate/", f"/mandate/{draft.id}/revoke")
+    assert "Seul un mandat signé et actif peut être révoqué" in client.get("/mandate/").get_data(as_text=True)
+    assert mandate_rows(app)[0].status == "draft"

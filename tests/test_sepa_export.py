@@ -133,9 +133,11 @@ def test_revoked_and_lapsed_mandates_are_skipped(app, runner, tmp_path):
 
 def test_amounts_and_rums_equal_the_database_for_several_debtors(app, runner, tmp_path):
     add_mandate(app, "C0001")
-    add_mandate(app, "C0002", iban="DE89370400440532013000", bic="COBADEFFXXX")
+    martin = add_mandate(app, "C0002", iban="DE89370400440532013000", bic="COBADEFFXXX")
     result, xml = export(runner, tmp_path, fmt="pain.008.001.02")
     assert result.exit_code == 0, result.output
+    assert "2 prélèvement(s), 3 190,00 €" in result.output
+    assert f"à prévenir par courrier : {martin.rum}" in result.output  # SOPHIE MARTIN has no email
     found = sorted((t["rum"], t["amount"], t["e2e"]) for t in parse(xml, "pain.008.001.02"))
 
     def expected():
