@@ -235,3 +235,13 @@ def test_migration_adds_the_batch_file_columns_to_an_older_database(app):
         columns = {c.name for c in database.get_columns("direct_debit_batch")}
         assert {"stored_as", "sha256"} <= columns
         database.close()
+
+
+def test_the_daily_huey_task_lapses_dormant_mandates(app):
+    from marina_portal.tasks import daily_direct_debit_upkeep
+
+    dormant = add_mandate(app, "C0001", signed_at=dt.datetime(2020, 1, 1), last_collection_on=dt.date(2021, 6, 1))
+    with app.app_context():
+        daily_direct_debit_upkeep.call_local()
+        assert Mandate.get_by_id(dormant.id).status == "lapsed"
+        database.close()
