@@ -171,9 +171,10 @@ def record_return(end_to_end_id, reason="", user=None):
         invoice_ids = [d.invoice_id for d in debits]
         DirectDebit.update(status="returned", returned_at=utcnow(), return_reason=reason[:255]).where(
             DirectDebit.id.in_([d.id for d in debits])).execute()
-        Payment.update(cancelled_at=utcnow(), cancelled_by=user, cancel_reason=f"Prélèvement rejeté {reason}".strip())\
-            .where(Payment.invoice.in_(invoice_ids) & (Payment.method == "direct_debit")
-                   & (Payment.reference == end_to_end_id) & Payment.cancelled_at.is_null()).execute()
+        booked = (Payment.invoice.in_(invoice_ids) & (Payment.method == "direct_debit")
+                  & (Payment.reference == end_to_end_id) & Payment.cancelled_at.is_null())
+        Payment.update(cancelled_at=utcnow(), cancelled_by=user,
+                       cancel_reason=f"Prélèvement rejeté {reason}".strip()).where(booked).execute()
         Invoice.update(collection_status="").where(Invoice.id.in_(invoice_ids)).execute()
     return debits
 

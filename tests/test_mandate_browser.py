@@ -2,6 +2,8 @@
 import datetime as dt
 import re
 
+import pytest
+
 from conftest import PASSWORD
 from marina_portal.accounts import hash_password
 from marina_portal.db import database
@@ -20,6 +22,7 @@ def log_in_jean(live_server, page):
     page.get_by_role("button", name="Se connecter").click()
 
 
+@pytest.mark.browser
 def test_jean_dupont_fills_checks_and_signs_his_mandate(live_server, page, tmp_path):
     log_in_jean(live_server, page)
     page.get_by_role("link", name="Paiement par prélèvement").click()
