@@ -124,7 +124,11 @@ def _book(batch, mandate, invoices, sequence, end_to_end, collection_date, user)
                            sequence_type=sequence, end_to_end_id=end_to_end)
         Payment.create(invoice=invoice, method="direct_debit", amount_cents=invoice.balance_cents,
                        received_on=collection_date, reference=end_to_end, recorded_by=user)
-    Invoice.update(collection_status="in_progress").where(Invoice.id.in_([i.id for i in invoices])).execute()
+    marked = (Invoice.update(collection_status="in_progress")
+              .where(Invoice.id.in_([i.id for i in invoices]) & (Invoice.collection_status != "in_progress"))
+              .execute())
+    if marked != len(invoices):  # another export took them meanwhile: this one rolls back
+        raise SepaError("Un autre lot vient de prendre ces factures : relancez l'export.")
     Mandate.update(last_collection_on=collection_date).where(Mandate.id == mandate.id).execute()
 
 
