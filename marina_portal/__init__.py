@@ -35,11 +35,12 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import auth, documents, main, outbox
+    from .views import auth, documents, main, mandate, outbox
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(outbox.bp)
+    app.register_blueprint(mandate.bp)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others
 
 

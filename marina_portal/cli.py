@@ -95,7 +95,10 @@ def restore_command(folder, yes):
 
 
 def init_app(app):
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
+    from .sepa_cli import sepa_cli
+
     app.cli.add_command(load_demo_command)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(sepa_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
