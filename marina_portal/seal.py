@@ -1,4 +1,6 @@
 """PAdES seals on PDFs with the port's certificate (pyHanko), and their verification."""
+import asyncio
+import concurrent.futures
 import dataclasses
 import io
 
@@ -18,9 +20,24 @@ def _signer(app):
     return signers.SimpleSigner.load(key_path, cert_path), cert_path
 
 
+def _outside_event_loop(function, *args):
+    """pyHanko runs asyncio.run inside; when this thread already runs a loop, use a fresh thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
 def seal_pdf(pdf_bytes, reason, signer_name, location="", app=None):
     """Return the PDF with an invisible PAdES signature by the port's certificate."""
-    signer, _ = _signer(app or current_app)
+    app = app or current_app._get_current_object()
+    return _outside_event_loop(_seal, pdf_bytes, reason, signer_name, location, app)
+
+
+def _seal(pdf_bytes, reason, signer_name, location, app):
+    signer, _ = _signer(app)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     meta = signers.PdfSignatureMetadata(
         field_name="PortSeal", reason=reason, name=signer_name, location=location,
@@ -51,6 +68,10 @@ def _trust_roots(app):
 
 def verify_pdf(pdf_bytes, app=None):
     """Is the last seal intact and does it cover the whole file? Who sealed it, when, and why."""
+    return _outside_event_loop(_verify, pdf_bytes, app or current_app._get_current_object())
+
+
+def _verify(pdf_bytes, app):
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         signatures = reader.embedded_signatures
@@ -60,7 +81,7 @@ def verify_pdf(pdf_bytes, app=None):
         return SealCheck(False, False, problem="Aucun sceau dans ce PDF.")
     signature = signatures[-1]
     try:
-        status = validate_pdf_signature(signature, ValidationContext(trust_roots=_trust_roots(app or current_app)))
+        status = validate_pdf_signature(signature, ValidationContext(trust_roots=_trust_roots(app)))
     except Exception as e:
         return SealCheck(False, False, problem=f"Sceau illisible : {e}")
     from pyhanko.sign.validation.status import SignatureCoverageLevel
