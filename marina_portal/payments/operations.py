@@ -25,6 +25,11 @@ class NothingToPay(Exception):
     """The invoice has no balance left."""
 
 
+def online_payment_available(port):
+    """False when no bank page is configured (MONETICO_URL unset and no sandbox)."""
+    return bool(current_gateway(port).merchant.url)
+
+
 def new_reference(invoice):
     """Letters and digits only, unique per attempt: the invoice number then a random tail."""
     stem = re.sub(r"[^A-Za-z0-9]", "", invoice.number)[:30]

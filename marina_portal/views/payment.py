@@ -37,10 +37,11 @@ def confirm(invoice_id):
         flash(f"La facture {invoice.number} est déjà réglée.", "info")
         return redirect(url_for("account.show"), code=303)
     form = PayForm(data={"receipt_email": current_user.email} if request.method == "GET" else None)
-    if form.validate_on_submit():
+    available = operations.online_payment_available(invoice.port)
+    if available and form.validate_on_submit():
         attempt, bank = operations.start_attempt(invoice, current_user.customer, form.receipt_email.data)
         return render_template("payment/to_bank.html", attempt=attempt, bank=bank, invoice=invoice)
-    return render_template("payment/confirm.html", form=form, invoice=invoice)
+    return render_template("payment/confirm.html", form=form, invoice=invoice, available=available)
 
 
 @bp.route("/<reference>/<any(ok, err):way>")
