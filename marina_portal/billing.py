@@ -37,9 +37,7 @@ def invoice_with_paid(invoice_id):
 
 def invoice_pdf(invoice_id):
     """The invoice as a PDF: port, boater, lines with VAT, totals, payments received, balance."""
-    invoice = (
-        Invoice.with_paid().where(Invoice.id == invoice_id).first()
-    )
+    invoice = invoice_with_paid(invoice_id)
     lines = list(invoice.lines.order_by(InvoiceLine.position, InvoiceLine.id))
     payments = list(
         invoice.payments.where(Payment.cancelled_at.is_null()).order_by(Payment.received_on, Payment.id)

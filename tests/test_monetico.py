@@ -1,4 +1,5 @@
 """Monetico: monetico.md's test vectors, the payment form, and the bank's notifications applied exactly once."""
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -68,8 +69,9 @@ def test_vector_v2_request(make_app):
         return_ok="https://example.com/ok", return_err="https://example.com/ko",
     )
     fields = dict(request.fields)
-    assert fields["contexte_commande"] == ("eyJiaWxsaW5nIjp7ImFkZHJlc3NMaW5lMSI6IjEgcnVlIFRlc3QiLCJjaXR5IjoiUGFyaXMiLCJw"
-                                           "b3N0YWxDb2RlIjoiNzUwMDEiLCJjb3VudHJ5IjoiRlIifX0=")
+    assert fields["contexte_commande"] == (
+        "eyJiaWxsaW5nIjp7ImFkZHJlc3NMaW5lMSI6IjEgcnVlIFRlc3QiLCJjaXR5IjoiUGFyaXMiLCJwb3N0YWxDb2RlIjoiNzUwMDEiLCJj"
+        "b3VudHJ5IjoiRlIifX0=")
     assert fields["date"] == "01/02/2024:10:00:00" and fields["montant"] == "850.00EUR"
     assert sorted(fields) == sorted(["TPE", "contexte_commande", "date", "lgue", "mail", "montant", "reference",
                                      "societe", "texte-libre", "url_retour_err", "url_retour_ok", "version", "MAC"])
@@ -166,7 +168,7 @@ def test_confirmation_page_and_form_to_the_bank(app, client, auth):
     assert re.fullmatch(r"[A-Za-z0-9]{1,50}", fields["reference"])
     assert re.fullmatch(r"\d\d/\d\d/\d{4}:\d\d:\d\d:\d\d", fields["date"])
     assert fields["MAC"] == sign(fields)["MAC"].lower()
-    billing = json.loads(__import__("base64").b64decode(fields["contexte_commande"]))["billing"]
+    billing = json.loads(base64.b64decode(fields["contexte_commande"]))["billing"]
     assert billing == {"addressLine1": "10, RUE DU MARCHÉ", "city": "CARCASSONNE", "postalCode": "11000",
                        "country": "FR"}
     _, again = start_payment(client, app)
