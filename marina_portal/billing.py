@@ -17,11 +17,11 @@ class Statement:
 
 
 def statement(customer_id):
-    """Every invoice of the customer with what is paid, newest first, in one query."""
+    """Every invoice of the customer with what is paid, oldest first as in the tutorial, in one query."""
     invoices = list(
         Invoice.with_paid()
         .where(Invoice.customer == customer_id)
-        .order_by(Invoice.issued_on.desc(), Invoice.number.desc())
+        .order_by(Invoice.issued_on, Invoice.number)
     )
     return Statement(
         invoices=invoices,
