@@ -1,9 +1,8 @@
-"""Monetico: monetico.md's test vectors, the payment form, and the bank's notifications applied exactly once."""
+"""Monetico: monetico.md's test vectors through the portal's code, and the form the portal sends to the bank."""
 import base64
 import datetime as dt
 import hashlib
 import hmac
-import html
 import json
 import re
 from pathlib import Path
@@ -13,12 +12,12 @@ import pytest
 from conftest import csrf_token
 from marina_portal.db import database
 from marina_portal.formats import PARIS
-from marina_portal.models import Invoice, Payment, PaymentAttempt, PaymentNotification
-from marina_portal.payments import Merchant, monetico
+from marina_portal.models import PaymentAttempt
+from marina_portal.payments import ACCEPTED, REGISTRY, BankResult, Gateway, Merchant, PaymentRequest, monetico, register
+from payments_support import invoice_id, sign, start_payment, stored
 
-SHARED = Path("/work/shared")
+DATA = Path(__file__).parent / "data"
 V_KEY = "1036DEFD9175F29EE9337A1F284BDF781D5A4048"
-DEMO_KEY_BYTES = bytes.fromhex("1234567890123456789012345678901234567890")  # the demo key, per vector V3
 
 
 @pytest.fixture
@@ -38,10 +37,7 @@ def v1_fields():
         "ecard": "non", "originecb": "FRA", "bincb": "000003", "hpancb": "6FF1313F3B6FE9B053B21CBDEE516603CB8CF01E",
         "ipclient": "127.0.0.1", "originetr": "FRA", "modepaiement": "CB",
     }
-    path = SHARED / "monetico-v1-authentification.txt"
-    if not path.exists():
-        pytest.skip("monetico-v1-authentification.txt is not beside monetico.md")
-    fields["authentification"] = path.read_text().strip()
+    fields["authentification"] = (DATA / "monetico-v1-authentification.txt").read_text().strip()
     fields["MAC"] = "D258E699FE4C52199557336C89B02C81D09244F6"
     return fields
 
@@ -84,74 +80,6 @@ def test_vector_v3_key_derivation():
     assert hmac.new(key, b"hello", hashlib.sha1).hexdigest() == "a535d23382a5191994c64d2c629114739cd51bf9"
     assert monetico.usable_key("123456789012345678901234567890123456780M").hex().endswith("00")
 
-
-# --- helpers: an independent signer for notifications, and the portal's own payment form ------------
-
-def sign(fields):
-    text = "*".join(f"{k}={v}" for k, v in sorted(fields.items(), key=lambda kv: kv[0].encode()) if k != "MAC")
-    return dict(fields, MAC=hmac.new(DEMO_KEY_BYTES, text.encode(), hashlib.sha1).hexdigest().upper())
-
-
-def notification(reference, montant="850.00EUR", code="paiement", **extra):
-    fields = {"TPE": "1234567", "date": "01/03/2026_a_10:00:00", "montant": montant, "reference": reference,
-              "texte-libre": "Facture", "code-retour": code, "cvx": "oui", "vld": "1230", "brand": "CB",
-              "numauto": "000001", "usage": "debit", "typecompte": "particulier", "ecard": "non",
-              "originecb": "FRA", "bincb": "000003", "hpancb": "AB" * 20, "ipclient": "127.0.0.1",
-              "originetr": "FRA", "modepaiement": "CB", "authentification": "e30="}
-    fields.update(extra)
-    return sign(fields)
-
-
-def bank_form(page_html):
-    """The action and fields of the form the portal sends to the bank."""
-    form = re.search(r'<form method="post" action="([^"]+)" data-autosubmit>(.*?)</form>', page_html, re.S)
-    assert form, page_html
-    fields = {html.unescape(n): html.unescape(v)
-              for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2))}
-    return html.unescape(form.group(1)), fields
-
-
-def invoice_id(app, suffix="02135"):
-    with app.app_context():
-        found = Invoice.get(Invoice.number.endswith(suffix)).id
-        database.close()
-    return found
-
-
-def start_payment(client, app, email="jean.dupont@example.com"):
-    url = f"/payment/invoices/{invoice_id(app)}"
-    page = client.get(url).get_data(as_text=True)
-    response = client.post(url, data={"csrf_token": csrf_token(page), "receipt_email": email})
-    assert response.status_code == 200
-    return bank_form(response.get_data(as_text=True))
-
-
-def balance(app, suffix="02135"):
-    with app.app_context():
-        invoice = Invoice.with_paid().where(Invoice.number.endswith(suffix)).first()
-        database.close()
-    return invoice.balance_cents
-
-
-def stored(app, model, *where):
-    with app.app_context():
-        rows = list(model.select().where(*where) if where else model.select())
-        database.close()
-    return rows
-
-
-def notify(client, fields, method="post"):
-    if method == "post":
-        response = client.post("/payment/monetico/notify", data=fields)
-    else:
-        response = client.get("/payment/monetico/notify", query_string=fields)
-    assert response.status_code == 200 and response.mimetype == "text/plain"
-    return response.get_data(as_text=True)
-
-
-OK, BAD = "version=2\ncdr=0\n", "version=2\ncdr=1\n"
-
-
 # --- the payment form ------------------------------------------------------------------------------
 
 def test_confirmation_page_and_form_to_the_bank(app, client, auth):
@@ -191,112 +119,54 @@ def test_monetico_url_defaults_to_the_sandbox(make_app):
     assert app.config["MONETICO_URL"] == "http://portal.example:8000/sandbox/monetico/paiement.cgi"
 
 
-# --- notifications ---------------------------------------------------------------------------------
+class FakeBank(Gateway):
+    """A second gateway with another shape (amount in minor units), to show the interface and registry."""
 
-def test_accepted_notification_pays_once_and_mails_a_receipt(app, client, auth, mailbox):
-    auth.boater("C0001")
-    _, fields = start_payment(client, app)
-    assert notify(client, notification(fields["reference"])) == OK
-    assert balance(app) == 0
-    attempt = stored(app, PaymentAttempt)[0]
-    assert attempt.status == "paid" and attempt.notified_at is not None
-    payment = stored(app, Payment, Payment.attempt == attempt.id)[0]
-    assert payment.method == "card" and payment.amount_cents == 85000
-    receipt = mailbox.last("jean.dupont@example.com")
-    assert "/02135" in receipt["Subject"]
-    assert "850,00 €" in mailbox.text(receipt) and "Solde restant de la facture : 0,00 €" in mailbox.text(receipt)
-    assert [n.outcome for n in stored(app, PaymentNotification)] == ["recorded"]
+    name = "fakebank"
 
+    def build_request(self, *, reference, amount_cents, when, email, billing, free_text, return_ok, return_err):
+        return PaymentRequest("https://fakebank.example/pay", [("ref", reference), ("amount", str(amount_cents))])
 
-def test_forged_seal_is_refused(app, client, auth):
-    auth.boater("C0001")
-    _, fields = start_payment(client, app)
-    forged = dict(notification(fields["reference"]), MAC="0" * 40)
-    assert notify(client, forged) == BAD
-    tampered = dict(notification(fields["reference"], montant="1.00EUR"), montant="850.00EUR")
-    assert notify(client, tampered) == BAD
-    assert balance(app) == 85000 and stored(app, Payment, Payment.method == "card") == []
-    assert [(n.seal_valid, n.outcome) for n in stored(app, PaymentNotification)] == [(False, "bad-seal")] * 2
-    assert stored(app, PaymentAttempt)[0].status == "pending"
+    def verify(self, fields):
+        return fields.get("sig") == "good"
+
+    def read(self, fields):
+        return BankResult(fields["ref"], int(fields["amount"]), "EUR", ACCEPTED)
+
+    def acknowledge(self, seal_valid):
+        return "", (200 if seal_valid else 400), {}
 
 
-def test_amount_differing_from_the_attempt_is_not_credited(app, client, auth):
-    auth.boater("C0001")
-    _, fields = start_payment(client, app)
-    assert notify(client, notification(fields["reference"], montant="1.00EUR")) == OK
-    assert balance(app) == 85000
-    assert stored(app, PaymentAttempt)[0].status == "mismatch"
-    assert [n.outcome for n in stored(app, PaymentNotification)] == ["mismatch"]
+@pytest.fixture
+def fakebank():
+    register(FakeBank)
+    yield
+    REGISTRY.pop("fakebank")
 
 
-def test_unknown_reference(app, client):
-    assert notify(client, notification("NOSUCHREF123")) == OK
-    assert balance(app) == 85000
-    assert [(n.reference, n.outcome) for n in stored(app, PaymentNotification)] == [("NOSUCHREF123", "unknown")]
-
-
-def test_replayed_notification_records_nothing_more(app, client, auth, mailbox):
-    auth.boater("C0001")
-    _, fields = start_payment(client, app)
-    note = notification(fields["reference"])
-    assert notify(client, note) == OK
-    assert notify(client, note) == OK
-    assert notify(client, note, method="get") == OK  # staff replaying it from the bank's mail
-    assert balance(app) == 0
-    assert len(stored(app, Payment, Payment.method == "card")) == 1
-    assert [n.outcome for n in stored(app, PaymentNotification)] == ["recorded", "duplicate", "duplicate"]
-    mailbox.wait_for(1)
-    assert len(mailbox.messages) == 1
-
-
-def test_refused_then_accepted(app, client, auth):
-    auth.boater("C0001")
-    _, fields = start_payment(client, app)
-    assert notify(client, notification(fields["reference"], code="Annulation", motifrefus="Refus")) == OK
-    assert stored(app, PaymentAttempt)[0].status == "refused" and balance(app) == 85000
-    assert notify(client, notification(fields["reference"], date="01/03/2026_a_10:05:00")) == OK
-    assert stored(app, PaymentAttempt)[0].status == "paid" and balance(app) == 0
-    assert notify(client, notification(fields["reference"], code="Annulation")) == OK  # late refusal: ignored
-    assert stored(app, PaymentAttempt)[0].status == "paid" and balance(app) == 0
-    assert [n.outcome for n in stored(app, PaymentNotification)] == ["refused", "recorded", "ignored"]
-
-
-def test_notify_needs_neither_login_nor_csrf_token(app, client, auth):
-    auth.boater("C0001")
-    _, fields = start_payment(client, app)
-    fresh = app.test_client()
-    assert notify(fresh, notification(fields["reference"])) == OK
-    assert balance(app) == 0
-    assert fresh.post("/payment/nosuchbank/notify", data={}).status_code == 404
-
-
-def test_concurrent_notifications_pay_once(live_server, mailbox):
-    import threading
-
-    import requests
-
+def test_config_picks_the_gateway(make_app, fakebank):
     from conftest import Auth
 
-    app = live_server.app
+    app = make_app(PAYMENT_GATEWAY="fakebank", MONETICO_URL="https://fakebank.example/pay")
     client = app.test_client()
     Auth(app, client).boater("C0001")
-    _, fields = start_payment(client, app)
-    note = notification(fields["reference"])
-    answers, barrier = [], threading.Barrier(8)
+    url = f"/payment/invoices/{invoice_id(app)}"
+    response = client.post(url, data={"csrf_token": csrf_token(client.get(url).get_data(as_text=True)),
+                                      "receipt_email": "jean.dupont@example.com"})
+    page = response.get_data(as_text=True)
+    assert 'action="https://fakebank.example/pay"' in page and 'name="amount" value="85000"' in page
+    reference = stored(app, PaymentAttempt)[0].reference
+    assert app.test_client().post("/payment/fakebank/notify", data={"ref": reference, "sig": "bad"}).status_code == 400
+    assert app.test_client().post("/payment/fakebank/notify", data={"ref": reference, "amount": "85000",
+                                                                     "sig": "good"}).status_code == 200
+    assert stored(app, PaymentAttempt)[0].status == "paid"
 
-    def call():
-        barrier.wait()
-        answers.append(requests.post(live_server.url + "/payment/monetico/notify", data=note, timeout=30).text)
 
-    threads = [threading.Thread(target=call) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert answers == [OK] * 8
-    assert balance(app) == 0
-    assert len(stored(app, Payment, Payment.method == "card")) == 1
-    outcomes = sorted(n.outcome for n in stored(app, PaymentNotification))
-    assert outcomes == ["duplicate"] * 7 + ["recorded"]
-    mailbox.wait_for(1)
-    assert len(mailbox.messages) == 1
+def test_unknown_gateway_means_no_online_payment(make_app):
+    from conftest import Auth
+
+    app = make_app(PAYMENT_GATEWAY="nosuchbank", MONETICO_SANDBOX=True)
+    client = app.test_client()
+    Auth(app, client).boater("C0001")
+    page = client.get(f"/payment/invoices/{invoice_id(app)}").get_data(as_text=True)
+    assert "pas disponible" in page and "Payer par carte bancaire" not in page

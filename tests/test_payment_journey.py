@@ -6,7 +6,7 @@ import pytest
 from conftest import PASSWORD, Auth
 from marina_portal.db import database
 from marina_portal.models import PaymentAttempt
-from test_monetico import OK, balance, invoice_id, notification, notify, start_payment, stored
+from payments_support import OK, balance, invoice_id, notification, notify, start_payment, stored
 
 
 @pytest.fixture

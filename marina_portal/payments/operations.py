@@ -27,7 +27,10 @@ class NothingToPay(Exception):
 
 def online_payment_available(port):
     """False when no bank page is configured (MONETICO_URL unset and no sandbox)."""
-    return bool(current_gateway(port).merchant.url)
+    try:
+        return bool(current_gateway(port).merchant.url)
+    except LookupError:
+        return False
 
 
 def new_reference(invoice):
@@ -144,5 +147,5 @@ def _send_receipt(attempt):
         log.exception("receipt mail for payment %s not sent", attempt.reference)
 
 
-def attempt_status(reference):
+def attempt_by_reference(reference):
     return PaymentAttempt.get_or_none(PaymentAttempt.reference == reference)

@@ -48,7 +48,7 @@ def confirm(invoice_id):
 @login_required
 def returned(reference, way):
     """Where the bank sends the browser back: shows the attempt as the notification left it."""
-    attempt = operations.attempt_status(reference)
+    attempt = operations.attempt_by_reference(reference)
     if attempt is None or not may_see(attempt):
         abort(404)
     context = {"attempt": attempt, "way": way}
