@@ -1,7 +1,8 @@
 """Invoices as a boater sees them: the account statement with its totals, and the invoice PDF."""
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
-from .models import Invoice, InvoiceLine, Payment
+from .models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 from .pdf import render_pdf
 
 
@@ -10,6 +11,7 @@ class Statement:
     invoices: list
     total_cents: int
     paid_cents: int
+    awaiting_bank: set = field(default_factory=set)  # ids of invoices with a card payment not yet confirmed
 
     @property
     def balance_cents(self):
@@ -23,10 +25,16 @@ def statement(customer_id):
         .where(Invoice.customer == customer_id)
         .order_by(Invoice.issued_on, Invoice.number)
     )
+    recent = utcnow() - dt.timedelta(hours=1)
+    awaiting = PaymentAttempt.select(PaymentAttempt.invoice).where(
+        (PaymentAttempt.customer == customer_id) & (PaymentAttempt.status == "pending")
+        & (PaymentAttempt.created_at > recent)
+    )
     return Statement(
         invoices=invoices,
         total_cents=sum(i.total_cents for i in invoices),
         paid_cents=sum(i.paid_cents for i in invoices),
+        awaiting_bank={a.invoice_id for a in awaiting},
     )
 
 

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from marina_portal.db import database
-from marina_portal.models import Customer, Invoice, Payment, Port
+from marina_portal.models import Customer, Invoice, Payment, PaymentAttempt, Port
 
 
 def _text(response):
@@ -108,3 +108,13 @@ def test_paid_invoice_has_no_payment_page(app, client, auth, suffix):
     auth.boater("C0001")
     response = client.get(f"/payment/invoices/{invoice_id(app, suffix)}")
     assert response.status_code == 303 and response.headers["Location"].endswith("/account/")
+
+
+def test_a_card_payment_awaiting_the_bank_is_shown(app, client, auth):
+    auth.boater("C0001")
+    with app.app_context():
+        invoice = Invoice.get(Invoice.number.endswith("02135"))
+        PaymentAttempt.create(invoice=invoice, customer=invoice.customer_id, reference="R1", amount_cents=85000)
+        database.close()
+    text = _text(client.get("/account/"))
+    assert "en attente de la banque" in text and "Solde" in text and "850,00 €" in text
