@@ -6,7 +6,7 @@ import requests
 
 from conftest import Auth
 from marina_portal.db import database
-from marina_portal.models import Payment, PaymentAttempt, PaymentNotification
+from marina_portal.models import AuditLog, Payment, PaymentAttempt, PaymentNotification
 from payments_support import BAD, OK, balance, notification, notify, start_payment, stored
 
 
@@ -52,6 +52,8 @@ def test_amount_differing_from_the_attempt_is_not_credited(app, client, auth):
     assert balance(app) == 85000
     assert stored(app, PaymentAttempt)[0].status == "mismatch"
     assert [n.outcome for n in stored(app, PaymentNotification)] == ["mismatch"]
+    [entry] = stored(app, AuditLog, AuditLog.action == "payment_amount_mismatch")
+    assert '"amount_cents": 100' in entry.after and '"amount_cents": 85000' in entry.before
 
 
 def test_unknown_reference(app, client):

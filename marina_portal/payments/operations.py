@@ -15,7 +15,7 @@ from peewee import IntegrityError
 from ..db import database
 from ..formats import paris_today
 from ..mail import send_email
-from ..models import Invoice, Payment, PaymentAttempt, PaymentNotification, Port, utcnow
+from ..models import AuditLog, Invoice, Payment, PaymentAttempt, PaymentNotification, Port, utcnow
 from . import ACCEPTED, REFUSED, current_gateway, gateway_named
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,12 @@ def _move(attempt, status, from_statuses):
 
 def _accept(attempt, result):
     if result.amount_cents != attempt.amount_cents or result.currency != "EUR":
-        return "mismatch" if _move(attempt, "mismatch", ("pending", "refused")) else "duplicate"
+        if not _move(attempt, "mismatch", ("pending", "refused")):
+            return "duplicate"
+        AuditLog.create(action="payment_amount_mismatch", object_type="payment_attempt", object_id=attempt.id,
+                        before=json.dumps({"amount_cents": attempt.amount_cents, "currency": "EUR"}),
+                        after=json.dumps({"amount_cents": result.amount_cents, "currency": result.currency}))
+        return "mismatch"
     if not _move(attempt, "paid", ("pending", "refused")):
         return "duplicate"
     try:
