@@ -35,12 +35,15 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import auth, documents, main, mandate, outbox
+    from .views import account, auth, documents, main, mandate, outbox, payment, sandbox
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(mandate.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(payment.bp)
+    app.register_blueprint(sandbox.bp)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others
 
 

@@ -61,6 +61,8 @@ def load(app, test_config=None):
         app.config["MAIL_OUTBOX"] = False
     if os.environ.get("MARINA_MONETICO_URL") and "MARINA_MONETICO_SANDBOX" not in os.environ:
         app.config["MONETICO_SANDBOX"] = False
+    if app.config["MONETICO_SANDBOX"] and not app.config.get("MONETICO_URL"):
+        app.config["MONETICO_URL"] = app.config["BASE_URL"].rstrip("/") + "/sandbox/monetico/paiement.cgi"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     secure = app.config["BASE_URL"].startswith("https://")
