@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app marina_portal
 VENDOR := marina_portal/static/vendor
 DB ?= data/portal.sqlite3
 
-.PHONY: run test setup assets install install-dev clean
+.PHONY: run test test-postgres bench translations setup assets install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,20 @@ $(VENDOR)/.copied: node_modules/.installed
 	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/
 	touch $@
 
+TRANSLATIONS := marina_portal/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d $(TRANSLATIONS)
+
+# After changing words on screen: refresh the catalogue, then translate the new empty entries in the .po files.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+
 assets: $(VENDOR)/.copied
-install: $(VENV)/.installed assets
-install-dev: $(VENV)/.installed-dev assets
+install: $(VENV)/.installed assets $(MO_FILES)
+install-dev: $(VENV)/.installed-dev assets $(MO_FILES)
 
 # Development defaults (outbox, bank sandbox); any MARINA_* variable set in the environment wins.
 run: install
@@ -43,6 +54,17 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest
+
+# The suite on PostgreSQL (browser journeys excluded: they add nothing database-specific);
+# MARINA_TEST_DATABASE_URL names an empty database the tests may wipe.
+test-postgres: install-dev
+	MARINA_TEST_DATABASE_URL=$${MARINA_TEST_DATABASE_URL:-postgresql://marina:marina@127.0.0.1/marina_test} \
+	  $(BIN)/python -m pytest -m "not browser"
+
+# Throughput, latency, query counts and memory on the demo and on a large marina; writes bench/results.json.
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)

@@ -21,7 +21,9 @@ def register_extensions(app):
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "fr")
+    from .i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     formats.init_app(app)
     security.init_app(app)
@@ -33,12 +35,16 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import auth, contract, documents, main, outbox
+    from .views import account, auth, contract, documents, main, mandate, outbox, payment, sandbox
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(contract.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(outbox.bp)
+    app.register_blueprint(mandate.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(payment.bp)
+    app.register_blueprint(sandbox.bp)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others
 
 

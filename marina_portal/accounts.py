@@ -5,6 +5,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import tokens
 from .db import database
 from .formats import paris_today
+from .i18n import N_
 from .mail import send_email
 from peewee import JOIN, fn
 
@@ -23,9 +24,9 @@ class LinkRefused(Exception):
 
 
 LINK_MESSAGES = {
-    "expired": "Ce lien a expiré (il est valable 24 heures). Demandez-en un nouveau depuis la page de connexion.",
-    "used": "Ce lien a déjà été utilisé. Connectez-vous, ou demandez un nouveau lien depuis la page de connexion.",
-    "invalid": "Ce lien n'est pas valide. Copiez l'adresse complète depuis le mail, ou demandez un nouveau lien.",
+    "expired": N_("Ce lien a expiré (il est valable 24 heures). Demandez-en un nouveau depuis la page de connexion."),
+    "used": N_("Ce lien a déjà été utilisé. Connectez-vous, ou demandez un nouveau lien depuis la page de connexion."),
+    "invalid": N_("Ce lien n'est pas valide. Copiez l'adresse complète depuis le mail, ou demandez un nouveau lien."),
 }
 
 
@@ -57,7 +58,7 @@ def request_password_link(email):
     user = User.get_or_none(User.email == email)
     if user is not None and user.is_enabled:
         payload = {"u": user.id, "v": user.session_version}
-        _mail_link(email, RESET, payload, "password_reset")
+        _mail_link(email, RESET, payload, "password_reset", language=user.language)
         return
     customer = (
         Customer.select()
@@ -67,7 +68,8 @@ def request_password_link(email):
         .first()
     )
     if customer is not None:
-        _mail_link(email, FIRST_LOGIN, {"c": customer.id, "e": email}, "first_login", customer=customer)
+        _mail_link(email, FIRST_LOGIN, {"c": customer.id, "e": email}, "first_login", customer=customer,
+                   language=customer.language)
 
 
 def request_registration(email, invoice_number, invoice_date, amount_cents):
@@ -89,7 +91,7 @@ def request_registration(email, invoice_number, invoice_date, amount_cents):
     if User.select().where(User.customer == invoice.customer_id).exists():
         return False
     if User.select().where(User.email == email).exists():
-        send_email(email, "Votre compte existe déjà", "already_registered",
+        send_email(email, N_("Votre compte existe déjà"), "already_registered",
                    login_url=url_for("auth.login", _external=True))
         return True
     _mail_link(email, REGISTER, {"c": invoice.customer_id, "e": email}, "register",
@@ -97,15 +99,15 @@ def request_registration(email, invoice_number, invoice_date, amount_cents):
     return True
 
 
-def _mail_link(email, purpose, payload, template, **context):
+def _mail_link(email, purpose, payload, template, language=None, **context):
     token = tokens.make(purpose, payload)
     link = url_for("auth.set_password", purpose=purpose, token=token, _external=True)
     subjects = {
-        FIRST_LOGIN: "Votre accès au portail du port",
-        REGISTER: "Confirmez votre inscription au portail du port",
-        RESET: "Choisir un nouveau mot de passe",
+        FIRST_LOGIN: N_("Votre accès au portail du port"),
+        REGISTER: N_("Confirmez votre inscription au portail du port"),
+        RESET: N_("Choisir un nouveau mot de passe"),
     }
-    send_email(email, subjects[purpose], template, link=link, login=email, **context)
+    send_email(email, subjects[purpose], template, language=language, link=link, login=email, **context)
 
 
 def read_link(purpose, token):
@@ -156,13 +158,13 @@ def set_password_from_link(purpose, token, password):
 
 
 def change_password(user, current, new):
-    """True when `current` was right; every other session of this user ends."""
+    """The updated user when `current` was right (every other session ends), else None."""
     if not check_password_hash(user.password_hash, current or ""):
-        return False
+        return None
     User.update(password_hash=hash_password(new), session_version=User.session_version + 1).where(
         User.id == user.id
     ).execute()
-    return True
+    return User.get_by_id(user.id)
 
 
 def create_staff(email, password, role="admin"):

@@ -36,6 +36,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    BABEL_TRANSLATION_DIRECTORIES = "translations"  # relative to marina_portal/
     SIGNING_KEY_FILE = None  # PEM key and certificate used to seal PDFs; generated under instance/ when unset
     SIGNING_CERT_FILE = None
 
@@ -60,6 +61,8 @@ def load(app, test_config=None):
         app.config["MAIL_OUTBOX"] = False
     if os.environ.get("MARINA_MONETICO_URL") and "MARINA_MONETICO_SANDBOX" not in os.environ:
         app.config["MONETICO_SANDBOX"] = False
+    if app.config["MONETICO_SANDBOX"] and not app.config.get("MONETICO_URL"):
+        app.config["MONETICO_URL"] = app.config["BASE_URL"].rstrip("/") + "/sandbox/monetico/paiement.cgi"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     secure = app.config["BASE_URL"].startswith("https://")

@@ -1,8 +1,10 @@
 """The Peewee database: one proxy for the models, opened per request, set from DATABASE."""
 import os
+from contextlib import contextmanager
 
 import click
-from flask import current_app
+from flask import current_app, g, has_app_context
+from flask.cli import with_appcontext
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
 
@@ -16,23 +18,42 @@ SQLITE_PRAGMAS = {
 }
 
 
-def make_database(url, base_dir="."):
+def make_database(url, base_dir=".", busy_timeout_ms=None):
     """SQLite from a path (pragmas applied to every new connection), anything else from a URL."""
+    pragmas = dict(SQLITE_PRAGMAS)
+    if busy_timeout_ms is not None:
+        pragmas["busy_timeout"] = int(busy_timeout_ms)
     if "://" not in url:
         path = url if os.path.isabs(url) else os.path.join(base_dir, url)
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        return SqliteDatabase(path, pragmas=pragmas, check_same_thread=False)
     if url.startswith("sqlite"):
-        return connect(url, pragmas=SQLITE_PRAGMAS)
+        return connect(url, pragmas=pragmas)
     return connect(url)
 
 
+def project_root(app):
+    return os.path.realpath(os.path.join(app.root_path, ".."))
+
+
+def sqlite_path(app):
+    """The absolute path of the SQLite file, or None when DATABASE is a server URL."""
+    url = app.config["DATABASE"]
+    if "://" in url:
+        return url.split(":///", 1)[1] if url.startswith("sqlite:///") else None
+    return url if os.path.isabs(url) else os.path.join(project_root(app), url)
+
+
 def init_app(app):
-    database.initialize(make_database(app.config["DATABASE"], app.root_path + "/.."))
+    database.initialize(make_database(app.config["DATABASE"], project_root(app),
+                                      app.config.get("SQLITE_BUSY_TIMEOUT_MS")))
 
     @app.before_request
     def _open():
         database.connect(reuse_if_open=True)
+
+    if app.config.get("QUERY_COUNT_HEADER"):
+        _count_queries_per_request(app)
 
     @app.teardown_appcontext
     def _close(exc):
@@ -40,6 +61,39 @@ def init_app(app):
             database.close()
 
     app.cli.add_command(init_db_command)
+
+
+@contextmanager
+def counting_queries():
+    """Count the SQL statements run inside the block: `with counting_queries() as n: …; n.count`."""
+    class Counter:
+        count = 0
+
+    counter = Counter()
+
+    def hook(event):
+        counter.count += 1
+
+    hooks = database.obj.query_hooks
+    hooks.append(hook)
+    try:
+        yield counter
+    finally:
+        hooks.remove(hook)
+
+
+def _count_queries_per_request(app):
+    """With QUERY_COUNT_HEADER on (benchmarks), each response says how many queries it ran."""
+    def hook(event):
+        if has_app_context():
+            g.query_count = g.get("query_count", 0) + 1
+
+    database.obj.query_hooks.append(hook)
+
+    @app.after_request
+    def _header(response):
+        response.headers["X-Query-Count"] = str(g.get("query_count", 0))
+        return response
 
 
 def init_db():
@@ -50,6 +104,7 @@ def init_db():
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create or upgrade the schema (safe to run again)."""
     applied = init_db()

@@ -1,4 +1,5 @@
 """Forms shared by several features; a feature's own forms live beside its views."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
@@ -6,7 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 from .accounts import PASSWORD_MIN_LENGTH
 from .formats import parse_euros, parse_french_date
 
-REQUIRED = "Ce champ est obligatoire."
+REQUIRED = _l("Ce champ est obligatoire.")
 
 
 class EmptyForm(FlaskForm):
@@ -20,39 +21,39 @@ class LoginForm(FlaskForm):
 
 class EmailForm(FlaskForm):
     email = EmailField("Login", filters=[lambda v: v.strip() if v else v], validators=[
-        DataRequired(REQUIRED), Email("Saisissez une adresse mail valide.", check_deliverability=False)
+        DataRequired(REQUIRED), Email(_l("Saisissez une adresse mail valide."), check_deliverability=False)
     ])
 
 
 class RegisterContractForm(FlaskForm):
     email = EmailField("Adresse mail", filters=[lambda v: v.strip() if v else v], validators=[
-        DataRequired(REQUIRED), Email("Saisissez une adresse mail valide.", check_deliverability=False)
+        DataRequired(REQUIRED), Email(_l("Saisissez une adresse mail valide."), check_deliverability=False)
     ])
     invoice_number = StringField("Numéro de facture", validators=[DataRequired(REQUIRED), Length(max=50)])
     invoice_date = StringField("Date de facture", validators=[DataRequired(REQUIRED)],
-                               description="Au format JJ/MM/AAAA, par exemple 15/01/2026.")
+                               description=_l("Au format JJ/MM/AAAA, par exemple 15/01/2026."))
     amount = StringField("Montant TTC", validators=[DataRequired(REQUIRED)],
-                         description="Le montant total de la facture, par exemple 1 520,00.")
+                         description=_l("Le montant total de la facture, par exemple 1 520,00."))
 
     def validate_invoice_date(self, field):
         self.parsed_date = parse_french_date(field.data)
         if self.parsed_date is None:
-            raise ValidationError("Saisissez la date au format JJ/MM/AAAA, par exemple 15/01/2026.")
+            raise ValidationError(_l("Saisissez la date au format JJ/MM/AAAA, par exemple 15/01/2026."))
 
     def validate_amount(self, field):
         self.parsed_amount = parse_euros(field.data)
         if self.parsed_amount is None:
-            raise ValidationError("Saisissez un montant en euros, par exemple 1 520,00.")
+            raise ValidationError(_l("Saisissez un montant en euros, par exemple 1 520,00."))
 
 
 def _new_password_fields():
-    password = PasswordField("Nouveau mot de passe", validators=[
+    password = PasswordField(_l("Nouveau mot de passe"), validators=[
         DataRequired(REQUIRED),
         Length(min=PASSWORD_MIN_LENGTH,
-               message=f"Le mot de passe doit contenir au moins {PASSWORD_MIN_LENGTH} caractères."),
-    ], description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")
-    confirm = PasswordField("Confirmer le mot de passe", validators=[
-        DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe ne sont pas identiques.")
+               message=_l("Le mot de passe doit contenir au moins %(n)s caractères.", n=PASSWORD_MIN_LENGTH)),
+    ], description=_l("Au moins %(n)s caractères.", n=PASSWORD_MIN_LENGTH))
+    confirm = PasswordField(_l("Confirmer le mot de passe"), validators=[
+        DataRequired(REQUIRED), EqualTo("password", _l("Les deux mots de passe ne sont pas identiques."))
     ])
     return password, confirm
 
@@ -62,5 +63,5 @@ class SetPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIRED)])
+    current = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired(REQUIRED)])
     password, confirm = _new_password_fields()

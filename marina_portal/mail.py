@@ -1,18 +1,25 @@
 """Mail in two layers: `send_email` renders a .txt/.html pair; per-feature senders call it.
 
-Delivery goes through a Huey task, so a page answers in the same time whether or not it sent a mail.
-With MAIL_OUTBOX on (development), mails are kept in the database and shown at /dev/outbox.
+Each mail is rendered in its reader's language (`language`, else the current page's). Delivery goes
+through a Huey task, so a page answers in the same time whether or not it sent a mail. With
+MAIL_OUTBOX on (development), mails are kept in the database and shown at /dev/outbox.
 """
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
+from flask_babel import get_locale, gettext
 from flask_mail import Message
 
 from .extensions import mail
+from .i18n import in_language
 from .models import OutboxMail
 
 
-def send_email(to, subject, template, **context):
-    text = render_template(f"mail/{template}.txt", **context)
-    html = render_template(f"mail/{template}.html", **context)
+def send_email(to, subject, template, language=None, **context):
+    if language is None:
+        language = str(get_locale()) if has_request_context() else "fr"
+    with in_language(language):
+        subject = gettext(str(subject))
+        text = render_template(f"mail/{template}.txt", subject=subject, **context)
+        html = render_template(f"mail/{template}.html", subject=subject, **context)
     from .tasks import deliver_mail
 
     deliver_mail(to, subject, text, html)

@@ -326,6 +326,8 @@ class DirectDebitBatch(BaseModel):
     created_at = DateTimeField(default=utcnow)
     created_by = ForeignKeyField(User, null=True)
     message_id = CharField(default="")
+    stored_as = CharField(null=True)  # the exported pain.008 file, path under DATA_DIR
+    sha256 = CharField(null=True)
 
 
 class DirectDebit(BaseModel):

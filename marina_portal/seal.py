@@ -1,8 +1,8 @@
 """PAdES seals on PDFs with the port's certificate (pyHanko), and their verification."""
 import asyncio
+import concurrent.futures
 import dataclasses
 import io
-from concurrent.futures import ThreadPoolExecutor
 
 from asn1crypto import pem, x509 as asn1_x509
 from flask import current_app
@@ -15,35 +15,35 @@ from pyhanko_certvalidator import ValidationContext
 from .signing_keys import ensure_port_certificate
 
 
-def _outside_running_loop(function, *args, **kwargs):
-    """pyHanko's blocking calls start an asyncio loop of their own, which fails in a thread that already
-    runs one (an async server, Playwright's sync API in tests): there, run them in a worker thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        loop_running = False
-    else:
-        loop_running = True
-    if not loop_running:
-        return function(*args, **kwargs)
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(function, *args, **kwargs).result()
-
-
 def _signer(app):
     key_path, cert_path = ensure_port_certificate(app)
     return signers.SimpleSigner.load(key_path, cert_path), cert_path
 
 
+def _outside_event_loop(function, *args):
+    """pyHanko runs asyncio.run inside; when this thread already runs a loop, use a fresh thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
 def seal_pdf(pdf_bytes, reason, signer_name, location="", app=None):
     """Return the PDF with an invisible PAdES signature by the port's certificate."""
-    signer, _ = _signer(app or current_app)
+    app = app or current_app._get_current_object()
+    return _outside_event_loop(_seal, pdf_bytes, reason, signer_name, location, app)
+
+
+def _seal(pdf_bytes, reason, signer_name, location, app):
+    signer, _ = _signer(app)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     meta = signers.PdfSignatureMetadata(
         field_name="PortSeal", reason=reason, name=signer_name, location=location,
         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
     )
-    out = _outside_running_loop(signers.sign_pdf, writer, meta, signer=signer)
+    out = signers.sign_pdf(writer, meta, signer=signer)
     return out.getvalue()
 
 
@@ -68,6 +68,10 @@ def _trust_roots(app):
 
 def verify_pdf(pdf_bytes, app=None):
     """Is the last seal intact and does it cover the whole file? Who sealed it, when, and why."""
+    return _outside_event_loop(_verify, pdf_bytes, app or current_app._get_current_object())
+
+
+def _verify(pdf_bytes, app):
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         signatures = reader.embedded_signatures
@@ -77,8 +81,7 @@ def verify_pdf(pdf_bytes, app=None):
         return SealCheck(False, False, problem="Aucun sceau dans ce PDF.")
     signature = signatures[-1]
     try:
-        context = ValidationContext(trust_roots=_trust_roots(app or current_app))
-        status = _outside_running_loop(validate_pdf_signature, signature, context)
+        status = validate_pdf_signature(signature, ValidationContext(trust_roots=_trust_roots(app)))
     except Exception as e:
         return SealCheck(False, False, problem=f"Sceau illisible : {e}")
     from pyhanko.sign.validation.status import SignatureCoverageLevel

@@ -1,8 +1,7 @@
 """Response headers: CSP without inline script, framing and sniffing off, no caching of personal pages."""
 from urllib.parse import urlsplit
 
-from flask import current_app, request
-from flask_login import current_user
+from flask import current_app, request, session
 
 
 def _origin(url):
@@ -33,7 +32,8 @@ def init_app(app):
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config["BASE_URL"].startswith("https://"):
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if not request.path.startswith("/static/") and current_user and current_user.is_authenticated:
+        # A logged-in session (read without loading the user: no query for this header).
+        if not request.path.startswith("/static/") and session.get("_user_id"):
             h["Cache-Control"] = "no-store"
         response.vary.add("HX-Request")
         return response

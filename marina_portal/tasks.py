@@ -6,7 +6,7 @@ In production run the consumer: `huey_consumer marina_portal.tasks.huey`.
 import os
 
 from flask import current_app, has_app_context
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 
 
 def _make_huey():
@@ -45,3 +45,15 @@ def deliver_mail(to, subject, text, html):
 
     with app_context():
         deliver(to, subject, text, html)
+
+
+@huey.periodic_task(crontab(hour="3", minute="30"))
+def daily_direct_debit_upkeep():
+    """Lapse mandates unused for 36 months; debits a week past their date count as collected."""
+    from .formats import paris_today
+    from .mandates import lapse_dormant
+    from .sepa import settle
+
+    with app_context():
+        lapse_dormant(paris_today())
+        settle()

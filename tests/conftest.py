@@ -17,6 +17,15 @@ from marina_portal.models import Customer, User
 from marina_portal.signing_keys import ensure_port_certificate
 
 PASSWORD = "correct horse battery"
+# Set to a postgresql:// URL to run the suite on PostgreSQL (each test starts from an empty schema).
+TEST_DATABASE_URL = os.environ.get("MARINA_TEST_DATABASE_URL")
+on_sqlite_only = pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite file feature")
+
+
+def reset_server_database():
+    database.connect(reuse_if_open=True)
+    database.execute_sql("DROP SCHEMA public CASCADE")
+    database.execute_sql("CREATE SCHEMA public")
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -117,9 +126,13 @@ def make_app(tmp_path, smtp, signing_files):
             "SIGNING_KEY_FILE": signing_files[0],
             "SIGNING_CERT_FILE": signing_files[1],
         }
+        if TEST_DATABASE_URL:
+            settings["DATABASE"] = TEST_DATABASE_URL
         settings.update(config)
         app = create_app(settings)
         with app.app_context():
+            if settings["DATABASE"] == TEST_DATABASE_URL:
+                reset_server_database()
             init_db()
             if demo:
                 from marina_portal.demo import load_demo
@@ -278,3 +291,10 @@ def js_page(browser):
     page.set_default_timeout(10000)
     yield page
     context.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that drive Chromium carry the `browser` marker, so a run can select or skip them."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

@@ -68,7 +68,7 @@ def test_jean_prints_and_signs_his_contract(live_server, page, tmp_path):
             expect(page.get_by_text("Acceptée le")).to_have_count(number)
 
     expect(page.get_by_text(re.compile(r"^Contrat signé le \d\d-\d\d-\d{4} à \d\d:\d\d$"))).to_be_visible()
-    expect(page.locator(".status")).to_have_text("Signé")
+    expect(page.locator(".contract-status")).to_have_text("Signé")
     signed = download(page, "PDF du contrat signé")
     with app.app_context():
         check = verify_pdf(signed)

@@ -147,8 +147,8 @@ def set_password(purpose, token):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if accounts.change_password(current_user, form.current.data, form.password.data):
-            user = type(current_user).get_by_id(current_user.id)
+        user = accounts.change_password(current_user, form.current.data, form.password.data)
+        if user is not None:
             _start_session(user)
             flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.", "success")
             return redirect(url_for("main.home"), code=303)

@@ -1,8 +1,10 @@
 """The home page (login when anonymous), the port-code address from the tutorial, and a health check."""
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..forms import LoginForm
+from ..forms import EmptyForm, LoginForm
+from ..i18n import set_language
+from .auth import safe_next
 from .shell import current_port
 
 bp = Blueprint("main", __name__)
@@ -18,6 +20,14 @@ def home():
 @bp.route("/healthz")
 def healthz():
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """The language switch in the footer; works as a plain form."""
+    if EmptyForm().validate_on_submit():
+        set_language(request.form.get("language"), current_user)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"), code=303)
 
 
 @bp.route("/<code>")

@@ -31,4 +31,9 @@ def init_app(app):
 
     @app.context_processor
     def _shell():
-        return {"port": current_port(), "view_endpoints": current_app.view_functions}
+        from flask_babel import get_locale
+
+        from ..i18n import LANGUAGES
+
+        return {"port": current_port(), "view_endpoints": current_app.view_functions,
+                "languages": LANGUAGES, "current_language": str(get_locale() or "fr")}

@@ -1,0 +1,160 @@
+"""`make bench`: serve the demo and a large database with gunicorn (2 workers), load them with wrk from
+another process, and write every figure of one run to bench/results.json."""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+from build_db import BENCH_EMAIL, BENCH_PASSWORD  # noqa: E402
+
+DATA = os.path.join(HERE, "data")
+DURATION = os.environ.get("BENCH_SECONDS", "10")
+CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
+PDF_ENDPOINTS = ("account.invoice_pdf", "account.pdf", "invoices.pdf")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build(kind):
+    path = os.path.join(DATA, f"{kind}.sqlite3")
+    if not os.path.exists(path):
+        os.makedirs(DATA, exist_ok=True)
+        started = time.monotonic()
+        subprocess.run([sys.executable, os.path.join(HERE, "build_db.py"), kind, path], check=True)
+        print(f"built {kind} database in {time.monotonic() - started:.1f} s")
+    return path
+
+
+class Server:
+    def __init__(self, database):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, MARINA_DATABASE=database, MARINA_DATA_DIR=database.replace(".sqlite3", "-data"),
+                   MARINA_SECRET_KEY="bench-secret-key-0123456789abcdef", MARINA_QUERY_COUNT_HEADER="true",
+                   MARINA_LOGIN_LIMIT="100000/minute", MARINA_HUEY_IMMEDIATE="true", MARINA_BASE_URL=f"http://127.0.0.1:{self.port}")
+        self.process = subprocess.Popen(
+            [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
+             "--log-level", "warning", "marina_portal:create_app()"], cwd=ROOT, env=env)
+        for _ in range(100):
+            try:
+                requests.get(self.url + "/healthz", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def worker_peak_rss_mb(self):
+        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
+        peaks = []
+        for pid in children:
+            with open(f"/proc/{pid}/status") as f:
+                found = re.search(r"VmHWM:\s+(\d+) kB", f.read())
+            peaks.append(int(found.group(1)) / 1024 if found else 0)
+        return peaks
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(10)
+
+
+def login(server):
+    session = requests.Session()
+    page = session.get(server.url + "/").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = session.post(server.url + "/login", data={"csrf_token": token, "email": BENCH_EMAIL,
+                                                         "password": BENCH_PASSWORD}, allow_redirects=False)
+    assert response.status_code == 303, "bench login failed"
+    return session
+
+
+def pages(database):
+    """The URLs to measure, built from the app's own routes."""
+    from marina_portal import create_app
+    from marina_portal.db import database as db
+    from marina_portal.models import Invoice, User
+
+    app = create_app({"DATABASE": database, "SECRET_KEY": "x" * 32})
+    with app.app_context(), app.test_request_context():
+        from flask import url_for
+
+        user = User.get(User.email == BENCH_EMAIL)
+        invoice = Invoice.select().where(Invoice.customer == user.customer_id).order_by(Invoice.id).first()
+        urls = {"healthz": "/healthz"}
+        for name, endpoint in (("compte_client", "account.show"), ("contrat", "contract.show")):
+            if endpoint in app.view_functions:
+                urls[name] = url_for(endpoint)
+        for endpoint in PDF_ENDPOINTS:
+            if endpoint in app.view_functions:
+                urls["invoice_pdf"] = url_for(endpoint, invoice_id=invoice.id)
+                break
+        db.close()
+    return urls
+
+
+def wrk(url, cookie):
+    out = subprocess.run(["wrk", "-t", "2", "-c", CONNECTIONS, "-d", f"{DURATION}s", "--latency",
+                          "-s", os.path.join(HERE, "report.lua"), "-H", f"Cookie: {cookie}", url],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure(kind):
+    database = build(kind)
+    urls = pages(database)
+    server = Server(database)
+    try:
+        session = login(server)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+        results = {}
+        for name, path in urls.items():
+            probe = session.get(server.url + path, allow_redirects=False)
+            assert probe.status_code == 200, f"{path} answered {probe.status_code}"
+            figures = wrk(server.url + path, cookie)
+            figures["queries"] = int(probe.headers.get("X-Query-Count", -1))
+            figures["path"] = path
+            results[name] = figures
+            print(f"{kind:5} {name:14} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms  "
+                  f"p95 {figures['p95_ms']:7.2f} ms  queries {figures['queries']}")
+        results["worker_peak_rss_mb"] = server.worker_peak_rss_mb()
+        return results
+    finally:
+        server.stop()
+
+
+def main():
+    demo = measure("demo")
+    large = measure("large")
+    floor = large["healthz"]["rps"]
+    report = {
+        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0], "load": "wrk -t2 -c" + CONNECTIONS,
+                    "seconds_per_page": int(DURATION)},
+        "demo": demo, "large": large,
+        "ratios_to_healthz": {k: round(v["rps"] / floor, 3) for k, v in large.items()
+                              if isinstance(v, dict) and k != "healthz"},
+        "compte_client_p95_large_over_demo": (round(large["compte_client"]["p95_ms"] / demo["compte_client"]["p95_ms"], 3)
+                                              if "compte_client" in large else None),
+        "queries_constant": {k: demo[k]["queries"] == large[k]["queries"] for k in large
+                             if isinstance(large[k], dict) and k in demo},
+        "worker_peak_rss_mb": max(demo["worker_peak_rss_mb"] + large["worker_peak_rss_mb"]),
+    }
+    with open(os.path.join(HERE, "results.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    print(json.dumps({k: report[k] for k in ("ratios_to_healthz", "compte_client_p95_large_over_demo",
+                                             "queries_constant", "worker_peak_rss_mb")}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Online backups: a consistent copy of the SQLite database (backup API) and of the stored files."""
+import datetime as dt
+import os
+import shutil
+import sqlite3
+
+
+class BackupError(Exception):
+    pass
+
+
+def _integrity(path):
+    with sqlite3.connect(path) as conn:
+        result = conn.execute("pragma integrity_check").fetchone()[0]
+    if result != "ok":
+        raise BackupError(f"integrity_check failed on {path}: {result}")
+
+
+def _copy_database(source, target):
+    """SQLite's backup API copies a consistent snapshot while the portal keeps writing."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst, pages=256)
+    finally:
+        src.close()
+        dst.close()
+    _integrity(target)
+
+
+def _copy_tree(source, target, skip):
+    if not os.path.isdir(source):
+        return 0
+    count = 0
+    for root, _dirs, files in os.walk(source):
+        for name in files:
+            path = os.path.join(root, name)
+            if os.path.realpath(path) in skip:
+                continue
+            rel = os.path.relpath(path, source)
+            os.makedirs(os.path.join(target, os.path.dirname(rel)), exist_ok=True)
+            shutil.copy2(path, os.path.join(target, rel))
+            count += 1
+    return count
+
+
+def backup(database_path, data_dir, instance_dir, destination):
+    """Write DEST/portal-<UTC time>/ with the database, the stored files and the instance keys."""
+    if not os.path.exists(database_path):
+        raise BackupError(f"no database at {database_path}")
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    folder = os.path.join(destination, f"portal-{stamp}")
+    os.makedirs(folder)
+    _copy_database(database_path, os.path.join(folder, "portal.sqlite3"))
+    db_real = os.path.realpath(database_path)
+    skip = {db_real, db_real + "-wal", db_real + "-shm", db_real + "-journal"}
+    skip |= {os.path.realpath(os.path.join(data_dir, n)) for n in ("huey.sqlite3", "huey.sqlite3-wal", "huey.sqlite3-shm")}
+    files = _copy_tree(data_dir, os.path.join(folder, "data"), skip)
+    _copy_tree(instance_dir, os.path.join(folder, "instance"), set())
+    return folder, files
+
+
+def restore(folder, database_path, data_dir, instance_dir):
+    """Put a backup back: the database (checked first), the stored files and the instance keys."""
+    source_db = os.path.join(folder, "portal.sqlite3")
+    if not os.path.exists(source_db):
+        raise BackupError(f"{folder} holds no portal.sqlite3")
+    _integrity(source_db)
+    os.makedirs(os.path.dirname(database_path) or ".", exist_ok=True)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(database_path + suffix):
+            os.remove(database_path + suffix)
+    _copy_database(source_db, database_path + ".restoring")
+    os.replace(database_path + ".restoring", database_path)
+    files = _copy_tree(os.path.join(folder, "data"), data_dir, set())
+    _copy_tree(os.path.join(folder, "instance"), instance_dir, set())
+    return files
