@@ -368,3 +368,17 @@ def test_contract_verify_command(app, client, auth, tmp_path):
     plain.write_bytes(unsigned)
     result = runner.invoke(args=["contract", "verify", str(plain)])
     assert result.exit_code == 1 and "Aucun sceau" in result.output
+
+
+def test_the_tutorials_words_stay_in_english(app, client, auth):
+    auth.boater()
+    cid = contract_id(app)
+    token = csrf_token(client.get("/contract/").get_data(as_text=True))
+    client.post("/language", data={"csrf_token": token, "language": "en", "next": "/contract/"})
+    page = client.get("/contract/").get_data(as_text=True)
+    assert '<html lang="en">' in page and ">CONTRAT<" in page and "Signer le contrat" in page and ">PDF<" in page
+    client.get(f"/contract/{cid}/pdf")
+    panel = client.get(f"/contract/{cid}/sign").get_data(as_text=True)
+    assert "ETAPE 1/3" in panel and "Accepter les 3 étapes obligatoires" in panel
+    for declaration in DECLARATIONS.values():
+        assert declaration.replace("'", "&#39;") in panel

@@ -10,16 +10,17 @@ from flask_login import current_user, login_required
 from .. import contract_signing, contracts
 from ..access import boater_required, owned_or_404
 from ..formats import fr_datetime
+from ..i18n import N_
 from ..models import Contract
 from ..seal import verify_pdf
 
 bp = Blueprint("contract", __name__, url_prefix="/contract")  # CLI group: `flask contract …`
 
 STATUS_LABELS = {
-    "draft": "En préparation",
-    "sent": "À signer",
-    "signed": "Signé",
-    "cancelled": "Annulé",
+    "draft": N_("En préparation"),
+    "sent": N_("À signer"),
+    "signed": N_("Signé"),
+    "cancelled": N_("Annulé"),
 }
 
 
