@@ -8,6 +8,7 @@ the write lock, so a double click or a replayed POST finds the step already take
 import contextlib
 import dataclasses
 import io
+import json
 import os
 
 from peewee import SqliteDatabase
@@ -16,7 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from . import evidence, storage
 from .contracts import SUBJECT, applicable_terms, render_contract_pdf
 from .db import database
-from .models import Contract
+from .models import AuditLog, Contract
 from .pdf import render_pdf
 from .seal import seal_pdf
 
@@ -120,7 +121,7 @@ def take_step(contract_id, user, step, accepted, client):
                                    pdf_sha256, client)
         state.done.append(row)
         if step == LAST_STEP:
-            _sign(state, pdf, user, rendered.applicable_terms)
+            _sign(state, pdf, user, rendered.applicable_terms, client)
     return state
 
 
@@ -133,7 +134,7 @@ def _concatenate(*documents):
     return out.getvalue()
 
 
-def _sign(state, contract_pdf, user, terms):
+def _sign(state, contract_pdf, user, terms, client):
     """Mark the contract signed and keep the contract plus its signature page, sealed, once."""
     contract = state.contract
     customer = contract.customer
@@ -155,6 +156,9 @@ def _sign(state, contract_pdf, user, terms):
         )
         if changed != 1:
             raise SigningRefused("Le contrat a changé pendant la signature. Rechargez la page.")
+        AuditLog.create(at=signed_at, user=user, action="contract_signed", object_type="contract",
+                        object_id=contract.id, before=json.dumps({"status": contract.status}),
+                        after=json.dumps({"status": "signed", "signed_pdf_sha256": digest}), ip=client[0] or "")
     except Exception:
         os.remove(storage.absolute(stored))
         raise

@@ -11,7 +11,7 @@ from conftest import csrf_token
 from marina_portal.contract_signing import DECLARATIONS
 from marina_portal.evidence import sha256
 from marina_portal.formats import fr_datetime, paris_today
-from marina_portal.models import Contract, ContractTerms, Customer, PdfDownload, SignatureEvidence
+from marina_portal.models import AuditLog, Contract, ContractTerms, Customer, PdfDownload, SignatureEvidence
 from marina_portal.seal import verify_pdf
 
 BROWSER = "Mozilla/5.0 (Linux; Android 14) Firefox/140.0"
@@ -111,6 +111,10 @@ def test_three_steps_sign_the_contract_and_keep_the_evidence(app, client, auth):
         assert row.user_id == user.id and row.ip == "127.0.0.1" and row.user_agent == BROWSER
         assert row.document_sha256 == sha256(pdf) and row.subject_revision == 1
     assert contract.status == "signed" and contract.signed_at == rows[-1].at
+    with app.app_context():
+        audit = AuditLog.get(AuditLog.action == "contract_signed")
+    assert (audit.object_id, audit.user_id, audit.ip) == (cid, user.id, "127.0.0.1")
+    assert contract.signed_pdf_sha256 in audit.after
     shown = SIGNED_ON.search(html).group(0)
     assert shown == "Contrat signé le " + fr_datetime(contract.signed_at, "%d-%m-%Y à %H:%M")
 
