@@ -386,3 +386,15 @@ def test_the_tutorials_words_stay_in_english(app, client, auth):
     assert "ETAPE 1/3" in panel and "Accepter les 3 étapes obligatoires" in panel
     for declaration in DECLARATIONS.values():
         assert declaration.replace("'", "&#39;") in panel
+
+
+def test_a_draft_contract_is_not_the_boaters_yet(app, client, auth):
+    auth.boater()
+    cid = contract_id(app)
+    with app.app_context():
+        Contract.update(status="draft").where(Contract.id == cid).execute()
+    for url in (f"/contract/{cid}/pdf", f"/contract/{cid}/sign", f"/contract/{cid}/signed.pdf"):
+        assert client.get(url).status_code == 404
+    assert step(client, cid, 1).status_code == 404
+    assert "Aucun contrat en cours" in client.get("/contract/").get_data(as_text=True)
+    assert stored(app) == (0, 0, 0)

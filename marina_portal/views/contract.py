@@ -39,6 +39,14 @@ def _fragment_wanted():
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
+def _contract_or_404(contract_id):
+    """Staff see every contract; a boater only their own, and not while it is still a draft or once cancelled."""
+    contract = owned_or_404(Contract, contract_id)
+    if not current_user.is_staff and contract.status not in contracts.SHOWN_STATUSES:
+        abort(404)
+    return contract
+
+
 def _file_name(contract, suffix=""):
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in contract.number)
     return f"contrat-{safe}{suffix}.pdf"
@@ -62,7 +70,7 @@ def show():
 @bp.route("/<int:contract_id>/pdf")
 @login_required
 def pdf(contract_id):
-    contract = owned_or_404(Contract, contract_id)
+    contract = _contract_or_404(contract_id)
     data = contracts.download_pdf(contract, current_user)
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=_file_name(contract))
@@ -71,14 +79,14 @@ def pdf(contract_id):
 @bp.route("/<int:contract_id>/sign")
 @boater_required
 def sign(contract_id):
-    contract = owned_or_404(Contract, contract_id)
+    contract = _contract_or_404(contract_id)
     return _render_signing(contract_signing.signing_state(contract, current_user))
 
 
 @bp.route("/<int:contract_id>/sign/<int:step>", methods=["POST"])
 @boater_required
 def sign_step(contract_id, step):
-    contract = owned_or_404(Contract, contract_id)
+    contract = _contract_or_404(contract_id)
     client = (request.remote_addr, request.user_agent.string)
     try:
         state = contract_signing.take_step(contract.id, current_user, step, bool(request.form.get("accept")), client)
@@ -97,7 +105,7 @@ def sign_step(contract_id, step):
 @bp.route("/<int:contract_id>/signed.pdf")
 @login_required
 def signed_pdf(contract_id):
-    contract = owned_or_404(Contract, contract_id)
+    contract = _contract_or_404(contract_id)
     path = contracts.signed_pdf_path(contract)
     if path is None:
         abort(404)
