@@ -33,9 +33,10 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import auth, documents, main, outbox
+    from .views import auth, documents, main, outbox, staff
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(staff.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others
@@ -43,5 +44,7 @@ def register_blueprints(app):
 
 def register_commands(app):
     from . import cli
+    from .backoffice import commands as backoffice_commands
 
     cli.init_app(app)
+    backoffice_commands.init_app(app)

@@ -1,0 +1,115 @@
+"""The back office's forms: customer edit, invoice with lines, payment, cancellation, upload, import, settings."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField, EmailField, FieldList, FormField, PasswordField, SelectField, StringField, TextAreaField,
+)
+from wtforms import Form as PlainForm
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..formats import parse_euros
+from .invoicing import OFFICE_METHODS
+
+REQUIRED = "Ce champ est obligatoire."
+DATE_MESSAGE = "Saisissez une date valide."
+
+
+KIND_LABELS = {"customers": "Clients", "boats": "Bateaux", "berths": "Postes", "contracts": "Contrats",
+               "invoices": "Factures", "payments": "Règlements"}
+
+
+def _choices(pairs):
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _euros(field):
+    cents = parse_euros(field.data)
+    if cents is None:
+        raise ValidationError("Saisissez un montant en euros, par exemple 1 520,00.")
+    return cents
+
+
+class CustomerForm(FlaskForm):
+    last_name = StringField("Nom", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
+    first_name = StringField("Prénom", filters=[_strip], validators=[Length(max=100)])
+    street = StringField("Adresse", filters=[_strip], validators=[Length(max=200)])
+    postcode = StringField("Code postal", filters=[_strip], validators=[Length(max=20)])
+    town = StringField("Ville", filters=[_strip], validators=[Length(max=100)])
+    country = StringField("Pays (code)", filters=[_strip], validators=[Length(max=2)])
+    email = EmailField("Adresse mail", filters=[_strip], validators=[
+        Optional(), Email("Saisissez une adresse mail valide.", check_deliverability=False)])
+    phone = StringField("Téléphone", filters=[_strip], validators=[Length(max=40)])
+
+
+class LineForm(PlainForm):
+    description = StringField("Désignation", filters=[_strip], validators=[Length(max=200)])
+    quantity = StringField("Quantité", filters=[_strip], default="1")
+    unit_price = StringField("Prix unitaire HT", filters=[_strip])
+    vat_rate = SelectField("TVA", choices=_choices(
+        [("2000", "20 %"), ("1000", "10 %"), ("550", "5,5 %"), ("0", "0 %")]),
+                           default="2000")
+
+
+class InvoiceForm(FlaskForm):
+    number = StringField("N° Facture", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=50)])
+    issued_on = DateField("Date", validators=[DataRequired(DATE_MESSAGE)])
+    due_on = DateField("Échéance", validators=[Optional()])
+    label = StringField("Libellé", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=200)])
+    lines = FieldList(FormField(LineForm), min_entries=4, max_entries=20)
+
+
+class PaymentForm(FlaskForm):
+    method = SelectField("Mode de règlement", choices=_choices(OFFICE_METHODS.items()), default="cheque")
+    amount = StringField("Montant", filters=[_strip], validators=[DataRequired(REQUIRED)],
+                         description="En euros, par exemple 100,00.")
+    received_on = DateField("Reçu le", validators=[DataRequired(DATE_MESSAGE)])
+    reference = StringField("Référence (n° de chèque, virement…)", filters=[_strip], validators=[Length(max=100)])
+
+    def validate_amount(self, field):
+        self.amount_cents = _euros(field)
+
+
+class CancelPaymentForm(FlaskForm):
+    reason = TextAreaField("Motif de l'annulation", filters=[_strip],
+                           validators=[DataRequired("Indiquez le motif de l'annulation."), Length(max=500)])
+
+
+class UploadForm(FlaskForm):
+    title = StringField("Titre", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=150)])
+    category = StringField("Catégorie", filters=[_strip], validators=[Length(max=80)],
+                           description="Par exemple : Guides, Règlement, Tarifs.")
+    customer_code = StringField("Pour un seul client (code client)", filters=[_strip], validators=[Length(max=40)],
+                                description="Laissez vide pour publier le document à tous les plaisanciers.")
+    file = FileField("Fichier (PDF, PNG, JPEG)")
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField("Type de fichier", choices=_choices(KIND_LABELS.items()))
+    file = FileField("Fichier CSV")
+
+
+class PortSettingsForm(FlaskForm):
+    name = StringField("Nom du port", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=150)])
+    code = StringField("Code du port", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=30)],
+                       description="L'adresse du portail imprimée dans le tutoriel (…/CODE).")
+    street = StringField("Adresse", filters=[_strip], validators=[Length(max=200)])
+    postcode = StringField("Code postal", filters=[_strip], validators=[Length(max=20)])
+    town = StringField("Ville", filters=[_strip], validators=[Length(max=100)])
+    phone = StringField("Aide téléphonique", filters=[_strip], validators=[Length(max=40)])
+    email = EmailField("Aide numérique (adresse mail)", filters=[_strip], validators=[
+        Optional(), Email("Saisissez une adresse mail valide.", check_deliverability=False)])
+    hours = StringField("Horaires", filters=[_strip], validators=[Length(max=200)])
+    creditor_id = StringField("Identifiant créancier SEPA (ICS)", filters=[_strip], validators=[Length(max=35)])
+    monetico_tpe = StringField("Terminal de paiement (TPE)", filters=[_strip], validators=[Length(max=20)])
+    monetico_company = StringField("Code société", filters=[_strip], validators=[Length(max=50)])
+    monetico_key = PasswordField("Clé du terminal", filters=[_strip], validators=[Length(max=80)],
+                                 description="Jamais réaffichée. Laissez vide pour garder la clé enregistrée.")
+
+    def validate_monetico_key(self, field):
+        if field.data and (len(field.data) != 40):
+            raise ValidationError("La clé compte 40 caractères.")

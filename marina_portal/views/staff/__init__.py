@@ -1,0 +1,16 @@
+"""The capitainerie's back office under /staff: one blueprint, its pages split by subject."""
+from flask import Blueprint, request
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def client_ip():
+    return request.remote_addr or ""
+
+
+def is_fragment_request():
+    """An htmx request that is not boosted gets a fragment; everything else a full page."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+from . import session, dashboard, customers, invoices, documents, imports, settings  # noqa: E402,F401
