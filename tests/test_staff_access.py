@@ -2,7 +2,7 @@
 import pytest
 
 from conftest import PASSWORD, csrf_token
-from marina_portal.models import AuditLog, Customer, Document, Invoice, Payment
+from marina_portal.models import AuditLog, Contract, Customer, Document, Invoice, Payment
 
 PUBLIC = {"staff.login"}
 ADMIN_ONLY = {"staff.port_settings"}
@@ -17,7 +17,8 @@ def staff_rules(app):
 def url_for_rule(app, rule):
     with app.app_context():
         ids = {"customer_id": Customer.get(Customer.code == "C0001").id, "invoice_id": Invoice.select().first().id,
-               "payment_id": Payment.select().first().id, "document_id": Document.select().first().id}
+               "payment_id": Payment.select().first().id, "document_id": Document.select().first().id,
+               "contract_id": Contract.select().first().id}
     with app.test_request_context():
         from flask import url_for
         return url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})

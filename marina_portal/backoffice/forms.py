@@ -113,3 +113,46 @@ class PortSettingsForm(FlaskForm):
     def validate_monetico_key(self, field):
         if field.data and (len(field.data) != 40):
             raise ValidationError("La clé compte 40 caractères.")
+
+
+class ContractForm(FlaskForm):
+    number = StringField("N° de contrat", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=50)])
+    contract_type = StringField("Type de contrat", filters=[_strip], default="Annuel",
+                                validators=[DataRequired(REQUIRED), Length(max=40)])
+    boat = SelectField("Bateau", validate_choice=False)
+    berth = SelectField("Poste", validate_choice=False)
+    starts_on = DateField("Début", validators=[DataRequired(DATE_MESSAGE)])
+    ends_on = DateField("Fin", validators=[DataRequired(DATE_MESSAGE)])
+    price = StringField("Prix T.T.C", filters=[_strip], validators=[DataRequired(REQUIRED)],
+                        description="En euros, par exemple 1 520,00.")
+    payment_terms = TextAreaField("Modalités de paiement", filters=[_strip], validators=[Length(max=1000)])
+
+    def set_choices(self, boats, berths):
+        self.boat.choices = _choices([("", "Aucun")] + [(str(b.id), b.name) for b in boats])
+        self.berth.choices = _choices([("", "Aucun")] + [(str(b.id), b.code) for b in berths])
+        self._allowed = ({str(b.id) for b in boats}, {str(b.id) for b in berths})
+
+    def validate_boat(self, field):
+        if field.data and field.data not in self._allowed[0]:
+            raise ValidationError("Choisissez un bateau de ce client.")
+
+    def validate_berth(self, field):
+        if field.data and field.data not in self._allowed[1]:
+            raise ValidationError("Choisissez un poste du port.")
+
+    def validate_price(self, field):
+        self.price_cents = _euros(field)
+
+    def values(self):
+        return {"number": self.number.data, "contract_type": self.contract_type.data,
+                "boat": int(self.boat.data) if self.boat.data else None,
+                "berth": int(self.berth.data) if self.berth.data else None,
+                "starts_on": self.starts_on.data, "ends_on": self.ends_on.data, "price_cents": self.price_cents,
+                "payment_terms": self.payment_terms.data or ""}
+
+
+class TermsForm(FlaskForm):
+    contract_type = StringField("Type de contrat", filters=[_strip], default="Annuel",
+                                validators=[DataRequired(REQUIRED), Length(max=40)])
+    body = TextAreaField("Conditions", filters=[_strip], validators=[DataRequired(REQUIRED)],
+                         description="Le texte complet ; une nouvelle version ne change pas les contrats existants.")
