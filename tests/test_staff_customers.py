@@ -83,3 +83,30 @@ def test_edit_refuses_a_bad_email_and_keeps_the_input(app, client, staff, form_p
     assert "Saisissez une adresse mail valide." in html and "pas-une-adresse" in html
     with app.app_context():
         assert Customer.get_by_id(customer_id).email is None
+
+
+def test_unlock_lifts_the_rate_limit_on_a_boater_login(make_app):
+    from conftest import Auth, csrf_token
+    app = make_app(LOGIN_LIMIT="2/minute")
+    boater, office = app.test_client(), app.test_client()
+    Auth(app, boater).create_boater("C0001")
+    Auth(app, office).staff(role="agent", email="agent2@example.com")  # another email: its own budget
+
+    def try_login(password):
+        page = boater.get("/").get_data(as_text=True)
+        return boater.post("/login", data={"csrf_token": csrf_token(page), "email": "jean.dupont@example.com",
+                                           "password": password})
+
+    try_login("wrong password 1")
+    try_login("wrong password 2")
+    assert try_login("correct horse battery").status_code == 429
+    with app.app_context():
+        customer_id = Customer.get(Customer.code == "C0001").id
+    page = office.get(f"/staff/customers/{customer_id}").get_data(as_text=True)
+    response = office.post(f"/staff/customers/{customer_id}/unlock", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 303
+    # the per-address limit is lifted; the per-IP one (the test client's) is separate, so use another address
+    response = boater.post("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"}, data={
+        "csrf_token": csrf_token(boater.get("/").get_data(as_text=True)), "email": "jean.dupont@example.com",
+        "password": "correct horse battery"})
+    assert response.status_code == 303

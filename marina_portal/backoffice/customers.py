@@ -92,3 +92,26 @@ def send_invitation(user, customer, ip=""):
     accounts.request_password_link(customer.email)
     audit.record(user, "customer.invite", customer, None, {"email": customer.email}, ip)
     return True
+
+
+# The pages whose POSTs are rate-limited per email typed (views/auth.py, views/staff/session.py), by setting.
+LIMITED = {"auth.login": "LOGIN_LIMIT", "staff.login": "LOGIN_LIMIT", "auth.first_login": "MAIL_LIMIT",
+           "auth.forgot_password": "MAIL_LIMIT", "auth.register_contract": "MAIL_LIMIT"}
+
+
+def unlock(user, customer, ip=""):
+    """Lift the per-email rate limits on the customer's logins, after a boater locked themselves out."""
+    from flask import current_app
+    from limits import parse_many
+
+    from ..extensions import limiter
+
+    emails = {login.email for login in User.select(User.email).where(User.customer == customer)}
+    if customer.email:
+        emails.add(customer.email)
+    for email in emails:
+        for endpoint, setting in LIMITED.items():
+            for item in parse_many(current_app.config[setting]):
+                limiter.limiter.clear(item, f"target:{email}", endpoint)
+    audit.record(user, "customer.unlock", customer, None, {"emails": sorted(emails)}, ip)
+    return sorted(emails)

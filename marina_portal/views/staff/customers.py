@@ -61,3 +61,13 @@ def customer_invite(customer_id):
         else:
             flash("Ce client n'a pas d'adresse mail : ajoutez-la d'abord à sa fiche.", "error")
     return redirect(url_for("staff.customer", customer_id=row.id), code=303)
+
+
+@bp.route("/customers/<int:customer_id>/unlock", methods=["POST"])
+@staff_required
+def customer_unlock(customer_id):
+    row = _customer_or_404(customer_id)
+    if EmptyForm().validate_on_submit():
+        emails = customers.unlock(current_user, row, client_ip())
+        flash("Connexion débloquée pour " + (", ".join(emails) or "ce client") + ".", "success")
+    return redirect(url_for("staff.customer", customer_id=row.id), code=303)
