@@ -156,3 +156,14 @@ class TermsForm(FlaskForm):
                                 validators=[DataRequired(REQUIRED), Length(max=40)])
     body = TextAreaField("Conditions", filters=[_strip], validators=[DataRequired(REQUIRED)],
                          description="Le texte complet ; une nouvelle version ne change pas les contrats existants.")
+
+
+class StaffInviteForm(FlaskForm):
+    email = EmailField("Adresse mail", filters=[_strip], validators=[
+        DataRequired(REQUIRED), Email("Saisissez une adresse mail valide.", check_deliverability=False)])
+    role = SelectField("Rôle", choices=_choices([("agent", "Agent"), ("admin", "Administrateur")]))
+
+
+class StaffUpdateForm(FlaskForm):
+    role = SelectField("Rôle", choices=_choices([("agent", "Agent"), ("admin", "Administrateur")]))
+    enabled = SelectField("Compte", choices=_choices([("1", "Actif"), ("0", "Désactivé")]))

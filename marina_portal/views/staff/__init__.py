@@ -13,4 +13,4 @@ def is_fragment_request():
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
-from . import session, dashboard, customers, contracts, invoices, documents, imports, settings  # noqa: E402,F401,I001
+from . import session, dashboard, customers, contracts, invoices, documents, imports, settings, team  # noqa: E402,F401,I001
