@@ -27,6 +27,8 @@ def test_search_is_a_full_page_or_an_htmx_fragment(client, staff):
     assert "<html" not in fragment and "MARTIN SOPHIE" in fragment
     boosted = client.get("/staff/customers?q=martin", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in boosted.get_data(as_text=True)
+    restore = client.get("/staff/customers?q=martin", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.get_data(as_text=True)
 
 
 def test_search_is_paginated(app):

@@ -44,7 +44,7 @@ def test_figures_follow_payments_signatures_mandates_and_the_bank(app):
         assert (figures["contracts_signed"], figures["contracts_sent"]) == (1, 2)
         assert figures["active_mandates"] == 1 and figures["attempts_pending"] == 1 and figures["mismatches"] == 1
         series = dashboard.monthly_payments(port, today)
-        assert len(series) == 6 and series[-1][1] >= 40000
+        assert len(series) == 12 and series[-1][1] >= 40000
 
 
 def test_bar_chart_geometry():

@@ -6,7 +6,7 @@ from peewee import Case, fn
 from ..formats import paris_today
 from ..models import Contract, Invoice, Mandate, Payment, PaymentAttempt, PaymentNotification
 
-CHART_MONTHS = 6
+CHART_MONTHS = 12
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
@@ -66,10 +66,10 @@ def monthly_payments(port, today=None, months=CHART_MONTHS):
     sums = {}
     for received_on, cents in rows:
         sums[(received_on.year, received_on.month)] = sums.get((received_on.year, received_on.month), 0) + cents
-    return [(f"{MONTHS[s.month - 1]} {s.year % 100:02d}", int(sums.get((s.year, s.month), 0))) for s in starts]
+    return [(f"{MONTHS[s.month - 1]} {s.year}", int(sums.get((s.year, s.month), 0))) for s in starts]
 
 
-def bar_chart(series, width=320, height=160, gap=8, bottom=24):
+def bar_chart(series, width=480, height=180, gap=6, bottom=24):
     """Geometry of an SVG bar chart: bars with x, y, width, height, and the scale's top value."""
     top = max([cents for _, cents in series] + [1])
     slot = width / max(1, len(series))
@@ -77,7 +77,8 @@ def bar_chart(series, width=320, height=160, gap=8, bottom=24):
     bars = []
     for index, (label, cents) in enumerate(series):
         bar_height = round(plot * cents / top, 1)
-        bars.append({"label": label, "cents": cents, "x": round(index * slot + gap / 2, 1),
+        bars.append({"label": label, "short": label.split(" ")[0], "cents": cents, "x": round(index * slot + gap / 2, 1),
                      "width": round(slot - gap, 1), "y": round(plot - bar_height, 1), "height": bar_height,
                      "text_x": round(index * slot + slot / 2, 1)})
-    return {"bars": bars, "width": width, "height": height, "base": plot, "top_cents": top}
+    return {"bars": bars, "width": width, "height": height, "base": plot, "top_cents": top,
+            "empty": not any(cents for _, cents in series)}

@@ -9,8 +9,10 @@ def client_ip():
 
 
 def is_fragment_request():
-    """An htmx request that is not boosted gets a fragment; everything else a full page."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    """An htmx request that is not boosted gets a fragment; everything else (history restore too) a full page."""
+    headers = request.headers
+    return (headers.get("HX-Request") == "true" and headers.get("HX-Boosted") != "true"
+            and headers.get("HX-History-Restore-Request") != "true")
 
 
 from . import session, dashboard, customers, contracts, invoices, documents, imports, settings, team  # noqa: E402,F401,I001
