@@ -3,10 +3,10 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from marina_portal.accounts import create_staff
+from marina_portal.accounts import create_staff, hash_password
 from marina_portal.db import database
 from marina_portal.formats import paris_today
-from marina_portal.models import Invoice
+from marina_portal.models import Customer, Invoice, User
 
 pytestmark = pytest.mark.browser
 YEAR = paris_today().year
@@ -48,3 +48,21 @@ def test_record_a_cheque_for_jean_dupont(live_server, js_page):
         invoice = Invoice.with_paid().where(Invoice.number == f"{YEAR}/02135").get()
         assert (invoice.paid_cents, invoice.balance_cents) == (77000, 75000)
         database.close()
+    if "account.show" in app.view_functions:  # COMPTE CLIENT comes from its own branch: check the boater side too
+        see_balance_as_boater(live_server, page.context.browser)
+
+
+def see_balance_as_boater(live_server, browser):
+    with live_server.app.app_context():
+        customer = Customer.get(Customer.code == "C0001")
+        User.create(email=customer.email, password_hash=hash_password(PASSWORD), customer=customer)
+        database.close()
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="fr-FR")
+    boater = context.new_page()
+    boater.goto(live_server.url + "/")
+    boater.get_by_label("Login").fill("jean.dupont@example.com")
+    boater.get_by_label("Mot de passe").fill(PASSWORD)
+    boater.get_by_role("button", name="Se connecter").click()
+    boater.get_by_role("link", name="COMPTE CLIENT").first.click()
+    expect(boater.locator("body")).to_contain_text("750,00 €")
+    context.close()
