@@ -112,3 +112,15 @@ def test_unlock_lifts_the_rate_limit_on_a_boater_login(make_app):
         "csrf_token": csrf_token(boater.get("/").get_data(as_text=True)), "email": "jean.dupont@example.com",
         "password": "correct horse battery"})
     assert response.status_code == 303
+
+
+def test_create_a_customer(app, client, staff, form_post):
+    response = form_post("/staff/customers/new", code="C0100", last_name="ROUX", first_name="LÉA",
+                         email="Lea.Roux@Example.com", country="FR")
+    assert response.status_code == 303
+    with app.app_context():
+        customer = Customer.get(Customer.code == "C0100")
+        assert customer.email == "lea.roux@example.com"
+        assert AuditLog.get(AuditLog.action == "customer.create").object_id == customer.id
+    response = form_post("/staff/customers/new", code="C0100", last_name="AUTRE")
+    assert response.status_code == 422 and "déjà utilisé" in response.get_data(as_text=True)

@@ -115,3 +115,19 @@ def unlock(user, customer, ip=""):
                 limiter.limiter.clear(item, f"target:{email}", endpoint)
     audit.record(user, "customer.unlock", customer, None, {"emails": sorted(emails)}, ip)
     return sorted(emails)
+
+
+def create(user, port, code, values, ip=""):
+    """A customer typed in at the harbour office; the code, when given, is the one later imports match on."""
+    code = (code or "").strip() or None
+    if code and Customer.select().where((Customer.port == port) & (Customer.code == code)).exists():
+        return None
+    customer = Customer(port=port, code=code)
+    for name in EDITABLE:
+        value = (values.get(name) or "").strip()
+        setattr(customer, name, (accounts.normalise_email(value) or None) if name == "email" else value)
+    customer.country = customer.country or "FR"
+    with database.atomic():
+        customer.save()
+        audit.record(user, "customer.create", customer, None, audit.snapshot(customer, ("code",) + EDITABLE), ip)
+    return customer

@@ -167,3 +167,8 @@ class StaffInviteForm(FlaskForm):
 class StaffUpdateForm(FlaskForm):
     role = SelectField("Rôle", choices=_choices([("agent", "Agent"), ("admin", "Administrateur")]))
     enabled = SelectField("Compte", choices=_choices([("1", "Actif"), ("0", "Désactivé")]))
+
+
+class NewCustomerForm(CustomerForm):
+    code = StringField("Code client", filters=[_strip], validators=[Length(max=40)],
+                       description="Le code du client dans votre logiciel, s'il en a un (les imports s'en servent).")

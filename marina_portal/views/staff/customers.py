@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ...access import staff_required
 from ...backoffice import customers
-from ...backoffice.forms import CustomerForm
+from ...backoffice.forms import CustomerForm, NewCustomerForm
 from ...backoffice.invoicing import METHOD_LABELS
 from ...forms import EmptyForm
 from ...models import Customer
@@ -29,6 +29,22 @@ def customer_list():
     if is_fragment_request():
         return render_template("staff/customers/_results.html", **context)
     return render_template("staff/customers/index.html", **context)
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@staff_required
+def customer_new():
+    form, problem = NewCustomerForm(), None
+    if not form.is_submitted():
+        form.country.data = "FR"
+    if form.validate_on_submit():
+        row = customers.create(current_user, current_port(), form.code.data, form.data, client_ip())
+        if row is not None:
+            flash("Client créé.", "success")
+            return redirect(url_for("staff.customer", customer_id=row.id), code=303)
+        problem = f"Le code client {form.code.data} est déjà utilisé."
+    return render_template("staff/customers/edit.html", customer=None, form=form, problem=problem), (
+        422 if form.is_submitted() else 200)
 
 
 @bp.route("/customers/<int:customer_id>")
