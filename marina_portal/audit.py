@@ -41,8 +41,13 @@ def record(user, action, obj, before=None, after=None, ip=""):
 
 
 def entries_for(object_type, object_id, limit=50):
+    """The latest entries about one object, newest first, with their authors (one query)."""
+    from peewee import JOIN
+
+    from .models import User
+
     return list(
-        AuditLog.select()
+        AuditLog.select(AuditLog, User).join(User, JOIN.LEFT_OUTER, on=(AuditLog.user == User.id))
         .where((AuditLog.object_type == object_type) & (AuditLog.object_id == object_id))
         .order_by(AuditLog.at.desc(), AuditLog.id.desc())
         .limit(limit)

@@ -66,6 +66,8 @@ def test_invitation_sends_the_case_1_mail(app, client, staff, form_post, mailbox
     assert "LOGIN : jean.dupont@example.com" in text
     with app.app_context():
         assert AuditLog.select().where(AuditLog.action == "customer.invite").count() == 1
+    page = client.get(f"/staff/customers/{customer_id}").get_data(as_text=True)
+    assert "Historique de la fiche" in page and "mail de première connexion</li>" in page.replace("\n", "").replace("  ", "")
 
 
 def test_invitation_without_email_says_so(app, client, staff, form_post):

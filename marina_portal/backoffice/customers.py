@@ -64,6 +64,7 @@ def case_file(customer):
         "payments": payments,
         "mandates": list(customer.mandates.order_by(Mandate.created_at.desc())),
         "logins": list(User.select().where(User.customer == customer)),
+        "history": audit.entries_for("customer", customer.id, limit=20),
     }
 
 
