@@ -109,3 +109,14 @@ def test_staff_changes_are_audited(app, client, auth, form_post):
         entry = AuditLog.select().order_by(AuditLog.id.desc()).get()
         assert entry.action == "customer.update" and entry.user.email == "agent@example.com"
         assert '"email": null' in entry.before and "sophie@example.com" in entry.after
+
+
+def test_staff_create_command_then_staff_login(app, runner):
+    result = runner.invoke(args=["staff", "create", "Port.Agent@example.com", "--role", "agent"], input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    page = client.get("/staff/login")
+    response = client.post("/staff/login?next=/staff/customers", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "email": "port.agent@example.com", "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/staff/customers"
+    assert client.get("/").headers["Location"] == "/staff/"  # the portal's home leads staff to their dashboard

@@ -88,7 +88,15 @@ def test_refused_uploads_store_nothing(make_app, data, name, message):
 
 def test_unknown_customer_code_is_refused(app, client, staff):
     response = upload(client, PDF, "a.pdf", customer_code="C9999")
-    assert response.status_code == 422 and "Aucun client n&#39;a le code C9999" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Aucun client n&#39;a le code" in response.get_data(as_text=True)
+
+
+def test_a_document_for_one_customer_by_email(app, client, staff):
+    page = client.get("/staff/documents?customer=jean.dupont@example.com").get_data(as_text=True)
+    assert 'value="jean.dupont@example.com"' in page
+    assert upload(client, PDF, "a.pdf", title="Facture scannée", customer_code="Jean.Dupont@example.com").status_code == 303
+    with app.app_context():
+        assert Document.get(Document.title == "Facture scannée").customer.code == "C0001"
 
 
 def test_withdraw_a_document(app, client, staff, form_post):

@@ -83,7 +83,8 @@ class UploadForm(FlaskForm):
     title = StringField("Titre", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=150)])
     category = StringField("Catégorie", filters=[_strip], validators=[Length(max=80)],
                            description="Par exemple : Guides, Règlement, Tarifs.")
-    customer_code = StringField("Pour un seul client (code client)", filters=[_strip], validators=[Length(max=40)],
+    customer_code = StringField("Pour un seul client (code client ou adresse mail)", filters=[_strip],
+                                validators=[Length(max=200)],
                                 description="Laissez vide pour publier le document à tous les plaisanciers.")
     file = FileField("Fichier (PDF, PNG, JPEG)")
 

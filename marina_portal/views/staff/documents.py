@@ -1,5 +1,5 @@
 """ESPACE DE TELECHARGEMENT, staff side: publish a file for everyone or for one customer, withdraw one."""
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from peewee import JOIN
 from flask_login import current_user
 
@@ -27,13 +27,17 @@ def _listing(form, problem=None, status=200):
 @staff_required
 def document_list():
     form = UploadForm()
+    if not form.is_submitted():
+        form.customer_code.data = request.args.get("customer", "")
     if not form.validate_on_submit():
         return _listing(form, status=422 if form.is_submitted() else 200)
     customer = None
-    if form.customer_code.data:
-        customer = Customer.get_or_none((Customer.code == form.customer_code.data) & (Customer.port == current_port()))
+    wanted = form.customer_code.data
+    if wanted:
+        customer = Customer.get_or_none(((Customer.code == wanted) | (Customer.email == wanted.lower()))
+                                        & (Customer.port == current_port()))
         if customer is None:
-            return _listing(form, f"Aucun client n'a le code {form.customer_code.data}.", 422)
+            return _listing(form, f"Aucun client n'a le code ou l'adresse mail {wanted}.", 422)
     upload = form.file.data
     data = upload.read() if upload else b""
     limit = current_app.config.get("UPLOAD_MAX_BYTES", uploads.DEFAULT_MAX_BYTES)
