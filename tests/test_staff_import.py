@@ -88,6 +88,14 @@ def test_bad_references_dates_and_amounts_are_reported(app):
         assert Invoice.select().count() == 3
 
 
+@pytest.mark.parametrize("data", [bytes(range(256)) * 4, b"code;last_name\nC1;A\x00B\n", b"", b"\n\n"])
+def test_unreadable_files_are_reported_not_crashed(app, data):
+    before = counts(app)
+    report = run(app, "customers", data)
+    assert report.problems and not report.applied
+    assert counts(app) == before
+
+
 def test_missing_required_column(app):
     report = run(app, "boats", b"code;name\nB9;X\n")
     assert [(p.line, p.column) for p in report.problems] == [(1, "customer_code")]

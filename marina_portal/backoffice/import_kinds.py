@@ -15,8 +15,13 @@ class Invalid(ValueError):
     """A cell (or a line) that can't be imported, with the reason in words."""
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def text(max_length=200):
     def parse(raw):
+        if _CONTROL.search(raw):
+            raise Invalid("caractère de contrôle interdit (fichier abîmé ou binaire ?)")
         if len(raw) > max_length:
             raise Invalid(f"texte trop long ({len(raw)} caractères, {max_length} au plus)")
         return raw

@@ -41,7 +41,7 @@ def decode(data):
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252")
+        return data.decode("cp1252", errors="replace")
 
 
 def read_rows(text):
@@ -66,7 +66,11 @@ def run(user, port, kind, data, dry_run=False, progress=None, ip=""):
     """Check the file and, unless dry_run or a line is bad, apply it in one transaction; return a Report."""
     spec = KINDS[kind]
     report = Report(kind)
-    header, rows = read_rows(decode(data))
+    try:
+        header, rows = read_rows(decode(data))
+    except csv.Error as e:
+        report.problems.append(Problem(0, "", f"ce fichier n'est pas un CSV lisible ({e})"))
+        return report
     report.lines = len(rows)
     missing = [c.name for c in spec.columns if c.required and c.name not in header]
     for name in missing:
