@@ -47,6 +47,22 @@ def test_figures_follow_payments_signatures_mandates_and_the_bank(app):
         assert len(series) == 12 and series[-1][1] >= 40000
 
 
+def test_online_payments_page_lists_what_needs_a_look(app, client, auth):
+    with app.app_context():
+        invoice = Invoice.get(Invoice.number == f"{YEAR}/02301")
+        PaymentAttempt.create(invoice=invoice, customer=invoice.customer, reference="REFWAIT", amount_cents=234000)
+        PaymentAttempt.create(invoice=invoice, customer=invoice.customer, reference="REFPAID", amount_cents=1,
+                              status="paid")
+        PaymentNotification.create(gateway="monetico", reference="REFODD", fields="{}", seal_valid=True,
+                                   outcome="mismatch")
+        PaymentNotification.create(gateway="monetico", reference="REFOK", fields="{}", seal_valid=True,
+                                   outcome="recorded")
+    auth.staff(role="agent")
+    html = client.get("/staff/online-payments").get_data(as_text=True)
+    assert "REFWAIT" in html and "MARTIN SOPHIE" in html and "REFODD" in html and "écart de montant" in html
+    assert "REFPAID" not in html and "REFOK" not in html
+
+
 def test_bar_chart_geometry():
     chart = dashboard.bar_chart([("janv. 26", 0), ("févr. 26", 5000), ("mars 26", 10000)], width=300, height=124)
     heights = [bar["height"] for bar in chart["bars"]]

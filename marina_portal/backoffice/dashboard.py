@@ -82,3 +82,20 @@ def bar_chart(series, width=480, height=180, gap=6, bottom=24):
                      "text_x": round(index * slot + slot / 2, 1)})
     return {"bars": bars, "width": width, "height": height, "base": plot, "top_cents": top,
             "empty": not any(cents for _, cents in series)}
+
+
+def online_watch(port, limit=100):
+    """Online payments still waiting for the bank, and the bank's notifications that were not recorded."""
+    from ..models import Customer
+
+    attempts = list(
+        PaymentAttempt.select(PaymentAttempt, Invoice, Customer).join(Invoice)
+        .switch(PaymentAttempt).join(Customer)
+        .where((Invoice.port == port) & (PaymentAttempt.status != "paid"))
+        .order_by(PaymentAttempt.created_at.desc()).limit(limit)
+    )
+    notifications = list(
+        PaymentNotification.select().where(PaymentNotification.outcome.not_in(["recorded", "duplicate"]))
+        .order_by(PaymentNotification.received_at.desc()).limit(limit)
+    )
+    return attempts, notifications

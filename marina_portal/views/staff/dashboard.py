@@ -13,3 +13,10 @@ def show_dashboard():
     port = current_port()
     return render_template("staff/dashboard.html", figures=board.figures(port),
                            chart=board.bar_chart(board.monthly_payments(port)))
+
+
+@bp.route("/online-payments")
+@staff_required
+def online_payments():
+    attempts, notifications = board.online_watch(current_port())
+    return render_template("staff/online_payments.html", attempts=attempts, notifications=notifications)
