@@ -114,3 +114,13 @@ def test_cancel_a_payment_with_a_reason_keeps_the_row(app, client, staff, form_p
     response = form_post(url, f"/staff/payments/{payment_id}/cancel", reason="Encore")
     assert "déjà annulé" in client.get(url).get_data(as_text=True)
     assert "Chèque sans provision" in client.get(url).get_data(as_text=True)
+
+
+def test_payments_received_over_a_period(app, client, staff):
+    html = client.get("/staff/payments", query_string={"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"}).get_data(
+        as_text=True)
+    assert "Chèque n° 1234567" in html and "Virement DUPONT" in html and "848,00 €" in html
+    html = client.get("/staff/payments", query_string={"from": f"01/01/{YEAR}", "to": f"31/12/{YEAR}",
+                                                       "method": "cheque"}).get_data(as_text=True)
+    assert "Chèque n° 1234567" in html and "Virement DUPONT" not in html and "670,00 €" in html
+    assert client.get("/staff/payments?from=nonsense&method=%3Cscript%3E").status_code == 200

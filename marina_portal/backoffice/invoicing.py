@@ -105,3 +105,16 @@ def cancel_payment(user, payment, reason, ip=""):
         payment.save()
         audit.record(user, "payment.cancel", payment, before, audit.snapshot(payment, PAYMENT_FIELDS), ip)
     return payment
+
+
+def received_between(port, start, end, method=""):
+    """Payments received in [start, end] (not cancelled), with invoice and customer, and their total."""
+    from ..models import Customer
+
+    query = (Payment.select(Payment, Invoice, Customer).join(Invoice).join(Customer)
+             .where((Invoice.port == port) & Payment.cancelled_at.is_null()
+                    & Payment.received_on.between(start, end)))
+    if method:
+        query = query.where(Payment.method == method)
+    rows = list(query.order_by(Payment.received_on, Payment.id))
+    return rows, sum(p.amount_cents for p in rows)

@@ -1,11 +1,13 @@
 """Invoices and payments at the harbour office: create an invoice, record a payment, cancel one."""
-from flask import abort, flash, redirect, render_template, url_for
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...access import staff_required
 from ...backoffice import invoicing
 from ...backoffice.forms import CancelPaymentForm, InvoiceForm, PaymentForm
-from ...formats import paris_today, parse_euros
+from ...formats import paris_today, parse_euros, parse_french_date
 from ...models import Customer, Invoice, Payment
 from ..shell import current_port
 from . import bp, client_ip
@@ -113,3 +115,17 @@ def payment_cancel(payment_id):
         except invoicing.Refused as refusal:
             flash(str(refusal), "error")
     return redirect(url_for("staff.invoice", invoice_id=payment.invoice_id), code=303)
+
+
+@bp.route("/payments")
+@staff_required
+def payment_list():
+    """Payments received over a period, e.g. the cheques to take to the bank, with their total."""
+    today = paris_today()
+    start = parse_french_date(request.args.get("from", "")) or today - dt.timedelta(days=30)
+    end = parse_french_date(request.args.get("to", "")) or today
+    method = request.args.get("method", "")
+    method = method if method in invoicing.METHOD_LABELS else ""
+    rows, total = invoicing.received_between(current_port(), start, end, method)
+    return render_template("staff/invoices/payments.html", payments=rows, total=total, start=start, end=end,
+                           method=method, methods=invoicing.METHOD_LABELS)
