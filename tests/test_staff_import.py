@@ -184,3 +184,16 @@ def test_every_sample_is_documented(kind):
     assert f"### {kind}" in doc
     for column in header:
         assert f"`{column}`" in doc, (kind, column)
+
+
+def test_a_conflict_while_writing_rolls_everything_back(app, monkeypatch):
+    kind = importing.KINDS["customers"]
+    original = kind.for_create
+    monkeypatch.setattr(kind, "for_create", lambda context, fields: dict(original(context, fields), code="C0002"))
+    data = b"code;last_name\nC0001;DUPONT-CHANGED\nC9001;NEW\n"
+    report = run(app, "customers", data)
+    assert not report.applied and "rien n'a changé" in report.problems[0].why
+    with app.app_context():
+        assert Customer.get(Customer.code == "C0001").last_name == "DUPONT"
+        assert not Customer.select().where(Customer.last_name == "NEW").exists()
+        assert not AuditLog.select().where(AuditLog.action == "import.customers").exists()

@@ -7,6 +7,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from peewee import IntegrityError
+
 from .. import audit
 from ..db import database
 from .import_kinds import KINDS, Invalid
@@ -75,13 +77,36 @@ def run(user, port, kind, data, dry_run=False, progress=None, ip=""):
     missing = [c.name for c in spec.columns if c.required and c.name not in header]
     for name in missing:
         report.problems.append(Problem(1, name, "colonne obligatoire absente de la première ligne"))
-    if missing or not rows:
-        if not rows and not missing:
-            report.problems.append(Problem(1, "", "le fichier ne contient aucune ligne de données"))
+    if not rows and not missing:
+        report.problems.append(Problem(1, "", "le fichier ne contient aucune ligne de données"))
+    if report.problems:
         return report
     context = spec.load_context(port)
-    records = []
-    seen = {}
+    records = _check_lines(spec, context, header, rows, report, progress)
+    if report.problems or dry_run:
+        for _, fields in records:
+            if spec.key(fields) in context.existing:
+                report.updated += 1
+            else:
+                report.created += 1
+        return report
+    try:
+        with database.atomic():
+            _apply(spec, context, records, report)
+            audit.record(user, f"import.{kind}", ("import", None), None,
+                         {"lines": report.lines, "created": report.created, "updated": report.updated,
+                          "unchanged": report.unchanged}, ip)
+    except IntegrityError as e:
+        report.created = report.updated = report.unchanged = 0
+        report.problems.append(Problem(0, "", f"conflit avec les données déjà enregistrées ({e}) : rien n'a changé"))
+        return report
+    report.applied = True
+    return report
+
+
+def _check_lines(spec, context, header, rows, report, progress):
+    """Parse and resolve every line; problems go to the report; return [(line number, model fields)]."""
+    records, seen = [], {}
     for number, cells in rows:
         if progress:
             progress(1)
@@ -113,37 +138,24 @@ def run(user, port, kind, data, dry_run=False, progress=None, ip=""):
         except Invalid as e:
             column, _, why = str(e).partition(": ")
             report.problems.append(Problem(number, column, why))
-    report.problems.sort(key=lambda p: p.line)
-    if report.problems or dry_run:
-        for _, fields in records:
-            if spec.key(fields) in context.existing:
-                report.updated += 1
-            else:
-                report.created += 1
-        return report
-    _apply(spec, context, records, report)
-    audit.record(user, f"import.{kind}", ("import", None), None,
-                 {"lines": report.lines, "created": report.created, "updated": report.updated,
-                  "unchanged": report.unchanged}, ip)
-    report.applied = True
-    return report
+    return records
 
 
 def _apply(spec, context, records, report):
+    """Write the checked records (inside the caller's transaction): updates where changed, then new rows in batches."""
     model = spec.model
     new_rows = []
-    with database.atomic():
-        for _, fields in records:
-            current = context.existing.get(spec.key(fields))
-            if current is None:
-                new_rows.append(spec.for_create(context, fields))
-                continue
-            changes = {name: value for name, value in fields.items() if current.get(name) != value}
-            if not changes:
-                report.unchanged += 1
-                continue
-            model.update(**spec.for_update(current, changes)).where(model.id == current["id"]).execute()
-            report.updated += 1
-        for start in range(0, len(new_rows), BATCH):
-            model.insert_many(new_rows[start:start + BATCH]).execute()
-        report.created = len(new_rows)
+    for _, fields in records:
+        current = context.existing.get(spec.key(fields))
+        if current is None:
+            new_rows.append(spec.for_create(context, fields))
+            continue
+        changes = {name: value for name, value in fields.items() if current.get(name) != value}
+        if not changes:
+            report.unchanged += 1
+            continue
+        model.update(**spec.for_update(current, changes)).where(model.id == current["id"]).execute()
+        report.updated += 1
+    for start in range(0, len(new_rows), BATCH):
+        model.insert_many(new_rows[start:start + BATCH]).execute()
+    report.created = len(new_rows)
