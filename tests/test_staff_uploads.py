@@ -5,7 +5,7 @@ import os
 import pytest
 
 from conftest import Auth, csrf_token
-from marina_portal.models import AuditLog, Customer, Document
+from marina_portal.models import AuditLog, Document
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + b"\x00" * 64

@@ -72,7 +72,7 @@ def _show(invoice, payment_form=None, problem=None, status=200):
         payment_form = PaymentForm(formdata=None, received_on=paris_today())
     payments = list(invoice.payments.order_by(Payment.received_on, Payment.id))
     return render_template("staff/invoices/show.html", invoice=invoice, lines=list(invoice.lines),
-                           payments=payments, form=payment_form, cancel_form=CancelPaymentForm(formdata=None),
+                           payments=payments, form=payment_form,
                            methods=invoicing.METHOD_LABELS, problem=problem), status
 
 
