@@ -173,3 +173,51 @@ class StaffUpdateForm(FlaskForm):
 class NewCustomerForm(CustomerForm):
     code = StringField("Code client", filters=[_strip], validators=[Length(max=40)],
                        description="Le code du client dans votre logiciel, s'il en a un (les imports s'en servent).")
+
+
+def _metres(field):
+    if not field.data:
+        return 0
+    value = parse_euros(field.data)
+    if value is None:
+        raise ValidationError("Saisissez une longueur en mètres, par exemple 9,50.")
+    return value
+
+
+class BoatForm(FlaskForm):
+    code = StringField("Code bateau", filters=[_strip], validators=[Length(max=40)],
+                       description="Le code du bateau dans votre logiciel, s'il en a un.")
+    name = StringField("Nom du bateau", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
+    registration = StringField("Immatriculation", filters=[_strip], validators=[Length(max=40)])
+    boat_type = StringField("Type", filters=[_strip], validators=[Length(max=60)],
+                            description="Par exemple : Voilier, Vedette.")
+    length = StringField("Longueur (m)", filters=[_strip])
+    beam = StringField("Largeur (m)", filters=[_strip])
+    draught = StringField("Tirant d'eau (m)", filters=[_strip])
+
+    def validate_length(self, field):
+        self.length_cm = _metres(field)
+
+    def validate_beam(self, field):
+        self.beam_cm = _metres(field)
+
+    def validate_draught(self, field):
+        self.draught_cm = _metres(field)
+
+    def values(self):
+        return {"code": self.code.data, "name": self.name.data, "registration": self.registration.data or "",
+                "boat_type": self.boat_type.data or "", "length_cm": self.length_cm, "beam_cm": self.beam_cm,
+                "draught_cm": self.draught_cm}
+
+
+class BerthForm(FlaskForm):
+    code = StringField("Poste", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=20)],
+                       description="Ponton et numéro, par exemple B-12.")
+    length = StringField("Longueur (m)", filters=[_strip])
+    width = StringField("Largeur (m)", filters=[_strip])
+
+    def validate_length(self, field):
+        self.length_cm = _metres(field)
+
+    def validate_width(self, field):
+        self.width_cm = _metres(field)

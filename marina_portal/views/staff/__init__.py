@@ -15,4 +15,4 @@ def is_fragment_request():
             and headers.get("HX-History-Restore-Request") != "true")
 
 
-from . import session, dashboard, customers, contracts, invoices, documents, imports, settings, team  # noqa: E402,F401,I001
+from . import session, dashboard, customers, contracts, invoices, documents, imports, settings, team, fleet  # noqa: E402,F401,I001
