@@ -66,3 +66,26 @@ def see_balance_as_boater(live_server, browser):
     boater.get_by_role("link", name="COMPTE CLIENT").first.click()
     expect(boater.locator("body")).to_contain_text("750,00 €")
     context.close()
+
+
+def test_the_same_without_javascript(live_server, browser):
+    with live_server.app.app_context():
+        create_staff("capitainerie@example.com", PASSWORD, "agent")
+        database.close()
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 812}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.goto(f"{live_server.url}/staff/login")
+    page.get_by_label("Login").fill("capitainerie@example.com")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="Clients").click()
+    page.get_by_label("Rechercher un client").fill("B-12")  # by berth, with the plain form
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("#results")).not_to_contain_text("MARTIN")
+    page.get_by_role("link", name="DUPONT JEAN").click()
+    page.get_by_role("link", name=f"{YEAR}/02135").click()
+    page.get_by_label("Montant").fill("100,00")
+    page.get_by_role("button", name="Enregistrer le règlement").click()
+    expect(page.locator("#solde")).to_have_text("750,00 €")
+    context.close()
