@@ -18,7 +18,8 @@ def url_for_rule(app, rule):
     with app.app_context():
         ids = {"customer_id": Customer.get(Customer.code == "C0001").id, "invoice_id": Invoice.select().first().id,
                "payment_id": Payment.select().first().id, "document_id": Document.select().first().id,
-               "contract_id": Contract.select().first().id, "boat_id": Boat.select().first().id, "user_id": getattr(User.select().where(User.role != "boater").first(), "id", 1)}
+               "contract_id": Contract.select().first().id, "boat_id": Boat.select().first().id,
+               "user_id": getattr(User.select().where(User.role != "boater").first(), "id", 1)}
     with app.test_request_context():
         from flask import url_for
         return url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})

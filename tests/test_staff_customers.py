@@ -27,7 +27,8 @@ def test_search_is_a_full_page_or_an_htmx_fragment(client, staff):
     assert "<html" not in fragment and "MARTIN SOPHIE" in fragment
     boosted = client.get("/staff/customers?q=martin", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in boosted.get_data(as_text=True)
-    restore = client.get("/staff/customers?q=martin", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    restore = client.get("/staff/customers?q=martin",
+                         headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert "<html" in restore.get_data(as_text=True)
 
 
@@ -67,7 +68,8 @@ def test_invitation_sends_the_case_1_mail(app, client, staff, form_post, mailbox
     with app.app_context():
         assert AuditLog.select().where(AuditLog.action == "customer.invite").count() == 1
     page = client.get(f"/staff/customers/{customer_id}").get_data(as_text=True)
-    assert "Historique de la fiche" in page and "mail de première connexion</li>" in page.replace("\n", "").replace("  ", "")
+    flat = page.replace("\n", "").replace("  ", "")
+    assert "Historique de la fiche" in page and "mail de première connexion</li>" in flat
 
 
 def test_invitation_without_email_says_so(app, client, staff, form_post):

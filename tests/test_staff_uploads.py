@@ -94,7 +94,8 @@ def test_unknown_customer_code_is_refused(app, client, staff):
 def test_a_document_for_one_customer_by_email(app, client, staff):
     page = client.get("/staff/documents?customer=jean.dupont@example.com").get_data(as_text=True)
     assert 'value="jean.dupont@example.com"' in page
-    assert upload(client, PDF, "a.pdf", title="Facture scannée", customer_code="Jean.Dupont@example.com").status_code == 303
+    response = upload(client, PDF, "a.pdf", title="Facture scannée", customer_code="Jean.Dupont@example.com")
+    assert response.status_code == 303
     with app.app_context():
         assert Document.get(Document.title == "Facture scannée").customer.code == "C0001"
 

@@ -20,7 +20,8 @@ def print_report(report):
                    f"{report.unchanged} inchangé(s).")
     else:
         click.echo(f"Essai sans enregistrement : {report.lines} ligne(s) correcte(s), "
-                   f"{report.created} à créer, {report.updated} déjà connue(s), mises à jour si elles ont changé.")
+                   f"{report.created} à créer, {report.updated} déjà connue(s), "
+                   "mises à jour si elles ont changé.")
 
 
 @click.command("import")

@@ -77,7 +77,8 @@ def bar_chart(series, width=480, height=180, gap=6, bottom=24):
     bars = []
     for index, (label, cents) in enumerate(series):
         bar_height = round(plot * cents / top, 1)
-        bars.append({"label": label, "short": label.split(" ")[0], "cents": cents, "x": round(index * slot + gap / 2, 1),
+        bars.append({"label": label, "short": label.split(" ")[0], "cents": cents,
+                     "x": round(index * slot + gap / 2, 1),
                      "width": round(slot - gap, 1), "y": round(plot - bar_height, 1), "height": bar_height,
                      "text_x": round(index * slot + slot / 2, 1)})
     return {"bars": bars, "width": width, "height": height, "base": plot, "top_cents": top,

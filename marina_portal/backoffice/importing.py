@@ -98,7 +98,8 @@ def run(user, port, kind, data, dry_run=False, progress=None, ip=""):
                           "unchanged": report.unchanged}, ip)
     except IntegrityError as e:
         report.created = report.updated = report.unchanged = 0
-        report.problems.append(Problem(0, "", f"conflit avec les données déjà enregistrées ({e}) : rien n'a changé"))
+        why = f"conflit avec les données déjà enregistrées ({e}) : rien n'a changé"
+        report.problems.append(Problem(0, "", why))
         return report
     report.applied = True
     return report

@@ -15,4 +15,7 @@ def is_fragment_request():
             and headers.get("HX-History-Restore-Request") != "true")
 
 
-from . import session, dashboard, customers, contracts, invoices, documents, imports, settings, team, fleet  # noqa: E402,F401,I001
+# The pages register their routes on `bp` when imported.
+from . import (  # noqa: E402,F401,I001
+    session, dashboard, customers, contracts, invoices, documents, imports, settings, team, fleet,
+)
