@@ -5,7 +5,7 @@ import pytest
 
 from marina_portal.backoffice import invoicing
 from marina_portal.formats import paris_today
-from marina_portal.models import AuditLog, Customer, Invoice, InvoiceLine, Payment
+from marina_portal.models import AuditLog, Contract, Customer, Invoice, InvoiceLine, Payment
 
 YEAR = paris_today().year
 
@@ -35,9 +35,10 @@ def test_line_totals_are_rounded_in_cents():
 def test_create_invoice_with_lines_and_vat(app, client, staff, form_post):
     with app.app_context():
         customer_id = Customer.get(Customer.code == "C0002").id
+        contract_id = Contract.get(Contract.number == f"{YEAR}-0043").id
     url = f"/staff/customers/{customer_id}/invoices/new"
     response = form_post(url, number=f"{YEAR}/09001", issued_on=f"{YEAR}-03-01", due_on=f"{YEAR}-03-31",
-                         label="Facture de prestation",
+                         label="Facture de prestation", contract=str(contract_id),
                          **{"lines-0-description": "Grutage", "lines-0-quantity": "1",
                             "lines-0-unit_price": "150,00", "lines-0-vat_rate": "2000",
                             "lines-1-description": "Nuitées visiteur", "lines-1-quantity": "2,5",
@@ -48,7 +49,7 @@ def test_create_invoice_with_lines_and_vat(app, client, staff, form_post):
         invoice = Invoice.get(Invoice.number == f"{YEAR}/09001")
         lines = list(invoice.lines.order_by(InvoiceLine.position))
         assert [(line.total_ht_cents, line.total_vat_cents) for line in lines] == [(15000, 3000), (4998, 500)]
-        assert invoice.total_cents == 15000 + 3000 + 4998 + 500
+        assert invoice.total_cents == 15000 + 3000 + 4998 + 500 and invoice.contract_id == contract_id
         assert AuditLog.get(AuditLog.action == "invoice.create").object_id == invoice.id
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "234,98 €" in html and "Grutage" in html
@@ -63,6 +64,11 @@ def test_invoice_refused_without_lines_or_with_a_taken_number(app, client, staff
     response = form_post(url, number=f"{YEAR}/02135", issued_on=f"{YEAR}-03-01", label="Doublon",
                          **{"lines-0-description": "Eau", "lines-0-unit_price": "10"})
     assert "déjà utilisé" in response.get_data(as_text=True)
+    with app.app_context():
+        other_contract = Contract.get(Contract.number == f"{YEAR}-0042").id
+    response = form_post(url, number="X3", issued_on=f"{YEAR}-03-01", label="Autre", contract=str(other_contract),
+                         **{"lines-0-description": "Eau", "lines-0-unit_price": "10"})
+    assert "Choisissez un contrat de ce client" in response.get_data(as_text=True)
     response = form_post(url, number="X2", issued_on=f"{YEAR}-03-01", label="Prix",
                          **{"lines-0-description": "Eau", "lines-0-unit_price": "dix euros"})
     assert "Saisissez un prix en euros" in response.get_data(as_text=True)

@@ -60,7 +60,17 @@ class InvoiceForm(FlaskForm):
     issued_on = DateField("Date", validators=[DataRequired(DATE_MESSAGE)])
     due_on = DateField("Échéance", validators=[Optional()])
     label = StringField("Libellé", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=200)])
+    contract = SelectField("Contrat concerné", validate_choice=False)
     lines = FieldList(FormField(LineForm), min_entries=4, max_entries=20)
+
+    def set_contracts(self, contracts):
+        self.contract.choices = _choices([("", "Aucun")] + [(str(c.id), f"{c.number} ({c.contract_type})")
+                                                            for c in contracts])
+        self._contract_ids = {str(c.id) for c in contracts}
+
+    def validate_contract(self, field):
+        if field.data and field.data not in self._contract_ids:
+            raise ValidationError("Choisissez un contrat de ce client.")
 
 
 class PaymentForm(FlaskForm):

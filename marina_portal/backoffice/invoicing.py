@@ -45,7 +45,7 @@ def totals(lines):
     return ht, vat, ht + vat
 
 
-def create_invoice(user, customer, number, issued_on, due_on, label, lines, ip=""):
+def create_invoice(user, customer, number, issued_on, due_on, label, lines, ip="", contract_id=None):
     """A new invoice whose total is the sum of its lines, HT plus VAT, in cents."""
     if not lines:
         raise Refused("Ajoutez au moins une ligne à la facture.")
@@ -55,15 +55,15 @@ def create_invoice(user, customer, number, issued_on, due_on, label, lines, ip="
     _, _, total = totals(lines)
     try:
         with database.atomic():
-            invoice = Invoice.create(port=customer.port_id, customer=customer, number=number, issued_on=issued_on,
-                                     due_on=due_on, label=label.strip(), total_cents=total)
+            invoice = Invoice.create(port=customer.port_id, customer=customer, contract=contract_id, number=number,
+                                     issued_on=issued_on, due_on=due_on, label=label.strip(), total_cents=total)
             for position, line in enumerate(lines, start=1):
                 InvoiceLine.create(invoice=invoice, position=position, description=line.description,
                                    quantity_milli=line.quantity_milli, unit_price_cents=line.unit_price_cents,
                                    vat_rate_bp=line.vat_rate_bp, total_ht_cents=line.total_ht_cents,
                                    total_vat_cents=line.total_vat_cents)
             audit.record(user, "invoice.create", invoice, None,
-                         dict(audit.snapshot(invoice, ("customer", "number", "issued_on", "due_on", "label",
+                         dict(audit.snapshot(invoice, ("customer", "contract", "number", "issued_on", "due_on", "label",
                                                        "total_cents")), lines=len(lines)), ip)
     except IntegrityError:
         raise Refused(f"Le numéro de facture {number} est déjà utilisé.") from None

@@ -8,7 +8,7 @@ from ...access import staff_required
 from ...backoffice import invoicing
 from ...backoffice.forms import CancelPaymentForm, InvoiceForm, PaymentForm
 from ...formats import paris_today, parse_euros, parse_french_date
-from ...models import Customer, Invoice, Payment
+from ...models import Contract, Customer, Invoice, Payment
 from ..shell import current_port
 from . import bp, client_ip
 
@@ -50,6 +50,7 @@ def invoice_new(customer_id):
     if customer is None:
         abort(404)
     form = InvoiceForm()
+    form.set_contracts(list(customer.contracts.order_by(Contract.starts_on.desc())))
     if not form.is_submitted():
         form.issued_on.data = paris_today()
     problem = None
@@ -58,7 +59,8 @@ def invoice_new(customer_id):
         if lines is not None:
             try:
                 invoice = invoicing.create_invoice(current_user, customer, form.number.data, form.issued_on.data,
-                                                   form.due_on.data, form.label.data, lines, client_ip())
+                                                   form.due_on.data, form.label.data, lines, client_ip(),
+                                                   int(form.contract.data) if form.contract.data else None)
             except invoicing.Refused as refusal:
                 problem = str(refusal)
             else:
