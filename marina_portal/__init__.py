@@ -35,10 +35,11 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import account, auth, contract, documents, main, mandate, outbox, payment, sandbox
+    from .views import account, auth, contract, documents, main, mandate, outbox, payment, sandbox, staff
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(contract.bp)
+    app.register_blueprint(staff.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(mandate.bp)
@@ -50,5 +51,7 @@ def register_blueprints(app):
 
 def register_commands(app):
     from . import cli
+    from .backoffice import commands as backoffice_commands
 
     cli.init_app(app)
+    backoffice_commands.init_app(app)

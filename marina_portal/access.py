@@ -34,3 +34,34 @@ def boater_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def staff_required(view):
+    """A harbour-office page: anonymous to the staff login, a boater refused (403)."""
+    from functools import wraps
+
+    from flask import redirect, request, url_for
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view):
+    """A page for the port's administrator only (staff settings, bank terminal)."""
+    from functools import wraps
+
+    @wraps(view)
+    @staff_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

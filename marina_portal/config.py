@@ -34,6 +34,7 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # one document published in ESPACE DE TELECHARGEMENT
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     BABEL_TRANSLATION_DIRECTORIES = "translations"  # relative to marina_portal/

@@ -14,6 +14,8 @@ bp = Blueprint("main", __name__)
 def home():
     if not current_user.is_authenticated:
         return render_template("auth/login.html", form=LoginForm())
+    if current_user.is_staff:
+        return redirect(url_for("staff.dashboard"))
     return render_template("main/home.html")
 
 

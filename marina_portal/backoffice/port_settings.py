@@ -1,0 +1,24 @@
+"""The port's own settings; the bank terminal key is written but never read back to a page or the audit."""
+from .. import audit
+from ..db import database
+
+FIELDS = ("name", "code", "street", "postcode", "town", "phone", "email", "hours", "creditor_id",
+          "monetico_tpe", "monetico_company")
+
+
+def update(user, port, values, new_key="", ip=""):
+    """Save the settings; an empty `new_key` keeps the stored terminal key."""
+    before = audit.snapshot(port, FIELDS)
+    for name in FIELDS:
+        setattr(port, name, (values.get(name) or "").strip())
+    port.code = port.code.upper()
+    after = audit.snapshot(port, FIELDS)
+    if new_key:
+        port.monetico_key = new_key
+        before["monetico_key"], after["monetico_key"] = audit.REDACTED, "(nouvelle clé)"
+    if before == after:
+        return False
+    with database.atomic():
+        port.save()
+        audit.record(user, "port.settings", port, before, after, ip)
+    return True

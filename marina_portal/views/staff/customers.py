@@ -1,0 +1,89 @@
+"""Customers: search as you type, the customer page, edit, and the first-login invitation."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...access import staff_required
+from ...backoffice import customers
+from ...backoffice.forms import CustomerForm, NewCustomerForm
+from ...backoffice.invoicing import METHOD_LABELS
+from ...forms import EmptyForm
+from ...models import Customer
+from ..shell import current_port
+from . import bp, client_ip, is_fragment_request
+
+
+def _customer_or_404(customer_id):
+    customer = Customer.get_or_none((Customer.id == customer_id) & (Customer.port == current_port()))
+    if customer is None:
+        abort(404)
+    return customer
+
+
+@bp.route("/customers")
+@staff_required
+def customer_list():
+    text = request.args.get("q", "")
+    page = request.args.get("page", 1, type=int)
+    rows, total, pages = customers.search(current_port(), text, page)
+    context = dict(customers=rows, total=total, pages=pages, page=min(max(page, 1), pages), q=text)
+    if is_fragment_request():
+        return render_template("staff/customers/_results.html", **context)
+    return render_template("staff/customers/index.html", **context)
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@staff_required
+def customer_new():
+    form, problem = NewCustomerForm(), None
+    if not form.is_submitted():
+        form.country.data = "FR"
+    if form.validate_on_submit():
+        row = customers.create(current_user, current_port(), form.code.data, form.data, client_ip())
+        if row is not None:
+            flash("Client créé.", "success")
+            return redirect(url_for("staff.customer", customer_id=row.id), code=303)
+        problem = f"Le code client {form.code.data} est déjà utilisé."
+    return render_template("staff/customers/edit.html", customer=None, form=form, problem=problem), (
+        422 if form.is_submitted() else 200)
+
+
+@bp.route("/customers/<int:customer_id>")
+@staff_required
+def customer(customer_id):
+    row = _customer_or_404(customer_id)
+    return render_template("staff/customers/show.html", customer=row, case=customers.case_file(row),
+                           methods=METHOD_LABELS, form=EmptyForm())
+
+
+@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+@staff_required
+def customer_edit(customer_id):
+    row = _customer_or_404(customer_id)
+    form = CustomerForm(obj=row)
+    if form.validate_on_submit():
+        if customers.update(current_user, row, form.data, client_ip()):
+            flash("Fiche client enregistrée.", "success")
+        return redirect(url_for("staff.customer", customer_id=row.id), code=303)
+    return render_template("staff/customers/edit.html", customer=row, form=form)
+
+
+@bp.route("/customers/<int:customer_id>/invite", methods=["POST"])
+@staff_required
+def customer_invite(customer_id):
+    row = _customer_or_404(customer_id)
+    if EmptyForm().validate_on_submit():
+        if customers.send_invitation(current_user, row, client_ip()):
+            flash(f"Le mail de première connexion a été envoyé à {row.email}.", "success")
+        else:
+            flash("Ce client n'a pas d'adresse mail : ajoutez-la d'abord à sa fiche.", "error")
+    return redirect(url_for("staff.customer", customer_id=row.id), code=303)
+
+
+@bp.route("/customers/<int:customer_id>/unlock", methods=["POST"])
+@staff_required
+def customer_unlock(customer_id):
+    row = _customer_or_404(customer_id)
+    if EmptyForm().validate_on_submit():
+        emails = customers.unlock(current_user, row, client_ip())
+        flash("Connexion débloquée pour " + (", ".join(emails) or "ce client") + ".", "success")
+    return redirect(url_for("staff.customer", customer_id=row.id), code=303)

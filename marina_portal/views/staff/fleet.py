@@ -1,0 +1,67 @@
+"""Boats of a customer and the port's berths, typed in at the harbour office."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ...access import staff_required
+from ...backoffice import fleet
+from ...backoffice.forms import BerthForm, BoatForm
+from ...models import Boat, Customer
+from ..shell import current_port
+from . import bp, client_ip
+
+
+def _metres(cm):
+    return f"{cm // 100},{cm % 100:02d}" if cm else ""
+
+
+def _boat_page(customer, boat=None):
+    form, problem = BoatForm(obj=boat), None
+    if boat is not None and not form.is_submitted():
+        form.length.data, form.beam.data = _metres(boat.length_cm), _metres(boat.beam_cm)
+        form.draught.data = _metres(boat.draught_cm)
+    if form.validate_on_submit():
+        try:
+            fleet.save_boat(current_user, customer, form.values(), boat, client_ip())
+        except fleet.Refused as refusal:
+            problem = str(refusal)
+        else:
+            flash("Bateau enregistré.", "success")
+            return redirect(url_for("staff.customer", customer_id=customer.id), code=303)
+    return render_template("staff/fleet/boat.html", customer=customer, boat=boat, form=form, problem=problem), (
+        422 if form.is_submitted() else 200)
+
+
+@bp.route("/customers/<int:customer_id>/boats/new", methods=["GET", "POST"])
+@staff_required
+def boat_new(customer_id):
+    customer = Customer.get_or_none((Customer.id == customer_id) & (Customer.port == current_port()))
+    if customer is None:
+        abort(404)
+    return _boat_page(customer)
+
+
+@bp.route("/boats/<int:boat_id>/edit", methods=["GET", "POST"])
+@staff_required
+def boat_edit(boat_id):
+    boat = (Boat.select(Boat, Customer).join(Customer)
+            .where((Boat.id == boat_id) & (Customer.port == current_port())).first())
+    if boat is None:
+        abort(404)
+    return _boat_page(boat.customer, boat)
+
+
+@bp.route("/berths", methods=["GET", "POST"])
+@staff_required
+def berth_list():
+    form, problem = BerthForm(), None
+    if form.validate_on_submit():
+        try:
+            berth = fleet.add_berth(current_user, current_port(), {
+                "code": form.code.data, "length_cm": form.length_cm, "width_cm": form.width_cm}, client_ip())
+        except fleet.Refused as refusal:
+            problem = str(refusal)
+        else:
+            flash(f"Poste {berth.code} ajouté.", "success")
+            return redirect(url_for("staff.berth_list"), code=303)
+    return render_template("staff/fleet/berths.html", berths=fleet.berths_with_holders(current_port()), form=form,
+                           problem=problem), 422 if form.is_submitted() else 200

@@ -1,0 +1,23 @@
+"""The staff login page: only agent and admin accounts get in here; boaters are refused."""
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ... import accounts
+from ...forms import LoginForm
+from ..auth import _login_limit, _start_session, per_ip_and_target, safe_next
+from . import bp
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@per_ip_and_target(_login_limit)
+def login():
+    if current_user.is_authenticated and current_user.is_staff:
+        return redirect(url_for("staff.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None and user.is_staff:
+            _start_session(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("staff.dashboard"), code=303)
+        form.password.errors.append("Login ou mot de passe incorrect, ou compte qui n'est pas de la capitainerie.")
+    return render_template("staff/login.html", form=form)

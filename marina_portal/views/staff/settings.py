@@ -1,0 +1,25 @@
+"""Port settings, for the administrator only."""
+from flask import flash, g, redirect, render_template, url_for
+from flask_login import current_user
+
+from ...access import admin_required
+from ...backoffice import port_settings
+from ...backoffice.forms import PortSettingsForm
+from ..shell import current_port
+from . import bp, client_ip
+
+
+@bp.route("/settings", methods=["GET", "POST"], endpoint="port_settings")
+@admin_required
+def port_settings_page():
+    port = current_port()
+    form = PortSettingsForm(obj=port)
+    if not form.is_submitted():
+        form.monetico_key.data = ""
+    if form.validate_on_submit():
+        if port_settings.update(current_user, port, form.data, form.monetico_key.data, client_ip()):
+            flash("Paramètres du port enregistrés.", "success")
+        g.pop("port", None)
+        return redirect(url_for("staff.port_settings"), code=303)
+    return render_template("staff/settings.html", form=form, has_key=bool(port.monetico_key)), (
+        422 if form.is_submitted() else 200)
