@@ -14,7 +14,7 @@ def create_app(test_config=None):
 
 
 def register_extensions(app):
-    from . import db, formats, security, tasks
+    from . import db, formats, news, security, tasks
     from .extensions import babel, csrf, limiter, login_manager, mail
 
     db.init_app(app)
@@ -26,6 +26,7 @@ def register_extensions(app):
     formats.init_app(app)
     security.init_app(app)
     tasks.init_app(app)
+    news.init_app(app)
     from .views import errors, shell
 
     errors.init_app(app)
@@ -33,9 +34,12 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import auth, documents, main, outbox
+    from .views import absence, auth, documents, main, outbox, port_life_staff, waiting_list
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(absence.bp)
+    app.register_blueprint(waiting_list.bp)
+    app.register_blueprint(port_life_staff.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others
