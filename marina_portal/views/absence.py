@@ -1,6 +1,7 @@
 """Déclarer une absence: a boater's absences, their credit, and the forms to declare, change or cancel."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from .. import absences
 from ..access import boater_required
@@ -19,7 +20,7 @@ def _own(absence_id):
 
 
 def _contract_choices(form, contracts):
-    form.contract.choices = [(c.id, f"Poste {c.berth.code} — contrat {c.number}") for c in contracts]
+    form.contract.choices = [SelectChoice(c.id, f"Poste {c.berth.code} — contrat {c.number}") for c in contracts]
 
 
 @bp.route("/")
@@ -60,7 +61,7 @@ def new():
 def edit(absence_id):
     absence = _own(absence_id)
     form = AbsenceForm(obj=None if request.method == "POST" else _prefill(absence))
-    form.contract.choices = [(absence.contract_id, f"Poste {absence.contract.berth.code}")]
+    form.contract.choices = [SelectChoice(absence.contract_id, f"Poste {absence.contract.berth.code}")]
     problem, early = None, None
     if form.validate_on_submit():
         try:

@@ -1,6 +1,6 @@
 """Forms of the port-life pages: absences, lettings, the waiting list, news and their settings."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..forms import REQUIRED, _new_password_fields
@@ -61,8 +61,8 @@ class LettingForm(FlaskForm):
 
 class CreditRuleForm(FlaskForm):
     mode = SelectField("Crédit du plaisancier absent", choices=[
-        ("percent", "Un pourcentage du montant payé par le visiteur"),
-        ("per_night", "Un montant fixe par nuit louée"),
+        SelectChoice("percent", "Un pourcentage du montant payé par le visiteur"),
+        SelectChoice("per_night", "Un montant fixe par nuit louée"),
     ])
     value = StringField("Valeur", validators=[DataRequired(REQUIRED)],
                         description="Le pourcentage (par exemple 50), ou le montant par nuit en euros (par exemple 12,00).")
@@ -75,8 +75,7 @@ class ApplicationForm(FlaskForm):
         DataRequired(REQUIRED), Email("Saisissez une adresse mail valide.", check_deliverability=False)])
     boat_name = StringField("Nom du bateau", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     boat_type = SelectField("Type de bateau", choices=[
-        ("Voilier", "Voilier"), ("Vedette", "Vedette"), ("Semi-rigide", "Semi-rigide"),
-        ("Catamaran", "Catamaran"), ("Autre", "Autre"),
+        SelectChoice(kind) for kind in ("Voilier", "Vedette", "Semi-rigide", "Catamaran", "Autre")
     ])
     length = StringField("Longueur (m)", validators=[DataRequired(REQUIRED)], description="Par exemple 9,50.")
     beam = StringField("Largeur (m)", validators=[DataRequired(REQUIRED)], description="Par exemple 3,20.")

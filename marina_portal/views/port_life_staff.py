@@ -5,6 +5,7 @@ from functools import wraps
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
+from wtforms import SelectChoice
 
 from .. import absences, berth_calendar, news, waiting_list
 from ..formats import euros, paris_today, parse_euros, parse_french_date
@@ -159,7 +160,7 @@ def offer(application_id):
     if application is None:
         abort(404)
     form = OfferForm()
-    form.berth.choices = [(b.id, f"{b.code} — {b.length_cm / 100:.2f} × {b.width_cm / 100:.2f} m")
+    form.berth.choices = [SelectChoice(b.id, f"{b.code} — {b.length_cm / 100:.2f} × {b.width_cm / 100:.2f} m")
                           for b in Berth.select().where(Berth.port == current_port()).order_by(Berth.code)]
     problem = None
     if form.validate_on_submit():
