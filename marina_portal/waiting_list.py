@@ -16,6 +16,7 @@ the date those who did not confirm drop off ("lapsed").
 import datetime as dt
 
 from flask import url_for
+from peewee import JOIN
 
 from . import tokens
 from .accounts import hash_password, normalise_email
@@ -112,7 +113,7 @@ def for_user(user):
 def ranked(port):
     """Applications on the list in rank order."""
     rows = list(WaitingListApplication.select(WaitingListApplication, Berth)
-                .join(Berth, on=(WaitingListApplication.offered_berth == Berth.id), join_type="LEFT OUTER")
+                .join(Berth, JOIN.LEFT_OUTER, on=(WaitingListApplication.offered_berth == Berth.id))
                 .where((WaitingListApplication.port == port) & WaitingListApplication.status.in_(ON_LIST)))
     rows.sort(key=lambda a: (a.applied_at.date(), a.length_cm, a.id))
     return rows
@@ -166,13 +167,14 @@ def send_reminders(today=None):
     """Mail the applicants who must confirm by the coming date, once per year; return how many."""
     today = today or paris_today()
     sent = 0
-    for port in Port.select().where(Port.waiting_list_confirm_on.is_null(False)):
+    # lists, not cursors: sending a mail may end the connection (the mail task runs in its own app context)
+    for port in list(Port.select().where(Port.waiting_list_confirm_on.is_null(False))):
         deadline = next_deadline(port, today)
         if (deadline - today).days > REMINDER_DAYS:
             continue
         cycle_start = _occurrence(deadline, deadline.year - 1)
-        for application in WaitingListApplication.select().where(
-                (WaitingListApplication.port == port) & WaitingListApplication.status.in_(ON_LIST)):
+        for application in list(WaitingListApplication.select().where(
+                (WaitingListApplication.port == port) & WaitingListApplication.status.in_(ON_LIST))):
             reminded = application.reminded_at
             if not due_for(application, deadline) or (reminded and reminded.date() > cycle_start):
                 continue
@@ -189,10 +191,11 @@ def lapse_unconfirmed(today=None):
     """Take off the list the applicants who did not confirm by the last date; return how many."""
     today = today or paris_today()
     lapsed = 0
-    for port in Port.select().where(Port.waiting_list_confirm_on.is_null(False)):
+    # lists, not cursors: sending a mail may end the connection (the mail task runs in its own app context)
+    for port in list(Port.select().where(Port.waiting_list_confirm_on.is_null(False))):
         deadline = last_deadline(port, today)
-        for application in WaitingListApplication.select().where(
-                (WaitingListApplication.port == port) & (WaitingListApplication.status == "active")):
+        for application in list(WaitingListApplication.select().where(
+                (WaitingListApplication.port == port) & (WaitingListApplication.status == "active"))):
             if due_for(application, deadline):
                 WaitingListApplication.update(status="lapsed").where(
                     WaitingListApplication.id == application.id).execute()
