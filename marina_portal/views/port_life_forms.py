@@ -64,8 +64,8 @@ class CreditRuleForm(FlaskForm):
         SelectChoice("percent", "Un pourcentage du montant payé par le visiteur"),
         SelectChoice("per_night", "Un montant fixe par nuit louée"),
     ])
-    value = StringField("Valeur", validators=[DataRequired(REQUIRED)],
-                        description="Le pourcentage (par exemple 50), ou le montant par nuit en euros (par exemple 12,00).")
+    value = StringField("Valeur", validators=[DataRequired(REQUIRED)], description=(
+        "Le pourcentage (par exemple 50), ou le montant par nuit en euros (par exemple 12,00)."))
 
 
 class ApplicationForm(FlaskForm):
@@ -103,8 +103,8 @@ class OfferForm(FlaskForm):
 
 
 class ConfirmDateForm(FlaskForm):
-    confirm_on = DateInput("Date annuelle de confirmation", validators=[Optional()],
-                           description="Chaque année à cette date, les demandeurs doivent avoir confirmé leur intérêt.")
+    confirm_on = DateInput("Date annuelle de confirmation", validators=[Optional()], description=(
+        "Chaque année à cette date, les demandeurs doivent avoir confirmé leur intérêt."))
 
 
 class NewsForm(FlaskForm):
