@@ -55,8 +55,11 @@ def request_context():
 
     if has_request_context():
         return nullcontext()
-    with app_context():
+    if has_app_context():
         app = current_app._get_current_object()
+    else:
+        with app_context():  # creates the consumer's app once
+            app = current_app._get_current_object()
     return app.test_request_context(base_url=app.config["BASE_URL"])
 
 

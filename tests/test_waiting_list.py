@@ -237,3 +237,18 @@ def test_withdraw(app, client, apply_and_confirm, form_post):
     apply_and_confirm()
     form_post("/waiting-list/", "/waiting-list/withdraw")
     assert "Vous avez retiré votre demande" in _text(client.get("/waiting-list/"))
+
+
+def test_the_daily_task_mails_links_to_the_portal(make_app, mailbox):
+    from marina_portal import tasks
+
+    app = make_app(BASE_URL="https://port.example.org")
+    with app.app_context():
+        port = Port.get()
+        next_week = TODAY + dt.timedelta(days=7)
+        waiting_list.set_confirmation_date(port, next_week)
+        _application(port, "OLD", dt.datetime.combine(next_week - dt.timedelta(days=366), dt.time(9)), 800)
+        tasks.waiting_list_daily()
+        assert WaitingListApplication.get().reminded_at is not None
+        database.close()
+    assert "https://port.example.org/waiting-list/" in mailbox.text(mailbox.last("old@example.com"))
