@@ -260,7 +260,7 @@ def customer_credit_cents(customer):
 def set_credit_rule(port, mode, value):
     if mode not in ("percent", "per_night"):
         raise AbsenceRefused("Choisissez un mode de crédit.")
-    if value is None or value < 0 or (mode == "percent" and value > 100):
+    if value is None or value < 0 or value > 100_000 or (mode == "percent" and value > 100):
         raise AbsenceRefused("Le pourcentage doit être compris entre 0 et 100." if mode == "percent"
                              else "Indiquez un montant par nuit positif.")
     Port.update(absence_credit_mode=mode, absence_credit_value=value).where(Port.id == port.id).execute()

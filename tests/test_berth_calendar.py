@@ -106,3 +106,10 @@ def test_settings_credit_rule_and_confirmation_date(app, client, auth, form_post
     response = form_post("/staff/port/", "/staff/port/settings/credit", mode="percent", value="150")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Le pourcentage doit être compris entre 0 et 100." in page
+
+
+def test_odd_periods_fall_back_to_today(client, auth):
+    auth.staff()
+    for query in ("from=0001-01-01&days=400", "from=9999-12-31&days=5", "from=nonsense&days=²", "days=-3"):
+        assert client.get(f"/staff/port/calendar?{query}").status_code == 200
+        assert client.get(f"/staff/port/calendar.csv?{query}").status_code == 200

@@ -55,7 +55,7 @@ class LettingForm(FlaskForm):
 
     def validate_revenue(self, field):
         self.revenue_cents = parse_euros(field.data)
-        if self.revenue_cents is None:
+        if self.revenue_cents is None or self.revenue_cents > 10_000_000_00:
             raise ValidationError("Saisissez un montant en euros, par exemple 240,00.")
 
 
@@ -72,7 +72,8 @@ class ApplicationForm(FlaskForm):
     last_name = StringField("Nom", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     first_name = StringField("Prénom", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     email = EmailField("Adresse mail", filters=[_strip], validators=[
-        DataRequired(REQUIRED), Email("Saisissez une adresse mail valide.", check_deliverability=False)])
+        DataRequired(REQUIRED), Length(max=254, message="Saisissez une adresse mail valide."),
+        Email("Saisissez une adresse mail valide.", check_deliverability=False)])
     boat_name = StringField("Nom du bateau", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     boat_type = SelectField("Type de bateau", choices=[
         SelectChoice(kind) for kind in ("Voilier", "Vedette", "Semi-rigide", "Catamaran", "Autre")

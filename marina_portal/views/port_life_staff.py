@@ -1,5 +1,6 @@
 """Harbour office, port life: free-berth calendar (CSV, iCalendar), visitor lettings, waiting list, news."""
 import datetime as dt
+import re
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -55,7 +56,7 @@ def credit_rule():
     form = CreditRuleForm()
     if form.validate_on_submit():
         text = form.value.data.replace("%", "").strip()
-        value = parse_euros(text) if form.mode.data == "per_night" else (int(text) if text.isdigit() else None)
+        value = parse_euros(text) if form.mode.data == "per_night" else (int(text) if re.fullmatch(r"[0-9]{1,3}", text) else None)
         try:
             absences.set_credit_rule(current_port(), form.mode.data, value)
         except absences.AbsenceRefused as refusal:
@@ -81,8 +82,10 @@ def confirm_date():
 
 def _period():
     first = parse_french_date(request.args.get("from", "")) or paris_today()
+    if not 2000 <= first.year <= 2100:
+        first = paris_today()
     days = request.args.get("days", "")
-    count = min(int(days), 366) if days.isdigit() and int(days) > 0 else CALENDAR_DAYS
+    count = min(int(days), 366) if re.fullmatch(r"[0-9]{1,4}", days) and int(days) > 0 else CALENDAR_DAYS
     return first, count
 
 
