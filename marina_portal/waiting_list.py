@@ -97,6 +97,9 @@ def confirm_email(token, password=None):
         elif user.customer_id is None:
             raise WaitingListRefused("Cette adresse est celle d'un compte de la capitainerie : "
                                      "déposez la demande avec une autre adresse.")
+        elif WaitingListApplication.select().where((WaitingListApplication.user == user)
+                                                   & WaitingListApplication.status.in_(ON_LIST)).exists():
+            raise WaitingListRefused("Vous êtes déjà sur la liste d'attente : connectez-vous pour voir votre rang.")
         application.user = user
         application.status = "active"
         application.confirmed_at = utcnow()

@@ -252,3 +252,15 @@ def test_the_daily_task_mails_links_to_the_portal(make_app, mailbox):
         assert WaitingListApplication.get().reminded_at is not None
         database.close()
     assert "https://port.example.org/waiting-list/" in mailbox.text(mailbox.last("old@example.com"))
+
+
+def test_a_second_application_while_on_the_list_is_refused(app, client, apply_and_confirm, form_post, mailbox):
+    apply_and_confirm()
+    form_post("/waiting-list/apply", **fields())
+    link = mailbox.link("paul.marin@example.com")
+    page = _text(client.get(link))
+    response = client.post(link, data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 410
+    assert "Vous êtes déjà sur la liste d'attente" in _text(response)
+    with app.app_context():
+        assert WaitingListApplication.select().where(WaitingListApplication.status == "active").count() == 1
