@@ -9,7 +9,8 @@ import datetime as dt
 from flask import render_template, url_for
 
 from .db import database
-from .models import Customer, NewsItem, User, utcnow
+from .mail import deliver
+from .models import Customer, NewsItem, Port, User, utcnow
 
 BATCH_SIZE = 50
 ALERT_DAYS = 7  # an alert stays on the home page this long
@@ -44,9 +45,6 @@ def publish(port, author, title, body, is_alert=False, send_mail=False):
 
 def send_batch(news_id):
     """Send the next batch of a news item's mails; True when more remain."""
-    from .mail import deliver
-    from .models import Port
-
     item = NewsItem.get_by_id(news_id)
     if item.mail_sent >= item.mail_total:
         return False
@@ -59,10 +57,12 @@ def send_batch(news_id):
     html = render_template("mail/news.html", **context)
     for user in batch:
         deliver(user.email, subject, text, html)
+        # counted one by one, so a retry after a failure resumes after the last mail that went out
+        NewsItem.update(mail_sent=NewsItem.mail_sent + 1).where(NewsItem.id == item.id).execute()
     sent = item.mail_sent + len(batch)
     if not batch:  # fewer boaters than when it was published: stop here
         sent = item.mail_total
-    NewsItem.update(mail_sent=sent).where(NewsItem.id == item.id).execute()
+        NewsItem.update(mail_sent=sent).where(NewsItem.id == item.id).execute()
     return sent < item.mail_total
 
 
