@@ -239,3 +239,12 @@ def test_staff_record_a_letting_from_the_calendar(app, client, auth, declare, fo
     response = form_post(f"/staff/port/absences/{absence.id}/letting", starts_on=day(6), ends_on=day(8),
                          revenue="beaucoup")
     assert "Saisissez un montant en euros" in _text(response)
+
+
+def test_the_home_page_leads_to_absences_only_for_a_berth_holder(app, client, auth):
+    auth.boater("C0001")
+    assert 'href="/absences/"' in _text(client.get("/"))
+    with app.app_context():
+        Contract.update(status="cancelled").execute()
+        database.close()
+    assert 'href="/absences/"' not in _text(client.get("/"))

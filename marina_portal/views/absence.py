@@ -12,6 +12,15 @@ from .port_life_forms import AbsenceForm
 bp = Blueprint("absence", __name__, url_prefix="/absences")
 
 
+@bp.app_context_processor
+def _holds_berth():
+    """Templates may call holds_berth(): does the logged-in boater have a berth under a current contract?"""
+    def holds_berth():
+        customer_id = getattr(current_user, "customer_id", None)
+        return bool(customer_id) and bool(absences.contracts_with_berth(customer_id))
+    return {"holds_berth": holds_berth}
+
+
 def _own(absence_id):
     absence = absences.get_for_customer(absence_id, current_user.customer_id)
     if absence is None:
