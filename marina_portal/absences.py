@@ -152,6 +152,30 @@ def cancel(customer, absence, today=None):
     return absence
 
 
+def change_return_by_staff(absence_id, ends_on, port):
+    """The harbour office moves the return date of an absence, even one under way (the boater phoned)."""
+    absence = (Absence.select(Absence, Contract).join(Contract)
+               .where((Absence.id == absence_id) & (Contract.port == port)).first())
+    if absence is None or absence.cancelled_at is not None:
+        raise AbsenceRefused("Cette absence n'existe pas ou a été annulée.")
+    if ends_on is None or ends_on <= absence.starts_on:
+        raise AbsenceRefused("La date de retour doit être après la date de départ (au moins le lendemain).")
+    with database.atomic():
+        cut = _letting_cut_short(absence, absence.starts_on, ends_on)
+        if cut is not None:
+            raise AbsenceRefused(f"Une location est enregistrée jusqu'au {fr_date(cut.ends_on)} : "
+                                 "la date de retour ne peut pas être avant.")
+        clash = Absence.select().where(
+            (Absence.contract == absence.contract_id) & Absence.cancelled_at.is_null() & (Absence.id != absence.id)
+            & (Absence.starts_on < ends_on) & (Absence.ends_on > absence.starts_on)).first()
+        if clash is not None:
+            raise AbsenceRefused(f"Ces dates chevauchent l'absence déjà déclarée du {fr_date(clash.starts_on)} "
+                                 f"au {fr_date(clash.ends_on)}.")
+        absence.ends_on = ends_on
+        absence.save()
+    return absence
+
+
 def _letting_cut_short(absence, starts_on, ends_on):
     """The letting that the new dates would no longer cover, if any."""
     return (

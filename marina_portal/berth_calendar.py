@@ -32,7 +32,7 @@ def absences_between(port, first_day, last_day):
 
 
 def _let_on(absence, day):
-    return next((l for l in absence.letting_list if l.starts_on <= day < l.ends_on), None)
+    return next((let for let in absence.letting_list if let.starts_on <= day < let.ends_on), None)
 
 
 def days(port, first_day, count):

@@ -248,3 +248,19 @@ def test_the_home_page_leads_to_absences_only_for_a_berth_holder(app, client, au
         Contract.update(status="cancelled").execute()
         database.close()
     assert 'href="/absences/"' not in _text(client.get("/"))
+
+
+def test_staff_change_the_return_date_of_an_absence_under_way(app, client, auth, long_contracts, form_post):
+    absence_id = _started_absence(app)
+    with app.app_context():
+        BerthLetting.create(absence=absence_id, starts_on=TODAY, ends_on=TODAY + dt.timedelta(days=2),
+                            revenue_cents=5000)
+        database.close()
+    auth.staff()
+    page_url = f"/staff/port/absences/{absence_id}/letting"
+    response = form_post(page_url, f"/staff/port/absences/{absence_id}/return", ends_on=day(1))
+    assert "Une location est enregistrée jusqu'au" in _text(client.get(response.headers["Location"]))
+    response = form_post(page_url, f"/staff/port/absences/{absence_id}/return", ends_on=day(3))
+    assert "La date de retour est modifiée." in _text(client.get(response.headers["Location"]))
+    with app.app_context():
+        assert Absence.get_by_id(absence_id).ends_on.isoformat() == day(3)

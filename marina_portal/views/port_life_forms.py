@@ -59,6 +59,10 @@ class LettingForm(FlaskForm):
             raise ValidationError("Saisissez un montant en euros, par exemple 240,00.")
 
 
+class ReturnDateForm(FlaskForm):
+    ends_on = DateInput("Nouvelle date de retour", validators=[DataRequired(REQUIRED)])
+
+
 class CreditRuleForm(FlaskForm):
     mode = SelectField("Crédit du plaisancier absent", choices=[
         SelectChoice("percent", "Un pourcentage du montant payé par le visiteur"),

@@ -12,7 +12,7 @@ from .. import absences, berth_calendar, news, waiting_list
 from ..formats import euros, paris_today, parse_euros, parse_french_date
 from ..forms import EmptyForm
 from ..models import Absence, Berth, Contract, Customer, NewsItem, WaitingListApplication
-from .port_life_forms import ConfirmDateForm, CreditRuleForm, LettingForm, NewsForm, OfferForm
+from .port_life_forms import ConfirmDateForm, CreditRuleForm, LettingForm, NewsForm, OfferForm, ReturnDateForm
 from .shell import current_port
 
 bp = Blueprint("port_life_staff", __name__, url_prefix="/staff/port")
@@ -146,7 +146,23 @@ def letting(absence_id):
                   f"{absence.contract.customer.full_name}.", "success")
             return redirect(url_for("port_life_staff.calendar", **{"from": absence.starts_on.isoformat()}), code=303)
     return render_template("port_life_staff/letting.html", form=form, absence=absence, problem=problem,
-                           lettings=list(absence.lettings))
+                           lettings=list(absence.lettings), return_form=ReturnDateForm(formdata=None))
+
+
+@bp.route("/absences/<int:absence_id>/return", methods=["POST"])
+@staff_required
+def change_return(absence_id):
+    form = ReturnDateForm()
+    if not form.validate_on_submit():
+        flash("Saisissez une date de retour valide, par exemple 15/07/2026.", "error")
+    else:
+        try:
+            absences.change_return_by_staff(absence_id, form.ends_on.date, current_port())
+        except absences.AbsenceRefused as refusal:
+            flash(str(refusal), "error")
+        else:
+            flash("La date de retour est modifiée.", "success")
+    return redirect(url_for("port_life_staff.letting", absence_id=absence_id), code=303)
 
 
 @bp.route("/waiting-list")
