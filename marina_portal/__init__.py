@@ -14,7 +14,7 @@ def create_app(test_config=None):
 
 
 def register_extensions(app):
-    from . import db, formats, security, tasks
+    from . import db, formats, news, security, tasks
     from .extensions import babel, csrf, limiter, login_manager, mail
 
     db.init_app(app)
@@ -28,6 +28,7 @@ def register_extensions(app):
     formats.init_app(app)
     security.init_app(app)
     tasks.init_app(app)
+    news.init_app(app)
     from .views import errors, shell
 
     errors.init_app(app)
@@ -35,11 +36,15 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import account, auth, contract, documents, main, mandate, outbox, payment, sandbox, staff
+    from .views import (absence, account, auth, contract, documents, main, mandate, outbox, payment,
+                        port_life_staff, sandbox, staff, waiting_list)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(contract.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(absence.bp)
+    app.register_blueprint(waiting_list.bp)
+    app.register_blueprint(port_life_staff.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(mandate.bp)

@@ -400,6 +400,7 @@ class WaitingListApplication(BaseModel):
     status = CharField(default="pending")  # pending, active, offered, accepted, lapsed, withdrawn
     offered_berth = ForeignKeyField(Berth, null=True)
     offer_deadline = DateField(null=True)
+    reminded_at = DateTimeField(null=True)  # last yearly confirmation reminder mailed
 
 
 class NewsItem(BaseModel):

@@ -57,3 +57,37 @@ def daily_direct_debit_upkeep():
     with app_context():
         lapse_dormant(paris_today())
         settle()
+def request_context():
+    """A request context whose url_for(_external=True) gives BASE_URL links, for mails sent from tasks."""
+    from contextlib import nullcontext
+
+    from flask import has_request_context
+
+    if has_request_context():
+        return nullcontext()
+    if has_app_context():
+        app = current_app._get_current_object()
+    else:
+        with app_context():  # creates the consumer's app once
+            app = current_app._get_current_object()
+    return app.test_request_context(base_url=app.config["BASE_URL"])
+
+
+@huey.task(retries=3, retry_delay=60)
+def send_news_batch(news_id):
+    """One batch of a news item's mails; queues the next batch until all are sent."""
+    from . import news
+
+    with request_context():
+        more = news.send_batch(news_id)
+    if more:
+        send_news_batch(news_id)
+
+
+@huey.periodic_task(crontab(hour="7", minute="0"))
+def waiting_list_daily():
+    """Every morning: offers past their deadline, yearly confirmation reminders, then lapses."""
+    from . import waiting_list
+
+    with request_context():
+        waiting_list.run_daily()

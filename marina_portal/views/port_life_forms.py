@@ -1,0 +1,119 @@
+"""Forms of the port-life pages: absences, lettings, the waiting list, news and their settings."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..forms import REQUIRED, _new_password_fields
+from ..formats import parse_euros, parse_french_date
+
+DATE_HELP = "Au format JJ/MM/AAAA."
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class DateInput(StringField):
+    """A date typed as JJ/MM/AAAA or picked in the browser's calendar (ISO); `.date` holds the value."""
+
+    date = None
+
+    def __init__(self, label, **kwargs):
+        kwargs.setdefault("render_kw", {"type": "date"})
+        kwargs.setdefault("filters", [_strip])
+        super().__init__(label, **kwargs)
+
+    def pre_validate(self, form):
+        self.date = parse_french_date(self.data) if self.data else None
+        if self.data and self.date is None:
+            raise ValidationError("Saisissez une date valide, par exemple 15/07/2026.")
+
+
+def _metres(field):
+    """'9,50' or '9.5' metres -> 950 centimetres."""
+    cents = parse_euros(field.data)
+    if cents is None or cents <= 0 or cents > 20000:
+        raise ValidationError("Indiquez une mesure en mètres, par exemple 9,50.")
+    return cents
+
+
+class AbsenceForm(FlaskForm):
+    contract = SelectField("Poste", coerce=int, validate_choice=False)
+    starts_on = DateInput("Date de départ", validators=[DataRequired(REQUIRED)],
+                          description="Le jour où le bateau quitte le port.")
+    ends_on = DateInput("Date de retour", validators=[DataRequired(REQUIRED)],
+                        description="Le jour où le bateau revient à son poste.")
+    comment = TextAreaField("Commentaire (facultatif)", validators=[Optional(), Length(max=1000)])
+    confirm_early = BooleanField("Je confirme mon retour anticipé alors que mon poste est loué")
+
+
+class LettingForm(FlaskForm):
+    starts_on = DateInput("Arrivée du visiteur", validators=[DataRequired(REQUIRED)])
+    ends_on = DateInput("Départ du visiteur", validators=[DataRequired(REQUIRED)])
+    revenue = StringField("Montant encaissé (TTC)", validators=[DataRequired(REQUIRED)],
+                          description="En euros, par exemple 240,00.")
+
+    def validate_revenue(self, field):
+        self.revenue_cents = parse_euros(field.data)
+        if self.revenue_cents is None or self.revenue_cents > 10_000_000_00:
+            raise ValidationError("Saisissez un montant en euros, par exemple 240,00.")
+
+
+class ReturnDateForm(FlaskForm):
+    ends_on = DateInput("Nouvelle date de retour", validators=[DataRequired(REQUIRED)])
+
+
+class CreditRuleForm(FlaskForm):
+    mode = SelectField("Crédit du plaisancier absent", choices=[
+        SelectChoice("percent", "Un pourcentage du montant payé par le visiteur"),
+        SelectChoice("per_night", "Un montant fixe par nuit louée"),
+    ])
+    value = StringField("Valeur", validators=[DataRequired(REQUIRED)], description=(
+        "Le pourcentage (par exemple 50), ou le montant par nuit en euros (par exemple 12,00)."))
+
+
+class ApplicationForm(FlaskForm):
+    last_name = StringField("Nom", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
+    first_name = StringField("Prénom", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
+    email = EmailField("Adresse mail", filters=[_strip], validators=[
+        DataRequired(REQUIRED), Length(max=254, message="Saisissez une adresse mail valide."),
+        Email("Saisissez une adresse mail valide.", check_deliverability=False)])
+    boat_name = StringField("Nom du bateau", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
+    boat_type = SelectField("Type de bateau", choices=[
+        SelectChoice(kind) for kind in ("Voilier", "Vedette", "Semi-rigide", "Catamaran", "Autre")
+    ])
+    length = StringField("Longueur (m)", validators=[DataRequired(REQUIRED)], description="Par exemple 9,50.")
+    beam = StringField("Largeur (m)", validators=[DataRequired(REQUIRED)], description="Par exemple 3,20.")
+    draught = StringField("Tirant d'eau (m)", validators=[DataRequired(REQUIRED)], description="Par exemple 1,50.")
+    wanted_from = DateInput("Place souhaitée à partir du", validators=[Optional()], description=DATE_HELP)
+    wanted_to = DateInput("Jusqu'au (facultatif)", validators=[Optional()], description=DATE_HELP)
+
+    def validate_length(self, field):
+        self.length_cm = _metres(field)
+
+    def validate_beam(self, field):
+        self.beam_cm = _metres(field)
+
+    def validate_draught(self, field):
+        self.draught_cm = _metres(field)
+
+
+class ConfirmApplicationForm(FlaskForm):
+    password, confirm = _new_password_fields()
+
+
+class OfferForm(FlaskForm):
+    berth = SelectField("Poste proposé", coerce=int, validate_choice=False)
+    deadline = DateInput("Réponse attendue au plus tard le", validators=[DataRequired(REQUIRED)])
+
+
+class ConfirmDateForm(FlaskForm):
+    confirm_on = DateInput("Date annuelle de confirmation", validators=[Optional()], description=(
+        "Chaque année à cette date, les demandeurs doivent avoir confirmé leur intérêt."))
+
+
+class NewsForm(FlaskForm):
+    title = StringField("Titre", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=200)])
+    body = TextAreaField("Texte", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=5000)])
+    is_alert = BooleanField("Alerte urgente (météo, travaux, coupure d'eau…)")
+    send_mail = BooleanField("Envoyer aussi par mail à tous les plaisanciers")
