@@ -80,7 +80,7 @@ def notification(fields, accepted, key, client_ip="127.0.0.1"):
         "code-retour": "payetest" if accepted else "Annulation",
         "cvx": "oui", "vld": "1230", "brand": "CB", "usage": "debit", "typecompte": "particulier",
         "ecard": "non", "originecb": "FRA", "bincb": "497010",
-        "hpancb": hashlib.sha1(fields["reference"].encode()).hexdigest().upper(),
+        "hpancb": hashlib.sha1(fields["reference"].encode(), usedforsecurity=False).hexdigest().upper(),
         "ipclient": client_ip, "originetr": "FRA", "modepaiement": "CB",
         "authentification": base64.b64encode(json.dumps(auth).encode()).decode(),
     }
