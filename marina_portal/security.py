@@ -20,7 +20,19 @@ def content_security_policy():
     )
 
 
+def _has_nul(values):
+    return any("\x00" in v for v in values)
+
+
 def init_app(app):
+    @app.before_request
+    def _refuse_nul_bytes():
+        # No field ever needs a NUL byte, and PostgreSQL refuses to store one: answer 400, not 500.
+        if _has_nul(request.args.values()) or (request.form and _has_nul(request.form.values())):
+            from .views.errors import render_error
+
+            return render_error(400)
+
     @app.after_request
     def _headers(response):
         h = response.headers

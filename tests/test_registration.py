@@ -1,5 +1,6 @@
 """The tutorial's INSCRIPTION: case 1 (email on file) and case 2 (prove a contract with an invoice)."""
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -61,8 +62,10 @@ def test_enumeration_known_and_unknown_answer_identically(app, mailbox):
         follow = client.get(response.headers["Location"])
         with client.session_transaction() as session:
             contents = dict(session)
+        # the footer's CSRF token is signed with the time: mask it, it says nothing about the address
+        page = re.sub(rb'name="csrf_token" value="[^"]+"', b"", follow.get_data())
         answers.append((response.status_code, dict(response.headers.items()).get("Location"),
-                        response.get_data(), follow.status_code, follow.get_data(), contents))
+                        response.get_data(), follow.status_code, page, contents))
     assert answers[0] == answers[1]
     assert len(mailbox.messages) == 1  # only the known address got a mail
 
