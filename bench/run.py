@@ -48,12 +48,14 @@ class Server:
         self.process = subprocess.Popen(
             [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
              "--log-level", "warning", "marina_portal:create_app()"], cwd=ROOT, env=env)
-        for _ in range(100):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
-                requests.get(self.url + "/healthz", timeout=1)
+                requests.get(self.url + "/healthz", timeout=5)
                 return
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.stop()
         raise RuntimeError("gunicorn did not start")
 
     def worker_peak_rss_mb(self):

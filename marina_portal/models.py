@@ -12,7 +12,6 @@ from peewee import (
     DateTimeField,
     ForeignKeyField,
     IntegerField,
-    JOIN,
     Model,
     TextField,
     fn,
@@ -230,17 +229,17 @@ class Invoice(BaseModel):
 
     @classmethod
     def with_paid(cls):
-        """Invoices annotated with `paid_cents` (payments not cancelled), in one query."""
+        """Invoices annotated with `paid_cents` (payments not cancelled), in one query.
+
+        A correlated subquery: it sums only the payments of the rows selected, through the
+        payment's invoice index, so the cost follows the page's invoices, not the whole ledger.
+        """
+        PaymentAlias = Payment.alias()
         paid = (
-            Payment.select(Payment.invoice, fn.SUM(Payment.amount_cents).alias("amount"))
-            .where(Payment.cancelled_at.is_null())
-            .group_by(Payment.invoice)
-            .alias("paid")
+            PaymentAlias.select(fn.COALESCE(fn.SUM(PaymentAlias.amount_cents), 0))
+            .where((PaymentAlias.invoice == cls.id) & PaymentAlias.cancelled_at.is_null())
         )
-        return (
-            cls.select(cls, fn.COALESCE(paid.c.amount, 0).alias("paid_cents"))
-            .join(paid, JOIN.LEFT_OUTER, on=(paid.c.invoice_id == cls.id))
-        )
+        return cls.select(cls, paid.alias("paid_cents"))
 
     @property
     def balance_cents(self):
