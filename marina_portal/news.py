@@ -25,7 +25,7 @@ class NewsRefused(Exception):
 
 def recipients(port):
     """The boaters' logins (one per address) of the port, in a stable order."""
-    return (User.select(User.id, User.email)
+    return (User.select(User.id, User.email, User.language)
             .join(Customer)
             .where((Customer.port == port) & (User.role == "boater") & (User.is_enabled == True))  # noqa: E712
             .order_by(User.id))

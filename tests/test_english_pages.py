@@ -9,7 +9,7 @@ from conftest import csrf_token
 from marina_portal.contract_signing import DECLARATIONS
 from marina_portal.mandates import legal_text
 from marina_portal.formats import paris_today
-from marina_portal.models import (Absence, Berth, Contract, ContractTerms, Customer, Document, Invoice, NewsItem, Port,
+from marina_portal.models import (Absence, Berth, Contract, ContractTerms, Customer, Document, Invoice, NewsItem, Port, User,
                                   WaitingListApplication, utcnow)
 
 # The tutorial's own words: printed in French in the tutorial, so they stay French in both languages.
@@ -134,3 +134,42 @@ def test_the_check_finds_french(app, client, auth):
     with pytest.raises(AssertionError) as failure:
         check(client, ["/account/"], allowed_data(app))
     assert " votre" in str(failure.value) or "'vos'" in str(failure.value)
+
+
+def in_days(days):
+    return (paris_today() + dt.timedelta(days=days)).strftime("%d/%m/%Y")
+
+
+def test_refusals_and_mails_in_the_boaters_language(app, client, auth, form_post, mailbox):
+    auth.boater("C0001")
+    switch(client)
+    with app.app_context():
+        contract_id = Contract.get(Contract.customer == Customer.get(Customer.code == "C0001")).id
+    refused = form_post("/absences/new", contract=str(contract_id), starts_on=in_days(12), ends_on=in_days(5))
+    assert "The return date must be after the departure date" in refused.get_data(as_text=True)
+    done = form_post("/absences/new", contract=str(contract_id), starts_on=in_days(5), ends_on=in_days(12))
+    assert done.status_code == 303
+    message = mailbox.last("jean.dupont@example.com")
+    assert message["Subject"] == "Your absence is recorded"
+    text = mailbox.text(message)
+    assert text.startswith("Hello JEAN DUPONT,") or text.startswith("Hello Jean DUPONT,")
+    assert "Departure : " + in_days(5) in text and "Phone help" in text
+    assert "Your absence is recorded. A confirmation email" in client.get("/absences/").get_data(as_text=True)
+    bad_iban = form_post("/mandate/", debtor_name="JEAN DUPONT", street="1 quai", postcode="66000", town="Perpignan",
+                         country="FR", iban="FR76 3000 6000 0112 3456 7890 180", bic="")
+    assert "check digits do not match: a character is probably wrong" in bad_iban.get_data(as_text=True)
+
+
+def test_staff_actions_mail_each_boater_in_their_own_language(app, client, auth, form_post, mailbox):
+    """A French-speaking harbour office publishes news: the English boater reads it in English, others in French."""
+    jean = auth.create_boater("C0001")
+    auth.create_boater("C0002", email="sophie.martin@example.com")
+    with app.app_context():
+        User.update(language="en").where(User.id == jean.id).execute()
+    auth.staff()
+    assert form_post("/staff/port/news", title="Travaux", body="Quai nord fermé.", send_mail="y").status_code == 303
+    messages = {m["To"]: m for m in mailbox.wait_for(2)}
+    assert messages["jean.dupont@example.com"]["Subject"] == "Port news: Travaux"
+    assert "Published on" in mailbox.text(messages["jean.dupont@example.com"])
+    assert messages["sophie.martin@example.com"]["Subject"] == "Information du port : Travaux"
+    assert "Publié le" in mailbox.text(messages["sophie.martin@example.com"])
