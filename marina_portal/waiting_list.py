@@ -188,7 +188,8 @@ def send_reminders(today=None):
             if not due_for(application, deadline) or (reminded and reminded.date() > cycle_start):
                 continue
             send_email(application.email, N_("Confirmez que vous souhaitez rester sur la liste d'attente"),
-                       "waiting_list_reminder", language=_language(application), application=application, port=port, deadline=deadline,
+                       "waiting_list_reminder", language=_language(application), application=application, port=port,
+                       deadline=deadline,
                        link=url_for("waiting_list.status", _external=True))
             WaitingListApplication.update(reminded_at=utcnow()).where(
                 WaitingListApplication.id == application.id).execute()
@@ -209,7 +210,8 @@ def lapse_unconfirmed(today=None):
                 WaitingListApplication.update(status="lapsed").where(
                     WaitingListApplication.id == application.id).execute()
                 send_email(application.email, N_("Votre demande de place n'est plus sur la liste d'attente"),
-                           "waiting_list_lapsed", language=_language(application), application=application, port=port, deadline=deadline,
+                           "waiting_list_lapsed", language=_language(application), application=application, port=port,
+                           deadline=deadline,
                            link=url_for("waiting_list.apply", _external=True))
                 lapsed += 1
     return lapsed
@@ -269,8 +271,8 @@ def accept_offer(application, today=None):
         application.status = "accepted"
         application.save()
     if port.email:
-        send_email(port.email, f"Place acceptée : poste {application.offered_berth.code}", "waiting_list_accepted", language="fr",
-                   application=application, contract=contract, port=port)
+        send_email(port.email, f"Place acceptée : poste {application.offered_berth.code}", "waiting_list_accepted",
+                   language="fr", application=application, contract=contract, port=port)
     return contract
 
 

@@ -9,8 +9,8 @@ from conftest import csrf_token
 from marina_portal.contract_signing import DECLARATIONS
 from marina_portal.mandates import legal_text
 from marina_portal.formats import paris_today
-from marina_portal.models import (Absence, Berth, Contract, ContractTerms, Customer, Document, Invoice, NewsItem, Port, User,
-                                  WaitingListApplication, utcnow)
+from marina_portal.models import (Absence, Berth, Contract, ContractTerms, Customer, Document, Invoice, NewsItem, Port,
+                                  User, WaitingListApplication, utcnow)
 
 # The tutorial's own words: printed in French in the tutorial, so they stay French in both languages.
 TUTORIAL_WORDS = [
@@ -22,7 +22,8 @@ TUTORIAL_WORDS = [
     "ESPACE DE TELECHARGEMENT", "COMPTE CLIENT", "CONTRAT", "Signer le contrat", "Contrat signé le",
     "N° Facture", "Montant T.T.C", "Réglé", "Solde", "Libellé", "règlement", "Mot de passe", "Adresse mail",
     "ETAPE 1/3", "ETAPE 2/3", "ETAPE 3/3", "Accepter les 3 étapes obligatoires",
-    "Vous pouvez télécharger votre contrat qui est enregistré au port (au format PDF)", "Français",  # the language switch names French in French
+    "Vous pouvez télécharger votre contrat qui est enregistré au port (au format PDF)",
+    "Français",  # the language switch names French in French
 ]
 # Common French words and marks that English text never contains.
 FRENCH = [" le ", " la ", " les ", " des ", " du ", " au ", " aux ", " votre ", " vos ", " pour ", " avec ",
@@ -106,8 +107,8 @@ def give_jean_a_port_life(app, user):
         customer = Customer.get(Customer.code == "C0001")
         contract = Contract.get(Contract.customer == customer)
         today = paris_today()
-        Absence.create(contract=contract, starts_on=today + dt.timedelta(days=10), ends_on=today + dt.timedelta(days=20),
-                       comment="Croisière")
+        Absence.create(contract=contract, starts_on=today + dt.timedelta(days=10),
+                       ends_on=today + dt.timedelta(days=20), comment="Croisière")
         berth = Berth.create(port=port, code="Z-01", length_cm=1000, width_cm=350)
         WaitingListApplication.create(
             port=port, user=user.id, last_name="DUPONT", first_name="Jean", email=user.email, boat_name="ALBATROS",

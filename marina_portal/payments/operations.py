@@ -146,8 +146,8 @@ def _send_receipt(attempt):
     if not to:
         return
     try:
-        send_email(to, N_("Reçu de paiement — facture %(number)s"), "payment_receipt", language=attempt.customer.language,
-                   subject_fields={"number": invoice.number},
+        send_email(to, N_("Reçu de paiement — facture %(number)s"), "payment_receipt",
+                   language=attempt.customer.language, subject_fields={"number": invoice.number},
                    port=invoice.port, customer=attempt.customer, invoice=invoice,
                    attempt=PaymentAttempt.get_by_id(attempt.id))
     except Exception:  # the payment is recorded whatever happens to the mail

@@ -30,7 +30,9 @@ def _own(absence_id):
 
 
 def _contract_choices(form, contracts):
-    form.contract.choices = [SelectChoice(c.id, _("Poste %(code)s — contrat %(number)s", code=c.berth.code, number=c.number)) for c in contracts]
+    form.contract.choices = [
+        SelectChoice(c.id, _("Poste %(code)s — contrat %(number)s", code=c.berth.code, number=c.number)) for c in contracts
+    ]
 
 
 @bp.route("/")

@@ -18,8 +18,8 @@ class MandateDetailsForm(FlaskForm):
     street = StringField(_l("Adresse"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=70)])
     postcode = StringField(_l("Code postal"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=16)])
     town = StringField(_l("Ville"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=35)])
-    country = StringField(_l("Pays"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(min=2, max=2, message=(
-        _l("Le pays s'écrit avec son code à 2 lettres, par exemple FR.")))],
+    country = StringField(_l("Pays"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(
+        min=2, max=2, message=_l("Le pays s'écrit avec son code à 2 lettres, par exemple FR."))],
         description=_l("Code à 2 lettres, par exemple FR."))
     iban = StringField("IBAN", validators=[DataRequired(_l("Saisissez l'IBAN inscrit sur votre RIB."))],
                        description=_l("Par exemple FR76 3000 6000 0112 3456 7890 189 ; les espaces sont acceptés."))

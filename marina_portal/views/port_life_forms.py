@@ -87,7 +87,8 @@ class ApplicationForm(FlaskForm):
     ])
     length = StringField(_l("Longueur (m)"), validators=[DataRequired(REQUIRED)], description=_l("Par exemple 9,50."))
     beam = StringField(_l("Largeur (m)"), validators=[DataRequired(REQUIRED)], description=_l("Par exemple 3,20."))
-    draught = StringField(_l("Tirant d'eau (m)"), validators=[DataRequired(REQUIRED)], description=_l("Par exemple 1,50."))
+    draught = StringField(_l("Tirant d'eau (m)"), validators=[DataRequired(REQUIRED)],
+                          description=_l("Par exemple 1,50."))
     wanted_from = DateInput(_l("Place souhaitée à partir du"), validators=[Optional()], description=DATE_HELP)
     wanted_to = DateInput(_l("Jusqu'au (facultatif)"), validators=[Optional()], description=DATE_HELP)
 
