@@ -7,10 +7,10 @@ import pytest
 
 from conftest import csrf_token
 from marina_portal.contract_signing import DECLARATIONS
-from marina_portal.mandates import legal_text
 from marina_portal.formats import paris_today
-from marina_portal.models import (Absence, Berth, Contract, ContractTerms, Customer, Document, Invoice, NewsItem, Port,
-                                  User, WaitingListApplication, utcnow)
+from marina_portal.mandates import legal_text
+from marina_portal.models import (Absence, Berth, Contract, ContractTerms, Customer, Document, Invoice, Mandate, NewsItem,
+                                  PaymentAttempt, Port, User, WaitingListApplication, utcnow)
 
 # The tutorial's own words: printed in French in the tutorial, so they stay French in both languages.
 TUTORIAL_WORDS = [
@@ -127,6 +127,24 @@ def test_boater_pages_in_english(app, client, auth):
                                "/mandate/?edit=1"]
     assert "/absences/" in urls and "/waiting-list/" in urls and "/account/" in urls
     check(client, urls, allowed_data(app) + ["Croisière", "Coupure", "ALBATROS"])
+
+
+@pytest.mark.parametrize("status", ["paid", "refused", "pending"])
+def test_payment_return_and_signed_mandate_in_english(app, client, auth, status):
+    """The bank's return page in each state, and the mandate page once signed (a revoked one in its history)."""
+    auth.boater("C0001")
+    with app.app_context():
+        customer = Customer.get(Customer.code == "C0001")
+        invoice = Invoice.select().where(Invoice.customer == customer, Invoice.total_cents == 152000).get()
+        PaymentAttempt.create(invoice=invoice, customer=customer, reference="EN0001", amount_cents=85000,
+                              receipt_email="jean.dupont@example.com", status=status, notified_at=utcnow())
+        Mandate.create(customer=customer, rum="RUM-OLD", status="revoked", revoked_at=utcnow())
+        Mandate.create(customer=customer, rum="RUM-NEW", status="active", debtor_name="JEAN DUPONT",
+                       street="1 quai", postcode="66000", town="Perpignan", iban="FR7630006000011234567890189",
+                       bic="AGRIFRPPXXX", signed_at=utcnow())
+    switch(client)
+    check(client, ["/payment/EN0001/ok", "/payment/EN0001/err", "/mandate/"],
+          allowed_data(app) + ["Perpignan", "1 quai"])
 
 
 def test_the_check_finds_french(app, client, auth):
