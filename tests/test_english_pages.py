@@ -192,3 +192,38 @@ def test_staff_actions_mail_each_boater_in_their_own_language(app, client, auth,
     assert "Published on" in mailbox.text(messages["jean.dupont@example.com"])
     assert messages["sophie.martin@example.com"]["Subject"] == "Information du port : Travaux"
     assert "Publié le" in mailbox.text(messages["sophie.martin@example.com"])
+
+
+BOATER_MAILS = ["payment_receipt", "absence_confirmation", "absence_credit", "waiting_list_confirm", "waiting_list_lapsed",
+                "waiting_list_offer", "waiting_list_reminder", "sepa_prenotification", "contract_to_sign", "news",
+                "password_reset", "first_login", "register", "already_registered"]
+
+
+@pytest.mark.parametrize("template", BOATER_MAILS)
+def test_boater_mails_render_in_english(app, template):
+    from types import SimpleNamespace as Thing
+
+    from flask import render_template
+
+    from marina_portal.i18n import in_language
+
+    day, moment = dt.date(2026, 7, 1), dt.datetime(2026, 7, 1, 10, 0)
+    customer = Thing(first_name="JEAN", last_name="DUPONT", full_name="JEAN DUPONT", email="j@example.com", phone="")
+    context = dict(
+        port=Thing(name="PORT", phone="+33 1", email="port@example.com", hours="9-17", creditor_id="FR00ZZZ"),
+        customer=customer, link="https://portal.example/x", login="j@example.com", amount="12,00 €", event="declared",
+        invoice=Thing(number="Y/1", label="LABEL", balance_cents=0),
+        attempt=Thing(amount_cents=100, notified_at=moment, reference="R1"),
+        absence=Thing(starts_on=day, ends_on=day, comment="NOTE"), berth=Thing(code="B-1", length_cm=900, width_cm=300),
+        letting=Thing(starts_on=day, ends_on=day), deadline=day,
+        application=Thing(first_name="Jean", last_name="DUPONT", boat_name="ALBATROS", offer_deadline=day),
+        mandate=Thing(debtor_name="JEAN DUPONT", iban="FR7630006000011234567890189", rum="RUM1"),
+        debits=[Thing(invoice=Thing(number="Y/1"), amount_cents=100)], collection_date="01/07/2026",
+        contract=Thing(number="C-1", contract_type="TYPE", starts_on=day, ends_on=day),
+        item=Thing(is_alert=True, title="TITLE", body="BODY", published_at=moment),
+    )
+    with app.test_request_context(), in_language("en"):
+        for suffix in ("txt", "html"):
+            text = visible_text(render_template(f"mail/{template}.{suffix}", **context))
+            found, rest = french_left(text, ["Français"])
+            assert not found, (template, suffix, found, rest)
