@@ -9,8 +9,8 @@ from conftest import csrf_token
 from marina_portal.contract_signing import DECLARATIONS
 from marina_portal.formats import paris_today
 from marina_portal.mandates import legal_text
-from marina_portal.models import (Absence, Berth, Contract, ContractTerms, Customer, Document, Invoice, Mandate, NewsItem,
-                                  PaymentAttempt, Port, User, WaitingListApplication, utcnow)
+from marina_portal.models import (Absence, Berth, Contract, ContractTerms, Customer, Document, Invoice, Mandate,
+                                  NewsItem, PaymentAttempt, Port, User, WaitingListApplication, utcnow)
 
 # The tutorial's own words: printed in French in the tutorial, so they stay French in both languages.
 TUTORIAL_WORDS = [
@@ -194,9 +194,9 @@ def test_staff_actions_mail_each_boater_in_their_own_language(app, client, auth,
     assert "Publié le" in mailbox.text(messages["sophie.martin@example.com"])
 
 
-BOATER_MAILS = ["payment_receipt", "absence_confirmation", "absence_credit", "waiting_list_confirm", "waiting_list_lapsed",
-                "waiting_list_offer", "waiting_list_reminder", "sepa_prenotification", "contract_to_sign", "news",
-                "password_reset", "first_login", "register", "already_registered"]
+BOATER_MAILS = ["payment_receipt", "absence_confirmation", "absence_credit", "waiting_list_confirm",
+                "waiting_list_lapsed", "waiting_list_offer", "waiting_list_reminder", "sepa_prenotification",
+                "contract_to_sign", "news", "password_reset", "first_login", "register", "already_registered"]
 
 
 @pytest.mark.parametrize("template", BOATER_MAILS)
