@@ -36,9 +36,11 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messag
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 
+# Refusals raised with their French words, translated where they are shown (i18n.Translatable).
+REFUSALS := -k AbsenceRefused -k WaitingListRefused -k MandateError -k SigningRefused -k BankDetailsError
 # After changing words on screen: refresh the catalogue, then translate the new empty entries in the .po files.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ $(REFUSALS) --no-location --sort-output -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
 assets: $(VENDOR)/.copied

@@ -16,23 +16,24 @@ from peewee import JOIN, fn
 
 from .db import database
 from .formats import euros, fr_date, paris_today
+from .i18n import N_, Translatable
 from .mail import send_email
 from .models import Absence, Berth, BerthLetting, Contract, Customer, Invoice, Payment, Port, utcnow
 
 
-class AbsenceRefused(Exception):
+class AbsenceRefused(Translatable):
     """A declaration, change or letting that can't be made, with the words to show."""
 
 
-class EarlyReturn(Exception):
+class EarlyReturn(Translatable):
     """The new return date falls while the berth is let: the boater must confirm, staff will be told."""
 
     def __init__(self, letting):
         super().__init__(
-            f"Votre poste est loué à un bateau de passage jusqu'au {fr_date(letting.ends_on)}. "
-            "Si vous revenez plus tôt, la capitainerie devra vous trouver une place : "
-            "cochez la case de confirmation pour avancer votre retour, elle en sera prévenue."
-        )
+            N_("Votre poste est loué à un bateau de passage jusqu'au %(date)s. "
+               "Si vous revenez plus tôt, la capitainerie devra vous trouver une place : "
+               "cochez la case de confirmation pour avancer votre retour, elle en sera prévenue."),
+            date=fr_date(letting.ends_on))
         self.letting = letting
 
 
@@ -78,9 +79,8 @@ def _check_dates(contract, starts_on, ends_on, today, ignore_id=None):
         raise AbsenceRefused("La date de retour doit être après la date de départ (au moins le lendemain).")
     if starts_on < contract.starts_on or ends_on > contract.ends_on + dt.timedelta(days=1):
         raise AbsenceRefused(
-            f"Les dates doivent être comprises dans votre contrat, du {fr_date(contract.starts_on)} "
-            f"au {fr_date(contract.ends_on)}."
-        )
+            "Les dates doivent être comprises dans votre contrat, du %(start)s au %(end)s.",
+            start=fr_date(contract.starts_on), end=fr_date(contract.ends_on))
     clash = (
         Absence.select()
         .where((Absence.contract == contract) & Absence.cancelled_at.is_null()
@@ -90,9 +90,9 @@ def _check_dates(contract, starts_on, ends_on, today, ignore_id=None):
     )
     if clash is not None:
         raise AbsenceRefused(
-            f"Ces dates chevauchent votre absence déjà déclarée du {fr_date(clash.starts_on)} "
-            f"au {fr_date(clash.ends_on)}. Modifiez celle-ci plutôt que d'en déclarer une autre."
-        )
+            "Ces dates chevauchent votre absence déjà déclarée du %(start)s au %(end)s. "
+            "Modifiez celle-ci plutôt que d'en déclarer une autre.",
+            start=fr_date(clash.starts_on), end=fr_date(clash.ends_on))
 
 
 def _check_still_open(absence, today):
@@ -163,14 +163,14 @@ def change_return_by_staff(absence_id, ends_on, port):
     with database.atomic():
         cut = _letting_cut_short(absence, absence.starts_on, ends_on)
         if cut is not None:
-            raise AbsenceRefused(f"Une location est enregistrée jusqu'au {fr_date(cut.ends_on)} : "
-                                 "la date de retour ne peut pas être avant.")
+            raise AbsenceRefused("Une location est enregistrée jusqu'au %(date)s : "
+                                 "la date de retour ne peut pas être avant.", date=fr_date(cut.ends_on))
         clash = Absence.select().where(
             (Absence.contract == absence.contract_id) & Absence.cancelled_at.is_null() & (Absence.id != absence.id)
             & (Absence.starts_on < ends_on) & (Absence.ends_on > absence.starts_on)).first()
         if clash is not None:
-            raise AbsenceRefused(f"Ces dates chevauchent l'absence déjà déclarée du {fr_date(clash.starts_on)} "
-                                 f"au {fr_date(clash.ends_on)}.")
+            raise AbsenceRefused("Ces dates chevauchent l'absence déjà déclarée du %(start)s au %(end)s.",
+                                 start=fr_date(clash.starts_on), end=fr_date(clash.ends_on))
         absence.ends_on = ends_on
         absence.save()
     return absence
@@ -191,11 +191,12 @@ def _mail_boater(customer, absence, contract, event):
     if not customer.email:
         return
     subjects = {
-        "declared": "Votre absence est enregistrée",
-        "changed": "Votre absence est modifiée",
-        "cancelled": "Votre absence est annulée",
+        "declared": N_("Votre absence est enregistrée"),
+        "changed": N_("Votre absence est modifiée"),
+        "cancelled": N_("Votre absence est annulée"),
     }
-    send_email(customer.email, subjects[event], "absence_confirmation", customer=customer, absence=absence,
+    send_email(customer.email, subjects[event], "absence_confirmation", language=customer.language,
+               customer=customer, absence=absence,
                berth=contract.berth, event=event, port=Port.get_by_id(contract.port_id),
                link=url_for("absence.index", _external=True))
 
@@ -205,7 +206,7 @@ def _tell_staff_early_return(customer, absence, letting):
     if not port.email:
         return
     send_email(port.email, f"Retour anticipé sur un poste loué : {absence.contract.berth.code}",
-               "absence_early_return", customer=customer, absence=absence, letting=letting,
+               "absence_early_return", language="fr", customer=customer, absence=absence, letting=letting,
                berth=absence.contract.berth, port=port,
                link=url_for("port_life_staff.calendar", _external=True))
 
@@ -245,7 +246,8 @@ def record_letting(absence_id, starts_on, ends_on, revenue_cents, staff_user):
         )
     customer = Customer.get_by_id(absence.contract.customer_id)
     if customer.email and letting.credit_cents:
-        send_email(customer.email, "Un crédit a été ajouté à votre compte", "absence_credit", customer=customer,
+        send_email(customer.email, N_("Un crédit a été ajouté à votre compte"), "absence_credit",
+                   language=customer.language, customer=customer,
                    letting=letting, amount=euros(letting.credit_cents), port=port,
                    link=url_for("absence.index", _external=True))
     return letting
@@ -285,6 +287,6 @@ def set_credit_rule(port, mode, value):
     if mode not in ("percent", "per_night"):
         raise AbsenceRefused("Choisissez un mode de crédit.")
     if value is None or value < 0 or value > 100_000 or (mode == "percent" and value > 100):
-        raise AbsenceRefused("Le pourcentage doit être compris entre 0 et 100." if mode == "percent"
-                             else "Indiquez un montant par nuit positif.")
+        raise AbsenceRefused(N_("Le pourcentage doit être compris entre 0 et 100.") if mode == "percent"
+                             else N_("Indiquez un montant par nuit positif."))
     Port.update(absence_credit_mode=mode, absence_credit_value=value).where(Port.id == port.id).execute()

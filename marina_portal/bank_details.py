@@ -4,8 +4,10 @@ import re
 from schwifty import BIC, IBAN
 from schwifty import exceptions as bad
 
+from .i18n import Translatable
 
-class BankDetailsError(ValueError):
+
+class BankDetailsError(Translatable, ValueError):
     """A French message saying what is wrong with the IBAN or the BIC."""
 
 
@@ -41,12 +43,13 @@ def check_iban(text):
     try:
         iban = IBAN(value)
     except bad.InvalidCountryCode:
-        raise BankDetailsError(f"Le code pays « {value[:2]} » au début de l'IBAN n'est pas reconnu : "
-                               "vérifiez les deux premières lettres.") from None
+        raise BankDetailsError("Le code pays « %(code)s » au début de l'IBAN n'est pas reconnu : "
+                               "vérifiez les deux premières lettres.", code=value[:2]) from None
     except bad.InvalidLength:
         expected = IBAN(value, allow_invalid=True).spec.iban_length
-        raise BankDetailsError(f"La longueur de l'IBAN est incorrecte : {len(value)} caractères au lieu de "
-                               f"{expected} pour un IBAN {value[:2]}. Vérifiez votre RIB.") from None
+        raise BankDetailsError("La longueur de l'IBAN est incorrecte : %(n)s caractères au lieu de "
+                               "%(expected)s pour un IBAN %(code)s. Vérifiez votre RIB.",
+                               n=len(value), expected=expected, code=value[:2]) from None
     except bad.InvalidChecksumDigits:
         raise BankDetailsError("Les chiffres de contrôle de l'IBAN ne correspondent pas : un caractère est "
                                "probablement erroné. Vérifiez votre RIB.") from None
@@ -79,19 +82,20 @@ def check_bic(text, iban):
     try:
         bic = BIC(value)
     except bad.InvalidLength:
-        raise BankDetailsError(f"Un BIC compte 8 ou 11 caractères, pas {len(value)}.") from None
+        raise BankDetailsError("Un BIC compte 8 ou 11 caractères, pas %(n)s.", n=len(value)) from None
     except bad.InvalidCountryCode:
-        raise BankDetailsError(f"Le code pays « {value[4:6]} » du BIC (5e et 6e caractères) "
-                               "n'est pas reconnu.") from None
+        raise BankDetailsError("Le code pays « %(code)s » du BIC (5e et 6e caractères) "
+                               "n'est pas reconnu.", code=value[4:6]) from None
     except bad.SchwiftyException:
         raise BankDetailsError("Ce BIC n'a pas la forme attendue : 4 lettres pour la banque, 2 pour le pays, "
                                "puis 2 ou 5 lettres ou chiffres.") from None
     if bic.country_code != iban[:2] and not _same_sepa_area(bic.country_code, iban[:2]):
-        raise BankDetailsError(f"Le BIC est celui d'une banque du pays {bic.country_code}, "
-                               f"mais l'IBAN est un compte {iban[:2]} : vérifiez votre RIB.")
+        raise BankDetailsError("Le BIC est celui d'une banque du pays %(bic)s, "
+                               "mais l'IBAN est un compte %(iban)s : vérifiez votre RIB.",
+                               bic=bic.country_code, iban=iban[:2])
     if derived and derived[:4] != str(bic)[:4]:
-        raise BankDetailsError(f"Ce BIC n'est pas celui de la banque de cet IBAN (BIC attendu : "
-                               f"{_eleven(derived)}). Vérifiez votre RIB ou laissez le BIC vide.")
+        raise BankDetailsError("Ce BIC n'est pas celui de la banque de cet IBAN (BIC attendu : "
+                               "%(bic)s). Vérifiez votre RIB ou laissez le BIC vide.", bic=_eleven(derived))
     return _eleven(str(bic))
 
 

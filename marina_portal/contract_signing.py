@@ -17,6 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from . import evidence, storage
 from .contracts import SUBJECT, applicable_terms, render_contract_pdf
 from .db import database
+from .i18n import Translatable
 from .models import AuditLog, Contract
 from .pdf import render_pdf
 from .seal import seal_pdf
@@ -29,7 +30,7 @@ DECLARATIONS = {
 LAST_STEP = len(DECLARATIONS)
 
 
-class SigningRefused(Exception):
+class SigningRefused(Translatable):
     """A step that cannot be taken now; the message tells the boater why and what to do."""
 
 
@@ -98,11 +99,14 @@ def _check(state, step, accepted):
                              "l'ETAPE 1/3 n'est accessible qu'ensuite.")
     expected = len(state.done) + 1
     if step < expected:
-        raise SigningRefused(f"L'ETAPE {step}/{LAST_STEP} est déjà acceptée : rien n'a été enregistré de plus.")
+        raise SigningRefused("L'ETAPE %(step)s/%(last)s est déjà acceptée : rien n'a été enregistré de plus.",
+                             step=step, last=LAST_STEP)
     if step > expected:
-        raise SigningRefused(f"Les étapes se suivent dans l'ordre : acceptez d'abord l'ETAPE {expected}/{LAST_STEP}.")
+        raise SigningRefused("Les étapes se suivent dans l'ordre : acceptez d'abord l'ETAPE %(step)s/%(last)s.",
+                             step=expected, last=LAST_STEP)
     if not accepted:
-        raise SigningRefused(f"Cochez la case de l'ETAPE {step}/{LAST_STEP} pour accepter la déclaration.")
+        raise SigningRefused("Cochez la case de l'ETAPE %(step)s/%(last)s pour accepter la déclaration.",
+                             step=step, last=LAST_STEP)
 
 
 def take_step(contract_id, user, step, accepted, client):

@@ -3,6 +3,8 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -69,7 +71,10 @@ def fr_date(value):
     return value.strftime("%d/%m/%Y")
 
 
-def fr_datetime(value, fmt="%d/%m/%Y à %H:%M"):
+def fr_datetime(value, fmt=None, seconds=False):
+    """Paris time; without `fmt`, "27/11/2026 à 14:05" in the reader's language ("at" in English)."""
+    if fmt is None:
+        fmt = gettext("%d/%m/%Y à %H:%M:%S") if seconds else gettext("%d/%m/%Y à %H:%M")
     return to_paris(value).strftime(fmt) if value else ""
 
 

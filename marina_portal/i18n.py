@@ -4,7 +4,7 @@ Message ids are the French texts; the tutorial's own words (menus, ETAPE 1/3, "J
 translated, so the printed tutorial stays true in both languages.
 """
 from flask import has_request_context, session
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_login import current_user
 
 LANGUAGES = {"fr": "Français", "en": "English"}
@@ -14,6 +14,17 @@ DEFAULT = "fr"
 def N_(text):
     """Mark a French text for translation where it is defined; it is translated where it is shown."""
     return text
+
+
+class Translatable(Exception):
+    """A refusal whose French words (a message id with %(name)s fields) are translated where they are shown."""
+
+    def __init__(self, message, **fields):
+        super().__init__(message % fields if fields else message)
+        self.message, self.fields = message, fields
+
+    def translated(self):
+        return gettext(self.message, **self.fields) if has_request_context() else str(self)
 
 
 def select_locale():

@@ -13,11 +13,11 @@ from .i18n import in_language
 from .models import OutboxMail
 
 
-def send_email(to, subject, template, language=None, **context):
+def send_email(to, subject, template, language=None, subject_fields=None, **context):
     if language is None:
         language = str(get_locale()) if has_request_context() else "fr"
     with in_language(language):
-        subject = gettext(str(subject))
+        subject = gettext(str(subject), **(subject_fields or {}))
         text = render_template(f"mail/{template}.txt", subject=subject, **context)
         html = render_template(f"mail/{template}.html", subject=subject, **context)
     from .tasks import deliver_mail

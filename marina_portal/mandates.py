@@ -6,6 +6,7 @@ from peewee import IntegrityError
 
 from . import bank_details, evidence
 from .db import database
+from .i18n import Translatable
 from .models import Mandate, utcnow
 
 SUBJECT = "mandate"
@@ -16,7 +17,7 @@ SIGN_DECLARATION = ("Je signe ce mandat de prélèvement SEPA et j'autorise le c
                     "mon compte selon ses termes.")
 
 
-class MandateError(Exception):
+class MandateError(Translatable):
     """A French message: why this act is not possible now."""
 
 

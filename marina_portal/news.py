@@ -7,8 +7,10 @@ its mails, adds them to NewsItem.mail_sent and queues the next batch, so the sta
 import datetime as dt
 
 from flask import render_template, url_for
+from flask_babel import gettext
 
 from .db import database
+from .i18n import DEFAULT, LANGUAGES, N_, in_language
 from .mail import deliver
 from .models import Customer, NewsItem, Port, User, utcnow
 
@@ -23,7 +25,7 @@ class NewsRefused(Exception):
 
 def recipients(port):
     """The boaters' logins (one per address) of the port, in a stable order."""
-    return (User.select(User.id, User.email)
+    return (User.select(User.id, User.email, User.language)
             .join(Customer)
             .where((Customer.port == port) & (User.role == "boater") & (User.is_enabled == True))  # noqa: E712
             .order_by(User.id))
@@ -50,13 +52,16 @@ def send_batch(news_id):
         return False
     port = Port.get_by_id(item.port_id)
     batch = list(recipients(port).offset(item.mail_sent).limit(min(BATCH_SIZE, item.mail_total - item.mail_sent)))
-    kind = "Alerte" if item.is_alert else "Information"
-    subject = f"{kind} du port : {item.title}"
+    subject = N_("Alerte du port : %(title)s") if item.is_alert else N_("Information du port : %(title)s")
     context = dict(item=item, port=port, link=url_for("main.home", _external=True))
-    text = render_template("mail/news.txt", **context)
-    html = render_template("mail/news.html", **context)
+    rendered = {}  # one rendering per language, each boater reads theirs
     for user in batch:
-        deliver(user.email, subject, text, html)
+        language = user.language if user.language in LANGUAGES else DEFAULT
+        if language not in rendered:
+            with in_language(language):
+                rendered[language] = (gettext(subject, title=item.title), render_template("mail/news.txt", **context),
+                                      render_template("mail/news.html", **context))
+        deliver(user.email, *rendered[language])
         # counted one by one, so a retry after a failure resumes after the last mail that went out
         NewsItem.update(mail_sent=NewsItem.mail_sent + 1).where(NewsItem.id == item.id).execute()
     sent = item.mail_sent + len(batch)

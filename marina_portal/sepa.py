@@ -139,6 +139,7 @@ def batch_file(batch):
 
 def prenotify(batch):
     """Tell each debtor the amount, date, RUM and ICS of their coming debit (one mail per collection)."""
+    from .i18n import N_
     from .mail import send_email
 
     debits = list(DirectDebit.select(DirectDebit, Invoice, Mandate).join(Invoice)
@@ -156,7 +157,8 @@ def prenotify(batch):
         to = customer.email or logins.get(customer.id)
         if not to:
             continue
-        send_email(to, "Avis de prélèvement SEPA", "sepa_prenotification", port=batch.port, mandate=mandate,
+        send_email(to, N_("Avis de prélèvement SEPA"), "sepa_prenotification", language=customer.language,
+                   port=batch.port, mandate=mandate,
                    debits=group, amount=euros(sum(d.amount_cents for d in group)),
                    collection_date=fr_date(batch.collection_date))
         mailed.extend(d.id for d in group)

@@ -22,6 +22,7 @@ from . import tokens
 from .accounts import hash_password, normalise_email
 from .db import database
 from .formats import paris_today
+from .i18n import N_, Translatable
 from .mail import send_email
 from .models import Berth, Boat, Contract, ContractTerms, Customer, Port, User, WaitingListApplication, utcnow
 
@@ -30,14 +31,19 @@ REMINDER_DAYS = 30
 ON_LIST = ("active", "offered")
 
 
-class WaitingListRefused(Exception):
+def _language(application):
+    """The applicant's language once they have a login (mails sent without them, by staff or the scheduler)."""
+    return User.get_by_id(application.user_id).language if application.user_id else "fr"
+
+
+class WaitingListRefused(Translatable):
     """Something the applicant or staff can't do now, with the words to show."""
 
 
 LINK_MESSAGES = {
-    "expired": "Ce lien a expiré (il est valable 24 heures). Déposez à nouveau votre demande.",
-    "used": "Ce lien a déjà été utilisé. Connectez-vous avec votre adresse mail pour voir votre rang.",
-    "invalid": "Ce lien n'est pas valide. Copiez l'adresse complète depuis le mail.",
+    "expired": N_("Ce lien a expiré (il est valable 24 heures). Déposez à nouveau votre demande."),
+    "used": N_("Ce lien a déjà été utilisé. Connectez-vous avec votre adresse mail pour voir votre rang."),
+    "invalid": N_("Ce lien n'est pas valide. Copiez l'adresse complète depuis le mail."),
 }
 
 
@@ -57,7 +63,7 @@ def apply(port, last_name, first_name, email, boat_name, boat_type, length_cm, b
             draught_cm=draught_cm, wanted_from=wanted_from, wanted_to=wanted_to,
         )
     token = tokens.make(PURPOSE, {"a": application.id, "e": email})
-    send_email(email, "Confirmez votre demande de place au port", "waiting_list_confirm",
+    send_email(email, N_("Confirmez votre demande de place au port"), "waiting_list_confirm",
                application=application, port=port, login=email,
                link=url_for("waiting_list.confirm", token=token, _external=True))
     return application
@@ -181,8 +187,9 @@ def send_reminders(today=None):
             reminded = application.reminded_at
             if not due_for(application, deadline) or (reminded and reminded.date() > cycle_start):
                 continue
-            send_email(application.email, "Confirmez que vous souhaitez rester sur la liste d'attente",
-                       "waiting_list_reminder", application=application, port=port, deadline=deadline,
+            send_email(application.email, N_("Confirmez que vous souhaitez rester sur la liste d'attente"),
+                       "waiting_list_reminder", language=_language(application), application=application, port=port,
+                       deadline=deadline,
                        link=url_for("waiting_list.status", _external=True))
             WaitingListApplication.update(reminded_at=utcnow()).where(
                 WaitingListApplication.id == application.id).execute()
@@ -202,8 +209,9 @@ def lapse_unconfirmed(today=None):
             if due_for(application, deadline):
                 WaitingListApplication.update(status="lapsed").where(
                     WaitingListApplication.id == application.id).execute()
-                send_email(application.email, "Votre demande de place n'est plus sur la liste d'attente",
-                           "waiting_list_lapsed", application=application, port=port, deadline=deadline,
+                send_email(application.email, N_("Votre demande de place n'est plus sur la liste d'attente"),
+                           "waiting_list_lapsed", language=_language(application), application=application, port=port,
+                           deadline=deadline,
                            link=url_for("waiting_list.apply", _external=True))
                 lapsed += 1
     return lapsed
@@ -227,7 +235,8 @@ def make_offer(application_id, berth_id, deadline, today=None):
         raise WaitingListRefused("La date limite de réponse doit être aujourd'hui ou plus tard.")
     application.status, application.offered_berth, application.offer_deadline = "offered", berth, deadline
     application.save()
-    send_email(application.email, f"Une place vous est proposée : poste {berth.code}", "waiting_list_offer",
+    send_email(application.email, N_("Une place vous est proposée : poste %(code)s"), "waiting_list_offer",
+               language=_language(application), subject_fields={"code": berth.code},
                application=application, berth=berth, port=Port.get_by_id(application.port_id),
                link=url_for("waiting_list.status", _external=True))
     return application
@@ -263,7 +272,7 @@ def accept_offer(application, today=None):
         application.save()
     if port.email:
         send_email(port.email, f"Place acceptée : poste {application.offered_berth.code}", "waiting_list_accepted",
-                   application=application, contract=contract, port=port)
+                   language="fr", application=application, contract=contract, port=port)
     return contract
 
 

@@ -3,6 +3,7 @@ from flask import current_app, url_for
 
 from .. import audit
 from ..db import database
+from ..i18n import N_
 from ..mail import send_email
 from ..models import Contract, ContractTerms, User, utcnow
 
@@ -72,7 +73,8 @@ def send_for_signature(user, contract, ip=""):
         contract.save()
         audit.record(user, "contract.send", contract, before, dict(audit.snapshot(contract, ("status", "sent_at")),
                                                                    to=to), ip)
-    send_email(to, "Votre contrat est prêt à signer", "contract_to_sign", contract=contract,
+    send_email(to, N_("Votre contrat est prêt à signer"), "contract_to_sign", language=contract.customer.language,
+               contract=contract,
                customer=contract.customer, link=url_for(endpoint, _external=True))
     return to
 

@@ -14,6 +14,7 @@ from peewee import IntegrityError
 
 from ..db import database
 from ..formats import paris_today
+from ..i18n import N_
 from ..mail import send_email
 from ..models import AuditLog, Invoice, Payment, PaymentAttempt, PaymentNotification, Port, utcnow
 from . import ACCEPTED, REFUSED, current_gateway, gateway_named
@@ -145,7 +146,8 @@ def _send_receipt(attempt):
     if not to:
         return
     try:
-        send_email(to, f"Reçu de paiement — facture {invoice.number}", "payment_receipt",
+        send_email(to, N_("Reçu de paiement — facture %(number)s"), "payment_receipt",
+                   language=attempt.customer.language, subject_fields={"number": invoice.number},
                    port=invoice.port, customer=attempt.customer, invoice=invoice,
                    attempt=PaymentAttempt.get_by_id(attempt.id))
     except Exception:  # the payment is recorded whatever happens to the mail

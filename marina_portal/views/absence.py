@@ -1,5 +1,6 @@
 """Déclarer une absence: a boater's absences, their credit, and the forms to declare, change or cancel."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -29,7 +30,9 @@ def _own(absence_id):
 
 
 def _contract_choices(form, contracts):
-    form.contract.choices = [SelectChoice(c.id, f"Poste {c.berth.code} — contrat {c.number}") for c in contracts]
+    form.contract.choices = [
+        SelectChoice(c.id, _("Poste %(code)s — contrat %(number)s", code=c.berth.code, number=c.number)) for c in contracts
+    ]
 
 
 @bp.route("/")
@@ -49,7 +52,7 @@ def new():
     customer = current_user.customer
     contracts = absences.contracts_with_berth(customer)
     if not contracts:
-        flash("Vous n'avez pas de poste sous contrat en cours : aucune absence à déclarer.", "error")
+        flash(_("Vous n'avez pas de poste sous contrat en cours : aucune absence à déclarer."), "error")
         return redirect(url_for("absence.index"))
     form = AbsenceForm()
     _contract_choices(form, contracts)
@@ -58,9 +61,9 @@ def new():
         try:
             absences.declare(customer, form.contract.data, form.starts_on.date, form.ends_on.date, form.comment.data)
         except absences.AbsenceRefused as refusal:
-            problem = str(refusal)
+            problem = refusal.translated()
         else:
-            flash("Votre absence est enregistrée. Un mail de confirmation vous a été envoyé.", "success")
+            flash(_("Votre absence est enregistrée. Un mail de confirmation vous a été envoyé."), "success")
             return redirect(url_for("absence.index"), code=303)
     return render_template("absence/form.html", form=form, problem=problem, absence=None)
 
@@ -70,18 +73,18 @@ def new():
 def edit(absence_id):
     absence = _own(absence_id)
     form = AbsenceForm(obj=None if request.method == "POST" else _prefill(absence))
-    form.contract.choices = [SelectChoice(absence.contract_id, f"Poste {absence.contract.berth.code}")]
+    form.contract.choices = [SelectChoice(absence.contract_id, _("Poste %(code)s", code=absence.contract.berth.code))]
     problem, early = None, None
     if form.validate_on_submit():
         try:
             absences.change(current_user.customer, absence, form.starts_on.date, form.ends_on.date,
                             form.comment.data, confirm_early=form.confirm_early.data)
         except absences.EarlyReturn as warning:
-            early = str(warning)
+            early = warning.translated()
         except absences.AbsenceRefused as refusal:
-            problem = str(refusal)
+            problem = refusal.translated()
         else:
-            flash("Votre absence est modifiée. Un mail de confirmation vous a été envoyé.", "success")
+            flash(_("Votre absence est modifiée. Un mail de confirmation vous a été envoyé."), "success")
             return redirect(url_for("absence.index"), code=303)
     return render_template("absence/form.html", form=form, problem=problem, early=early, absence=absence)
 
@@ -104,7 +107,7 @@ def cancel(absence_id):
     try:
         absences.cancel(current_user.customer, absence)
     except absences.AbsenceRefused as refusal:
-        flash(str(refusal), "error")
+        flash(refusal.translated(), "error")
     else:
-        flash("Votre absence est annulée.", "success")
+        flash(_("Votre absence est annulée."), "success")
     return redirect(url_for("absence.index"), code=303)

@@ -5,6 +5,7 @@ import sys
 
 import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import contract_signing, contracts
@@ -92,13 +93,13 @@ def sign_step(contract_id, step):
         state = contract_signing.take_step(contract.id, current_user, step, bool(request.form.get("accept")), client)
     except contract_signing.SigningRefused as refusal:
         state = contract_signing.signing_state(Contract.get_by_id(contract.id), current_user)
-        return _render_signing(state, error=str(refusal), status=409)
+        return _render_signing(state, error=refusal.translated(), status=409)
     if _fragment_wanted():
         return _render_signing(state)
     if state.signed:
-        flash("Votre contrat est signé. Il est enregistré au port.", "success")
+        flash(_("Votre contrat est signé. Il est enregistré au port."), "success")
         return redirect(url_for("contract.show"), code=303)
-    flash(f"ETAPE {step}/{contract_signing.LAST_STEP} acceptée.", "success")
+    flash(_("ETAPE %(step)s/%(last)s acceptée.", step=step, last=contract_signing.LAST_STEP), "success")
     return redirect(url_for("contract.sign", contract_id=contract.id), code=303)
 
 

@@ -1,5 +1,6 @@
 """Paiement par prélèvement: the boater's SEPA mandate, to fill, check, sign, download and revoke."""
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import mandates
@@ -37,14 +38,14 @@ def show():
 def save():
     mandate = mandates.current(current_user.customer_id)
     if mandate is None or mandate.status != "draft":
-        flash("Ce mandat est déjà signé : il ne peut plus être modifié.", "error")
+        flash(_("Ce mandat est déjà signé : il ne peut plus être modifié."), "error")
         return redirect(url_for(".show"), 303)
     form = MandateDetailsForm()
     if not form.validate_on_submit():
         return _page(mandate, form=form, status=422)
     mandates.save_details(mandate, form.debtor_name.data, form.street.data, form.postcode.data, form.town.data,
                           form.country.data, form.clean_iban, form.clean_bic)
-    flash("Vos coordonnées bancaires sont enregistrées. Vérifiez-les, puis signez le mandat.", "success")
+    flash(_("Vos coordonnées bancaires sont enregistrées. Vérifiez-les, puis signez le mandat."), "success")
     return redirect(url_for(".show"), 303)
 
 
@@ -59,9 +60,9 @@ def sign(mandate_id):
         mandates.sign(mandate, current_port(), current_user._get_current_object(),
                       (request.remote_addr, request.user_agent.string))
     except mandates.MandateError as e:
-        flash(str(e), "error")
+        flash(e.translated(), "error")
     else:
-        flash("Mandat signé. Vous pouvez télécharger le mandat signé au format PDF.", "success")
+        flash(_("Mandat signé. Vous pouvez télécharger le mandat signé au format PDF."), "success")
     return redirect(url_for(".show"), 303)
 
 
@@ -74,9 +75,9 @@ def revoke(mandate_id):
     try:
         mandates.revoke(mandate)
     except mandates.MandateError as e:
-        flash(str(e), "error")
+        flash(e.translated(), "error")
     else:
-        flash("Mandat révoqué : plus aucun prélèvement ne sera fait avec cette référence.", "success")
+        flash(_("Mandat révoqué : plus aucun prélèvement ne sera fait avec cette référence."), "success")
     return redirect(url_for(".show"), 303)
 
 

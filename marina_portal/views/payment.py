@@ -1,5 +1,7 @@
 """Paying one invoice online: confirmation, the form to the bank, the bank's notification, the return pages."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField
@@ -18,8 +20,8 @@ class PayForm(FlaskForm):
     receipt_email = EmailField("Adresse de réception du ticket de paiement",
                                filters=[lambda v: v.strip() if v else v], validators=[
                                    DataRequired(REQUIRED), Length(max=120),
-                                   Email("Saisissez une adresse mail valide.", check_deliverability=False)],
-                               description="La banque et le port y envoient le ticket et le reçu du paiement.")
+                                   Email(_l("Saisissez une adresse mail valide."), check_deliverability=False)],
+                               description=_l("La banque et le port y envoient le ticket et le reçu du paiement."))
 
 
 def _own_invoice(invoice_id):
@@ -34,7 +36,7 @@ def _own_invoice(invoice_id):
 def confirm(invoice_id):
     invoice = _own_invoice(invoice_id)
     if invoice.balance_cents <= 0:
-        flash(f"La facture {invoice.number} est déjà réglée.", "info")
+        flash(_("La facture %(number)s est déjà réglée.", number=invoice.number), "info")
         return redirect(url_for("account.show"), code=303)
     form = PayForm(data={"receipt_email": current_user.email} if request.method == "GET" else None)
     available = operations.online_payment_available(invoice.port)

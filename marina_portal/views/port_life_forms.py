@@ -1,4 +1,5 @@
 """Forms of the port-life pages: absences, lettings, the waiting list, news and their settings."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
@@ -6,7 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from ..forms import REQUIRED, _new_password_fields
 from ..formats import parse_euros, parse_french_date
 
-DATE_HELP = "Au format JJ/MM/AAAA."
+DATE_HELP = _l("Au format JJ/MM/AAAA.")
 
 
 def _strip(value):
@@ -26,25 +27,25 @@ class DateInput(StringField):
     def pre_validate(self, form):
         self.date = parse_french_date(self.data) if self.data else None
         if self.data and self.date is None:
-            raise ValidationError("Saisissez une date valide, par exemple 15/07/2026.")
+            raise ValidationError(_l("Saisissez une date valide, par exemple 15/07/2026."))
 
 
 def _metres(field):
     """'9,50' or '9.5' metres -> 950 centimetres."""
     cents = parse_euros(field.data)
     if cents is None or cents <= 0 or cents > 20000:
-        raise ValidationError("Indiquez une mesure en mètres, par exemple 9,50.")
+        raise ValidationError(_l("Indiquez une mesure en mètres, par exemple 9,50."))
     return cents
 
 
 class AbsenceForm(FlaskForm):
-    contract = SelectField("Poste", coerce=int, validate_choice=False)
-    starts_on = DateInput("Date de départ", validators=[DataRequired(REQUIRED)],
-                          description="Le jour où le bateau quitte le port.")
-    ends_on = DateInput("Date de retour", validators=[DataRequired(REQUIRED)],
-                        description="Le jour où le bateau revient à son poste.")
-    comment = TextAreaField("Commentaire (facultatif)", validators=[Optional(), Length(max=1000)])
-    confirm_early = BooleanField("Je confirme mon retour anticipé alors que mon poste est loué")
+    contract = SelectField(_l("Poste"), coerce=int, validate_choice=False)
+    starts_on = DateInput(_l("Date de départ"), validators=[DataRequired(REQUIRED)],
+                          description=_l("Le jour où le bateau quitte le port."))
+    ends_on = DateInput(_l("Date de retour"), validators=[DataRequired(REQUIRED)],
+                        description=_l("Le jour où le bateau revient à son poste."))
+    comment = TextAreaField(_l("Commentaire (facultatif)"), validators=[Optional(), Length(max=1000)])
+    confirm_early = BooleanField(_l("Je confirme mon retour anticipé alors que mon poste est loué"))
 
 
 class LettingForm(FlaskForm):
@@ -73,20 +74,23 @@ class CreditRuleForm(FlaskForm):
 
 
 class ApplicationForm(FlaskForm):
-    last_name = StringField("Nom", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
-    first_name = StringField("Prénom", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
+    last_name = StringField(_l("Nom"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
+    first_name = StringField(_l("Prénom"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     email = EmailField("Adresse mail", filters=[_strip], validators=[
-        DataRequired(REQUIRED), Length(max=254, message="Saisissez une adresse mail valide."),
-        Email("Saisissez une adresse mail valide.", check_deliverability=False)])
-    boat_name = StringField("Nom du bateau", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
-    boat_type = SelectField("Type de bateau", choices=[
-        SelectChoice(kind) for kind in ("Voilier", "Vedette", "Semi-rigide", "Catamaran", "Autre")
+        DataRequired(REQUIRED), Length(max=254, message=_l("Saisissez une adresse mail valide.")),
+        Email(_l("Saisissez une adresse mail valide."), check_deliverability=False)])
+    boat_name = StringField(_l("Nom du bateau"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
+    boat_type = SelectField(_l("Type de bateau"), choices=[
+        SelectChoice("Voilier", _l("Voilier")), SelectChoice("Vedette", _l("Vedette")),
+        SelectChoice("Semi-rigide", _l("Semi-rigide")), SelectChoice("Catamaran", _l("Catamaran")),
+        SelectChoice("Autre", _l("Autre")),
     ])
-    length = StringField("Longueur (m)", validators=[DataRequired(REQUIRED)], description="Par exemple 9,50.")
-    beam = StringField("Largeur (m)", validators=[DataRequired(REQUIRED)], description="Par exemple 3,20.")
-    draught = StringField("Tirant d'eau (m)", validators=[DataRequired(REQUIRED)], description="Par exemple 1,50.")
-    wanted_from = DateInput("Place souhaitée à partir du", validators=[Optional()], description=DATE_HELP)
-    wanted_to = DateInput("Jusqu'au (facultatif)", validators=[Optional()], description=DATE_HELP)
+    length = StringField(_l("Longueur (m)"), validators=[DataRequired(REQUIRED)], description=_l("Par exemple 9,50."))
+    beam = StringField(_l("Largeur (m)"), validators=[DataRequired(REQUIRED)], description=_l("Par exemple 3,20."))
+    draught = StringField(_l("Tirant d'eau (m)"), validators=[DataRequired(REQUIRED)],
+                          description=_l("Par exemple 1,50."))
+    wanted_from = DateInput(_l("Place souhaitée à partir du"), validators=[Optional()], description=DATE_HELP)
+    wanted_to = DateInput(_l("Jusqu'au (facultatif)"), validators=[Optional()], description=DATE_HELP)
 
     def validate_length(self, field):
         self.length_cm = _metres(field)

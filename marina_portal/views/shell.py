@@ -1,7 +1,9 @@
 """What every page needs: the current port for the header and footer, and the user loader."""
 from flask import current_app, g
+from flask_babel import gettext
 
 from ..extensions import login_manager
+from ..i18n import N_
 from ..models import Port, User
 
 
@@ -25,7 +27,8 @@ def load_user(user_id):
 
 def init_app(app):
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message = N_("Connectez-vous pour accéder à cette page.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 

@@ -1,9 +1,11 @@
 """Je n'ai pas de contrat: apply for a berth, confirm the email, then see one's rank and answer offers."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import waiting_list
 from ..formats import paris_today
+from ..i18n import N_
 from ..forms import EmptyForm
 from ..extensions import limiter
 from .auth import _login_limit, _mail_limit, _start_session, per_ip_and_target
@@ -33,7 +35,7 @@ def apply():
                 form.wanted_from.date, form.wanted_to.date,
             )
         except waiting_list.WaitingListRefused as refusal:
-            problem = str(refusal)
+            problem = refusal.translated()
         else:
             return redirect(url_for("waiting_list.sent"), code=303)
     return render_template("waiting_list/apply.html", form=form, problem=problem)
@@ -50,19 +52,19 @@ def confirm(token):
     try:
         application = waiting_list.read_link(token)
     except waiting_list.WaitingListRefused as refusal:
-        return render_template("auth/link_refused.html", message=str(refusal)), 410
+        return render_template("auth/link_refused.html", message=refusal.translated()), 410
     has_login = waiting_list.existing_login(application) is not None
     form = EmptyForm() if has_login else ConfirmApplicationForm()
     if form.validate_on_submit():
         try:
             user = waiting_list.confirm_email(token, None if has_login else form.password.data)
         except waiting_list.WaitingListRefused as refusal:
-            return render_template("auth/link_refused.html", message=str(refusal)), 410
+            return render_template("auth/link_refused.html", message=refusal.translated()), 410
         if has_login:
-            flash("Votre demande est sur la liste d'attente. Connectez-vous pour voir votre rang.", "success")
+            flash(_("Votre demande est sur la liste d'attente. Connectez-vous pour voir votre rang."), "success")
             return redirect(url_for("waiting_list.status"), code=303)
         _start_session(user)
-        flash("Votre adresse est confirmée : votre demande est sur la liste d'attente.", "success")
+        flash(_("Votre adresse est confirmée : votre demande est sur la liste d'attente."), "success")
         return redirect(url_for("waiting_list.status"), code=303)
     return render_template("waiting_list/confirm.html", form=form, application=application, has_login=has_login)
 
@@ -90,32 +92,32 @@ def _act(action, done):
     try:
         action(application)
     except waiting_list.WaitingListRefused as refusal:
-        flash(str(refusal), "error")
+        flash(refusal.translated(), "error")
     else:
-        flash(done, "success")
+        flash(_(done), "success")
     return redirect(url_for("waiting_list.status"), code=303)
 
 
 @bp.route("/confirm-interest", methods=["POST"])
 @login_required
 def confirm_interest():
-    return _act(waiting_list.confirm_interest, "Merci : votre intérêt est confirmé pour cette année.")
+    return _act(waiting_list.confirm_interest, N_("Merci : votre intérêt est confirmé pour cette année."))
 
 
 @bp.route("/offer/accept", methods=["POST"])
 @login_required
 def accept():
-    return _act(waiting_list.accept_offer, "Vous avez accepté la place. Votre contrat est en préparation "
-                                           "à la capitainerie : il apparaîtra dans CONTRAT.")
+    return _act(waiting_list.accept_offer, N_("Vous avez accepté la place. Votre contrat est en préparation "
+                                              "à la capitainerie : il apparaîtra dans CONTRAT."))
 
 
 @bp.route("/offer/decline", methods=["POST"])
 @login_required
 def decline():
-    return _act(waiting_list.decline_offer, "Vous avez refusé la place proposée. Vous gardez votre rang.")
+    return _act(waiting_list.decline_offer, N_("Vous avez refusé la place proposée. Vous gardez votre rang."))
 
 
 @bp.route("/withdraw", methods=["POST"])
 @login_required
 def withdraw():
-    return _act(waiting_list.withdraw, "Votre demande est retirée de la liste d'attente.")
+    return _act(waiting_list.withdraw, N_("Votre demande est retirée de la liste d'attente."))
