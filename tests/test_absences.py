@@ -159,6 +159,8 @@ def test_credit_is_computed_shown_and_mailed(app, client, auth, declare, mailbox
     from marina_portal.formats import euros
 
     assert f"Crédit disponible : <strong class=\"amount\">{euros(expected)}</strong>" in page
+    account = _text(client.get("/account/"))  # COMPTE CLIENT shows it too
+    assert f"Crédit disponible : <strong class=\"amount\">{euros(expected)}</strong>" in account
     assert "Un crédit a été ajouté à votre compte" == mailbox.last("jean.dupont@example.com")["Subject"]
 
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
 
-from .. import billing
+from .. import absences, billing
 from ..access import boater_required, owned_or_404
 from ..models import Invoice
 
@@ -12,7 +12,8 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @bp.route("/")
 @boater_required
 def show():
-    return render_template("account/show.html", statement=billing.statement(current_user.customer_id))
+    return render_template("account/show.html", statement=billing.statement(current_user.customer_id),
+                           credit_cents=absences.customer_credit_cents(current_user.customer_id))
 
 
 @bp.route("/invoices/<int:invoice_id>/pdf")
