@@ -40,6 +40,18 @@ def record(user, action, obj, before=None, after=None, ip=""):
     )
 
 
+def save_if_changed(user, action, row, before, after, ip=""):
+    """Save an edited row and its audit entry in one transaction; False (nothing written) when unchanged."""
+    if before == after:
+        return False
+    from .db import database
+
+    with database.atomic():
+        row.save()
+        record(user, action, row, before, after, ip)
+    return True
+
+
 def entries_for(object_type, object_id, limit=50):
     """The latest entries about one object, newest first, with their authors (one query)."""
     from peewee import JOIN

@@ -39,6 +39,11 @@ def parse_euros(text):
     return int(units) * 100 + int((rest + "00")[:2])
 
 
+def parse_metres(text):
+    """'9,50', '9.5' or '9' metres -> 950 centimetres; None when unreadable (same grammar as amounts)."""
+    return parse_euros(text)
+
+
 def parse_french_date(text):
     """'15/01/2026', '15-01-2026', '15.01.2026' or ISO '2026-01-15' -> date; None when unreadable."""
     text = (text or "").strip()

@@ -77,13 +77,8 @@ def update(user, customer, values, ip=""):
             if name == "email":
                 value = accounts.normalise_email(value) or None
             setattr(customer, name, value)
-    after = audit.snapshot(customer, EDITABLE)
-    if after == before:
-        return False
-    with database.atomic():
-        customer.save()
-        audit.record(user, "customer.update", customer, before, after, ip)
-    return True
+    return audit.save_if_changed(user, "customer.update", customer, before,
+                                 audit.snapshot(customer, EDITABLE), ip)
 
 
 def send_invitation(user, customer, ip=""):

@@ -8,7 +8,7 @@ from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..formats import parse_euros
+from ..formats import parse_euros, parse_metres
 from .invoicing import OFFICE_METHODS
 
 REQUIRED = "Ce champ est obligatoire."
@@ -188,7 +188,7 @@ class NewCustomerForm(CustomerForm):
 def _metres(field):
     if not field.data:
         return 0
-    value = parse_euros(field.data)
+    value = parse_metres(field.data)
     if value is None:
         raise ValidationError("Saisissez une longueur en mètres, par exemple 9,50.")
     return value

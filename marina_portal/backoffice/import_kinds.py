@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from ..formats import parse_euros, parse_french_date
+from ..formats import parse_euros, parse_french_date, parse_metres
 from ..models import Berth, Boat, Contract, ContractTerms, Customer, Invoice, Payment, utcnow
 
 
@@ -48,7 +48,7 @@ def euros(raw):
 
 
 def metres(raw):
-    value = parse_euros(raw)  # same shape as an amount: "9,50" -> 950 centimetres
+    value = parse_metres(raw)
     if value is None:
         raise Invalid(f"longueur illisible « {raw} » (en mètres, par exemple 9,50)")
     return value

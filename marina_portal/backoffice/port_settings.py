@@ -1,6 +1,5 @@
 """The port's own settings; the bank terminal key is written but never read back to a page or the audit."""
 from .. import audit
-from ..db import database
 
 FIELDS = ("name", "code", "street", "postcode", "town", "phone", "email", "hours", "creditor_id",
           "monetico_tpe", "monetico_company")
@@ -16,9 +15,4 @@ def update(user, port, values, new_key="", ip=""):
     if new_key:
         port.monetico_key = new_key
         before["monetico_key"], after["monetico_key"] = audit.REDACTED, "(nouvelle clé)"
-    if before == after:
-        return False
-    with database.atomic():
-        port.save()
-        audit.record(user, "port.settings", port, before, after, ip)
-    return True
+    return audit.save_if_changed(user, "port.settings", port, before, after, ip)

@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringF
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..forms import REQUIRED, _new_password_fields
-from ..formats import parse_euros, parse_french_date
+from ..formats import parse_euros, parse_french_date, parse_metres
 
 DATE_HELP = _l("Au format JJ/MM/AAAA.")
 
@@ -32,10 +32,10 @@ class DateInput(StringField):
 
 def _metres(field):
     """'9,50' or '9.5' metres -> 950 centimetres."""
-    cents = parse_euros(field.data)
-    if cents is None or cents <= 0 or cents > 20000:
+    centimetres = parse_metres(field.data)
+    if centimetres is None or centimetres <= 0 or centimetres > 20000:
         raise ValidationError(_l("Indiquez une mesure en mètres, par exemple 9,50."))
-    return cents
+    return centimetres
 
 
 class AbsenceForm(FlaskForm):
