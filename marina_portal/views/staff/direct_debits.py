@@ -1,0 +1,137 @@
+"""Prélèvements SEPA at the harbour office: preview and export a batch, download its file, record returns."""
+import datetime as dt
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms import Form as PlainForm
+from wtforms.validators import DataRequired
+
+from ... import sepa
+from ...access import staff_required
+from ...backoffice import debit_batches
+from ...formats import paris_today
+from ...models import DirectDebitBatch
+from ..shell import current_port
+from . import bp, client_ip
+
+FORMAT_CHOICES = [SelectChoice(name, name + (" (recommandé)" if name == sepa.DEFAULT_FORMAT else ""))
+                  for name in sepa.FORMATS]
+
+
+class PreviewForm(PlainForm):
+    """Read from the query string: looking at a preview changes nothing, so it needs no token."""
+    collection_date = DateField("Date de prélèvement", validators=[DataRequired("Saisissez une date valide.")])
+    message_format = SelectField("Format du fichier", choices=FORMAT_CHOICES, default=sepa.DEFAULT_FORMAT)
+
+
+class ExportForm(FlaskForm):
+    collection_date = HiddenField()
+    message_format = HiddenField()
+
+
+class ReturnForm(FlaskForm):
+    end_to_end_id = HiddenField(validators=[DataRequired()])
+    reason = SelectField("Motif du rejet", choices=[SelectChoice(*pair) for pair in debit_batches.RETURN_REASONS])
+
+
+def _earliest():
+    return paris_today() + dt.timedelta(days=sepa.notice_days())
+
+
+def _page(preview, planned=None, problem=None, status=200):
+    export_form = ExportForm()
+    if planned:
+        export_form.collection_date.data = preview.collection_date.data.isoformat()
+        export_form.message_format.data = preview.message_format.data
+    return render_template(
+        "staff/direct_debits/index.html", preview=preview, planned=planned, export_form=export_form,
+        problem=problem, batches=debit_batches.batches(current_port()), earliest=_earliest(),
+        notice_days=sepa.notice_days(),
+        planned_total=sum(p.amount_cents for p in planned or [])), status
+
+
+@bp.route("/direct-debits")
+@staff_required
+def direct_debits():
+    preview = PreviewForm(request.args)
+    if "collection_date" not in request.args:
+        preview.collection_date.data = _earliest()
+        return _page(preview)
+    if not preview.validate():
+        return _page(preview, status=422)
+    planned = debit_batches.plan(current_port(), preview.collection_date.data)
+    problem = None
+    if preview.collection_date.data < _earliest():
+        problem = (f"Cette date ne laisse pas {sepa.notice_days()} jours de préavis aux débiteurs : "
+                   f"le lot ne pourra pas être exporté pour cette date.")
+    return _page(preview, planned, problem)
+
+
+@bp.route("/direct-debits", methods=["POST"])
+@staff_required
+def direct_debit_export():
+    form = ExportForm()
+    try:
+        collection_date = dt.date.fromisoformat(form.collection_date.data or "")
+    except ValueError:
+        collection_date = None
+    if not form.validate_on_submit() or collection_date is None:
+        flash("Choisissez d'abord la date de prélèvement, puis vérifiez le lot avant de l'exporter.", "error")
+        return redirect(url_for("staff.direct_debits"), code=303)
+    try:
+        batch = debit_batches.export(current_user, current_port(), collection_date,
+                                     form.message_format.data or sepa.DEFAULT_FORMAT, client_ip())
+    except sepa.SepaError as refusal:
+        preview = PreviewForm(data={"collection_date": collection_date, "message_format": form.message_format.data})
+        return _page(preview, problem=str(refusal), status=422)
+    flash(f"Lot n° {batch.id} exporté : téléchargez le fichier et déposez-le à la banque.", "success")
+    return redirect(url_for("staff.direct_debit_batch", batch_id=batch.id), code=303)
+
+
+def _batch_or_404(batch_id):
+    batch = DirectDebitBatch.get_or_none((DirectDebitBatch.id == batch_id)
+                                         & (DirectDebitBatch.port == current_port()))
+    if batch is None:
+        abort(404)
+    return batch
+
+
+def _batch_page(batch, problem=None, status=200):
+    rows = debit_batches.collections(batch)
+    return render_template("staff/direct_debits/batch.html", batch=batch, rows=rows, problem=problem,
+                           reasons=debit_batches.RETURN_REASONS, total=sum(r.amount_cents for r in rows)), status
+
+
+@bp.route("/direct-debits/<int:batch_id>")
+@staff_required
+def direct_debit_batch(batch_id):
+    return _batch_page(_batch_or_404(batch_id))
+
+
+@bp.route("/direct-debits/<int:batch_id>/file")
+@staff_required
+def direct_debit_file(batch_id):
+    batch = _batch_or_404(batch_id)
+    if not batch.stored_as:
+        abort(404)
+    name = f"prelevements-{batch.collection_date.isoformat()}-lot{batch.id}.xml"
+    return Response(sepa.batch_file(batch), mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/direct-debits/<int:batch_id>/return", methods=["POST"])
+@staff_required
+def direct_debit_return(batch_id):
+    batch = _batch_or_404(batch_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _batch_page(batch, "Choisissez le prélèvement rejeté et le motif donné par la banque.", 422)
+    try:
+        debit_batches.record_return(current_user, batch, form.end_to_end_id.data, form.reason.data, client_ip())
+    except sepa.SepaError as refusal:
+        return _batch_page(batch, str(refusal), 422)
+    flash(f"Rejet enregistré pour {form.end_to_end_id.data} : les factures sont à nouveau dues.", "success")
+    return redirect(url_for("staff.direct_debit_batch", batch_id=batch.id), code=303)

@@ -1,0 +1,141 @@
+"""Prélèvements SEPA from the back office: preview, export, the file handed to the bank, returns."""
+import datetime as dt
+import os
+
+import sepaxml
+from lxml import etree
+
+from marina_portal.db import database
+from marina_portal.formats import paris_today
+from marina_portal.models import AuditLog, DirectDebit, DirectDebitBatch, Invoice
+
+from conftest import csrf_token
+from test_sepa_export import add_mandate
+
+SCHEMAS = os.path.join(os.path.dirname(sepaxml.__file__), "schemas")
+COLLECTION = paris_today() + dt.timedelta(days=20)
+
+
+def read(app, fn):
+    with app.app_context():
+        try:
+            return fn()
+        finally:
+            database.close()
+
+
+def preview(client, date=COLLECTION, fmt="pain.008.001.08"):
+    return client.get(f"/staff/direct-debits?collection_date={date.isoformat()}&message_format={fmt}")
+
+
+def export(client, date=COLLECTION, fmt="pain.008.001.08"):
+    page = preview(client, date, fmt)
+    return client.post("/staff/direct-debits", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "collection_date": date.isoformat(), "message_format": fmt})
+
+
+def balance_of_02135(app):
+    return read(app, lambda: Invoice.with_paid().where(Invoice.number.endswith("/02135")).get().balance_cents)
+
+
+def test_preview_shows_the_collection_and_records_nothing(app, client, auth):
+    mandate = add_mandate(app)
+    auth.staff(role="agent")
+    html = preview(client).get_data(as_text=True)
+    assert mandate.rum in html and "FRST" in html and "850,00" in html and "Exporter ce lot" in html
+    assert read(app, DirectDebitBatch.select().count) == 0
+    assert balance_of_02135(app) == 85000
+
+
+def test_export_keeps_the_file_the_bank_gets_and_audits_it(app, client, auth, mailbox):
+    mandate = add_mandate(app)
+    auth.staff(role="agent")
+    response = export(client)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert "Lot de prélèvements n° 1" in html and mandate.rum not in html and "DUPONT" in html and "850,00" in html
+    download = client.get("/staff/direct-debits/1/file")
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    schema = etree.XMLSchema(etree.parse(os.path.join(SCHEMAS, "pain.008.001.08.xsd")))
+    schema.assertValid(etree.fromstring(download.data))
+    assert b"850.00" in download.data
+    entry = read(app, lambda: AuditLog.get(AuditLog.action == "sepa.export"))
+    assert '"total_cents": 85000' in entry.after
+    assert mailbox.wait_for(1) and "850,00" in mailbox.text(mailbox.last("jean.dupont@example.com"))
+    listing = client.get("/staff/direct-debits").get_data(as_text=True)
+    assert "Lot n° 1" in listing and "pain.008.001.08" in listing
+
+
+def test_a_second_click_on_export_collects_nothing_twice(app, client, auth, mailbox):
+    add_mandate(app)
+    auth.staff(role="agent")
+    assert export(client).status_code == 303
+    again = export(client)
+    assert again.status_code == 422
+    assert "Aucune facture à prélever" in again.get_data(as_text=True)
+    assert read(app, DirectDebitBatch.select().count) == 1
+    assert read(app, DirectDebit.select().count) == 1
+
+
+def test_too_early_a_date_is_explained_and_nothing_is_recorded(app, client, auth):
+    add_mandate(app)
+    auth.staff(role="agent")
+    early = paris_today() + dt.timedelta(days=3)
+    assert "ne laisse pas 14 jours" in preview(client, early).get_data(as_text=True)
+    refused = export(client, early)
+    assert refused.status_code == 422 and "jours de préavis" in refused.get_data(as_text=True)
+    assert read(app, DirectDebitBatch.select().count) == 0
+
+
+def test_a_bad_date_or_a_missing_token_is_refused_clearly(app, client, auth):
+    auth.staff(role="agent")
+    bad = client.get("/staff/direct-debits?collection_date=31/02/2027")
+    assert bad.status_code == 422 and "Saisissez une date valide" in bad.get_data(as_text=True)
+    page = client.get("/staff/direct-debits").get_data(as_text=True)
+    incomplete = client.post("/staff/direct-debits", data={"csrf_token": csrf_token(page)})
+    assert incomplete.status_code == 303
+    assert "puis vérifiez le lot" in client.get(incomplete.headers["Location"]).get_data(as_text=True)
+    assert read(app, DirectDebitBatch.select().count) == 0
+
+
+def test_a_return_reopens_the_balance_once(app, client, auth, mailbox):
+    add_mandate(app)
+    auth.staff(role="agent")
+    export(client)
+    assert balance_of_02135(app) == 0
+    e2e = read(app, lambda: DirectDebit.get().end_to_end_id)
+    page = client.get("/staff/direct-debits/1").get_data(as_text=True)
+    fields = {"csrf_token": csrf_token(page), "end_to_end_id": e2e, "reason": "AM04"}
+    done = client.post("/staff/direct-debits/1/return", data=fields)
+    assert done.status_code == 303
+    assert "rejeté (AM04)" in client.get("/staff/direct-debits/1").get_data(as_text=True)
+    assert balance_of_02135(app) == 85000
+    again = client.post("/staff/direct-debits/1/return", data=fields)
+    assert again.status_code == 422 and "Aucun prélèvement en cours" in again.get_data(as_text=True)
+    assert balance_of_02135(app) == 85000
+    assert read(app, lambda: AuditLog.select().where(AuditLog.action == "sepa.return").count()) == 1
+
+
+def test_a_return_must_name_a_debit_of_that_batch(app, client, auth, mailbox):
+    add_mandate(app)
+    auth.staff(role="agent")
+    export(client)
+    page = client.get("/staff/direct-debits/1").get_data(as_text=True)
+    refused = client.post("/staff/direct-debits/1/return", data={
+        "csrf_token": csrf_token(page), "end_to_end_id": "B999999M000001", "reason": "AM04"})
+    assert refused.status_code == 422 and "ne contient pas" in refused.get_data(as_text=True)
+    assert balance_of_02135(app) == 0
+    assert client.get("/staff/direct-debits/99").status_code == 404
+    assert client.get("/staff/direct-debits/99/file").status_code == 404
+
+
+def test_boaters_never_see_batches(app, client, auth, mailbox):
+    add_mandate(app)
+    auth.staff(role="agent")
+    export(client)
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/staff/direct-debits").get_data(as_text=True))})
+    auth.boater("C0001")
+    for url in ("/staff/direct-debits", "/staff/direct-debits/1", "/staff/direct-debits/1/file"):
+        assert client.get(url).status_code == 403, url
