@@ -101,7 +101,7 @@ def _open_invoices(pots):
 
 
 @contextlib.contextmanager
-def _locked(customer_ids):
+def locked(customer_ids):
     """One transaction holding the write lock before anything is read (inside a caller's, a savepoint)."""
     db = database.obj
     if isinstance(db, SqliteDatabase):
@@ -128,7 +128,7 @@ def apply(customer_ids=None, user=None, ip="", today=None):
             return []
     today = today or paris_today()
     created = []
-    with _locked(customer_ids):
+    with locked(customer_ids):
         pots = _remaining_pots(customer_ids)
         if not pots:
             return []

@@ -60,7 +60,7 @@ def available(app, code="C0001"):
     return cents
 
 
-def test_credit_then_a_new_invoice_from_the_staff_form(app, client, auth, form_post, tmp_path):
+def test_credit_then_a_new_invoice_from_the_staff_form(app, client, auth, tmp_path):
     earn(app, 12000)
     assert available(app) == 12000
     staff = app.test_client()
@@ -88,7 +88,8 @@ def test_credit_then_a_new_invoice_from_the_staff_form(app, client, auth, form_p
 
     auth.boater("C0001")
     account = _text(client.get("/account/"))
-    assert re.search(rf"{YEAR}/07001 \S+ 300,00 € 120,00 € dont crédit absence déduit : 120,00 € 180,00 €", account)
+    row = rf"{YEAR}/07001 \S+ 300,00 € 120,00 € dont crédit absence déduit : 120,00 € 180,00 €"
+    assert re.search(row, account)
     assert "Total factures 1 998,00 €" in account and "Total règlements 968,00 €" in account
     assert "Total factures - Total règlements 1 030,00 €" in account
     assert "Crédit disponible" not in account
@@ -263,3 +264,43 @@ def test_card_payment_asks_the_bank_for_the_balance_after_credit(bank_app):
     assert fields["montant"] == "300.00EUR"
     assert notify(app.test_client(), notification(fields["reference"], montant="300.00EUR")) == OK
     assert state(app, f"{YEAR}/07200") == (50000, 50000, 0, 20000)
+
+
+def test_direct_debit_collects_the_balance_after_credit_and_a_return_lets_the_credit_in(app, runner, tmp_path):
+    from marina_portal import sepa
+    from test_sepa_export import add_mandate, export, parse
+
+    earn(app, 20000)
+    new_invoice(app, f"{YEAR}/07300", 50000)
+    add_mandate(app)
+    result, xml = export(runner, tmp_path)
+    assert result.exit_code == 0, result.output
+    [debit] = parse(xml, "pain.008.001.08")
+    assert debit["amount"] == "1150.00"  # 850,00 left on the January invoice + 300,00 after the credit
+    earn(app, 10000)  # the debit is collecting the new invoice's balance: the credit waits
+    assert state(app, f"{YEAR}/07300") == (50000, 50000, 0, 20000) and available(app) == 10000
+    with app.app_context():
+        sepa.record_return(debit["e2e"], "AM04")
+        absence_credits.apply()  # the nightly pass
+        database.close()
+    assert state(app, f"{YEAR}/07300") == (50000, 30000, 20000, 30000) and available(app) == 0
+    assert state(app, f"{YEAR}/02135")[2] == 85000
+
+
+def test_a_card_payment_under_way_keeps_the_credit_off_its_invoice(bank_app):
+    from payments_support import OK, bank_form, notification, notify
+
+    app = bank_app
+    invoice = new_invoice(app, f"{YEAR}/07400", 50000)
+    client = app.test_client()
+    Auth(app, client).boater("C0001")
+    url = f"/payment/invoices/{invoice.id}"
+    response = client.post(url, data={"csrf_token": csrf_token(client.get(url).get_data(as_text=True)),
+                                      "receipt_email": "jean.dupont@example.com"})
+    _, fields = bank_form(response.get_data(as_text=True))
+    earn(app, 20000)  # the bank was asked for 500,00: deducting now would make the balance negative
+    assert state(app, f"{YEAR}/07400")[3] == 0 and available(app) == 20000
+    assert notify(app.test_client(), notification(fields["reference"], montant="500.00EUR")) == OK
+    assert state(app, f"{YEAR}/07400") == (50000, 50000, 0, 0)
+    new_invoice(app, f"{YEAR}/07401", 15000)  # the credit goes to the following invoice
+    assert state(app, f"{YEAR}/07401") == (15000, 15000, 0, 15000) and available(app) == 5000
