@@ -304,3 +304,19 @@ def test_a_card_payment_under_way_keeps_the_credit_off_its_invoice(bank_app):
     assert state(app, f"{YEAR}/07400") == (50000, 50000, 0, 0)
     new_invoice(app, f"{YEAR}/07401", 15000)  # the credit goes to the following invoice
     assert state(app, f"{YEAR}/07401") == (15000, 15000, 0, 15000) and available(app) == 5000
+
+
+def test_staff_who_record_a_letting_see_where_the_credit_went(app, client, auth, form_post):
+    new_invoice(app, f"{YEAR}/07500", 40000)
+    with app.app_context():
+        Port.update(absence_credit_mode="percent", absence_credit_value=50).execute()
+        contract = Contract.select().join(Customer).where(Customer.code == "C0001").first()
+        absence = Absence.create(contract=contract, starts_on=TODAY, ends_on=TODAY + dt.timedelta(days=4))
+        database.close()
+    auth.staff()
+    response = form_post(f"/staff/port/absences/{absence.id}/letting", starts_on=TODAY.isoformat(),
+                         ends_on=(TODAY + dt.timedelta(days=2)).isoformat(), revenue="90,00")
+    assert response.status_code == 303
+    page = _text(client.get(response.headers["Location"]))
+    assert f"Crédit absence déduit de la facture {YEAR}/07500 : 45,00 €." in page
+    assert state(app, f"{YEAR}/07500") == (40000, 4500, 35500, 4500)
