@@ -6,19 +6,19 @@ until its first day; after that only the harbour office can.
 
 Credits: each BerthLetting keeps the credit it earned (`credit_cents`), computed when staff record
 it, from the port's setting: "percent" of the visitor revenue, or "per_night" cents per night let.
-The credit still available is what was earned minus Payments of method "credit" (not cancelled)
-that COMPTE CLIENT records when it deducts a credit from an invoice.
+The credit still available is what was earned minus the Payments of method "absence_credit" (not
+cancelled) that deduct it from the boater's next invoices: absence_credits.py holds that rule.
 """
 import datetime as dt
 
 from flask import url_for
-from peewee import JOIN, fn
 
+from . import absence_credits
 from .db import database
 from .formats import euros, fr_date, paris_today
 from .i18n import N_, Translatable
 from .mail import send_email
-from .models import Absence, Berth, BerthLetting, Contract, Customer, Invoice, Payment, Port, utcnow
+from .models import Absence, Berth, BerthLetting, Contract, Customer, Port, utcnow
 
 
 class AbsenceRefused(Translatable):
@@ -244,11 +244,13 @@ def record_letting(absence_id, starts_on, ends_on, revenue_cents, staff_user):
             absence=absence, starts_on=starts_on, ends_on=ends_on, revenue_cents=revenue_cents,
             credit_cents=credit_for(port, revenue_cents, (ends_on - starts_on).days), recorded_by=staff_user,
         )
+        letting.deducted = absence_credits.apply([absence.contract.customer_id], staff_user)
     customer = Customer.get_by_id(absence.contract.customer_id)
     if customer.email and letting.credit_cents:
         send_email(customer.email, N_("Un crédit a été ajouté à votre compte"), "absence_credit",
                    language=customer.language, customer=customer,
                    letting=letting, amount=euros(letting.credit_cents), port=port,
+                   deducted=[(p.invoice.number, p.amount_cents) for p in letting.deducted],
                    link=url_for("absence.index", _external=True))
     return letting
 
@@ -266,21 +268,8 @@ def credit_rows(customer):
 
 
 def customer_credit_cents(customer):
-    """Credit still available: earned from lettings, minus what COMPTE CLIENT already deducted."""
-    earned = (
-        BerthLetting.select(fn.COALESCE(fn.SUM(BerthLetting.credit_cents), 0))
-        .join(Absence)
-        .join(Contract)
-        .where(Contract.customer == customer)
-        .scalar()
-    )
-    used = (
-        Payment.select(fn.COALESCE(fn.SUM(Payment.amount_cents), 0))
-        .join(Invoice, JOIN.INNER, on=(Payment.invoice == Invoice.id))
-        .where((Invoice.customer == customer) & (Payment.method == "credit") & Payment.cancelled_at.is_null())
-        .scalar()
-    )
-    return int(earned or 0) - int(used or 0)
+    """Credit still available: earned from lettings, minus what invoices already took."""
+    return absence_credits.available_cents(customer)
 
 
 def set_credit_rule(port, mode, value):

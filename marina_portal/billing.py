@@ -2,6 +2,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from . import absence_credits
 from .models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 from .pdf import render_pdf
 
@@ -22,6 +23,7 @@ def statement(customer_id):
     """Every invoice of the customer with what is paid, oldest first as in the tutorial, in one query."""
     invoices = list(
         Invoice.with_paid()
+        .select_extend(absence_credits.deducted_column().alias("absence_credit_cents"))
         .where(Invoice.customer == customer_id)
         .order_by(Invoice.issued_on, Invoice.number)
     )

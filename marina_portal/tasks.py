@@ -57,6 +57,15 @@ def daily_direct_debit_upkeep():
     with app_context():
         lapse_dormant(paris_today())
         settle()
+@huey.periodic_task(crontab(hour="3", minute="45"))
+def daily_absence_credits():
+    """After the direct-debit upkeep: credits that waited (a debit or card payment under way) find their invoice."""
+    from .absence_credits import apply
+
+    with app_context():
+        apply()
+
+
 def request_context():
     """A request context whose url_for(_external=True) gives BASE_URL links, for mails sent from tasks."""
     from contextlib import nullcontext

@@ -176,7 +176,10 @@ def test_customer_credit_subtracts_what_the_account_used(app, client, auth, decl
         customer = Customer.get(Customer.code == "C0001")
         assert customer_credit_cents(customer) == 15000
         invoice = Invoice.select().where(Invoice.customer == customer).first()
-        Payment.create(invoice=invoice, method="credit", amount_cents=4000, received_on=TODAY)
+        Payment.create(invoice=invoice, method="absence_credit", amount_cents=4000, received_on=TODAY)
+        assert customer_credit_cents(customer) == 11000
+        # a credit note imported from the previous software ("Avoir") is not an absence credit
+        Payment.create(invoice=invoice, method="credit", amount_cents=1000, received_on=TODAY)
         assert customer_credit_cents(customer) == 11000
         assert [row.credit_cents for row in credit_rows(customer)] == [15000]
         assert customer_credit_cents(Customer.get(Customer.code == "C0002")) == 0

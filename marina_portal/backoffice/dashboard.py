@@ -3,6 +3,7 @@ import datetime as dt
 
 from peewee import Case, fn
 
+from ..absence_credits import METHOD as ABSENCE_CREDIT, NON_CASH_METHODS
 from ..formats import paris_today
 from ..models import Contract, Invoice, Mandate, Payment, PaymentAttempt, PaymentNotification
 
@@ -32,7 +33,11 @@ def figures(port, today=None):
         .group_by(Contract.status).tuples()
     )
     since = today - dt.timedelta(days=30)
-    recent = (Payment.select(fn.COUNT(Payment.id), fn.COALESCE(fn.SUM(Payment.amount_cents), 0))
+    cash = Payment.method.not_in(NON_CASH_METHODS)
+    credited = Payment.method == ABSENCE_CREDIT
+    recent = (Payment.select(fn.COALESCE(fn.SUM(Case(None, [(cash, 1)], 0)), 0),
+                             fn.COALESCE(fn.SUM(Case(None, [(cash, Payment.amount_cents)], 0)), 0),
+                             fn.COALESCE(fn.SUM(Case(None, [(credited, Payment.amount_cents)], 0)), 0))
               .join(Invoice).where((Invoice.port == port) & Payment.cancelled_at.is_null()
                                    & (Payment.received_on >= since)).tuples().get())
     return {
@@ -43,7 +48,8 @@ def figures(port, today=None):
         "contracts_sent": contracts.get("signed", 0) + contracts.get("sent", 0),
         "active_mandates": Mandate.select().where(Mandate.status == "active").count(),
         "recent_count": recent[0],
-        "recent_cents": int(recent[1]),
+        "recent_cents": int(recent[1]),  # money received: absence credits and credit notes are not
+        "recent_absence_credit_cents": int(recent[2]),
         "attempts_pending": PaymentAttempt.select().join(Invoice)
         .where((Invoice.port == port) & (PaymentAttempt.status == "pending")).count(),
         "mismatches": PaymentNotification.select().where(PaymentNotification.outcome == "mismatch").count(),
@@ -61,7 +67,8 @@ def monthly_payments(port, today=None, months=CHART_MONTHS):
     starts = [_month_start(today, back) for back in range(months - 1, -1, -1)]
     day = Payment.received_on
     rows = (Payment.select(day, fn.SUM(Payment.amount_cents)).join(Invoice)
-            .where((Invoice.port == port) & Payment.cancelled_at.is_null() & (day >= starts[0]))
+            .where((Invoice.port == port) & Payment.cancelled_at.is_null() & (day >= starts[0])
+                   & Payment.method.not_in(NON_CASH_METHODS))
             .group_by(day).tuples())
     sums = {}
     for received_on, cents in rows:

@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from .. import absence_credits
 from ..formats import parse_euros, parse_french_date, parse_metres
 from ..models import Berth, Boat, Contract, ContractTerms, Customer, Invoice, Payment, utcnow
 
@@ -119,6 +120,10 @@ class Kind:
 
     def for_update(self, current, changes):
         return changes
+
+    def after_apply(self, user, records, ip=""):
+        """Work that follows the written rows, in the same transaction; the number of things it did."""
+        return 0
 
 
 def _codes(query):
@@ -252,6 +257,10 @@ class Invoices(Kind):
             fields["contract"] = _lookup(context.contracts, values["contract_code"], "contract_code", "contrat")
         _unique_number(context, fields, "la facture")
         return fields
+
+    def after_apply(self, user, records, ip=""):
+        """Absence credits go to the new invoices that are next for them, in one pass for the whole file."""
+        return len(absence_credits.apply({fields["customer"] for _, fields in records}, user, ip))
 
 
 class Payments(Kind):

@@ -31,6 +31,7 @@ class Report:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    credits: int = 0  # absence credits deducted from the imported invoices
     applied: bool = False
 
     @property
@@ -93,6 +94,7 @@ def run(user, port, kind, data, dry_run=False, progress=None, ip=""):
     try:
         with database.atomic():
             _apply(spec, context, records, report)
+            report.credits = spec.after_apply(user, records, ip)
             audit.record(user, f"import.{kind}", ("import", None), None,
                          {"lines": report.lines, "created": report.created, "updated": report.updated,
                           "unchanged": report.unchanged}, ip)

@@ -3,12 +3,13 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
-from .. import audit
+from .. import absence_credits, audit
 from ..db import database
 from ..models import Invoice, InvoiceLine, Payment, utcnow
 
 OFFICE_METHODS = {"cheque": "Chèque", "transfer": "Virement", "cash": "Espèces"}
-METHOD_LABELS = dict(OFFICE_METHODS, card="Carte bancaire", direct_debit="Prélèvement SEPA", credit="Avoir")
+METHOD_LABELS = dict(OFFICE_METHODS, card="Carte bancaire", direct_debit="Prélèvement SEPA", credit="Avoir",
+                     absence_credit="Crédit absence déduit")
 PAYMENT_FIELDS = ("invoice", "method", "amount_cents", "received_on", "reference", "cancelled_at", "cancel_reason")
 
 
@@ -65,6 +66,9 @@ def create_invoice(user, customer, number, issued_on, due_on, label, lines, ip="
             audit.record(user, "invoice.create", invoice, None,
                          dict(audit.snapshot(invoice, ("customer", "contract", "number", "issued_on", "due_on", "label",
                                                        "total_cents")), lines=len(lines)), ip)
+            # The customer's absence credit goes to this invoice if it is the next one (same transaction).
+            invoice.absence_credit_cents = sum(p.amount_cents for p in absence_credits.apply([customer.id], user, ip)
+                                               if p.invoice_id == invoice.id)
     except IntegrityError:
         raise Refused(f"Le numéro de facture {number} est déjà utilisé.") from None
     return invoice

@@ -12,6 +12,7 @@ import secrets
 from flask import current_app, url_for
 from peewee import IntegrityError
 
+from .. import absence_credits
 from ..db import database
 from ..formats import paris_today
 from ..i18n import N_
@@ -47,10 +48,15 @@ def start_attempt(invoice, customer, receipt_email):
     gateway = current_gateway(invoice.port)
     for _ in range(5):
         try:
-            with database.atomic():
+            # Under the lock that absence credits take: a credit deducted meanwhile lowers what the bank is
+            # asked for, or sees this attempt and leaves the invoice alone.
+            with absence_credits.locked([customer.id]):
+                balance = Invoice.with_paid().where(Invoice.id == invoice.id).get().balance_cents
+                if balance <= 0:
+                    raise NothingToPay(invoice.number)
                 attempt = PaymentAttempt.create(
                     invoice=invoice, customer=customer, gateway=gateway.name, reference=new_reference(invoice),
-                    amount_cents=invoice.balance_cents, receipt_email=receipt_email,
+                    amount_cents=balance, receipt_email=receipt_email,
                 )
             break
         except IntegrityError:  # the random tail collided: draw again

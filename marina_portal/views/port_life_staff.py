@@ -132,7 +132,9 @@ def letting(absence_id):
             problem = str(refusal)
         else:
             flash(f"Location enregistrée : crédit de {euros(done.credit_cents)} pour "
-                  f"{absence.contract.customer.full_name}.", "success")
+                  f"{absence.contract.customer.full_name}."
+                  + "".join(f" Crédit absence déduit de la facture {p.invoice.number} : {euros(p.amount_cents)}."
+                            for p in done.deducted), "success")
             return redirect(url_for("port_life_staff.calendar", **{"from": absence.starts_on.isoformat()}), code=303)
     return render_template("port_life_staff/letting.html", form=form, absence=absence, problem=problem,
                            lettings=list(absence.lettings), return_form=ReturnDateForm(formdata=None))

@@ -4,10 +4,11 @@ import datetime as dt
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...absence_credits import NON_CASH_METHODS
 from ...access import staff_required
 from ...backoffice import invoicing
 from ...backoffice.forms import CancelPaymentForm, InvoiceForm, PaymentForm
-from ...formats import paris_today, parse_euros, parse_french_date
+from ...formats import euros, paris_today, parse_euros, parse_french_date
 from ...models import Contract, Customer, Invoice, Payment
 from ..shell import current_port
 from . import bp, client_ip
@@ -64,7 +65,9 @@ def invoice_new(customer_id):
             except invoicing.Refused as refusal:
                 problem = str(refusal)
             else:
-                flash(f"Facture {invoice.number} créée.", "success")
+                deducted = invoice.absence_credit_cents
+                flash(f"Facture {invoice.number} créée."
+                      + (f" Crédit absence déduit : {euros(deducted)}." if deducted else ""), "success")
                 return redirect(url_for("staff.invoice", invoice_id=invoice.id), code=303)
     return render_template("staff/invoices/new.html", customer=customer, form=form, problem=problem)
 
@@ -130,4 +133,4 @@ def payment_list():
     method = method if method in invoicing.METHOD_LABELS else ""
     rows, total = invoicing.received_between(current_port(), start, end, method)
     return render_template("staff/invoices/payments.html", payments=rows, total=total, start=start, end=end,
-                           method=method, methods=invoicing.METHOD_LABELS)
+                           method=method, methods=invoicing.METHOD_LABELS, non_cash=NON_CASH_METHODS)
