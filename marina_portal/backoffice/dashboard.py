@@ -92,6 +92,21 @@ def bar_chart(series, width=480, height=180, gap=6, bottom=24):
             "empty": not any(cents for _, cents in series)}
 
 
+def overpaid(port, limit=100):
+    """Invoices paid more than their amount (say a cheque recorded while the boater's card payment went
+    through): the excess is for staff to refund or to carry over. One grouped query."""
+    from ..models import Customer
+
+    paid = fn.SUM(Payment.amount_cents)
+    return list(
+        Invoice.select(Invoice, Customer, paid.alias("paid_cents"))
+        .join(Payment, on=(Payment.invoice == Invoice.id)).switch(Invoice).join(Customer)
+        .where((Invoice.port == port) & Payment.cancelled_at.is_null())
+        .group_by(Invoice.id, Customer.id).having(paid > Invoice.total_cents)
+        .order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(limit)
+    )
+
+
 def online_watch(port, limit=100):
     """Online payments still waiting for the bank, and the bank's notifications that were not recorded."""
     from ..models import Customer

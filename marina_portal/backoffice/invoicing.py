@@ -5,7 +5,7 @@ from peewee import IntegrityError
 
 from .. import absence_credits, audit
 from ..db import database
-from ..models import Invoice, InvoiceLine, Payment, utcnow
+from ..models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 
 OFFICE_METHODS = {"cheque": "Chèque", "transfer": "Virement", "cash": "Espèces"}
 METHOD_LABELS = dict(OFFICE_METHODS, card="Carte bancaire", direct_debit="Prélèvement SEPA", credit="Avoir",
@@ -76,6 +76,14 @@ def create_invoice(user, customer, number, issued_on, due_on, label, lines, ip="
 
 def invoice_with_paid(invoice_id):
     return Invoice.with_paid().where(Invoice.id == invoice_id).first()
+
+
+def card_under_way(invoice_id):
+    """The boater's card payment started within the hour and not yet confirmed by the bank, if any."""
+    return (PaymentAttempt.select()
+            .where((PaymentAttempt.invoice == invoice_id) & (PaymentAttempt.status == "pending")
+                   & (PaymentAttempt.created_at > utcnow() - absence_credits.CARD_WINDOW))
+            .order_by(PaymentAttempt.created_at.desc()).first())
 
 
 def record_payment(user, invoice_id, method, amount_cents, received_on, reference="", ip=""):

@@ -19,4 +19,5 @@ def show_dashboard():
 @staff_required
 def online_payments():
     attempts, notifications = board.online_watch(current_port())
-    return render_template("staff/online_payments.html", attempts=attempts, notifications=notifications)
+    return render_template("staff/online_payments.html", attempts=attempts, notifications=notifications,
+                           overpaid=board.overpaid(current_port()))

@@ -77,7 +77,7 @@ def _show(invoice, payment_form=None, problem=None, status=200):
         payment_form = PaymentForm(formdata=None, received_on=paris_today())
     payments = list(invoice.payments.order_by(Payment.received_on, Payment.id))
     return render_template("staff/invoices/show.html", invoice=invoice, lines=list(invoice.lines),
-                           payments=payments, form=payment_form,
+                           payments=payments, form=payment_form, card=invoicing.card_under_way(invoice.id),
                            methods=invoicing.METHOD_LABELS, problem=problem), status
 
 
