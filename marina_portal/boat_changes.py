@@ -100,8 +100,8 @@ def _decide(change_id, port, staff_user, status, reason=""):
               .where((BoatChange.id == change_id) & (Customer.port == port)).first())
     updated = 0
     if change is not None:
-        updated = (BoatChange.update(status=status, decided_at=utcnow(), decided_by=getattr(staff_user, "id", staff_user),
-                                     refusal_reason=reason)
+        decided_by = getattr(staff_user, "id", staff_user)
+        updated = (BoatChange.update(status=status, decided_at=utcnow(), decided_by=decided_by, refusal_reason=reason)
                    .where((BoatChange.id == change.id) & (BoatChange.status == "pending")).execute())
     if not updated:
         raise ChangeRefused(N_("Cette demande n'est plus en attente : elle a déjà été traitée ou remplacée."))

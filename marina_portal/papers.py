@@ -11,15 +11,15 @@ import datetime as dt
 
 from flask import render_template, url_for
 from flask_babel import gettext
-from peewee import JOIN, fn
+from peewee import JOIN, chunked, fn
 
 from .backoffice import uploads
 from .db import database
 from .formats import paris_today
 from .i18n import DEFAULT, LANGUAGES, N_, Translatable, in_language
 from .mail import deliver
-from .storage import save_bytes
 from .models import Contract, Customer, Document, InsuranceReminder, InsuranceReminderMail, Port, User, utcnow
+from .storage import save_bytes
 
 KINDS = {"insurance": N_("Attestation d'assurance"),
          "registration": N_("Acte de francisation ou carte de circulation")}
@@ -127,10 +127,10 @@ def start_reminder(port, staff_user, today=None):
     with database.atomic():
         reminder = InsuranceReminder.create(port=port, created_by=getattr(staff_user, "id", staff_user),
                                             mail_total=len(rows))
-        InsuranceReminderMail.insert_many([
-            {"reminder": reminder.id, "customer": row.id, "email": row.reminder_email,
-             "language": row.login_language or row.language or DEFAULT} for row in rows
-        ]).execute()
+        recipients = [{"reminder": reminder.id, "customer": row.id, "email": row.reminder_email,
+                       "language": row.login_language or row.language or DEFAULT} for row in rows]
+        for part in chunked(recipients, 100):  # SQLite limits the parameters of one statement
+            InsuranceReminderMail.insert_many(part).execute()
     from .tasks import send_insurance_reminders
 
     send_insurance_reminders(reminder.id)

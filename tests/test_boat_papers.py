@@ -27,8 +27,8 @@ def in_days(days):
 def send_paper(client, data, name, kind="insurance", valid_until=None):
     page = client.get("/my-boat/").get_data(as_text=True)
     return client.post("/my-boat/papers", content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(page), "kind": kind, "valid_until": in_days(200) if valid_until is None else valid_until,
-        "file": (io.BytesIO(data), name)})
+        "csrf_token": csrf_token(page), "kind": kind,
+        "valid_until": in_days(200) if valid_until is None else valid_until, "file": (io.BytesIO(data), name)})
 
 
 def papers_of(app, code="C0001"):

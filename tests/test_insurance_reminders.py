@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import Auth, csrf_token
+from conftest import csrf_token
 from marina_portal import papers
 from marina_portal.accounts import hash_password
 from marina_portal.formats import paris_today
