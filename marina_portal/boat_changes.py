@@ -2,8 +2,9 @@
 
 One pending request per boat: a new proposal replaces the pending one (its status becomes "replaced"),
 so the harbour office always reviews the boater's latest word and a stale approval button finds
-nothing left to approve. Approving copies the proposed values onto the Boat and audits it; refusing
-needs a reason. Either way the boater gets a mail in their language.
+nothing left to approve. A request keeps the facts the boater changed (`changed`); approving copies
+only those onto the Boat and audits it; refusing needs a reason. Either way the boater gets a mail in
+their language.
 """
 from flask import url_for
 
@@ -63,13 +64,14 @@ def propose(user, boat, values):
     proposed["boat_type"] = (proposed["boat_type"] or "").strip()
     if not proposed["name"]:
         raise ChangeRefused(N_("Indiquez le nom du bateau."))
-    if audit.snapshot(boat, BOAT_FACTS) == proposed:
+    changed = [name for name in BOAT_FACTS if proposed[name] != getattr(boat, name)]
+    if not changed:
         raise ChangeRefused(N_("Aucune modification : ce sont déjà les informations enregistrées."))
     with database.atomic():
         (BoatChange.update(status="replaced", decided_at=utcnow())
          .where((BoatChange.boat == boat) & (BoatChange.status == "pending")).execute())
         return BoatChange.create(boat=boat, customer=boat.customer_id, requested_by=getattr(user, "id", user),
-                                 **proposed)
+                                 changed=",".join(changed), **proposed)
 
 
 def pending(port):
@@ -114,7 +116,7 @@ def approve(change_id, port, staff_user, ip=""):
         change = _decide(change_id, port, staff_user, "approved")
         boat = Boat.get_by_id(change.boat_id)
         before = audit.snapshot(boat, BOAT_FACTS)
-        for name in BOAT_FACTS:
+        for name in change.changed_fields:  # facts the office corrected since the request stay as they are
             setattr(boat, name, getattr(change, name))
         boat.save()
         audit.record(staff_user, "boat.update", boat, before, audit.snapshot(boat, BOAT_FACTS), ip)

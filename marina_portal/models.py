@@ -458,11 +458,16 @@ class BoatChange(BaseModel):
     length_cm = IntegerField(default=0)
     beam_cm = IntegerField(default=0)
     draught_cm = IntegerField(default=0)
+    changed = CharField(default="")  # the facts the boater changed, comma-separated: only these are applied
     status = CharField(default="pending", index=True)  # pending, approved, refused, replaced
     requested_at = DateTimeField(default=utcnow)
     decided_at = DateTimeField(null=True)
     decided_by = ForeignKeyField(User, null=True)
     refusal_reason = TextField(default="")
+
+    @property
+    def changed_fields(self):
+        return [name for name in self.changed.split(",") if name]
 
 
 class InsuranceReminder(BaseModel):

@@ -141,6 +141,29 @@ def test_a_refused_change_tells_the_boater_why(app, client, auth, form_post, mai
     assert "Refusée : " + reason in text(staff.get("/staff/boat-changes"))
 
 
+def test_approval_applies_only_what_the_boater_changed(app, client, auth, form_post, mailbox):
+    auth.boater("C0001")
+    boat = boat_id(app)
+    response = form_post(f"/my-boat/boats/{boat}/change", name="BELLE ÉTOILE", registration="CC 123456",
+                         boat_type="Voilier", length="9,80", beam="3,20", draught="1,50")
+    assert response.status_code == 303
+    page = text(client.get("/my-boat/")).split("en attente de la capitainerie")[1]
+    assert "9,80 m" in page.split("</dl>")[0] and "CC 123456" not in page.split("</dl>")[0]
+    with app.app_context():
+        change = BoatChange.get()
+        assert change.changed_fields == ["length_cm"]
+        Boat.update(registration="CC 999999").where(Boat.id == boat).execute()  # the office corrects it meanwhile
+    staff = app.test_client()
+    Auth(app, staff).staff(role="agent")
+    review = text(staff.get("/staff/boat-changes"))
+    assert review.count("(modifié)") == 1 and review.count("inchangé") == 5
+    token = csrf_token(staff.get("/staff/boat-changes").get_data(as_text=True))
+    assert staff.post(f"/staff/boat-changes/{change.id}/approve", data={"csrf_token": token}).status_code == 303
+    with app.app_context():
+        applied = Boat.get_by_id(boat)
+        assert (applied.length_cm, applied.registration) == (980, "CC 999999")
+
+
 def test_a_new_request_replaces_the_pending_one(app, client, auth, form_post):
     auth.boater("C0001")
     boat = boat_id(app)
