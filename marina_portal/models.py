@@ -481,6 +481,8 @@ class InsuranceReminder(BaseModel):
 
 
 class InsuranceReminderMail(BaseModel):
+    """One recipient of a reminder; `sent_at` is set as the mail leaves, so a retry skips it."""
+
     reminder = ForeignKeyField(InsuranceReminder, backref="mails")
     customer = ForeignKeyField(Customer)
     email = CharField()
