@@ -38,6 +38,7 @@ def register_extensions(app):
 def register_blueprints(app):
     from .views import (absence, account, auth, contract, documents, main, mandate, outbox, payment,
                         port_life_staff, sandbox, staff, waiting_list)
+    from .views import boat, boat_staff
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(contract.bp)
@@ -51,6 +52,8 @@ def register_blueprints(app):
     app.register_blueprint(account.bp)
     app.register_blueprint(payment.bp)
     app.register_blueprint(sandbox.bp)
+    app.register_blueprint(boat.bp)
+    app.register_blueprint(boat_staff.bp)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others
 
 

@@ -442,3 +442,52 @@ ALL_MODELS = [
     DirectDebitBatch, DirectDebit, Document, Absence, BerthLetting, WaitingListApplication,
     NewsItem, OutboxMail, AuditLog,
 ]
+
+
+# Boat and papers ----------------------------------------------------------------------------------
+
+class BoatChange(BaseModel):
+    """A boater's proposed boat facts, applied to the Boat only once the harbour office approves them."""
+
+    boat = ForeignKeyField(Boat, backref="changes")
+    customer = ForeignKeyField(Customer, backref="boat_changes")
+    requested_by = ForeignKeyField(User, null=True)
+    name = CharField()
+    registration = CharField(default="")
+    boat_type = CharField(default="")
+    length_cm = IntegerField(default=0)
+    beam_cm = IntegerField(default=0)
+    draught_cm = IntegerField(default=0)
+    changed = CharField(default="")  # the facts the boater changed, comma-separated: only these are applied
+    status = CharField(default="pending", index=True)  # pending, approved, refused, replaced
+    requested_at = DateTimeField(default=utcnow)
+    decided_at = DateTimeField(null=True)
+    decided_by = ForeignKeyField(User, null=True)
+    refusal_reason = TextField(default="")
+
+    @property
+    def changed_fields(self):
+        return [name for name in self.changed.split(",") if name]
+
+
+class InsuranceReminder(BaseModel):
+    """One "send a reminder to all" click: its recipients are fixed then, mailed in background batches."""
+
+    port = ForeignKeyField(Port)
+    created_by = ForeignKeyField(User, null=True)
+    created_at = DateTimeField(default=utcnow)
+    mail_total = IntegerField(default=0)
+    mail_sent = IntegerField(default=0)
+
+
+class InsuranceReminderMail(BaseModel):
+    """One recipient of a reminder; `sent_at` is set as the mail leaves, so a retry skips it."""
+
+    reminder = ForeignKeyField(InsuranceReminder, backref="mails")
+    customer = ForeignKeyField(Customer)
+    email = CharField()
+    language = CharField(default="fr")
+    sent_at = DateTimeField(null=True)
+
+
+ALL_MODELS += [BoatChange, InsuranceReminder, InsuranceReminderMail]

@@ -100,3 +100,14 @@ def waiting_list_daily():
 
     with request_context():
         waiting_list.run_daily()
+
+
+@huey.task(retries=3, retry_delay=60)
+def send_insurance_reminders(reminder_id):
+    """One batch of insurance reminder mails; queues the next batch until all are sent."""
+    from . import papers
+
+    with request_context():
+        more = papers.send_batch(reminder_id)
+    if more:
+        send_insurance_reminders(reminder_id)

@@ -227,3 +227,49 @@ def test_boater_mails_render_in_english(app, template):
             text = visible_text(render_template(f"mail/{template}.{suffix}", **context))
             found, rest = french_left(text, ["Français"])
             assert not found, (template, suffix, found, rest)
+
+
+def test_boat_and_papers_pages_in_english(app, client, auth):
+    """Mon bateau et mes papiers with a change waiting, a refused one, an expired and a current paper."""
+    from marina_portal.models import Boat, BoatChange
+
+    user = auth.boater("C0001")
+    reason = "Longueur fausse"
+    with app.app_context():
+        customer = Customer.get(Customer.code == "C0001")
+        boat = Boat.get(Boat.customer == customer)
+        second = Boat.create(customer=customer, name="ANNEXE", boat_type="Semi-rigide", length_cm=350)
+        BoatChange.create(boat=boat, customer=customer, requested_by=user.id, name="NOUVEAU", boat_type="Catamaran",
+                          length_cm=1000)
+        BoatChange.create(boat=second, customer=customer, requested_by=user.id, name="ANNEXE", status="refused",
+                          decided_at=utcnow(), refusal_reason=reason)
+        for kind, until in (("insurance", paris_today() - dt.timedelta(days=3)), ("registration", None)):
+            Document.create(port=customer.port_id, customer=customer, title="x", kind=kind, valid_until=until,
+                            filename="x.pdf", content_type="application/pdf", size=1, sha256="x", stored_as="x")
+    switch(client)
+    urls = ["/my-boat/", "/my-boat/contact", f"/my-boat/boats/{boat.id}/change"]
+    check(client, urls, allowed_data(app) + [boat.name, "NOUVEAU", "ANNEXE", boat.registration, reason])
+    page = client.get("/my-boat/").get_data(as_text=True)
+    assert "Change requested on" in page and "Your last change request was refused" in page
+    assert "Your insurance certificate expired on" in page
+
+
+@pytest.mark.parametrize("template, status", [("boat_change_decided", "approved"), ("boat_change_decided", "refused"),
+                                              ("insurance_reminder", None)])
+def test_boat_and_papers_mails_render_in_english(app, template, status):
+    from types import SimpleNamespace as Thing
+
+    from flask import render_template
+
+    from marina_portal.i18n import in_language
+
+    boat = Thing(name="ALBATROS", registration="CC 1", length_cm=950, beam_cm=320, draught_cm=150)
+    context = dict(port=Thing(name="PORT", phone="+33 1", email="port@example.com", hours="9-17"),
+                   customer=Thing(first_name="JEAN", last_name="DUPONT"), link="https://portal.example/my-boat/",
+                   boat=boat, change=Thing(status=status, refusal_reason="REASON"))
+    with app.test_request_context(), in_language("en"):
+        for suffix in ("txt", "html"):
+            text = visible_text(render_template(f"mail/{template}.{suffix}", **context))
+            found, rest = french_left(text, ["Français"])
+            assert not found, (template, suffix, found, rest)
+            assert "https://portal.example/my-boat/" in text

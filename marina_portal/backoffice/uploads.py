@@ -7,6 +7,7 @@ import filetype
 
 from .. import audit
 from ..db import database
+from ..i18n import N_, Translatable
 from ..models import Document
 from ..storage import save_bytes
 
@@ -19,25 +20,25 @@ ALLOWED = {
 }
 
 
-class Refused(Exception):
-    """An upload that is not accepted, with the words to show."""
+class Refused(Translatable):
+    """An upload that is not accepted, with the words to show (in the boater's language on their pages)."""
 
 
 def check(data, original_name, max_bytes=DEFAULT_MAX_BYTES):
     """The content type of an acceptable upload; Refused with the reason otherwise."""
     name = original_name or ""
     if not data:
-        raise Refused("Choisissez un fichier à envoyer.")
+        raise Refused(N_("Choisissez un fichier à envoyer."))
     if len(data) > max_bytes:
-        raise Refused(f"Le fichier dépasse la taille autorisée ({max_bytes // (1024 * 1024)} Mo).")
+        raise Refused(N_("Le fichier dépasse la taille autorisée (%(size)s Mo)."), size=max_bytes // (1024 * 1024))
     if "/" in name or "\\" in name or ".." in name or "\x00" in name:
-        raise Refused("Le nom du fichier n'est pas accepté : il ne doit contenir ni chemin ni « .. ».")
+        raise Refused(N_("Le nom du fichier n'est pas accepté : il ne doit contenir ni chemin ni « .. »."))
     kind = filetype.guess(data)
     if kind is None or kind.mime not in ALLOWED:
-        raise Refused("Seuls les fichiers PDF, PNG et JPEG sont acceptés.")
+        raise Refused(N_("Seuls les fichiers PDF, PNG et JPEG sont acceptés."))
     extension = os.path.splitext(name)[1].lower()
     if extension not in ALLOWED[kind.mime][1]:
-        raise Refused("L'extension du fichier ne correspond pas à son contenu.")
+        raise Refused(N_("L'extension du fichier ne correspond pas à son contenu."))
     return kind.mime
 
 

@@ -1,0 +1,102 @@
+"""Mon bateau et mes papiers: the boater's contact details, boat facts to correct, insurance and registration."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import boat_changes, papers
+from ..access import boater_required, owned_or_404
+from ..backoffice import uploads
+from ..formats import paris_today
+from ..models import Document
+from ..storage import absolute
+from .boat_forms import BOAT_TYPE_LABELS, BoatChangeForm, ContactForm, PaperForm
+
+bp = Blueprint("boat", __name__, url_prefix="/my-boat")
+
+
+@bp.app_template_filter("metres")
+def metres(centimetres):
+    """950 -> '9,50 m'."""
+    return f"{centimetres // 100},{centimetres % 100:02d} m" if centimetres else "—"
+
+
+def _page(paper_form=None, problem=None, status=200):
+    customer = current_user.customer
+    own_papers = papers.for_customer(customer)
+    return render_template(
+        "boat/index.html", customer=customer, boats=boat_changes.boats_of(customer),
+        changes=boat_changes.latest_by_boat(customer), papers=own_papers, kinds=papers.KINDS,
+        type_labels=BOAT_TYPE_LABELS,
+        insured_until=papers.insured_until(own_papers), today=paris_today(),
+        paper_form=paper_form or PaperForm(formdata=None), problem=problem,
+    ), status
+
+
+@bp.route("/")
+@boater_required
+def index():
+    return _page()
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@boater_required
+def contact():
+    customer = current_user.customer
+    form = ContactForm(obj=customer)
+    if form.validate_on_submit():
+        if boat_changes.update_contact(current_user, customer, form.data, request.remote_addr or ""):
+            flash(_("Vos coordonnées sont enregistrées."), "success")
+        return redirect(url_for("boat.index"), code=303)
+    return render_template("boat/contact.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.route("/boats/<int:boat_id>/change", methods=["GET", "POST"])
+@boater_required
+def change(boat_id):
+    boat = boat_changes.own_boat(boat_id, current_user.customer_id)
+    if boat is None:
+        abort(404)
+    metres = BoatChangeForm.metres_text
+    form = BoatChangeForm(data={"name": boat.name, "registration": boat.registration, "boat_type": boat.boat_type,
+                                "length": metres(boat.length_cm), "beam": metres(boat.beam_cm),
+                                "draught": metres(boat.draught_cm)})
+    form.set_type_choices(boat.boat_type)
+    problem = None
+    if form.validate_on_submit():
+        try:
+            boat_changes.propose(current_user, boat, form.values())
+        except boat_changes.ChangeRefused as refusal:
+            problem = refusal.translated()
+        else:
+            flash(_("Votre demande est envoyée à la capitainerie : elle s'appliquera une fois acceptée."), "success")
+            return redirect(url_for("boat.index"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("boat/change.html", form=form, boat=boat, problem=problem), status
+
+
+@bp.route("/papers", methods=["POST"])
+@boater_required
+def upload():
+    form = PaperForm()
+    if not form.validate_on_submit():
+        return _page(form, status=422)
+    upload = form.file.data
+    try:
+        papers.add(current_user, current_user.customer, form.kind.data, upload.read() if upload else b"",
+                   upload.filename if upload else "", form.valid_until.date,
+                   current_app.config.get("UPLOAD_MAX_BYTES", uploads.DEFAULT_MAX_BYTES))
+    except (papers.PaperRefused, uploads.Refused) as refusal:
+        return _page(form, refusal.translated(), 422)
+    flash(_("Votre document est enregistré. La capitainerie peut le consulter."), "success")
+    return redirect(url_for("boat.index"), code=303)
+
+
+@bp.route("/papers/<int:document_id>")
+@login_required
+def paper(document_id):
+    """A boater's own paper; the harbour office opens any boater's from the customer page."""
+    document = owned_or_404(Document, document_id)
+    if document.kind not in papers.KINDS:
+        abort(404)
+    return send_file(absolute(document.stored_as), mimetype=document.content_type, as_attachment=True,
+                     download_name=document.filename)
