@@ -41,7 +41,8 @@ def shared_state_problems(config):
             found.append("APP_SERVERS > 1 : chaque serveur compterait seul les tentatives de connexion ; "
                          "indiquez un stockage partagé dans RATELIMIT_STORAGE_URI (redis://…).")
         if not config.get("HUEY_URL"):
-            found.append("APP_SERVERS > 1 : la file de tâches doit être partagée ; indiquez MARINA_HUEY_URL (redis://…).")
+            found.append("APP_SERVERS > 1 : la file de tâches doit être partagée ; "
+                         "indiquez MARINA_HUEY_URL (redis://…).")
     return found
 
 
