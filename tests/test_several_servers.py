@@ -85,12 +85,15 @@ class AppServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = host_environment(app, BASE_URL=self.url, **settings)
+        self.log = log
         with open(log, "w") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{self.port}",
-                 "--log-level", "warning", "--graceful-timeout", "2", "marina_portal:create_app()"],
+                 "--log-level", "warning", "--graceful-timeout", "1", "marina_portal:create_app()"],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        wait_until(lambda: requests.get(self.url + "/healthz", timeout=2).ok, "gunicorn", self.process, log)
+
+    def wait(self):
+        wait_until(lambda: requests.get(self.url + "/healthz", timeout=2).ok, "gunicorn", self.process, self.log)
 
 
 def host_environment(app, **settings):
@@ -116,9 +119,11 @@ def app_servers(make_app, tmp_path):
     def start(count, **settings):
         app = make_app()
         servers = []
-        for n in range(count):
+        for _ in range(count):  # started together, then awaited
             servers.append(AppServer(app, tmp_path / f"gunicorn{len(started)}.log", **settings))
             started.append(servers[-1])
+        for server in servers:
+            server.wait()
         return servers
 
     yield start
@@ -154,6 +159,13 @@ def test_with_memory_storage_each_app_server_counts_alone(app_servers, redis_url
     statuses = [r.status_code for r in failed_logins_across([first, second], 10)]
     # twice the allowance: why several app servers need a shared storage
     assert statuses == [200] * 8 + [429, 429]
+
+
+def test_with_redis_unreachable_logins_go_on_and_each_server_counts_alone(app_servers):
+    (server,) = app_servers(1, LOGIN_LIMIT="2/minute", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0")
+    responses = failed_logins_across([server], 3)
+    assert [r.status_code for r in responses] == [200, 200, 429]  # never "Erreur du portail"
+    assert "Trop de tentatives" in responses[2].text
 
 
 def test_a_mail_queued_by_an_app_server_is_sent_by_a_separate_consumer(app_servers, redis_url, mailbox, tmp_path):
