@@ -1,6 +1,4 @@
 """Checks made before serving real boaters: no sandbox, no outbox, a real secret, a real bank key, shared limits."""
-import os
-
 from .config import Defaults
 
 WEAK_SECRETS = {"", "dev", "test", "test-secret", "secret", "change-me", "changeme"}
@@ -32,17 +30,13 @@ def problems(config):
 def shared_state_problems(config):
     """Several app servers must count login attempts and queue jobs in one shared place (Redis)."""
     found = []
-    # The job queue is built when marina_portal.tasks is imported, before any app: only the variable counts.
-    if config.get("HUEY_URL") and config.get("HUEY_URL") != os.environ.get("MARINA_HUEY_URL"):
-        found.append("HUEY_URL doit être donnée par la variable d'environnement MARINA_HUEY_URL "
-                     "(la file de tâches ne lit pas instance/config.py).")
     if int(config.get("APP_SERVERS") or 1) > 1:
         if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
             found.append("APP_SERVERS > 1 : chaque serveur compterait seul les tentatives de connexion ; "
                          "indiquez un stockage partagé dans RATELIMIT_STORAGE_URI (redis://…).")
         if not config.get("HUEY_URL"):
             found.append("APP_SERVERS > 1 : la file de tâches doit être partagée ; "
-                         "indiquez MARINA_HUEY_URL (redis://…).")
+                         "indiquez HUEY_URL (redis://…).")
     return found
 
 
