@@ -202,3 +202,17 @@ def test_a_mail_queued_by_an_app_server_is_sent_by_a_separate_consumer(app_serve
     assert queue.pending_count() == 0
     assert http.get(link, timeout=10).status_code == 200  # the mailed link opens on the app server
     assert "LOGIN" in mailbox.text(message).upper()
+
+
+def test_the_queue_reads_huey_url_from_instance_config(tmp_path):
+    """The consumer imports marina_portal.tasks before any app: instance/config.py must still count."""
+    shutil.copytree(os.path.join(ROOT, "marina_portal"), tmp_path / "marina_portal",
+                    ignore=shutil.ignore_patterns("static", "templates", "translations", "__pycache__"))
+    (tmp_path / "instance").mkdir()
+    (tmp_path / "instance" / "config.py").write_text('HUEY_URL = "redis://127.0.0.1:1/7"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MARINA_")}
+    shown = subprocess.run(
+        [sys.executable, "-c", "from marina_portal.tasks import huey; "
+         "print(type(huey).__name__, huey.storage.conn.connection_pool.connection_kwargs['db'])"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert shown.stdout.split() == ["RedisHuey", "7"], shown.stderr
