@@ -25,6 +25,9 @@ class Defaults:
     HUEY_IMMEDIATE = False
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # shared storage unreachable: each process counts alone meanwhile
+    APP_SERVERS = 1  # app servers behind the proxy; above 1, production wants limits and jobs in Redis
+    TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed (1 behind Caddy/nginx)
     LOGIN_LIMIT = "10/minute;50/hour"
     MAIL_LIMIT = "5/minute;20/hour"
     TOKEN_MAX_AGE = 24 * 3600

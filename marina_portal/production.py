@@ -1,4 +1,4 @@
-"""Checks made before serving real boaters: no sandbox, no outbox, a real secret, a real bank key."""
+"""Checks made before serving real boaters: no sandbox, no outbox, a real secret, a real bank key, shared limits."""
 from .config import Defaults
 
 WEAK_SECRETS = {"", "dev", "test", "test-secret", "secret", "change-me", "changeme"}
@@ -24,6 +24,19 @@ def problems(config):
         found.append("MAIL_OUTBOX est actif : aucun mail ne partirait.")
     if not config.get("MAIL_SERVER"):
         found.append("MAIL_SERVER n'est pas configuré.")
+    return found + shared_state_problems(config)
+
+
+def shared_state_problems(config):
+    """Several app servers must count login attempts and queue jobs in one shared place (Redis)."""
+    found = []
+    if int(config.get("APP_SERVERS") or 1) > 1:
+        if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+            found.append("APP_SERVERS > 1 : chaque serveur compterait seul les tentatives de connexion ; "
+                         "indiquez un stockage partagé dans RATELIMIT_STORAGE_URI (redis://…).")
+        if not config.get("HUEY_URL"):
+            found.append("APP_SERVERS > 1 : la file de tâches doit être partagée ; "
+                         "indiquez HUEY_URL (redis://…).")
     return found
 
 

@@ -1,4 +1,4 @@
-"""Response headers: CSP without inline script, framing and sniffing off, no caching of personal pages."""
+"""Response headers (CSP without inline script, framing and sniffing off, no caching of personal pages); proxies."""
 from urllib.parse import urlsplit
 
 from flask import current_app, request, session
@@ -24,7 +24,23 @@ def _has_nul(values):
     return any("\x00" in v for v in values)
 
 
+def trust_proxies(app):
+    """Behind TRUSTED_PROXIES reverse proxies, take the visitor's address and scheme from their headers.
+
+    Rate limits count per visitor address and signing evidence records it: without this, every visitor
+    would appear as the proxy's 127.0.0.1. Left at 0 (the default) the headers are ignored, so a visitor
+    talking to the app directly cannot choose their own address.
+    """
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+
 def init_app(app):
+    trust_proxies(app)
+
     @app.before_request
     def _refuse_nul_bytes():
         # No field ever needs a NUL byte, and PostgreSQL refuses to store one: answer 400, not 500.

@@ -9,11 +9,28 @@ from flask import current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 
 
+def _settings():
+    """HUEY_URL and DATABASE from the app's own sources (defaults, instance/config.py, MARINA_* variables).
+
+    The queue is built on import, before any app: the consumer and every app server must agree on it.
+    """
+    from flask import Flask
+
+    from .config import Defaults
+
+    settings = Flask("marina_portal", instance_relative_config=True).config
+    settings.from_object(Defaults)
+    settings.from_pyfile("config.py", silent=True)
+    settings.from_prefixed_env("MARINA")
+    return settings
+
+
 def _make_huey():
-    url = os.environ.get("MARINA_HUEY_URL")
+    settings = _settings()
+    url = settings.get("HUEY_URL")
     if url:
         return RedisHuey("marina-portal", url=url)
-    database = os.environ.get("MARINA_DATABASE", "data/portal.sqlite3")
+    database = settings["DATABASE"]
     folder = os.path.dirname(database) if "://" not in database else "data"
     os.makedirs(folder or ".", exist_ok=True)
     return SqliteHuey("marina-portal", filename=os.path.join(folder or ".", "huey.sqlite3"))

@@ -80,3 +80,22 @@ def test_restore_refuses_a_folder_without_database(runner, tmp_path):
     (tmp_path / "empty").mkdir()
     result = runner.invoke(args=["restore", str(tmp_path / "empty"), "--yes"])
     assert result.exit_code != 0 and "portal.sqlite3" in result.output
+
+
+@pytest.mark.parametrize("settings,words", [
+    ({"APP_SERVERS": 2}, "RATELIMIT_STORAGE_URI"),
+    ({"APP_SERVERS": 2, "RATELIMIT_STORAGE_URI": "redis://cache.internal:6390/0"}, "HUEY_URL"),
+])
+def test_several_app_servers_need_shared_limits_and_queue(tmp_path, monkeypatch, settings, words):
+    monkeypatch.delenv("MARINA_HUEY_URL", raising=False)
+    app = create_app({**GOOD, **settings, "DATABASE": str(tmp_path / "p.sqlite3")})
+    with pytest.raises(NotReadyForProduction, match=words):
+        check(app)
+
+
+def test_several_app_servers_start_with_redis_for_both(tmp_path):
+    app = create_app({**GOOD, "APP_SERVERS": 3, "RATELIMIT_STORAGE_URI": "redis://cache.internal:6390/0",
+                      "HUEY_URL": "redis://cache.internal:6390/1", "DATABASE": str(tmp_path / "p.sqlite3")})
+    assert check(app) is app
+    # one app server (the single-VPS install) keeps the in-memory count
+    assert check(create_app({**GOOD, "DATABASE": str(tmp_path / "p.sqlite3")})) is not None
