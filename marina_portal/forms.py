@@ -5,13 +5,39 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from .accounts import PASSWORD_MIN_LENGTH
-from .formats import parse_euros, parse_french_date
+from .formats import parse_euros, parse_french_date, parse_metres
 
 REQUIRED = _l("Ce champ est obligatoire.")
 
 
 class EmptyForm(FlaskForm):
     """A button-only POST still carries a CSRF token."""
+
+
+class BoatSizes:
+    """Mixin for a form with `length`, `beam` and `draught` typed in metres ("9,50"): each validated one
+    leaves its centimetres in `length_cm`, `beam_cm`, `draught_cm`. Boaters must give all three; the
+    harbour office may leave one empty (0, unknown)."""
+    sizes_optional = False
+    sizes_message = _l("Indiquez une mesure en mètres, par exemple 9,50.")
+
+    def _centimetres(self, field):
+        if self.sizes_optional and not field.data:
+            return 0
+        centimetres = parse_metres(field.data)
+        if centimetres is None or centimetres < 0 or (centimetres == 0 and not self.sizes_optional) \
+                or centimetres > 20000:
+            raise ValidationError(self.sizes_message)
+        return centimetres
+
+    def validate_length(self, field):
+        self.length_cm = self._centimetres(field)
+
+    def validate_beam(self, field):
+        self.beam_cm = self._centimetres(field)
+
+    def validate_draught(self, field):
+        self.draught_cm = self._centimetres(field)
 
 
 class LoginForm(FlaskForm):

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..formats import parse_euros, parse_metres
+from ..forms import BoatSizes
 from .invoicing import OFFICE_METHODS
 
 REQUIRED = "Ce champ est obligatoire."
@@ -194,7 +195,10 @@ def _metres(field):
     return value
 
 
-class BoatForm(FlaskForm):
+class BoatForm(BoatSizes, FlaskForm):
+    sizes_optional = True
+    sizes_message = "Saisissez une longueur en mètres, par exemple 9,50."
+
     code = StringField("Code bateau", filters=[_strip], validators=[Length(max=40)],
                        description="Le code du bateau dans votre logiciel, s'il en a un.")
     name = StringField("Nom du bateau", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
@@ -204,15 +208,6 @@ class BoatForm(FlaskForm):
     length = StringField("Longueur (m)", filters=[_strip])
     beam = StringField("Largeur (m)", filters=[_strip])
     draught = StringField("Tirant d'eau (m)", filters=[_strip])
-
-    def validate_length(self, field):
-        self.length_cm = _metres(field)
-
-    def validate_beam(self, field):
-        self.beam_cm = _metres(field)
-
-    def validate_draught(self, field):
-        self.draught_cm = _metres(field)
 
     def values(self):
         return {"code": self.code.data, "name": self.name.data, "registration": self.registration.data or "",

@@ -3,10 +3,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from ..forms import REQUIRED
-from ..formats import parse_metres
+from ..forms import REQUIRED, BoatSizes
 from ..papers import KINDS
 from .port_life_forms import DATE_HELP, DateInput, _strip
 
@@ -27,14 +26,7 @@ class ContactForm(FlaskForm):
                               "Saisissez le code du pays en deux lettres, par exemple FR."))])
 
 
-def _metres(field):
-    centimetres = parse_metres(field.data)
-    if centimetres is None or centimetres <= 0 or centimetres > 20000:
-        raise ValidationError(_l("Indiquez une mesure en mètres, par exemple 9,50."))
-    return centimetres
-
-
-class BoatChangeForm(FlaskForm):
+class BoatChangeForm(BoatSizes, FlaskForm):
     name = StringField(_l("Nom du bateau"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     registration = StringField(_l("Immatriculation"), filters=[_strip], validators=[Length(max=40)],
                                description=_l("Telle qu'elle figure sur l'acte de francisation ou la carte de "
@@ -53,15 +45,6 @@ class BoatChangeForm(FlaskForm):
         if current and current not in BOAT_TYPES:
             choices.insert(0, SelectChoice(current, current))
         self.boat_type.choices = choices
-
-    def validate_length(self, field):
-        self.length_cm = _metres(field)
-
-    def validate_beam(self, field):
-        self.beam_cm = _metres(field)
-
-    def validate_draught(self, field):
-        self.draught_cm = _metres(field)
 
     def values(self):
         return {"name": self.name.data, "registration": self.registration.data or "",

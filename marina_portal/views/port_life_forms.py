@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import REQUIRED, _new_password_fields
-from ..formats import parse_euros, parse_french_date, parse_metres
+from ..forms import REQUIRED, BoatSizes, _new_password_fields
+from ..formats import parse_euros, parse_french_date
 
 DATE_HELP = _l("Au format JJ/MM/AAAA.")
 
@@ -28,14 +28,6 @@ class DateInput(StringField):
         self.date = parse_french_date(self.data) if self.data else None
         if self.data and self.date is None:
             raise ValidationError(_l("Saisissez une date valide, par exemple 15/07/2026."))
-
-
-def _metres(field):
-    """'9,50' or '9.5' metres -> 950 centimetres."""
-    centimetres = parse_metres(field.data)
-    if centimetres is None or centimetres <= 0 or centimetres > 20000:
-        raise ValidationError(_l("Indiquez une mesure en mètres, par exemple 9,50."))
-    return centimetres
 
 
 class AbsenceForm(FlaskForm):
@@ -73,7 +65,7 @@ class CreditRuleForm(FlaskForm):
         "Le pourcentage (par exemple 50), ou le montant par nuit en euros (par exemple 12,00)."))
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(BoatSizes, FlaskForm):
     last_name = StringField(_l("Nom"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     first_name = StringField(_l("Prénom"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     email = EmailField("Adresse mail", filters=[_strip], validators=[
@@ -91,15 +83,6 @@ class ApplicationForm(FlaskForm):
                           description=_l("Par exemple 1,50."))
     wanted_from = DateInput(_l("Place souhaitée à partir du"), validators=[Optional()], description=DATE_HELP)
     wanted_to = DateInput(_l("Jusqu'au (facultatif)"), validators=[Optional()], description=DATE_HELP)
-
-    def validate_length(self, field):
-        self.length_cm = _metres(field)
-
-    def validate_beam(self, field):
-        self.beam_cm = _metres(field)
-
-    def validate_draught(self, field):
-        self.draught_cm = _metres(field)
 
 
 class ConfirmApplicationForm(FlaskForm):
