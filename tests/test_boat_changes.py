@@ -90,6 +90,8 @@ def test_a_boat_change_waits_for_staff_then_is_approved(app, client, auth, form_
 
     staff = app.test_client()
     Auth(app, staff).staff(role="agent")
+    dashboard = text(staff.get("/staff/"))
+    assert 'Bateaux à vérifier</h2><p class="figure">1</p> <p>modification demandée par' in dashboard
     review = text(staff.get("/staff/boat-changes"))
     assert "DUPONT JEAN" in review and "9,50 m" in review and "10,20 m" in review and "(modifié)" in review
     assert text(staff.get(f"/staff/customers/{change.customer_id}")).count("modification de bateau en attente") == 1

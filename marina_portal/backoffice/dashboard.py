@@ -5,7 +5,7 @@ from peewee import Case, fn
 
 from ..absence_credits import METHOD as ABSENCE_CREDIT, NON_CASH_METHODS
 from ..formats import paris_today
-from ..models import Contract, Invoice, Mandate, Payment, PaymentAttempt, PaymentNotification
+from ..models import BoatChange, Contract, Customer, Invoice, Mandate, Payment, PaymentAttempt, PaymentNotification
 
 CHART_MONTHS = 12
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
@@ -53,6 +53,8 @@ def figures(port, today=None):
         "attempts_pending": PaymentAttempt.select().join(Invoice)
         .where((Invoice.port == port) & (PaymentAttempt.status == "pending")).count(),
         "mismatches": PaymentNotification.select().where(PaymentNotification.outcome == "mismatch").count(),
+        "boat_changes": BoatChange.select().join(Customer)
+        .where((Customer.port == port) & (BoatChange.status == "pending")).count(),
     }
 
 
@@ -95,8 +97,6 @@ def bar_chart(series, width=480, height=180, gap=6, bottom=24):
 def overpaid(port, limit=100):
     """Invoices paid more than their amount (say a cheque recorded while the boater's card payment went
     through): the excess is for staff to refund or to carry over. One grouped query."""
-    from ..models import Customer
-
     paid = fn.SUM(Payment.amount_cents)
     return list(
         Invoice.select(Invoice, Customer, paid.alias("paid_cents"))
@@ -109,8 +109,6 @@ def overpaid(port, limit=100):
 
 def online_watch(port, limit=100):
     """Online payments still waiting for the bank, and the bank's notifications that were not recorded."""
-    from ..models import Customer
-
     attempts = list(
         PaymentAttempt.select(PaymentAttempt, Invoice, Customer).join(Invoice)
         .switch(PaymentAttempt).join(Customer)
