@@ -67,6 +67,16 @@ class Server:
             peaks.append(int(found.group(1)) / 1024 if found else 0)
         return peaks
 
+    def workers_cpu_seconds(self):
+        """CPU time (user + system) the workers have used so far: a per-request cost that other
+        processes on the machine do not inflate, unlike throughput."""
+        total = 0
+        for pid in subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split():
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(10)
@@ -124,12 +134,16 @@ def measure(kind):
         for name, path in urls.items():
             probe = session.get(server.url + path, allow_redirects=False)
             assert probe.status_code == 200, f"{path} answered {probe.status_code}"
+            cpu_before = server.workers_cpu_seconds()
             figures = wrk(server.url + path, cookie)
+            figures["worker_cpu_ms_per_request"] = round(
+                (server.workers_cpu_seconds() - cpu_before) * 1000 / max(figures["requests"], 1), 3)
             figures["queries"] = int(probe.headers.get("X-Query-Count", -1))
             figures["path"] = path
             results[name] = figures
             print(f"{kind:5} {name:14} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms  "
-                  f"p95 {figures['p95_ms']:7.2f} ms  queries {figures['queries']}")
+                  f"p95 {figures['p95_ms']:7.2f} ms  cpu {figures['worker_cpu_ms_per_request']:6.2f} ms/req  "
+                  f"queries {figures['queries']}")
         results["worker_peak_rss_mb"] = server.worker_peak_rss_mb()
         return results
     finally:

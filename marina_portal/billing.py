@@ -2,6 +2,9 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from peewee import SQL, fn
+
+from .db import Compiled
 from .models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 from .pdf import render_pdf
 
@@ -18,23 +21,27 @@ class Statement:
         return self.total_cents - self.paid_cents
 
 
+def _statement_query(customer_id, since):
+    """The customer's invoices with `paid_cents`, and `awaiting`: a card payment begun since `since`."""
+    awaiting = fn.EXISTS(PaymentAttempt.select(SQL("1")).where(
+        (PaymentAttempt.invoice == Invoice.id) & (PaymentAttempt.customer == Invoice.customer)
+        & (PaymentAttempt.status == "pending") & (PaymentAttempt.created_at > since)
+    ))
+    return (Invoice.with_paid().select_extend(awaiting.alias("awaiting"))
+            .where(Invoice.customer == customer_id).order_by(Invoice.issued_on, Invoice.number))
+
+
+_STATEMENT = Compiled(Invoice, _statement_query)  # COMPTE CLIENT runs it on every visit
+
+
 def statement(customer_id):
     """Every invoice of the customer with what is paid, oldest first as in the tutorial, in one query."""
-    invoices = list(
-        Invoice.with_paid()
-        .where(Invoice.customer == customer_id)
-        .order_by(Invoice.issued_on, Invoice.number)
-    )
-    recent = utcnow() - dt.timedelta(hours=1)
-    awaiting = PaymentAttempt.select(PaymentAttempt.invoice).where(
-        (PaymentAttempt.customer == customer_id) & (PaymentAttempt.status == "pending")
-        & (PaymentAttempt.created_at > recent)
-    )
+    invoices = list(_STATEMENT(int(customer_id), utcnow() - dt.timedelta(hours=1)))
     return Statement(
         invoices=invoices,
         total_cents=sum(i.total_cents for i in invoices),
         paid_cents=sum(i.paid_cents for i in invoices),
-        awaiting_bank={a.invoice_id for a in awaiting},
+        awaiting_bank={i.id for i in invoices if i.awaiting},
     )
 
 
