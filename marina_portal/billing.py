@@ -6,7 +6,7 @@ from peewee import SQL, fn
 
 from .db import Compiled
 from .models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
-from .pdf import render_pdf
+from .pdf import render_pdf_cached
 
 
 @dataclass
@@ -62,12 +62,24 @@ def invoice_pdf(invoice_id):
         vat_rates.setdefault(line.vat_rate_bp, [0, 0])
         vat_rates[line.vat_rate_bp][0] += line.total_ht_cents
         vat_rates[line.vat_rate_bp][1] += line.total_vat_cents
-    return render_pdf(
-        "pdf/invoice.html", port=invoice.port, customer=invoice.customer, invoice=invoice, lines=lines,
-        payments=payments, vat_rates=sorted(vat_rates.items()),
+    return render_pdf_cached(
+        f"invoice-{invoice.id}", "pdf/invoice.html", port=invoice.port, customer=invoice.customer,
+        invoice=invoice, lines=lines, payments=payments, vat_rates=sorted(vat_rates.items()),
         total_ht=sum(line.total_ht_cents for line in lines),
         total_vat=sum(line.total_vat_cents for line in lines),
     )
+
+
+def refresh_pdfs_soon(*invoice_ids):
+    """After invoices changed: render their PDFs in the background, so the first download is a file read.
+
+    Skipped when tasks run immediately (development, tests): it would render inside the request.
+    A render that races a newer change is harmless, as the cache is keyed by the PDF's HTML.
+    """
+    from .tasks import huey, render_invoice_pdfs
+
+    if invoice_ids and not huey.immediate:
+        render_invoice_pdfs(sorted(set(invoice_ids)))
 
 
 def pdf_filename(invoice):

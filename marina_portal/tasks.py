@@ -57,6 +57,18 @@ def daily_direct_debit_upkeep():
     with app_context():
         lapse_dormant(paris_today())
         settle()
+
+
+@huey.task(retries=1, retry_delay=60)
+def render_invoice_pdfs(invoice_ids):
+    """Fill the PDF cache for invoices that just changed (see billing.refresh_pdfs_soon)."""
+    from .billing import invoice_pdf
+
+    with app_context():
+        for invoice_id in invoice_ids:
+            invoice_pdf(invoice_id)
+
+
 def request_context():
     """A request context whose url_for(_external=True) gives BASE_URL links, for mails sent from tasks."""
     from contextlib import nullcontext

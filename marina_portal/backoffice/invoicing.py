@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
-from .. import audit
+from .. import audit, billing
 from ..db import database
 from ..models import Invoice, InvoiceLine, Payment, utcnow
 
@@ -67,6 +67,7 @@ def create_invoice(user, customer, number, issued_on, due_on, label, lines, ip="
                                                        "total_cents")), lines=len(lines)), ip)
     except IntegrityError:
         raise Refused(f"Le numéro de facture {number} est déjà utilisé.") from None
+    billing.refresh_pdfs_soon(invoice.id)
     return invoice
 
 
@@ -87,6 +88,7 @@ def record_payment(user, invoice_id, method, amount_cents, received_on, referenc
         payment = Payment.create(invoice=invoice, method=method, amount_cents=amount_cents, received_on=received_on,
                                  reference=(reference or "").strip(), recorded_by=getattr(user, "id", None))
         audit.record(user, "payment.record", payment, None, audit.snapshot(payment, PAYMENT_FIELDS), ip)
+    billing.refresh_pdfs_soon(invoice.id)
     return payment
 
 
@@ -104,6 +106,7 @@ def cancel_payment(user, payment, reason, ip=""):
         payment.cancel_reason = reason
         payment.save()
         audit.record(user, "payment.cancel", payment, before, audit.snapshot(payment, PAYMENT_FIELDS), ip)
+    billing.refresh_pdfs_soon(payment.invoice_id)
     return payment
 
 
