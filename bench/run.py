@@ -58,14 +58,27 @@ class Server:
         self.stop()
         raise RuntimeError("gunicorn did not start")
 
+    def workers(self):
+        return subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
+
     def worker_peak_rss_mb(self):
-        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
         peaks = []
-        for pid in children:
+        for pid in self.workers():
             with open(f"/proc/{pid}/status") as f:
                 found = re.search(r"VmHWM:\s+(\d+) kB", f.read())
             peaks.append(int(found.group(1)) / 1024 if found else 0)
         return peaks
+
+    def worker_memory_mb(self):
+        """Each worker's memory now: RSS, PSS (shared pages split between the processes sharing them)
+        and USS (pages that are its own: what a worker really adds)."""
+        memory = []
+        for pid in self.workers():
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                kb = {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in f if ":" in line and "kB" in line)}
+            memory.append({"rss": round(kb["Rss"] / 1024, 1), "pss": round(kb["Pss"] / 1024, 1),
+                           "uss": round((kb["Private_Clean"] + kb["Private_Dirty"]) / 1024, 1)})
+        return memory
 
     def workers_cpu_seconds(self):
         """CPU time (user + system) the workers have used so far: a per-request cost that other
@@ -145,6 +158,7 @@ def measure(kind):
                   f"p95 {figures['p95_ms']:7.2f} ms  cpu {figures['worker_cpu_ms_per_request']:6.2f} ms/req  "
                   f"queries {figures['queries']}")
         results["worker_peak_rss_mb"] = server.worker_peak_rss_mb()
+        results["worker_memory_after_mix_mb"] = server.worker_memory_mb()
         return results
     finally:
         server.stop()

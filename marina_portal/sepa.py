@@ -8,8 +8,6 @@ import datetime as dt
 
 from flask import current_app
 from peewee import fn
-from sepaxml import SepaDD
-from sepaxml.validation import ValidationError as SchemaError
 from text_unidecode import unidecode
 
 from . import billing, mandates
@@ -72,6 +70,9 @@ def _check_port(port, message_format):
 
 def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None, today=None):
     """Record a batch for `collection_date` and return (batch, xml bytes); SepaError when nothing can go."""
+    from sepaxml import SepaDD
+    from sepaxml.validation import ValidationError as SchemaError
+
     today = today or paris_today()
     _check_port(port, message_format)
     earliest = today + dt.timedelta(days=notice_days())

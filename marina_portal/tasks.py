@@ -57,18 +57,6 @@ def daily_direct_debit_upkeep():
     with app_context():
         lapse_dormant(paris_today())
         settle()
-
-
-@huey.task(retries=1, retry_delay=60)
-def render_invoice_pdfs(invoice_ids):
-    """Fill the PDF cache for invoices that just changed (see billing.refresh_pdfs_soon)."""
-    from .billing import invoice_pdf
-
-    with app_context():
-        for invoice_id in invoice_ids:
-            invoice_pdf(invoice_id)
-
-
 def request_context():
     """A request context whose url_for(_external=True) gives BASE_URL links, for mails sent from tasks."""
     from contextlib import nullcontext
@@ -103,3 +91,13 @@ def waiting_list_daily():
 
     with request_context():
         waiting_list.run_daily()
+
+
+@huey.task(retries=1, retry_delay=60)
+def render_invoice_pdfs(invoice_ids):
+    """Fill the PDF cache for invoices that just changed (see billing.refresh_pdfs_soon)."""
+    from .billing import invoice_pdf
+
+    with app_context():
+        for invoice_id in invoice_ids:
+            invoice_pdf(invoice_id)

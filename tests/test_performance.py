@@ -3,6 +3,7 @@ import datetime as dt
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -180,3 +181,20 @@ def test_a_changed_invoice_is_rendered_in_the_background_when_tasks_are_queued(a
         billing.invoice_pdf(invoice_id)  # the download that follows reads the file
         assert renders == ["pdf/invoice.html"]
         database.close()
+
+
+def test_a_worker_serving_pages_does_not_load_the_pdf_seal_iban_and_sepa_libraries(tmp_path):
+    """Worker memory: these are imported by the first PDF, seal, IBAN check or SEPA file, not by the app."""
+    script = (
+        "import sys\n"
+        "from marina_portal import create_app\n"
+        f"app = create_app({{'DATABASE': {str(tmp_path / 'db.sqlite3')!r}, 'SECRET_KEY': 'x' * 32}})\n"
+        "assert app.test_client().get('/healthz').status_code == 200\n"
+        "heavy = ('xhtml2pdf', 'reportlab', 'pyhanko', 'schwifty', 'sepaxml', 'pypdf', 'lxml')\n"
+        "print(' '.join(m for m in heavy if m in sys.modules))\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, MARINA_DATABASE=str(tmp_path / "db.sqlite3"))
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == ""
