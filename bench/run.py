@@ -15,7 +15,7 @@ import requests
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
-from build_db import BENCH_EMAIL, BENCH_PASSWORD  # noqa: E402
+from build_db import BENCH_EMAIL, BENCH_PASSWORD, BUILD_VERSION, DEMO_TWIN_EMAIL  # noqa: E402
 
 DATA = os.path.join(HERE, "data")
 DURATION = os.environ.get("BENCH_SECONDS", "10")
@@ -32,7 +32,7 @@ def free_port():
 
 
 def build(kind):
-    path = os.path.join(DATA, f"{kind}.sqlite3")
+    path = os.path.join(DATA, f"{kind}-v{BUILD_VERSION}.sqlite3")
     if not os.path.exists(path):
         os.makedirs(DATA, exist_ok=True)
         started = time.monotonic()
@@ -99,11 +99,11 @@ class Server:
         self.process.wait(10)
 
 
-def login(server):
+def login(server, email=BENCH_EMAIL):
     session = requests.Session()
     page = session.get(server.url + "/").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = session.post(server.url + "/login", data={"csrf_token": token, "email": BENCH_EMAIL,
+    response = session.post(server.url + "/login", data={"csrf_token": token, "email": email,
                                                          "password": BENCH_PASSWORD}, allow_redirects=False)
     assert response.status_code == 303, "bench login failed"
     return session
@@ -142,6 +142,25 @@ def wrk(url, cookie):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def measure_page(kind, server, session, name, path):
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    started = time.monotonic()
+    probe = session.get(server.url + path, allow_redirects=False)
+    first_ms = (time.monotonic() - started) * 1000
+    assert probe.status_code == 200, f"{path} answered {probe.status_code}"
+    cpu_before = server.workers_cpu_seconds()
+    figures = wrk(server.url + path, cookie)
+    figures["worker_cpu_ms_per_request"] = round(
+        (server.workers_cpu_seconds() - cpu_before) * 1000 / max(figures["requests"], 1), 3)
+    figures["queries"] = int(probe.headers.get("X-Query-Count", -1))
+    figures["first_request_ms"] = round(first_ms, 1)  # for the PDF: the render, before any cache
+    figures["path"] = path
+    print(f"{kind:5} {name:26} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms  "
+          f"p95 {figures['p95_ms']:7.2f} ms  cpu {figures['worker_cpu_ms_per_request']:6.2f} ms/req  "
+          f"queries {figures['queries']}")
+    return figures
+
+
 def measure(kind):
     database = build(kind)
     urls = pages(database)
@@ -150,24 +169,11 @@ def measure(kind):
     server = Server(database)
     try:
         session = login(server)
-        cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-        results = {}
-        for name, path in urls.items():
-            started = time.monotonic()
-            probe = session.get(server.url + path, allow_redirects=False)
-            first_ms = (time.monotonic() - started) * 1000
-            assert probe.status_code == 200, f"{path} answered {probe.status_code}"
-            cpu_before = server.workers_cpu_seconds()
-            figures = wrk(server.url + path, cookie)
-            figures["worker_cpu_ms_per_request"] = round(
-                (server.workers_cpu_seconds() - cpu_before) * 1000 / max(figures["requests"], 1), 3)
-            figures["queries"] = int(probe.headers.get("X-Query-Count", -1))
-            figures["first_request_ms"] = round(first_ms, 1)  # for the PDF: the render, before any cache
-            figures["path"] = path
-            results[name] = figures
-            print(f"{kind:5} {name:14} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms  "
-                  f"p95 {figures['p95_ms']:7.2f} ms  cpu {figures['worker_cpu_ms_per_request']:6.2f} ms/req  "
-                  f"queries {figures['queries']}")
+        results = {name: measure_page(kind, server, session, name, path) for name, path in urls.items()}
+        if kind == "large" and "compte_client" in urls:
+            # JEAN DUPONT's two invoices, as on the demo: only the database's size differs.
+            results["compte_client_demo_boater"] = measure_page(
+                kind, server, login(server, DEMO_TWIN_EMAIL), "compte_client_demo_boater", urls["compte_client"])
         if COLD_PDFS:
             timings = []
             for path in COLD_PDFS:
@@ -198,8 +204,14 @@ def main():
         # The same ratio from the workers' CPU time per request, which other processes on the machine do not skew.
         "cpu_ratios_to_healthz": {k: round(floor["worker_cpu_ms_per_request"] / v["worker_cpu_ms_per_request"], 3)
                                   for k, v in measured.items() if k != "healthz"},
-        "compte_client_p95_large_over_demo": (round(large["compte_client"]["p95_ms"] / demo["compte_client"]["p95_ms"], 3)
-                                              if "compte_client" in large else None),
+        # The same boater and invoices on both databases (JEAN DUPONT's two): what the ledger's size costs.
+        "compte_client_p95_large_over_demo": (
+            round(large["compte_client_demo_boater"]["p95_ms"] / demo["compte_client"]["p95_ms"], 3)
+            if "compte_client_demo_boater" in large else None),
+        # The bench boater's 40 invoices on the large database against JEAN DUPONT's 2 on the demo.
+        "compte_client_p95_40_rows_large_over_2_rows_demo": (
+            round(large["compte_client"]["p95_ms"] / demo["compte_client"]["p95_ms"], 3)
+            if "compte_client" in large else None),
         "queries_constant": {k: demo[k]["queries"] == large[k]["queries"] for k in measured if k in demo},
         "invoice_pdf_median_ms": large["invoice_pdf"]["p50_ms"] if "invoice_pdf" in large else None,
         "worker_peak_rss_mb": max(demo["worker_peak_rss_mb"] + large["worker_peak_rss_mb"]),
@@ -208,7 +220,8 @@ def main():
     with open(os.path.join(HERE, "results.json"), "w") as f:
         json.dump(report, f, indent=2)
     print(json.dumps({k: report[k] for k in ("ratios_to_healthz", "cpu_ratios_to_healthz",
-                                             "compte_client_p95_large_over_demo", "queries_constant",
+                                             "compte_client_p95_large_over_demo",
+                                             "compte_client_p95_40_rows_large_over_2_rows_demo", "queries_constant",
                                              "invoice_pdf_median_ms", "worker_peak_rss_mb",
                                              "worker_memory_after_mix_mb")}, indent=2))
 

@@ -198,3 +198,9 @@ def test_a_worker_serving_pages_does_not_load_the_pdf_seal_iban_and_sepa_librari
     loaded = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
                             check=True).stdout.strip()
     assert loaded == ""
+
+
+def test_the_written_out_dummy_hash_costs_what_a_real_one_does():
+    from marina_portal.accounts import _DUMMY_HASH, hash_password
+
+    assert _DUMMY_HASH.split("$")[0] == hash_password("any password").split("$")[0]  # same scrypt parameters
