@@ -9,6 +9,7 @@ import functools
 import glob
 import hashlib
 import io
+import logging
 import os
 import re
 import uuid
@@ -18,6 +19,7 @@ from flask import current_app, render_template
 CACHE_AREA = "pdf-cache"
 CACHE_FORMAT = "1"  # bump when the HTML-to-PDF step changes in a way the HTML does not show
 _STATIC_REFERENCE = re.compile(r"/static/[^\"')\s>]+")
+log = logging.getLogger(__name__)
 
 
 class PdfError(Exception):
@@ -80,6 +82,14 @@ def render_pdf_cached(name, template, **context):
     except FileNotFoundError:
         pass
     pdf = html_to_pdf(html, template)
+    try:
+        _keep(folder, path, name, pdf)
+    except OSError:  # a full or read-only disk costs the next download a render, not this one its PDF
+        log.exception("PDF %s not kept in %s", name, folder)
+    return pdf
+
+
+def _keep(folder, path, name, pdf):
     os.makedirs(folder, exist_ok=True)
     partial = f"{path}.{uuid.uuid4().hex}.part"
     with open(partial, "xb") as f:
@@ -92,4 +102,3 @@ def render_pdf_cached(name, template, **context):
                 os.remove(older)
             except FileNotFoundError:
                 pass
-    return pdf

@@ -204,3 +204,16 @@ def test_the_written_out_dummy_hash_costs_what_a_real_one_does():
     from marina_portal.accounts import _DUMMY_HASH, hash_password
 
     assert _DUMMY_HASH.split("$")[0] == hash_password("any password").split("$")[0]  # same scrypt parameters
+
+
+def test_a_pdf_that_cannot_be_kept_is_still_downloaded(app, client, auth, monkeypatch, renders, tmp_path):
+    from marina_portal import pdf
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pdf, "_keep", disk_full)
+    auth.boater("C0001")
+    response = client.get(f"/account/invoices/{_invoice_id(app, '02135')}/pdf")
+    assert response.status_code == 200 and "850,00 €" in _pdf_text(tmp_path, response.data)
+    assert _cached_files(app) == []
