@@ -3,6 +3,7 @@ another process, and write every figure of one run to bench/results.json."""
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,11 +15,13 @@ import requests
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
-from build_db import BENCH_EMAIL, BENCH_PASSWORD  # noqa: E402
+from build_db import BENCH_EMAIL, BENCH_PASSWORD, BUILD_VERSION, DEMO_TWIN_EMAIL  # noqa: E402
 
 DATA = os.path.join(HERE, "data")
 DURATION = os.environ.get("BENCH_SECONDS", "10")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
+PRELOAD = os.environ.get("BENCH_PRELOAD", "1") == "1"  # as docs/deploy.md runs it: code shared by fork
+COLD_PDFS = []  # other invoices of the bench boater, each downloaded once: a render every time
 PDF_ENDPOINTS = ("account.invoice_pdf", "account.pdf", "invoices.pdf")
 
 
@@ -29,7 +32,7 @@ def free_port():
 
 
 def build(kind):
-    path = os.path.join(DATA, f"{kind}.sqlite3")
+    path = os.path.join(DATA, f"{kind}-v{BUILD_VERSION}.sqlite3")
     if not os.path.exists(path):
         os.makedirs(DATA, exist_ok=True)
         started = time.monotonic()
@@ -47,7 +50,8 @@ class Server:
                    MARINA_LOGIN_LIMIT="100000/minute", MARINA_HUEY_IMMEDIATE="true", MARINA_BASE_URL=f"http://127.0.0.1:{self.port}")
         self.process = subprocess.Popen(
             [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", "marina_portal:create_app()"], cwd=ROOT, env=env)
+             "--log-level", "warning", *(["--preload"] if PRELOAD else []), "marina_portal:create_app()"],
+            cwd=ROOT, env=env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -58,25 +62,48 @@ class Server:
         self.stop()
         raise RuntimeError("gunicorn did not start")
 
+    def workers(self):
+        return subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
+
     def worker_peak_rss_mb(self):
-        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
         peaks = []
-        for pid in children:
+        for pid in self.workers():
             with open(f"/proc/{pid}/status") as f:
                 found = re.search(r"VmHWM:\s+(\d+) kB", f.read())
             peaks.append(int(found.group(1)) / 1024 if found else 0)
         return peaks
+
+    def worker_memory_mb(self):
+        """Each worker's memory now: RSS, PSS (shared pages split between the processes sharing them)
+        and USS (pages that are its own: what a worker really adds)."""
+        memory = []
+        for pid in self.workers():
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                kb = {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in f if ":" in line and "kB" in line)}
+            memory.append({"rss": round(kb["Rss"] / 1024, 1), "pss": round(kb["Pss"] / 1024, 1),
+                           "uss": round((kb["Private_Clean"] + kb["Private_Dirty"]) / 1024, 1)})
+        return memory
+
+    def workers_cpu_seconds(self):
+        """CPU time (user + system) the workers have used so far: a per-request cost that other
+        processes on the machine do not inflate, unlike throughput."""
+        total = 0
+        for pid in subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split():
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(10)
 
 
-def login(server):
+def login(server, email=BENCH_EMAIL):
     session = requests.Session()
     page = session.get(server.url + "/").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = session.post(server.url + "/login", data={"csrf_token": token, "email": BENCH_EMAIL,
+    response = session.post(server.url + "/login", data={"csrf_token": token, "email": email,
                                                          "password": BENCH_PASSWORD}, allow_redirects=False)
     assert response.status_code == 303, "bench login failed"
     return session
@@ -93,7 +120,8 @@ def pages(database):
         from flask import url_for
 
         user = User.get(User.email == BENCH_EMAIL)
-        invoice = Invoice.select().where(Invoice.customer == user.customer_id).order_by(Invoice.id).first()
+        invoices = list(Invoice.select().where(Invoice.customer == user.customer_id).order_by(Invoice.id).limit(6))
+        invoice = invoices[0]
         urls = {"healthz": "/healthz"}
         for name, endpoint in (("compte_client", "account.show"), ("contrat", "contract.show")):
             if endpoint in app.view_functions:
@@ -101,6 +129,7 @@ def pages(database):
         for endpoint in PDF_ENDPOINTS:
             if endpoint in app.view_functions:
                 urls["invoice_pdf"] = url_for(endpoint, invoice_id=invoice.id)
+                COLD_PDFS[:] = [url_for(endpoint, invoice_id=i.id) for i in invoices[1:]]
                 break
         db.close()
     return urls
@@ -113,24 +142,49 @@ def wrk(url, cookie):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def measure_page(kind, server, session, name, path):
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    started = time.monotonic()
+    probe = session.get(server.url + path, allow_redirects=False)
+    first_ms = (time.monotonic() - started) * 1000
+    assert probe.status_code == 200, f"{path} answered {probe.status_code}"
+    cpu_before = server.workers_cpu_seconds()
+    figures = wrk(server.url + path, cookie)
+    figures["worker_cpu_ms_per_request"] = round(
+        (server.workers_cpu_seconds() - cpu_before) * 1000 / max(figures["requests"], 1), 3)
+    figures["queries"] = int(probe.headers.get("X-Query-Count", -1))
+    figures["first_request_ms"] = round(first_ms, 1)  # for the PDF: the render, before any cache
+    figures["path"] = path
+    print(f"{kind:5} {name:26} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms  "
+          f"p95 {figures['p95_ms']:7.2f} ms  cpu {figures['worker_cpu_ms_per_request']:6.2f} ms/req  "
+          f"queries {figures['queries']}")
+    return figures
+
+
 def measure(kind):
     database = build(kind)
     urls = pages(database)
+    # Each run renders its own PDFs: the first download below is a real render, the rest read the cache.
+    shutil.rmtree(database.replace(".sqlite3", "-data") + "/pdf-cache", ignore_errors=True)
     server = Server(database)
     try:
         session = login(server)
-        cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-        results = {}
-        for name, path in urls.items():
-            probe = session.get(server.url + path, allow_redirects=False)
-            assert probe.status_code == 200, f"{path} answered {probe.status_code}"
-            figures = wrk(server.url + path, cookie)
-            figures["queries"] = int(probe.headers.get("X-Query-Count", -1))
-            figures["path"] = path
-            results[name] = figures
-            print(f"{kind:5} {name:14} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms  "
-                  f"p95 {figures['p95_ms']:7.2f} ms  queries {figures['queries']}")
+        results = {name: measure_page(kind, server, session, name, path) for name, path in urls.items()}
+        if kind == "large" and "compte_client" in urls:
+            # JEAN DUPONT's two invoices, as on the demo: only the database's size differs.
+            results["compte_client_demo_boater"] = measure_page(
+                kind, server, login(server, DEMO_TWIN_EMAIL), "compte_client_demo_boater", urls["compte_client"])
+        if COLD_PDFS:
+            timings = []
+            for path in COLD_PDFS:
+                started = time.monotonic()
+                assert session.get(server.url + path).status_code == 200
+                timings.append((time.monotonic() - started) * 1000)
+            results["invoice_pdf_first_download_ms"] = {"median": round(sorted(timings)[len(timings) // 2], 1),
+                                                        "all": [round(t, 1) for t in timings]}
+            print(f"{kind:5} invoice PDF first downloads (rendered): {results['invoice_pdf_first_download_ms']}")
         results["worker_peak_rss_mb"] = server.worker_peak_rss_mb()
+        results["worker_memory_after_mix_mb"] = server.worker_memory_mb()
         return results
     finally:
         server.stop()
@@ -139,23 +193,37 @@ def measure(kind):
 def main():
     demo = measure("demo")
     large = measure("large")
-    floor = large["healthz"]["rps"]
+    floor = large["healthz"]
+    measured = {k: v for k, v in large.items() if isinstance(v, dict) and "rps" in v}
     report = {
         "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0], "load": "wrk -t2 -c" + CONNECTIONS,
-                    "seconds_per_page": int(DURATION)},
+                    "seconds_per_page": int(DURATION), "gunicorn_preload": PRELOAD,
+                    "load_average_at_end": os.getloadavg()},
         "demo": demo, "large": large,
-        "ratios_to_healthz": {k: round(v["rps"] / floor, 3) for k, v in large.items()
-                              if isinstance(v, dict) and k != "healthz"},
-        "compte_client_p95_large_over_demo": (round(large["compte_client"]["p95_ms"] / demo["compte_client"]["p95_ms"], 3)
-                                              if "compte_client" in large else None),
-        "queries_constant": {k: demo[k]["queries"] == large[k]["queries"] for k in large
-                             if isinstance(large[k], dict) and k in demo},
+        "ratios_to_healthz": {k: round(v["rps"] / floor["rps"], 3) for k, v in measured.items() if k != "healthz"},
+        # The same ratio from the workers' CPU time per request, which other processes on the machine do not skew.
+        "cpu_ratios_to_healthz": {k: round(floor["worker_cpu_ms_per_request"] / v["worker_cpu_ms_per_request"], 3)
+                                  for k, v in measured.items() if k != "healthz"},
+        # The same boater and invoices on both databases (JEAN DUPONT's two): what the ledger's size costs.
+        "compte_client_p95_large_over_demo": (
+            round(large["compte_client_demo_boater"]["p95_ms"] / demo["compte_client"]["p95_ms"], 3)
+            if "compte_client_demo_boater" in large else None),
+        # The bench boater's 40 invoices on the large database against JEAN DUPONT's 2 on the demo.
+        "compte_client_p95_40_rows_large_over_2_rows_demo": (
+            round(large["compte_client"]["p95_ms"] / demo["compte_client"]["p95_ms"], 3)
+            if "compte_client" in large else None),
+        "queries_constant": {k: demo[k]["queries"] == large[k]["queries"] for k in measured if k in demo},
+        "invoice_pdf_median_ms": large["invoice_pdf"]["p50_ms"] if "invoice_pdf" in large else None,
         "worker_peak_rss_mb": max(demo["worker_peak_rss_mb"] + large["worker_peak_rss_mb"]),
+        "worker_memory_after_mix_mb": large["worker_memory_after_mix_mb"],
     }
     with open(os.path.join(HERE, "results.json"), "w") as f:
         json.dump(report, f, indent=2)
-    print(json.dumps({k: report[k] for k in ("ratios_to_healthz", "compte_client_p95_large_over_demo",
-                                             "queries_constant", "worker_peak_rss_mb")}, indent=2))
+    print(json.dumps({k: report[k] for k in ("ratios_to_healthz", "cpu_ratios_to_healthz",
+                                             "compte_client_p95_large_over_demo",
+                                             "compte_client_p95_40_rows_large_over_2_rows_demo", "queries_constant",
+                                             "invoice_pdf_median_ms", "worker_peak_rss_mb",
+                                             "worker_memory_after_mix_mb")}, indent=2))
 
 
 if __name__ == "__main__":

@@ -140,6 +140,10 @@ def apply(customer_ids=None, user=None, ip="", today=None):
                                      reference="Crédit absence", recorded_by=getattr(user, "id", user))
             audit.record(user, "payment.absence_credit", payment, None, audit.snapshot(payment, AUDIT_FIELDS), ip)
             created.append(payment)
+    if created:
+        from .billing import refresh_pdfs_soon  # billing reads this module's column: imported late
+
+        refresh_pdfs_soon(*{p.invoice_id for p in created})
     return created
 
 

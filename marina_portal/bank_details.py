@@ -1,8 +1,8 @@
-"""IBAN and BIC checks (schwifty) with French messages a boater can act on; input is normalised first."""
-import re
+"""IBAN and BIC checks (schwifty) with French messages a boater can act on; input is normalised first.
 
-from schwifty import BIC, IBAN
-from schwifty import exceptions as bad
+schwifty and its bank registry are imported by the first check, not with the app (worker memory).
+"""
+import re
 
 from .i18n import Translatable
 
@@ -40,6 +40,8 @@ def check_iban(text):
     if len(value) < 5 or not value[:2].isalpha():
         raise BankDetailsError("Un IBAN commence par le code du pays (2 lettres, FR pour la France) "
                                "suivi de 2 chiffres de contrôle.")
+    from schwifty import IBAN, exceptions as bad
+
     try:
         iban = IBAN(value)
     except bad.InvalidCountryCode:
@@ -64,6 +66,8 @@ def check_iban(text):
 
 def bic_for(iban):
     """The BIC of the IBAN's bank when schwifty's registry knows it, else ''."""
+    from schwifty import IBAN, exceptions as bad
+
     try:
         found = IBAN(iban).bic
     except bad.SchwiftyException:
@@ -79,6 +83,8 @@ def check_bic(text, iban):
         if derived:
             return _eleven(derived)
         raise BankDetailsError("Saisissez le BIC inscrit sur votre RIB (8 ou 11 caractères).")
+    from schwifty import BIC, exceptions as bad
+
     try:
         bic = BIC(value)
     except bad.InvalidLength:

@@ -2,9 +2,12 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from peewee import SQL, fn
+
 from . import absence_credits
+from .db import Compiled
 from .models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
-from .pdf import render_pdf
+from .pdf import render_pdf_cached
 
 
 @dataclass
@@ -19,24 +22,29 @@ class Statement:
         return self.total_cents - self.paid_cents
 
 
+def _statement_query(customer_id, since):
+    """The customer's invoices with `paid_cents`, and `awaiting`: a card payment begun since `since`."""
+    awaiting = fn.EXISTS(PaymentAttempt.select(SQL("1")).where(
+        (PaymentAttempt.invoice == Invoice.id) & (PaymentAttempt.customer == Invoice.customer)
+        & (PaymentAttempt.status == "pending") & (PaymentAttempt.created_at > since)
+    ))
+    return (Invoice.with_paid()
+            .select_extend(awaiting.alias("awaiting"),
+                           absence_credits.deducted_column().alias("absence_credit_cents"))
+            .where(Invoice.customer == customer_id).order_by(Invoice.issued_on, Invoice.number))
+
+
+_STATEMENT = Compiled(Invoice, _statement_query)  # COMPTE CLIENT runs it on every visit
+
+
 def statement(customer_id):
     """Every invoice of the customer with what is paid, oldest first as in the tutorial, in one query."""
-    invoices = list(
-        Invoice.with_paid()
-        .select_extend(absence_credits.deducted_column().alias("absence_credit_cents"))
-        .where(Invoice.customer == customer_id)
-        .order_by(Invoice.issued_on, Invoice.number)
-    )
-    recent = utcnow() - dt.timedelta(hours=1)
-    awaiting = PaymentAttempt.select(PaymentAttempt.invoice).where(
-        (PaymentAttempt.customer == customer_id) & (PaymentAttempt.status == "pending")
-        & (PaymentAttempt.created_at > recent)
-    )
+    invoices = list(_STATEMENT(int(customer_id), utcnow() - dt.timedelta(hours=1)))
     return Statement(
         invoices=invoices,
         total_cents=sum(i.total_cents for i in invoices),
         paid_cents=sum(i.paid_cents for i in invoices),
-        awaiting_bank={a.invoice_id for a in awaiting},
+        awaiting_bank={i.id for i in invoices if i.awaiting},
     )
 
 
@@ -57,12 +65,24 @@ def invoice_pdf(invoice_id):
         vat_rates.setdefault(line.vat_rate_bp, [0, 0])
         vat_rates[line.vat_rate_bp][0] += line.total_ht_cents
         vat_rates[line.vat_rate_bp][1] += line.total_vat_cents
-    return render_pdf(
-        "pdf/invoice.html", port=invoice.port, customer=invoice.customer, invoice=invoice, lines=lines,
-        payments=payments, vat_rates=sorted(vat_rates.items()),
+    return render_pdf_cached(
+        f"invoice-{invoice.id}", "pdf/invoice.html", port=invoice.port, customer=invoice.customer,
+        invoice=invoice, lines=lines, payments=payments, vat_rates=sorted(vat_rates.items()),
         total_ht=sum(line.total_ht_cents for line in lines),
         total_vat=sum(line.total_vat_cents for line in lines),
     )
+
+
+def refresh_pdfs_soon(*invoice_ids):
+    """After invoices changed: render their PDFs in the background, so the first download is a file read.
+
+    Skipped when tasks run immediately (development, tests): it would render inside the request.
+    A render that races a newer change is harmless, as the cache is keyed by the PDF's HTML.
+    """
+    from .tasks import huey, render_invoice_pdfs
+
+    if invoice_ids and not huey.immediate:
+        render_invoice_pdfs(sorted(set(invoice_ids)))
 
 
 def pdf_filename(invoice):

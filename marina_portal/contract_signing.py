@@ -12,7 +12,6 @@ import json
 import os
 
 from peewee import SqliteDatabase
-from pypdf import PdfReader, PdfWriter
 
 from . import evidence, storage
 from .contracts import SUBJECT, applicable_terms, render_contract_pdf
@@ -130,6 +129,8 @@ def take_step(contract_id, user, step, accepted, client):
 
 
 def _concatenate(*documents):
+    from pypdf import PdfReader, PdfWriter
+
     writer = PdfWriter()
     for data in documents:
         writer.append(PdfReader(io.BytesIO(data)))

@@ -2,7 +2,6 @@
 import threading
 
 from peewee import JOIN
-from reportlab import rl_config
 
 from . import evidence, storage
 from .db import database
@@ -63,6 +62,8 @@ def applicable_terms(contract):
 
 def render_contract_pdf(contract):
     """The contract's PDF. Same facts, same bytes (no creation date, no random id): its hash names this version."""
+    from reportlab import rl_config
+
     terms = applicable_terms(contract)
     with _invariant:
         before = rl_config.invariant

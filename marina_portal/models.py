@@ -17,7 +17,7 @@ from peewee import (
     fn,
 )
 
-from .db import database
+from .db import Compiled, database
 
 
 def utcnow():
@@ -52,7 +52,10 @@ class Port(BaseModel):
 
     @classmethod
     def current(cls):
-        return cls.select().order_by(cls.id).first()
+        return _CURRENT_PORT.first()
+
+
+_CURRENT_PORT = Compiled(Port, lambda: Port.select().order_by(Port.id).limit(1))  # every page's header
 
 
 class Customer(BaseModel):

@@ -1,21 +1,21 @@
-"""PAdES seals on PDFs with the port's certificate (pyHanko), and their verification."""
+"""PAdES seals on PDFs with the port's certificate (pyHanko), and their verification.
+
+pyHanko (with aiohttp, asn1crypto, cryptography) is imported on the first seal or check, not with the app:
+a worker that only serves pages does not carry it.
+"""
 import asyncio
 import concurrent.futures
 import dataclasses
 import io
 
-from asn1crypto import pem, x509 as asn1_x509
 from flask import current_app
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
 
 from .signing_keys import ensure_port_certificate
 
 
 def _signer(app):
+    from pyhanko.sign import signers
+
     key_path, cert_path = ensure_port_certificate(app)
     return signers.SimpleSigner.load(key_path, cert_path), cert_path
 
@@ -37,6 +37,9 @@ def seal_pdf(pdf_bytes, reason, signer_name, location="", app=None):
 
 
 def _seal(pdf_bytes, reason, signer_name, location, app):
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
     signer, _ = _signer(app)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     meta = signers.PdfSignatureMetadata(
@@ -58,6 +61,8 @@ class SealCheck:
 
 
 def _trust_roots(app):
+    from asn1crypto import pem, x509 as asn1_x509
+
     _, cert_path = ensure_port_certificate(app)
     with open(cert_path, "rb") as f:
         data = f.read()
@@ -72,6 +77,10 @@ def verify_pdf(pdf_bytes, app=None):
 
 
 def _verify(pdf_bytes, app):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         signatures = reader.embedded_signatures

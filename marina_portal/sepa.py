@@ -8,11 +8,9 @@ import datetime as dt
 
 from flask import current_app
 from peewee import fn
-from sepaxml import SepaDD
-from sepaxml.validation import ValidationError as SchemaError
 from text_unidecode import unidecode
 
-from . import mandates
+from . import billing, mandates
 from .db import database
 from .formats import euros, fr_date, paris_today, to_paris
 from .models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
@@ -72,6 +70,9 @@ def _check_port(port, message_format):
 
 def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None, today=None):
     """Record a batch for `collection_date` and return (batch, xml bytes); SepaError when nothing can go."""
+    from sepaxml import SepaDD
+    from sepaxml.validation import ValidationError as SchemaError
+
     today = today or paris_today()
     _check_port(port, message_format)
     earliest = today + dt.timedelta(days=notice_days())
@@ -102,6 +103,7 @@ def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None
         batch.message_id = document.msg_id
         batch.stored_as, batch.sha256 = save_bytes("sepa", xml, ".xml")
         batch.save()
+    billing.refresh_pdfs_soon(*[invoice.id for _, invoices in plan for invoice in invoices])
     prenotify(batch)
     return batch, xml
 
@@ -182,6 +184,7 @@ def record_return(end_to_end_id, reason="", user=None):
         Payment.update(cancelled_at=utcnow(), cancelled_by=user,
                        cancel_reason=f"Prélèvement rejeté {reason}".strip()).where(booked).execute()
         Invoice.update(collection_status="").where(Invoice.id.in_(invoice_ids)).execute()
+    billing.refresh_pdfs_soon(*invoice_ids)
     return debits
 
 

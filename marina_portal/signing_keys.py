@@ -2,11 +2,6 @@
 import datetime as dt
 import os
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-
 
 def key_paths(app):
     key = app.config.get("SIGNING_KEY_FILE") or os.path.join(app.instance_path, "signing", "port-key.pem")
@@ -21,6 +16,11 @@ def ensure_port_certificate(app, common_name=None):
         return key_path, cert_path
     if app.config.get("SIGNING_KEY_FILE"):
         raise FileNotFoundError(f"Signing key or certificate missing: {key_path}, {cert_path}")
+    from cryptography import x509  # only when a pair is made: pages do not need it loaded
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
     os.makedirs(os.path.dirname(key_path), exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([

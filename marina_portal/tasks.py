@@ -128,3 +128,13 @@ def send_insurance_reminders(reminder_id):
         more = papers.send_batch(reminder_id)
     if more:
         send_insurance_reminders(reminder_id)
+
+
+@huey.task(retries=1, retry_delay=60)
+def render_invoice_pdfs(invoice_ids):
+    """Fill the PDF cache for invoices that just changed (see billing.refresh_pdfs_soon)."""
+    from .billing import invoice_pdf
+
+    with app_context():
+        for invoice_id in invoice_ids:
+            invoice_pdf(invoice_id)

@@ -5,6 +5,7 @@ from peewee import IntegrityError
 
 from .. import absence_credits, audit
 from ..db import database
+from ..billing import refresh_pdfs_soon
 from ..models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 
 OFFICE_METHODS = {"cheque": "Chèque", "transfer": "Virement", "cash": "Espèces"}
@@ -71,6 +72,7 @@ def create_invoice(user, customer, number, issued_on, due_on, label, lines, ip="
                                                if p.invoice_id == invoice.id)
     except IntegrityError:
         raise Refused(f"Le numéro de facture {number} est déjà utilisé.") from None
+    refresh_pdfs_soon(invoice.id)
     return invoice
 
 
@@ -99,6 +101,7 @@ def record_payment(user, invoice_id, method, amount_cents, received_on, referenc
         payment = Payment.create(invoice=invoice, method=method, amount_cents=amount_cents, received_on=received_on,
                                  reference=(reference or "").strip(), recorded_by=getattr(user, "id", None))
         audit.record(user, "payment.record", payment, None, audit.snapshot(payment, PAYMENT_FIELDS), ip)
+    refresh_pdfs_soon(invoice.id)
     return payment
 
 
@@ -116,6 +119,7 @@ def cancel_payment(user, payment, reason, ip=""):
         payment.cancel_reason = reason
         payment.save()
         audit.record(user, "payment.cancel", payment, before, audit.snapshot(payment, PAYMENT_FIELDS), ip)
+    refresh_pdfs_soon(payment.invoice_id)
     return payment
 
 

@@ -14,6 +14,7 @@ from peewee import IntegrityError
 
 from .. import absence_credits
 from ..db import database
+from ..billing import refresh_pdfs_soon
 from ..formats import paris_today
 from ..i18n import N_
 from ..mail import send_email
@@ -90,6 +91,7 @@ def handle_notification(gateway_name, fields):
     result = gateway.read(fields)
     outcome, attempt = _apply(gateway.name, result, fields)
     if outcome == "recorded":
+        refresh_pdfs_soon(attempt.invoice_id)
         _send_receipt(attempt)
     elif outcome == "mismatch":
         log.warning("payment %s: the bank's amount %r differs from the attempt's", result.reference,

@@ -1,7 +1,8 @@
 """What every page needs: the current port for the header and footer, and the user loader."""
-from flask import current_app, g
+from flask import current_app, g, url_for
 from flask_babel import gettext
 
+from ..db import Compiled
 from ..extensions import login_manager
 from ..i18n import N_
 from ..models import Port, User
@@ -13,13 +14,25 @@ def current_port():
     return g.port
 
 
+_ROW_ID = 987654321987  # stands for the row id while the URL is built once
+
+
+def row_url(endpoint, field, **values):
+    """id -> url_for(endpoint, field=id), the URL built once for a whole table instead of once per row."""
+    head, _, tail = url_for(endpoint, **{field: _ROW_ID}, **values).partition(str(_ROW_ID))
+    return lambda row_id: f"{head}{int(row_id)}{tail}"
+
+
+_USER = Compiled(User, lambda user_id: User.select().where(User.id == user_id))
+
+
 @login_manager.user_loader
 def load_user(user_id):
     """The session holds 'id:version'; a bumped version (password change) ends older sessions."""
     uid, _, version = user_id.partition(":")
     if not uid.isdigit() or not version.isdigit():
         return None
-    user = User.get_or_none(User.id == int(uid))
+    user = _USER.first(int(uid))
     if user is None or user.session_version != int(version):
         return None
     return user
@@ -31,6 +44,7 @@ def init_app(app):
     login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    app.jinja_env.globals["row_url"] = row_url
 
     @app.context_processor
     def _shell():
