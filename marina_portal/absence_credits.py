@@ -18,13 +18,12 @@ The rule ("déduit du solde de votre prochaine facture"):
 
 "absence_credit" is not "credit" ("Avoir"): those are credit notes imported from the previous software.
 """
-import contextlib
 import datetime as dt
 
-from peewee import SqliteDatabase, fn
+from peewee import fn
 
 from . import audit
-from .db import database
+from .db import write_locked
 from .formats import paris_today, to_paris
 from .models import Absence, BerthLetting, Contract, Customer, Invoice, Payment, PaymentAttempt, utcnow
 
@@ -100,20 +99,12 @@ def _open_invoices(pots):
     return [invoice for invoice in invoices if invoice.balance_cents > 0]
 
 
-@contextlib.contextmanager
 def locked(customer_ids):
-    """One transaction holding the write lock before anything is read (inside a caller's, a savepoint)."""
-    db = database.obj
-    if isinstance(db, SqliteDatabase):
-        with db.atomic("IMMEDIATE"):
-            yield
-    else:
-        with db.atomic():
-            rows = Customer.select(Customer.id)
-            if customer_ids is not None:
-                rows = rows.where(Customer.id.in_(sorted(customer_ids)))
-            rows.order_by(Customer.id).for_update().execute()
-            yield
+    """One transaction holding the write lock on these customers (all when None) before anything is read."""
+    rows = Customer.select(Customer.id)
+    if customer_ids is not None:
+        rows = rows.where(Customer.id.in_(sorted(customer_ids)))
+    return write_locked(rows.order_by(Customer.id))
 
 
 def apply(customer_ids=None, user=None, ip="", today=None):

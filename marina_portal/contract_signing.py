@@ -5,17 +5,14 @@ downloaded; when the contract, its terms or anything printed on it changes, the 
 has that hash and signing starts again at step 1. Every check runs inside a transaction that holds
 the write lock, so a double click or a replayed POST finds the step already taken and stores nothing.
 """
-import contextlib
 import dataclasses
 import io
 import json
 import os
 
-from peewee import SqliteDatabase
-
 from . import evidence, storage
 from .contracts import SUBJECT, applicable_terms, render_contract_pdf
-from .db import database
+from .db import write_locked
 from .i18n import Translatable
 from .models import AuditLog, Contract
 from .pdf import render_pdf
@@ -69,17 +66,9 @@ def signing_state(contract, user, pdf_sha256=None):
     return state
 
 
-@contextlib.contextmanager
 def _locked(contract_id):
     """A transaction that takes the write lock first: concurrent steps on one contract run one after the other."""
-    db = database.obj
-    if isinstance(db, SqliteDatabase):
-        with db.atomic("IMMEDIATE"):
-            yield
-    else:
-        with db.atomic():
-            Contract.select(Contract.id).where(Contract.id == contract_id).for_update().execute()
-            yield
+    return write_locked(Contract.select(Contract.id).where(Contract.id == contract_id))
 
 
 def _check(state, step, accepted):

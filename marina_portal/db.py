@@ -103,6 +103,22 @@ def init_app(app):
 
 
 @contextmanager
+def write_locked(rows):
+    """A transaction that holds the write lock before it reads anything, so that concurrent writers of the
+    same rows run one after the other: SQLite's BEGIN IMMEDIATE takes the database's single write lock;
+    elsewhere `rows` (a SELECT of the rows to guard) is locked FOR UPDATE. Inside a caller's transaction it
+    is a savepoint, and the caller's lock holds."""
+    db = database.obj
+    if isinstance(db, SqliteDatabase):
+        with db.atomic("IMMEDIATE"):
+            yield
+    else:
+        with db.atomic():
+            rows.for_update().execute()
+            yield
+
+
+@contextmanager
 def counting_queries():
     """Count the SQL statements run inside the block: `with counting_queries() as n: …; n.count`."""
     class Counter:
