@@ -59,11 +59,20 @@ def first_time_mandates(mandate_ids):
     return set(mandate_ids) - used
 
 
+class IncompleteSettings(SepaError):
+    """The port lacks its creditor identifier or account: set in the port's settings."""
+
+
+def missing_settings(port):
+    """Labels of the port settings a batch needs and that are still empty."""
+    return [label for label, value in (("identifiant créancier SEPA (ICS)", port.creditor_id),
+                                       ("IBAN", port.iban), ("BIC", port.bic)) if not value]
+
+
 def _check_port(port, message_format):
-    missing = [label for label, value in (("identifiant créancier SEPA (ICS)", port.creditor_id),
-                                           ("IBAN", port.iban), ("BIC", port.bic)) if not value]
+    missing = missing_settings(port)
     if missing:
-        raise SepaError("Réglages du port incomplets : " + ", ".join(missing) + ".")
+        raise IncompleteSettings("Réglages du port incomplets : " + ", ".join(missing) + ".")
     if message_format not in FORMATS:
         raise SepaError(f"Format inconnu : {message_format} (formats possibles : {', '.join(FORMATS)}).")
 

@@ -139,3 +139,48 @@ def test_boaters_never_see_batches(app, client, auth, mailbox):
     auth.boater("C0001")
     for url in ("/staff/direct-debits", "/staff/direct-debits/1", "/staff/direct-debits/1/file"):
         assert client.get(url).status_code == 403, url
+
+
+def clear_port_account(app):
+    from marina_portal.models import Port
+
+    with app.app_context():
+        Port.update(iban="", bic="").execute()
+        database.close()
+
+
+def test_incomplete_port_settings_are_said_before_export_with_a_link(app, client, auth):
+    add_mandate(app)
+    clear_port_account(app)
+    auth.staff(role="admin")
+    html = preview(client).get_data(as_text=True)
+    assert "Réglages du port incomplets : IBAN, BIC" in html and 'href="/staff/settings"' in html
+    assert "Exporter ce lot" not in html
+    refused = export(client)
+    assert refused.status_code == 422
+    assert "Réglages du port incomplets" in refused.get_data(as_text=True)
+    assert 'href="/staff/settings"' in refused.get_data(as_text=True)
+    assert read(app, DirectDebitBatch.select().count) == 0
+
+
+def test_an_agent_is_told_who_completes_the_settings(app, client, auth):
+    add_mandate(app)
+    clear_port_account(app)
+    auth.staff(role="agent")
+    html = preview(client).get_data(as_text=True)
+    assert "Réglages du port incomplets" in html and "administrateur" in html
+
+
+def test_the_port_account_is_set_in_settings(app, client, auth, form_post):
+    from marina_portal.models import Port
+
+    clear_port_account(app)
+    auth.staff(role="admin")
+    fields = dict(name="PORT SAINTE MARIE LA MER", code="STEMARIE66", creditor_id="FR72ZZZ123456")
+    bad = form_post("/staff/settings", iban="FR76 3000 6000 0112 3456 7890 188", bic="", **fields)
+    assert bad.status_code == 422 and "IBAN" in bad.get_data(as_text=True)
+    done = form_post("/staff/settings", iban="fr76 3000 6000 0112 3456 7890 189", bic="agrifrpp", **fields)
+    assert done.status_code == 303
+    port = read(app, Port.current)
+    assert (port.iban, port.bic) == ("FR7630006000011234567890189", "AGRIFRPPXXX")
+    assert "Réglages du port incomplets" not in preview(client).get_data(as_text=True)

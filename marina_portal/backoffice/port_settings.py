@@ -2,7 +2,7 @@
 from .. import audit
 
 FIELDS = ("name", "code", "street", "postcode", "town", "phone", "email", "hours", "creditor_id",
-          "monetico_tpe", "monetico_company")
+          "iban", "bic", "monetico_tpe", "monetico_company")
 
 
 def update(user, port, values, new_key="", ip=""):

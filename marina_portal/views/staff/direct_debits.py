@@ -49,6 +49,7 @@ def _page(preview, planned=None, problem=None, status=200):
     return render_template(
         "staff/direct_debits/index.html", preview=preview, planned=planned, export_form=export_form,
         problem=problem, batches=debit_batches.batches(current_port()), earliest=_earliest(),
+        missing_settings=sepa.missing_settings(current_port()),
         notice_days=sepa.notice_days(),
         planned_total=sum(p.amount_cents for p in planned or [])), status
 
@@ -86,7 +87,8 @@ def direct_debit_export():
                                      form.message_format.data or sepa.DEFAULT_FORMAT, client_ip())
     except sepa.SepaError as refusal:
         preview = PreviewForm(data={"collection_date": collection_date, "message_format": form.message_format.data})
-        return _page(preview, problem=str(refusal), status=422)
+        settings = isinstance(refusal, sepa.IncompleteSettings)  # the page says it, with a link to fix it
+        return _page(preview, problem=None if settings else str(refusal), status=422)
     flash(f"Lot n° {batch.id} exporté : téléchargez le fichier et déposez-le à la banque.", "success")
     return redirect(url_for("staff.direct_debit_batch", batch_id=batch.id), code=303)
 
