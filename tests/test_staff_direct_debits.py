@@ -5,9 +5,10 @@ import os
 import sepaxml
 from lxml import etree
 
+from marina_portal.backoffice import debit_batches
 from marina_portal.db import database
 from marina_portal.formats import paris_today
-from marina_portal.models import AuditLog, DirectDebit, DirectDebitBatch, Invoice
+from marina_portal.models import AuditLog, DirectDebit, DirectDebitBatch, Invoice, Port
 
 from conftest import csrf_token
 from test_sepa_export import add_mandate
@@ -142,8 +143,6 @@ def test_boaters_never_see_batches(app, client, auth, mailbox):
 
 
 def clear_port_account(app):
-    from marina_portal.models import Port
-
     with app.app_context():
         Port.update(iban="", bic="").execute()
         database.close()
@@ -172,8 +171,6 @@ def test_an_agent_is_told_who_completes_the_settings(app, client, auth):
 
 
 def test_the_port_account_is_set_in_settings(app, client, auth, form_post):
-    from marina_portal.models import Port
-
     clear_port_account(app)
     auth.staff(role="admin")
     fields = dict(name="PORT SAINTE MARIE LA MER", code="STEMARIE66", creditor_id="FR72ZZZ123456")
@@ -184,3 +181,47 @@ def test_the_port_account_is_set_in_settings(app, client, auth, form_post):
     port = read(app, Port.current)
     assert (port.iban, port.bic) == ("FR7630006000011234567890189", "AGRIFRPPXXX")
     assert "Réglages du port incomplets" not in preview(client).get_data(as_text=True)
+
+
+def add_batches(app, n):
+    """n exported batches, each with one collection of two invoices, created by the first staff login."""
+    from marina_portal.models import Customer, Mandate, User
+
+    with app.app_context():
+        user = User.select().where(User.role != "boater").first()
+        mandate = Mandate.get()
+        dupont = Customer.get(Customer.code == "C0001")
+        for _ in range(n):
+            batch = DirectDebitBatch.create(port=dupont.port, collection_date=COLLECTION, created_by=user,
+                                            message_format="pain.008.001.08", stored_as="sepa/x.xml")
+            for k in range(2):
+                invoice = Invoice.create(port=dupont.port, customer=dupont, number=f"Q{batch.id}-{k}",
+                                         issued_on=paris_today(), total_cents=1000)
+                DirectDebit.create(batch=batch, mandate=mandate, invoice=invoice, amount_cents=1000,
+                                   sequence_type="RCUR", end_to_end_id=f"B{batch.id:06d}M{mandate.id:06d}")
+        database.close()
+
+
+def test_the_batch_list_costs_the_same_however_many_batches(app, client, auth):
+    from test_staff_queries import queries
+
+    add_mandate(app)
+    auth.staff(role="agent")
+    add_batches(app, 1)
+    few = queries(client, "/staff/direct-debits")
+    add_batches(app, 12)
+    assert queries(client, "/staff/direct-debits") == few
+    html = client.get("/staff/direct-debits").get_data(as_text=True)
+    assert html.count("20,00 €") == 13 and html.count("<small>par agent") == 13  # who exported each batch
+
+
+def test_batch_totals_split_by_status(app, client, auth):
+    add_mandate(app)
+    auth.staff(role="agent")
+    add_batches(app, 2)
+    with app.app_context():
+        DirectDebit.update(status="returned", return_reason="AM04").where(DirectDebit.batch == 2).execute()
+        rows = {b.id: b for b in debit_batches.batches(Port.current())}
+        database.close()
+    assert (rows[1].collections, rows[1].total_cents, rows[1].returned_cents, rows[1].pending_cents) == (1, 2000, 0, 2000)
+    assert (rows[2].collections, rows[2].total_cents, rows[2].returned_cents, rows[2].pending_cents) == (1, 2000, 2000, 0)

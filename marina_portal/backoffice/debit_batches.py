@@ -61,7 +61,7 @@ def batches(port):
 
     return list(
         DirectDebitBatch.select(
-            DirectDebitBatch, User.email,
+            DirectDebitBatch, User.id, User.email,
             fn.COUNT(fn.DISTINCT(DirectDebit.end_to_end_id)).alias("collections"),
             total().alias("total_cents"), total("returned").alias("returned_cents"),
             total("pending").alias("pending_cents"),
