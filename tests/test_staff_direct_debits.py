@@ -225,3 +225,38 @@ def test_batch_totals_split_by_status(app, client, auth):
         database.close()
     assert (rows[1].collections, rows[1].total_cents, rows[1].returned_cents, rows[1].pending_cents) == (1, 2000, 0, 2000)
     assert (rows[2].collections, rows[2].total_cents, rows[2].returned_cents, rows[2].pending_cents) == (1, 2000, 2000, 0)
+
+
+def test_a_debtor_without_email_is_to_be_told_by_post(app, client, auth, mailbox):
+    add_mandate(app)
+    add_mandate(app, code="C0002")
+    auth.staff(role="agent")
+    html = client.get(export(client).headers["Location"]).get_data(as_text=True)
+    martin = html[html.index("MARTIN"):]
+    assert "à prévenir par courrier" in martin[:300]
+    assert "à prévenir par courrier" not in html[html.index("DUPONT"):][:300]
+    assert mailbox.wait_for(1) and mailbox.last("jean.dupont@example.com")
+
+
+def test_the_older_format_is_exported_on_request(app, client, auth, mailbox):
+    add_mandate(app)
+    auth.staff(role="agent")
+    html = preview(client, fmt="pain.008.001.02").get_data(as_text=True)
+    assert 'value="pain.008.001.02" selected' in html or 'selected value="pain.008.001.02"' in html
+    assert export(client, fmt="pain.008.001.02").status_code == 303
+    download = client.get("/staff/direct-debits/1/file")
+    assert download.mimetype == "application/xml"
+    assert 'filename="prelevements-' + COLLECTION.isoformat() + '-lot1.xml"' in download.headers["Content-Disposition"]
+    schema = etree.XMLSchema(etree.parse(os.path.join(SCHEMAS, "pain.008.001.02.xsd")))
+    schema.assertValid(etree.fromstring(download.data))
+    assert "pain.008.001.02" in client.get("/staff/direct-debits/1").get_data(as_text=True)
+
+
+def test_an_unknown_format_is_refused_clearly(app, client, auth):
+    add_mandate(app)
+    auth.staff(role="agent")
+    bad = preview(client, fmt="pain.001")
+    assert bad.status_code == 422 and "Exporter ce lot" not in bad.get_data(as_text=True)
+    refused = export(client, fmt="pain.001")
+    assert refused.status_code == 422 and "Format inconnu" in refused.get_data(as_text=True)
+    assert read(app, DirectDebitBatch.select().count) == 0
