@@ -260,3 +260,17 @@ def test_an_unknown_format_is_refused_clearly(app, client, auth):
     refused = export(client, fmt="pain.001")
     assert refused.status_code == 422 and "Format inconnu" in refused.get_data(as_text=True)
     assert read(app, DirectDebitBatch.select().count) == 0
+
+
+def test_no_return_reason_is_chosen_for_the_officer(app, client, auth, mailbox):
+    """A return cannot be undone: the reason must be picked from the bank's notice, never left at a default."""
+    add_mandate(app)
+    auth.staff(role="agent")
+    export(client)
+    page = client.get("/staff/direct-debits/1").get_data(as_text=True)
+    assert '<option value="" selected>' in page
+    e2e = read(app, lambda: DirectDebit.get().end_to_end_id)
+    refused = client.post("/staff/direct-debits/1/return",
+                          data={"csrf_token": csrf_token(page), "end_to_end_id": e2e, "reason": ""})
+    assert refused.status_code == 422 and "le motif donné par la banque" in refused.get_data(as_text=True)
+    assert balance_of_02135(app) == 0
