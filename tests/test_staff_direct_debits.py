@@ -274,3 +274,25 @@ def test_no_return_reason_is_chosen_for_the_officer(app, client, auth, mailbox):
                           data={"csrf_token": csrf_token(page), "end_to_end_id": e2e, "reason": ""})
     assert refused.status_code == 422 and "le motif donné par la banque" in refused.get_data(as_text=True)
     assert balance_of_02135(app) == 0
+
+
+def test_a_batch_that_changed_since_the_preview_is_shown_again_not_exported(app, client, auth, mailbox):
+    from marina_portal.models import Payment
+
+    add_mandate(app)
+    auth.staff(role="agent")
+    page = preview(client).get_data(as_text=True)
+    assert "Exporter ce lot (850,00 €)" in page
+    with app.app_context():  # meanwhile the boater pays 100,00 € of it by card
+        invoice = Invoice.get(Invoice.number.endswith("/02135"))
+        Payment.create(invoice=invoice, method="card", amount_cents=10000, received_on=paris_today())
+        database.close()
+    fields = {"csrf_token": csrf_token(page), "collection_date": COLLECTION.isoformat(),
+              "message_format": "pain.008.001.08", "expected_cents": "85000"}
+    stale = client.post("/staff/direct-debits", data=fields)
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 422 and "a changé depuis" in html and "Exporter ce lot (750,00 €)" in html
+    assert read(app, DirectDebitBatch.select().count) == 0
+    fields["expected_cents"] = "75000"
+    assert client.post("/staff/direct-debits", data=fields).status_code == 303
+    assert read(app, lambda: DirectDebit.get().amount_cents) == 75000

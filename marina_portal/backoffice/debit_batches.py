@@ -40,9 +40,10 @@ def plan(port, collection_date):
                          "FRST" if mandate.id in first else "RCUR") for mandate, invoices in rows]
 
 
-def export(user, port, collection_date, message_format, ip=""):
-    """Record and return the batch (SepaError with a French message when nothing can go)."""
-    batch, _ = sepa.export_batch(port, collection_date, message_format, user=user)
+def export(user, port, collection_date, message_format, ip="", expected_cents=None):
+    """Record and return the batch (SepaError with a French message when nothing can go, or when it no
+    longer adds up to `expected_cents`, the total shown on the preview)."""
+    batch, _ = sepa.export_batch(port, collection_date, message_format, user=user, expected_cents=expected_cents)
     debits = list(batch.debits)
     audit.record(user, "sepa.export", batch, None, {
         "collection_date": collection_date.isoformat(), "format": message_format, "sha256": batch.sha256,
