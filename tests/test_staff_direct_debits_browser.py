@@ -57,3 +57,21 @@ def test_preview_export_download_and_return(live_server, page, mailbox):
     shot(page, "list")
     width = page.evaluate("document.documentElement.scrollWidth") if page.js_enabled else 375
     assert width <= 375
+
+
+@pytest.mark.parametrize("url", ["/staff/direct-debits", "/staff/online-payments", "/staff/"])
+def test_on_a_phone_the_page_title_stays_above_its_sections(live_server, js_page, url):
+    with live_server.app.app_context():
+        create_staff("capitainerie@example.com", PASSWORD, "agent")
+        database.close()
+    page = js_page
+    page.goto(f"{live_server.url}/staff/login")
+    page.get_by_label("Login").fill("capitainerie@example.com")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Tableau de bord").wait_for()
+    page.goto(live_server.url + url)
+    size = "el => parseFloat(getComputedStyle(el).fontSize)"
+    h1 = page.locator("h1").evaluate(size)
+    assert all(h1 > page.locator("h2").nth(i).evaluate(size) for i in range(page.locator("h2").count()))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
