@@ -296,3 +296,14 @@ def test_a_batch_that_changed_since_the_preview_is_shown_again_not_exported(app,
     fields["expected_cents"] = "75000"
     assert client.post("/staff/direct-debits", data=fields).status_code == 303
     assert read(app, lambda: DirectDebit.get().amount_cents) == 75000
+
+
+def test_the_port_account_check_speaks_french_to_staff_whatever_their_language(app, client, auth, form_post):
+    from marina_portal.models import User
+
+    auth.staff(role="admin")
+    with app.app_context():
+        User.update(language="en").execute()
+        database.close()
+    bad = form_post("/staff/settings", name="PORT", code="STEMARIE66", iban="FR76 3000 6000 0112 3456 7890 188")
+    assert bad.status_code == 422 and "chiffres de contrôle" in bad.get_data(as_text=True)

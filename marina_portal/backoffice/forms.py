@@ -132,7 +132,7 @@ class PortSettingsForm(FlaskForm):
             try:
                 field.data = check_iban(field.data)
             except BankDetailsError as e:
-                raise ValidationError(e.translated()) from None
+                raise ValidationError(str(e)) from None  # staff pages are French only
 
     def validate_bic(self, field):
         if not self.iban.data:
@@ -144,7 +144,7 @@ class PortSettingsForm(FlaskForm):
         try:
             field.data = check_bic(field.data, self.iban.data)
         except BankDetailsError as e:
-            raise ValidationError(e.translated()) from None
+            raise ValidationError(str(e)) from None  # staff pages are French only
 
     def validate_monetico_key(self, field):
         if field.data and (len(field.data) != 40):
