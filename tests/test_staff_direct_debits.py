@@ -232,6 +232,7 @@ def test_a_debtor_without_email_is_to_be_told_by_post(app, client, auth, mailbox
     add_mandate(app, code="C0002")
     auth.staff(role="agent")
     html = client.get(export(client).headers["Location"]).get_data(as_text=True)
+    assert "1 débiteur sans adresse mail à prévenir par courrier" in html  # said in the message after export
     martin = html[html.index("MARTIN"):]
     assert "à prévenir par courrier" in martin[:300]
     assert "à prévenir par courrier" not in html[html.index("DUPONT"):][:300]

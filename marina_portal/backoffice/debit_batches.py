@@ -45,6 +45,7 @@ def export(user, port, collection_date, message_format, ip="", expected_cents=No
     longer adds up to `expected_cents`, the total shown on the preview)."""
     batch, _ = sepa.export_batch(port, collection_date, message_format, user=user, expected_cents=expected_cents)
     debits = list(batch.debits)
+    batch.by_post = len({d.end_to_end_id for d in debits if d.prenotified_at is None})  # no email: a letter
     audit.record(user, "sepa.export", batch, None, {
         "collection_date": collection_date.isoformat(), "format": message_format, "sha256": batch.sha256,
         "collections": len({d.end_to_end_id for d in debits}), "total_cents": sum(d.amount_cents for d in debits),

@@ -95,7 +95,9 @@ def direct_debit_export():
             return _page(preview, status=422)
         planned = debit_batches.plan(current_port(), collection_date) if preview.validate() else None
         return _page(preview, planned, problem=str(refusal), status=422)
-    flash(f"Lot n° {batch.id} exporté : téléchargez le fichier et déposez-le à la banque.", "success")
+    by_post = (f" {batch.by_post} débiteur{'s' if batch.by_post > 1 else ''} sans adresse mail à prévenir par "
+               "courrier (voir ci-dessous)." if batch.by_post else "")
+    flash(f"Lot n° {batch.id} exporté : téléchargez le fichier et déposez-le à la banque.{by_post}", "success")
     return redirect(url_for("staff.direct_debit_batch", batch_id=batch.id), code=303)
 
 
