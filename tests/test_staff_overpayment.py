@@ -59,3 +59,29 @@ def test_cancelled_payments_do_not_count_and_absence_credits_do(app):
         Payment.create(invoice=unpaid, method="transfer", amount_cents=234000, received_on=day)
         assert [(i.number[-5:], i.paid_cents) for i in overpaid(port)] == [("02301", 239000)]
         database.close()
+
+
+def test_the_watch_page_costs_the_same_however_many_rows(app, client, auth):
+    import datetime as dt
+
+    from test_staff_queries import queries
+
+    from marina_portal.models import Customer, Invoice, Payment, PaymentAttempt, Port
+
+    def grow(n):
+        with app.app_context():
+            port, dupont = Port.current(), Customer.get(Customer.code == "C0001")
+            start = Invoice.select().count()
+            for i in range(start, start + n):
+                invoice = Invoice.create(port=port, customer=dupont, number=f"W{i}", issued_on=dt.date(2026, 3, 1),
+                                         total_cents=1000)
+                for method in ("cheque", "card"):
+                    Payment.create(invoice=invoice, method=method, amount_cents=1000, received_on=dt.date(2026, 3, 2))
+                PaymentAttempt.create(invoice=invoice, customer=dupont, reference=f"R{i}", amount_cents=1000)
+            database.close()
+
+    auth.staff(role="agent")
+    grow(1)
+    few = queries(client, "/staff/online-payments")
+    grow(12)
+    assert queries(client, "/staff/online-payments") == few
