@@ -293,6 +293,7 @@ def test_a_batch_that_changed_since_the_preview_is_shown_again_not_exported(app,
     stale = client.post("/staff/direct-debits", data=fields)
     html = stale.get_data(as_text=True)
     assert stale.status_code == 422 and "a changé depuis" in html and "Exporter ce lot (750,00 €)" in html
+    assert 'name="expected_cents" type="hidden" value="75000"' in html
     assert read(app, DirectDebitBatch.select().count) == 0
     fields["expected_cents"] = "75000"
     assert client.post("/staff/direct-debits", data=fields).status_code == 303
