@@ -45,6 +45,14 @@ def staff_create(email, role):
     except IntegrityError:
         raise click.ClickException(f"Un compte existe déjà pour {email}.") from None
     click.echo(f"Compte {user.role} créé pour {user.email}.")
+    from flask import current_app
+
+    from .backoffice.port_settings import first_port
+
+    port = first_port(current_app.config.get("PORT_CODE"))
+    if port:
+        click.echo(f"Port {port.code} créé : complétez son nom, son adresse et ses réglages SEPA "
+                   "dans Paramètres (/staff/settings).")
 
 
 @click.command("backup")

@@ -59,17 +59,29 @@ def first_time_mandates(mandate_ids):
     return set(mandate_ids) - used
 
 
+class IncompleteSettings(SepaError):
+    """The port lacks its creditor identifier or account: set in the port's settings."""
+
+
+def missing_settings(port):
+    """Labels of the port settings a batch needs and that are still empty."""
+    return [label for label, value in (("identifiant créancier SEPA (ICS)", port.creditor_id),
+                                       ("IBAN", port.iban), ("BIC", port.bic)) if not value]
+
+
 def _check_port(port, message_format):
-    missing = [label for label, value in (("identifiant créancier SEPA (ICS)", port.creditor_id),
-                                           ("IBAN", port.iban), ("BIC", port.bic)) if not value]
+    missing = missing_settings(port)
     if missing:
-        raise SepaError("Réglages du port incomplets : " + ", ".join(missing) + ".")
+        raise IncompleteSettings("Réglages du port incomplets : " + ", ".join(missing) + ".")
     if message_format not in FORMATS:
         raise SepaError(f"Format inconnu : {message_format} (formats possibles : {', '.join(FORMATS)}).")
 
 
-def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None, today=None):
-    """Record a batch for `collection_date` and return (batch, xml bytes); SepaError when nothing can go."""
+def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None, today=None, expected_cents=None):
+    """Record a batch for `collection_date` and return (batch, xml bytes); SepaError when nothing can go.
+
+    `expected_cents`, the total someone approved on a preview: a batch that no longer adds up to it is refused.
+    """
     from sepaxml import SepaDD
     from sepaxml.validation import ValidationError as SchemaError
 
@@ -84,6 +96,10 @@ def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None
         plan = collectable(port, collection_date)
         if not plan:
             raise SepaError(f"Aucune facture à prélever au {fr_date(collection_date)}.")
+        total = sum(i.balance_cents for _, invoices in plan for i in invoices)
+        if expected_cents is not None and total != expected_cents:
+            raise SepaError(f"Le lot a changé depuis l'aperçu ({euros(total)} au lieu de {euros(expected_cents)}) : "
+                            "vérifiez-le ci-dessous avant de l'exporter.")
         first = first_time_mandates([m.id for m, _ in plan])
         batch = DirectDebitBatch.create(port=port, collection_date=collection_date, message_format=message_format,
                                         created_by=user)

@@ -40,10 +40,12 @@ def plan(port, collection_date):
                          "FRST" if mandate.id in first else "RCUR") for mandate, invoices in rows]
 
 
-def export(user, port, collection_date, message_format, ip=""):
-    """Record and return the batch (SepaError with a French message when nothing can go)."""
-    batch, _ = sepa.export_batch(port, collection_date, message_format, user=user)
+def export(user, port, collection_date, message_format, ip="", expected_cents=None):
+    """Record and return the batch (SepaError with a French message when nothing can go, or when it no
+    longer adds up to `expected_cents`, the total shown on the preview)."""
+    batch, _ = sepa.export_batch(port, collection_date, message_format, user=user, expected_cents=expected_cents)
     debits = list(batch.debits)
+    batch.by_post = len({d.end_to_end_id for d in debits if d.prenotified_at is None})  # no email: a letter
     audit.record(user, "sepa.export", batch, None, {
         "collection_date": collection_date.isoformat(), "format": message_format, "sha256": batch.sha256,
         "collections": len({d.end_to_end_id for d in debits}), "total_cents": sum(d.amount_cents for d in debits),
@@ -61,7 +63,7 @@ def batches(port):
 
     return list(
         DirectDebitBatch.select(
-            DirectDebitBatch, User.email,
+            DirectDebitBatch, User.id, User.email,
             fn.COUNT(fn.DISTINCT(DirectDebit.end_to_end_id)).alias("collections"),
             total().alias("total_cents"), total("returned").alias("returned_cents"),
             total("pending").alias("pending_cents"),

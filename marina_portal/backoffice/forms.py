@@ -8,6 +8,7 @@ from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..bank_details import BankDetailsError, check_bic, check_iban
 from ..formats import parse_euros, parse_metres
 from ..forms import BoatSizes
 from .invoicing import OFFICE_METHODS
@@ -117,10 +118,33 @@ class PortSettingsForm(FlaskForm):
         Optional(), Email("Saisissez une adresse mail valide.", check_deliverability=False)])
     hours = StringField("Horaires", filters=[_strip], validators=[Length(max=200)])
     creditor_id = StringField("Identifiant créancier SEPA (ICS)", filters=[_strip], validators=[Length(max=35)])
+    iban = StringField("IBAN du compte du port", filters=[_strip], validators=[Length(max=50)],
+                       description="Le compte crédité par les prélèvements.")
+    bic = StringField("BIC", filters=[_strip], validators=[Length(max=20)],
+                      description="Laissez vide pour le déduire de l'IBAN.")
     monetico_tpe = StringField("Terminal de paiement (TPE)", filters=[_strip], validators=[Length(max=20)])
     monetico_company = StringField("Code société", filters=[_strip], validators=[Length(max=50)])
     monetico_key = PasswordField("Clé du terminal", filters=[_strip], validators=[Length(max=80)],
                                  description="Jamais réaffichée. Laissez vide pour garder la clé enregistrée.")
+
+    def validate_iban(self, field):
+        if field.data:
+            try:
+                field.data = check_iban(field.data)
+            except BankDetailsError as e:
+                raise ValidationError(str(e)) from None  # staff pages are French only
+
+    def validate_bic(self, field):
+        if not self.iban.data:
+            if field.data:
+                raise ValidationError("Saisissez aussi l'IBAN du compte du port.")
+            return
+        if self.iban.errors:
+            return  # the IBAN's own message is enough
+        try:
+            field.data = check_bic(field.data, self.iban.data)
+        except BankDetailsError as e:
+            raise ValidationError(str(e)) from None  # staff pages are French only
 
     def validate_monetico_key(self, field):
         if field.data and (len(field.data) != 40):

@@ -1,8 +1,10 @@
 """The port's own settings; the bank terminal key is written but never read back to a page or the audit."""
 from .. import audit
+from ..db import database
+from ..models import Port
 
 FIELDS = ("name", "code", "street", "postcode", "town", "phone", "email", "hours", "creditor_id",
-          "monetico_tpe", "monetico_company")
+          "iban", "bic", "monetico_tpe", "monetico_company")
 
 
 def update(user, port, values, new_key="", ip=""):
@@ -16,3 +18,12 @@ def update(user, port, values, new_key="", ip=""):
         port.monetico_key = new_key
         before["monetico_key"], after["monetico_key"] = audit.REDACTED, "(nouvelle clé)"
     return audit.save_if_changed(user, "port.settings", port, before, after, ip)
+
+
+def first_port(code):
+    """On an empty database, the port row every page needs (named after its code until Paramètres); else None."""
+    code = (code or "PORT").strip().upper()
+    with database.atomic():
+        if Port.select().exists():
+            return None
+        return Port.create(name=code, code=code)

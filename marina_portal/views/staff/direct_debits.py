@@ -30,6 +30,7 @@ class PreviewForm(PlainForm):
 class ExportForm(FlaskForm):
     collection_date = HiddenField()
     message_format = HiddenField()
+    expected_cents = HiddenField()  # the total the officer saw: a batch that changed meanwhile is shown again
 
 
 class ReturnForm(FlaskForm):
@@ -46,9 +47,11 @@ def _page(preview, planned=None, problem=None, status=200):
     if planned:
         export_form.collection_date.data = preview.collection_date.data.isoformat()
         export_form.message_format.data = preview.message_format.data
+        export_form.expected_cents.data = sum(p.amount_cents for p in planned)
     return render_template(
         "staff/direct_debits/index.html", preview=preview, planned=planned, export_form=export_form,
         problem=problem, batches=debit_batches.batches(current_port()), earliest=_earliest(),
+        missing_settings=sepa.missing_settings(current_port()),
         notice_days=sepa.notice_days(),
         planned_total=sum(p.amount_cents for p in planned or [])), status
 
@@ -81,13 +84,20 @@ def direct_debit_export():
     if not form.validate_on_submit() or collection_date is None:
         flash("Choisissez d'abord la date de prélèvement, puis vérifiez le lot avant de l'exporter.", "error")
         return redirect(url_for("staff.direct_debits"), code=303)
+    expected = form.expected_cents.data
     try:
         batch = debit_batches.export(current_user, current_port(), collection_date,
-                                     form.message_format.data or sepa.DEFAULT_FORMAT, client_ip())
+                                     form.message_format.data or sepa.DEFAULT_FORMAT, client_ip(),
+                                     expected_cents=int(expected) if (expected or "").isdigit() else None)
     except sepa.SepaError as refusal:
         preview = PreviewForm(data={"collection_date": collection_date, "message_format": form.message_format.data})
-        return _page(preview, problem=str(refusal), status=422)
-    flash(f"Lot n° {batch.id} exporté : téléchargez le fichier et déposez-le à la banque.", "success")
+        if isinstance(refusal, sepa.IncompleteSettings):  # the page says it, with a link to fix it
+            return _page(preview, status=422)
+        planned = debit_batches.plan(current_port(), collection_date) if preview.validate() else None
+        return _page(preview, planned, problem=str(refusal), status=422)
+    by_post = (f" {batch.by_post} débiteur{'s' if batch.by_post > 1 else ''} sans adresse mail à prévenir par "
+               "courrier (voir ci-dessous)." if batch.by_post else "")
+    flash(f"Lot n° {batch.id} exporté : téléchargez le fichier et déposez-le à la banque.{by_post}", "success")
     return redirect(url_for("staff.direct_debit_batch", batch_id=batch.id), code=303)
 
 
