@@ -309,3 +309,15 @@ def test_the_port_account_check_speaks_french_to_staff_whatever_their_language(a
         database.close()
     bad = form_post("/staff/settings", name="PORT", code="STEMARIE66", iban="FR76 3000 6000 0112 3456 7890 188")
     assert bad.status_code == 422 and "chiffres de contrôle" in bad.get_data(as_text=True)
+
+
+def test_a_batch_file_missing_from_disk_is_explained(app, client, auth, mailbox):
+    add_mandate(app)
+    auth.staff(role="agent")
+    assert export(client).status_code == 303
+    with app.app_context():
+        from marina_portal.storage import absolute
+        os.remove(absolute(DirectDebitBatch.get().stored_as))
+        database.close()
+    missing = client.get("/staff/direct-debits/1/file")
+    assert missing.status_code == 404 and "introuvable" in missing.get_data(as_text=True)

@@ -127,8 +127,13 @@ def direct_debit_file(batch_id):
     batch = _batch_or_404(batch_id)
     if not batch.stored_as:
         abort(404)
+    try:
+        data = sepa.batch_file(batch)
+    except FileNotFoundError:  # DATA_DIR restored without its files, or moved: say so, do not crash
+        return _batch_page(batch, "Le fichier de ce lot est introuvable dans le dossier des données "
+                                  "(DATA_DIR) : restaurez-le depuis une sauvegarde.", 404)
     name = f"prelevements-{batch.collection_date.isoformat()}-lot{batch.id}.xml"
-    return Response(sepa.batch_file(batch), mimetype="application/xml",
+    return Response(data, mimetype="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
