@@ -28,7 +28,11 @@ MAX_VALIDITY_DAYS = 5 * 366  # a later date is surely a typing mistake
 
 
 class PaperRefused(Translatable):
-    """A paper that can't be accepted, with the words to show."""
+    """A paper that can't be accepted, with the words to show and the form field they are about (if one)."""
+
+    def __init__(self, message, field=None, **fields):
+        super().__init__(message, **fields)
+        self.field = field
 
 
 def add(user, customer, kind, data, original_name, valid_until=None, max_bytes=uploads.DEFAULT_MAX_BYTES,
@@ -36,14 +40,14 @@ def add(user, customer, kind, data, original_name, valid_until=None, max_bytes=u
     """Check and store a boater's paper; an insurance needs the date it is valid until."""
     today = today or paris_today()
     if kind not in KINDS:
-        raise PaperRefused(N_("Choisissez le type de document."))
+        raise PaperRefused(N_("Choisissez le type de document."), "kind")
     if kind == "insurance":
         if valid_until is None:
-            raise PaperRefused(N_("Indiquez la date de fin de validité de l'attestation d'assurance."))
+            raise PaperRefused(N_("Indiquez la date de fin de validité de l'attestation d'assurance."), "valid_until")
         if valid_until < today:
-            raise PaperRefused(N_("Cette attestation n'est plus valable : envoyez celle de l'année en cours."))
+            raise PaperRefused(N_("Cette attestation n'est plus valable : envoyez celle de l'année en cours."), "valid_until")
         if valid_until > today + dt.timedelta(days=MAX_VALIDITY_DAYS):
-            raise PaperRefused(N_("La date de fin de validité paraît trop lointaine : vérifiez l'année."))
+            raise PaperRefused(N_("La date de fin de validité paraît trop lointaine : vérifiez l'année."), "valid_until")
     else:
         valid_until = None
     content_type = uploads.check(data, original_name, max_bytes)

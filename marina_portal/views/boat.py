@@ -86,7 +86,9 @@ def upload():
                    upload.filename if upload else "", form.valid_until.date,
                    current_app.config.get("UPLOAD_MAX_BYTES", uploads.DEFAULT_MAX_BYTES))
     except (papers.PaperRefused, uploads.Refused) as refusal:
-        return _page(form, refusal.translated(), 422)
+        field = getattr(form, getattr(refusal, "field", None) or "file")  # an upload refusal is about the file
+        field.errors = [*field.errors, refusal.translated()]
+        return _page(form, status=422)
     flash(_("Votre document est enregistré. La capitainerie peut le consulter."), "success")
     return redirect(url_for("boat.index"), code=303)
 
