@@ -14,8 +14,8 @@ from flask_babel import gettext
 from peewee import JOIN, chunked, fn
 
 from .backoffice import uploads
-from .db import database
-from .formats import paris_today
+from .db import database, write_locked
+from .formats import fr_datetime, paris_today
 from .i18n import DEFAULT, LANGUAGES, N_, Translatable, in_language
 from .mail import deliver
 from .models import Contract, Customer, Document, InsuranceReminder, InsuranceReminderMail, Port, User, utcnow
@@ -25,6 +25,7 @@ KINDS = {"insurance": N_("Attestation d'assurance"),
          "registration": N_("Acte de francisation ou carte de circulation")}
 BATCH_SIZE = 50
 MAX_VALIDITY_DAYS = 5 * 366  # a later date is surely a typing mistake
+REMIND_GAP = dt.timedelta(hours=1)  # a second reminder sooner is a double click, refused
 
 
 class PaperRefused(Translatable):
@@ -123,12 +124,20 @@ def _as_datetime(value):
 
 
 def start_reminder(port, staff_user, today=None):
-    """Fix the recipients (those missing a valid insurance who have an address) and queue the mails."""
-    rows = [row for row in missing_insurance(port, today) if row.reminder_email]
-    if not rows:
-        raise PaperRefused(N_("Aucun plaisancier à relancer : tous ont une assurance valable ou n'ont pas "
-                              "d'adresse mail."))
-    with database.atomic():
+    """Fix the recipients (those missing a valid insurance who have an address) and queue the mails.
+
+    Under the write lock, and refused within REMIND_GAP of the previous one: a double click or two agents
+    at once send one reminder, not two mails to every boater."""
+    with write_locked(Port.select(Port.id).where(Port.id == port.id)):
+        previous = latest_reminder(port)
+        if previous is not None and _as_datetime(previous.created_at) > utcnow() - REMIND_GAP:
+            raise PaperRefused(N_("Un rappel a déjà été lancé le %(moment)s : attendez une heure avant d'en "
+                                  "envoyer un autre, pour ne pas envoyer deux fois le même mail."),
+                               moment=fr_datetime(previous.created_at))
+        rows = [row for row in missing_insurance(port, today) if row.reminder_email]
+        if not rows:
+            raise PaperRefused(N_("Aucun plaisancier à relancer : tous ont une assurance valable ou n'ont pas "
+                                  "d'adresse mail."))
         reminder = InsuranceReminder.create(port=port, created_by=getattr(staff_user, "id", staff_user),
                                             mail_total=len(rows))
         recipients = [{"reminder": reminder.id, "customer": row.id, "email": row.reminder_email,
