@@ -7,6 +7,7 @@ from .. import boat_changes, papers
 from ..access import boater_required, owned_or_404
 from ..backoffice import uploads
 from ..formats import paris_today
+from ..forms import EmptyForm
 from ..models import Document
 from ..storage import absolute
 from .boat_forms import BOAT_TYPE_LABELS, BoatChangeForm, ContactForm, PaperForm
@@ -26,7 +27,7 @@ def _page(paper_form=None, problem=None, status=200):
     return render_template(
         "boat/index.html", customer=customer, boats=boat_changes.boats_of(customer),
         changes=boat_changes.latest_by_boat(customer), papers=own_papers, kinds=papers.KINDS,
-        type_labels=BOAT_TYPE_LABELS,
+        type_labels=BOAT_TYPE_LABELS, removable={p.id for p in own_papers if papers.removable(p, current_user)},
         insured_until=papers.insured_until(own_papers), today=paris_today(),
         paper_form=paper_form or PaperForm(formdata=None), problem=problem,
     ), status
@@ -74,6 +75,22 @@ def change(boat_id):
     return render_template("boat/change.html", form=form, boat=boat, problem=problem), status
 
 
+@bp.route("/changes/<int:change_id>/withdraw", methods=["POST"])
+@boater_required
+def withdraw(change_id):
+    change = boat_changes.own_change(change_id, current_user.customer_id)
+    if change is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            boat_changes.withdraw(current_user, change, request.remote_addr or "")
+        except boat_changes.ChangeRefused as refusal:
+            flash(refusal.translated(), "error")
+        else:
+            flash(_("Votre demande de modification est retirée."), "success")
+    return redirect(url_for("boat.index"), code=303)
+
+
 @bp.route("/papers", methods=["POST"])
 @boater_required
 def upload():
@@ -102,3 +119,20 @@ def paper(document_id):
         abort(404)
     return send_file(absolute(document.stored_as), mimetype=document.content_type, as_attachment=True,
                      download_name=document.filename)
+
+
+@bp.route("/papers/<int:document_id>/remove", methods=["POST"])
+@boater_required
+def remove_paper(document_id):
+    """A paper sent by mistake, removed by the boater within a day (papers.REMOVABLE_FOR)."""
+    paper = papers.own_paper(document_id, current_user.customer_id)
+    if paper is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            papers.remove(current_user, paper, request.remote_addr or "")
+        except papers.PaperRefused as refusal:
+            flash(refusal.translated(), "error")
+        else:
+            flash(_("Le document est retiré."), "success")
+    return redirect(url_for("boat.index", _anchor="papiers"), code=303)
