@@ -41,6 +41,11 @@ def own_boat(boat_id, customer):
     return Boat.get_or_none((Boat.id == boat_id) & (Boat.customer == customer))
 
 
+def pending_for(boat):
+    """The boat's request awaiting the harbour office, or None."""
+    return BoatChange.get_or_none((BoatChange.boat == boat) & (BoatChange.status == "pending"))
+
+
 def latest_by_boat(customer):
     """{boat id: (pending request or None, latest decided request or None)} for the customer, in one query."""
     found = {}

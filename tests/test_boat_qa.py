@@ -171,3 +171,12 @@ def test_another_boaters_paper_cannot_be_removed(app, client, auth, form_post):
     assert form_post("/my-boat/", f"/my-boat/papers/{paper.id}/remove").status_code == 404
     with app.app_context():
         assert Document.select().where(Document.id == paper.id).exists()
+
+
+def test_replacing_a_pending_change_starts_from_what_was_asked(app, client, auth, form_post):
+    auth.boater("C0001")
+    boat = jean_boat(app)
+    assert form_post(f"/my-boat/boats/{boat}/change", **CHANGE).status_code == 303
+    page = client.get(f"/my-boat/boats/{boat}/change").get_data(as_text=True)
+    assert 'value="BELLE ÉTOILE II"' in page and 'value="10,20"' in page and 'value="CC 654321"' in page
+    assert '<option selected value="Catamaran">' in page

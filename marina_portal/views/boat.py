@@ -58,9 +58,10 @@ def change(boat_id):
     if boat is None:
         abort(404)
     metres = BoatChangeForm.metres_text
-    form = BoatChangeForm(data={"name": boat.name, "registration": boat.registration, "boat_type": boat.boat_type,
-                                "length": metres(boat.length_cm), "beam": metres(boat.beam_cm),
-                                "draught": metres(boat.draught_cm)})
+    facts = boat_changes.pending_for(boat) or boat  # replacing a request starts from what was asked
+    form = BoatChangeForm(data={"name": facts.name, "registration": facts.registration, "boat_type": facts.boat_type,
+                                "length": metres(facts.length_cm), "beam": metres(facts.beam_cm),
+                                "draught": metres(facts.draught_cm)})
     form.set_type_choices(boat.boat_type)
     problem = None
     if form.validate_on_submit():
