@@ -9,7 +9,7 @@ their language. The boater may withdraw a request still pending ("withdrawn", au
 from flask import url_for
 
 from . import audit
-from .db import database
+from .db import database, write_locked
 from .i18n import N_, Translatable
 from .mail import send_email
 from .models import Boat, BoatChange, Customer, Port, User, utcnow
@@ -73,7 +73,9 @@ def propose(user, boat, values):
     changed = [name for name in BOAT_FACTS if proposed[name] != getattr(boat, name)]
     if not changed:
         raise ChangeRefused(N_("Aucune modification : ce sont déjà les informations enregistrées."))
-    with database.atomic():
+    # Locked on the boat: on PostgreSQL two proposals at once (a double click) would both find nothing
+    # pending to replace and leave two requests waiting.
+    with write_locked(Boat.select(Boat.id).where(Boat.id == boat.id)):
         (BoatChange.update(status="replaced", decided_at=utcnow())
          .where((BoatChange.boat == boat) & (BoatChange.status == "pending")).execute())
         return BoatChange.create(boat=boat, customer=boat.customer_id, requested_by=getattr(user, "id", user),

@@ -180,3 +180,39 @@ def test_replacing_a_pending_change_starts_from_what_was_asked(app, client, auth
     page = client.get(f"/my-boat/boats/{boat}/change").get_data(as_text=True)
     assert 'value="BELLE ÉTOILE II"' in page and 'value="10,20"' in page and 'value="CC 654321"' in page
     assert '<option selected value="Catamaran">' in page
+
+
+def test_proposals_sent_at_once_leave_one_request_waiting(app, auth):
+    import threading
+
+    from marina_portal import boat_changes
+    from marina_portal.db import database
+    from marina_portal.models import Boat, BoatChange, User
+
+    auth.boater("C0001")
+    boat_pk = jean_boat(app)
+    barrier, errors = threading.Barrier(4), []
+
+    def run(n):
+        try:
+            with app.test_request_context():
+                database.connect(reuse_if_open=True)
+                user = User.get(User.email == "jean.dupont@example.com")
+                boat = Boat.get_by_id(boat_pk)
+                barrier.wait()
+                boat_changes.propose(user, boat, {"name": f"NOM {n}", "registration": boat.registration,
+                                                  "boat_type": boat.boat_type, "length_cm": boat.length_cm,
+                                                  "beam_cm": boat.beam_cm, "draught_cm": boat.draught_cm})
+                database.close()
+        except Exception as e:  # compared below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert BoatChange.select().where(BoatChange.status == "pending").count() == 1
+        assert BoatChange.select().where(BoatChange.status == "replaced").count() == 3
