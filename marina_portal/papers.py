@@ -2,9 +2,10 @@
 
 Papers are Documents of kind "insurance" or "registration" owned by one customer, checked by content
 like every upload (backoffice.uploads). A boater may remove a paper they sent themselves within
-REMOVABLE_FOR (24 hours) of sending it, a mistake noticed at once; later the harbour office may have
-relied on it, so only they can. The removal is audited (paper.removed, with the file's sha256) and the
-file is deleted. An insurance counts as valid through its `valid_until` day.
+REMOVABLE_FOR (24 hours) of sending it, a mistake noticed at once; later it stays (the harbour office
+may have relied on it; the boater asks them). The removal is audited (customer.paper_removed, in the
+customer's history, with the file's sha256) and the file is deleted. An insurance counts as valid through
+its `valid_until` day.
 A customer "holds a contract this year" when one of their contracts (not cancelled) overlaps the
 current calendar year. Reminders go out in the background, BATCH_SIZE mails per Huey task: the
 recipients are fixed when staff click (one InsuranceReminderMail row each), and each mail is marked
@@ -100,8 +101,8 @@ def remove(user, paper, ip="", now=None):
         if not deleted:
             raise PaperRefused(N_("Ce document ne peut plus être retiré en ligne : la capitainerie a pu s'en servir. "
                                   "Contactez-la pour le retirer."))
-        audit.record(user, "paper.removed", ("document", paper.id),
-                     audit.snapshot(paper, ("kind", "valid_until", "filename", "size", "sha256", "created_at")),
+        audit.record(user, "customer.paper_removed", ("customer", paper.customer_id),  # in the customer's history
+                     audit.snapshot(paper, ("id", "kind", "valid_until", "filename", "size", "sha256", "created_at")),
                      None, ip)
     try:
         os.remove(absolute(paper.stored_as))

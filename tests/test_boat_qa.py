@@ -135,10 +135,15 @@ def test_a_paper_sent_by_mistake_is_removed_the_same_day(app, client, auth, form
     assert "Le document est retiré." in text(client.get(response.headers["Location"]))
     with app.app_context():
         assert not Document.select().where(Document.id == paper.id).exists()
-        entry = AuditLog.get(AuditLog.action == "paper.removed")
-        assert entry.object_type == "document" and entry.object_id == paper.id and paper.sha256 in entry.before
+        entry = AuditLog.get(AuditLog.action == "customer.paper_removed")
+        assert entry.object_type == "customer" and entry.object_id == paper.customer_id
+        assert paper.sha256 in entry.before and f'"id": {paper.id}' in entry.before
     assert not os.path.exists(path)
     assert client.get(f"/my-boat/papers/{paper.id}").status_code == 404
+    staff = app.test_client()
+    Auth(app, staff).staff(role="agent")
+    history = text(staff.get(f"/staff/customers/{paper.customer_id}"))
+    assert "document envoyé par erreur, retiré par le plaisancier" in history
 
 
 def test_a_paper_older_than_a_day_stays(app, client, auth, form_post):
@@ -216,3 +221,16 @@ def test_proposals_sent_at_once_leave_one_request_waiting(app, auth):
     with app.app_context():
         assert BoatChange.select().where(BoatChange.status == "pending").count() == 1
         assert BoatChange.select().where(BoatChange.status == "replaced").count() == 3
+
+
+def test_withdraw_and_remove_read_in_english(app, client, auth, form_post):
+    auth.boater("C0001")
+    boat = jean_boat(app)
+    assert form_post(f"/my-boat/boats/{boat}/change", **CHANGE).status_code == 303
+    assert send(client, kind="registration", file=(io.BytesIO(PDF), "wrong.pdf")).status_code == 303
+    english(client)
+    page = text(client.get("/my-boat/"))
+    assert "Withdraw my request" in page and ">Remove<" in page.replace("> Remove", ">Remove")
+    assert "Sent by mistake? You can remove a document within 24 hours" in page
+    for french in ("Retirer", "Envoyé par erreur", "24 heures"):
+        assert french not in page
