@@ -80,3 +80,15 @@ def test_a_cancellation_racing_a_letting_leaves_no_letting_on_a_cancelled_absenc
             BerthLetting.delete().execute()
             Absence.update(cancelled_at=None).where(Absence.id == absence.id).execute()
             database.close()
+
+
+def test_the_letting_page_of_a_cancelled_absence_says_so_before_anything_is_typed(app, client, auth):
+    from marina_portal.models import utcnow
+
+    absence = absence_of_jean(app)
+    with app.app_context():
+        Absence.update(cancelled_at=utcnow()).where(Absence.id == absence.id).execute()
+    auth.staff(role="agent")
+    page = client.get(f"/staff/port/absences/{absence.id}/letting").get_data(as_text=True)
+    assert "Cette absence a été annulée par le plaisancier le " in page.replace("&#39;", "'")
+    assert "Enregistrer la location" not in page and "Enregistrer la date de retour" not in page
