@@ -122,7 +122,8 @@ def declare(customer, contract_id, starts_on, ends_on, comment="", today=None):
 def change(customer, absence, starts_on, ends_on, comment="", confirm_early=False, today=None):
     """Move an absence that hasn't started. A return brought forward while let needs `confirm_early`."""
     today = today or paris_today()
-    with database.atomic():
+    with absence_credits.locked([customer.id]):  # one at a time with staff recording a letting on it
+        absence.cancelled_at = Absence.get_by_id(absence.id).cancelled_at
         _check_still_open(absence, today)
         _check_dates(absence.contract, starts_on, ends_on, today, ignore_id=absence.id)
         cut = _letting_cut_short(absence, starts_on, ends_on)
@@ -139,7 +140,8 @@ def change(customer, absence, starts_on, ends_on, comment="", confirm_early=Fals
 
 def cancel(customer, absence, today=None):
     today = today or paris_today()
-    with database.atomic():
+    with absence_credits.locked([customer.id]):  # one at a time with staff recording a letting on it
+        absence.cancelled_at = Absence.get_by_id(absence.id).cancelled_at
         _check_still_open(absence, today)
         if BerthLetting.select().where(BerthLetting.absence == absence).exists():
             raise AbsenceRefused(
@@ -160,7 +162,7 @@ def change_return_by_staff(absence_id, ends_on, port):
         raise AbsenceRefused("Cette absence n'existe pas ou a été annulée.")
     if ends_on is None or ends_on <= absence.starts_on:
         raise AbsenceRefused("La date de retour doit être après la date de départ (au moins le lendemain).")
-    with database.atomic():
+    with absence_credits.locked([absence.contract.customer_id]):  # as a letting being recorded on it
         cut = _letting_cut_short(absence, absence.starts_on, ends_on)
         if cut is not None:
             raise AbsenceRefused("Une location est enregistrée jusqu'au %(date)s : "
@@ -222,19 +224,22 @@ def credit_for(port, revenue_cents, nights):
 
 def record_letting(absence_id, starts_on, ends_on, revenue_cents, staff_user):
     """Staff record that a visitor used a freed berth; the boater's credit is computed and kept."""
-    absence = Absence.select(Absence, Contract).join(Contract).where(Absence.id == absence_id).first()
-    if absence is None or absence.cancelled_at is not None:
-        raise AbsenceRefused("Cette absence n'existe pas ou a été annulée.")
     if starts_on is None or ends_on is None or ends_on <= starts_on:
         raise AbsenceRefused("La date de départ du visiteur doit être après sa date d'arrivée.")
-    if starts_on < absence.starts_on or ends_on > absence.ends_on:
-        raise AbsenceRefused(
-            f"La location doit tenir dans l'absence, du {fr_date(absence.starts_on)} au {fr_date(absence.ends_on)}."
-        )
     if revenue_cents is None or revenue_cents < 0:
         raise AbsenceRefused("Indiquez le montant encaissé, par exemple 240,00.")
-    port = Port.get_by_id(absence.contract.port_id)
-    with database.atomic():
+    owner = Contract.select(Contract.customer).join(Absence).where(Absence.id == absence_id)
+    # Under the lock the boater's change or cancellation takes too: a double click, two agents or the boater
+    # cancelling meanwhile see the other's work, and the credit is counted once.
+    with absence_credits.locked([row.customer_id for row in owner]):
+        absence = Absence.select(Absence, Contract).join(Contract).where(Absence.id == absence_id).first()
+        if absence is None or absence.cancelled_at is not None:
+            raise AbsenceRefused("Cette absence n'existe pas ou a été annulée.")
+        if starts_on < absence.starts_on or ends_on > absence.ends_on:
+            raise AbsenceRefused(
+                f"La location doit tenir dans l'absence, du {fr_date(absence.starts_on)} "
+                f"au {fr_date(absence.ends_on)}.")
+        port = Port.get_by_id(absence.contract.port_id)
         clash = BerthLetting.select().where(
             (BerthLetting.absence == absence) & (BerthLetting.starts_on < ends_on) & (BerthLetting.ends_on > starts_on)
         ).exists()

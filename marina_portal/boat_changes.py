@@ -4,12 +4,12 @@ One pending request per boat: a new proposal replaces the pending one (its statu
 so the harbour office always reviews the boater's latest word and a stale approval button finds
 nothing left to approve. A request keeps the facts the boater changed (`changed`); approving copies
 only those onto the Boat and audits it; refusing needs a reason. Either way the boater gets a mail in
-their language.
+their language. The boater may withdraw a request still pending ("withdrawn", audited, no mail).
 """
 from flask import url_for
 
 from . import audit
-from .db import database
+from .db import database, write_locked
 from .i18n import N_, Translatable
 from .mail import send_email
 from .models import Boat, BoatChange, Customer, Port, User, utcnow
@@ -41,10 +41,16 @@ def own_boat(boat_id, customer):
     return Boat.get_or_none((Boat.id == boat_id) & (Boat.customer == customer))
 
 
+def pending_for(boat):
+    """The boat's request awaiting the harbour office, or None."""
+    return BoatChange.get_or_none((BoatChange.boat == boat) & (BoatChange.status == "pending"))
+
+
 def latest_by_boat(customer):
     """{boat id: (pending request or None, latest decided request or None)} for the customer, in one query."""
     found = {}
-    rows = (BoatChange.select().where((BoatChange.customer == customer) & (BoatChange.status != "replaced"))
+    rows = (BoatChange.select().where((BoatChange.customer == customer)
+                                      & BoatChange.status.not_in(("replaced", "withdrawn")))
             .order_by(BoatChange.requested_at.desc(), BoatChange.id.desc()))
     for change in rows:
         pending, decided = found.get(change.boat_id, (None, None))
@@ -67,11 +73,28 @@ def propose(user, boat, values):
     changed = [name for name in BOAT_FACTS if proposed[name] != getattr(boat, name)]
     if not changed:
         raise ChangeRefused(N_("Aucune modification : ce sont déjà les informations enregistrées."))
-    with database.atomic():
+    # Locked on the boat: on PostgreSQL two proposals at once (a double click) would both find nothing
+    # pending to replace and leave two requests waiting.
+    with write_locked(Boat.select(Boat.id).where(Boat.id == boat.id)):
         (BoatChange.update(status="replaced", decided_at=utcnow())
          .where((BoatChange.boat == boat) & (BoatChange.status == "pending")).execute())
         return BoatChange.create(boat=boat, customer=boat.customer_id, requested_by=getattr(user, "id", user),
                                  changed=",".join(changed), **proposed)
+
+
+def own_change(change_id, customer):
+    """One of the customer's requests, or None (another boater's looks the same as a missing one)."""
+    return BoatChange.get_or_none((BoatChange.id == change_id) & (BoatChange.customer == customer))
+
+
+def withdraw(user, change, ip=""):
+    """The boater takes back their request while it is still pending (audited as boat.change_withdrawn)."""
+    with database.atomic():
+        updated = (BoatChange.update(status="withdrawn", decided_at=utcnow(), decided_by=getattr(user, "id", user))
+                   .where((BoatChange.id == change.id) & (BoatChange.status == "pending")).execute())
+        if not updated:
+            raise ChangeRefused(N_("Cette demande n'est plus en attente : elle a déjà été traitée ou remplacée."))
+        audit.record(user, "boat.change_withdrawn", ("boat", change.boat_id), None, {"change": change.id}, ip)
 
 
 def pending(port):

@@ -1,34 +1,46 @@
 """A boater's papers (yearly insurance certificate, registration), who lacks a valid insurance, and reminders.
 
 Papers are Documents of kind "insurance" or "registration" owned by one customer, checked by content
-like every upload (backoffice.uploads). An insurance counts as valid through its `valid_until` day.
+like every upload (backoffice.uploads). A boater may remove a paper they sent themselves within
+REMOVABLE_FOR (24 hours) of sending it, a mistake noticed at once; later it stays (the harbour office
+may have relied on it; the boater asks them). The removal is audited (customer.paper_removed, in the
+customer's history, with the file's sha256) and the file is deleted. An insurance counts as valid through
+its `valid_until` day.
 A customer "holds a contract this year" when one of their contracts (not cancelled) overlaps the
 current calendar year. Reminders go out in the background, BATCH_SIZE mails per Huey task: the
 recipients are fixed when staff click (one InsuranceReminderMail row each), and each mail is marked
 sent as it leaves, so a retry resumes after the last one.
 """
 import datetime as dt
+import os
 
 from flask import render_template, url_for
 from flask_babel import gettext
 from peewee import JOIN, chunked, fn
 
+from . import audit
 from .backoffice import uploads
-from .db import database
-from .formats import paris_today
+from .db import database, write_locked
+from .formats import fr_datetime, paris_today
 from .i18n import DEFAULT, LANGUAGES, N_, Translatable, in_language
 from .mail import deliver
 from .models import Contract, Customer, Document, InsuranceReminder, InsuranceReminderMail, Port, User, utcnow
-from .storage import save_bytes
+from .storage import absolute, save_bytes
 
 KINDS = {"insurance": N_("Attestation d'assurance"),
          "registration": N_("Acte de francisation ou carte de circulation")}
 BATCH_SIZE = 50
 MAX_VALIDITY_DAYS = 5 * 366  # a later date is surely a typing mistake
+REMOVABLE_FOR = dt.timedelta(hours=24)
+REMIND_GAP = dt.timedelta(hours=1)  # a second reminder sooner is a double click, refused
 
 
 class PaperRefused(Translatable):
-    """A paper that can't be accepted, with the words to show."""
+    """A paper that can't be accepted, with the words to show and the form field they are about (if one)."""
+
+    def __init__(self, message, field=None, **fields):
+        super().__init__(message, **fields)
+        self.field = field
 
 
 def add(user, customer, kind, data, original_name, valid_until=None, max_bytes=uploads.DEFAULT_MAX_BYTES,
@@ -36,14 +48,17 @@ def add(user, customer, kind, data, original_name, valid_until=None, max_bytes=u
     """Check and store a boater's paper; an insurance needs the date it is valid until."""
     today = today or paris_today()
     if kind not in KINDS:
-        raise PaperRefused(N_("Choisissez le type de document."))
+        raise PaperRefused(N_("Choisissez le type de document."), "kind")
     if kind == "insurance":
         if valid_until is None:
-            raise PaperRefused(N_("Indiquez la date de fin de validité de l'attestation d'assurance."))
+            raise PaperRefused(N_("Indiquez la date de fin de validité de l'attestation d'assurance."),
+                               "valid_until")
         if valid_until < today:
-            raise PaperRefused(N_("Cette attestation n'est plus valable : envoyez celle de l'année en cours."))
+            raise PaperRefused(N_("Cette attestation n'est plus valable : envoyez celle de l'année en cours."),
+                               "valid_until")
         if valid_until > today + dt.timedelta(days=MAX_VALIDITY_DAYS):
-            raise PaperRefused(N_("La date de fin de validité paraît trop lointaine : vérifiez l'année."))
+            raise PaperRefused(N_("La date de fin de validité paraît trop lointaine : vérifiez l'année."),
+                               "valid_until")
     else:
         valid_until = None
     content_type = uploads.check(data, original_name, max_bytes)
@@ -68,6 +83,31 @@ def own_paper(document_id, customer):
     """One of the customer's papers, or None (another boater's looks the same as a missing one)."""
     return Document.get_or_none((Document.id == document_id) & (Document.customer == customer)
                                 & Document.kind.in_(tuple(KINDS)))
+
+
+def removable(paper, user, now=None):
+    """True when the boater may still remove this paper: sent by them, less than REMOVABLE_FOR ago."""
+    now = now or utcnow()
+    return paper.uploaded_by_id == getattr(user, "id", user) and _as_datetime(paper.created_at) > now - REMOVABLE_FOR
+
+
+def remove(user, paper, ip="", now=None):
+    """Remove a paper the boater sent by mistake (see `removable`); audited, then its file is deleted."""
+    now = now or utcnow()
+    with database.atomic():
+        deleted = (Document.delete()
+                   .where((Document.id == paper.id) & (Document.uploaded_by == getattr(user, "id", user))
+                          & (Document.created_at > now - REMOVABLE_FOR)).execute())
+        if not deleted:
+            raise PaperRefused(N_("Ce document ne peut plus être retiré en ligne : la capitainerie a pu s'en servir. "
+                                  "Contactez-la pour le retirer."))
+        audit.record(user, "customer.paper_removed", ("customer", paper.customer_id),  # in the customer's history
+                     audit.snapshot(paper, ("id", "kind", "valid_until", "filename", "size", "sha256", "created_at")),
+                     None, ip)
+    try:
+        os.remove(absolute(paper.stored_as))
+    except (FileNotFoundError, ValueError):
+        pass
 
 
 def insured_until(papers):
@@ -119,12 +159,20 @@ def _as_datetime(value):
 
 
 def start_reminder(port, staff_user, today=None):
-    """Fix the recipients (those missing a valid insurance who have an address) and queue the mails."""
-    rows = [row for row in missing_insurance(port, today) if row.reminder_email]
-    if not rows:
-        raise PaperRefused(N_("Aucun plaisancier à relancer : tous ont une assurance valable ou n'ont pas "
-                              "d'adresse mail."))
-    with database.atomic():
+    """Fix the recipients (those missing a valid insurance who have an address) and queue the mails.
+
+    Under the write lock, and refused within REMIND_GAP of the previous one: a double click or two agents
+    at once send one reminder, not two mails to every boater."""
+    with write_locked(Port.select(Port.id).where(Port.id == port.id)):
+        previous = latest_reminder(port)
+        if previous is not None and _as_datetime(previous.created_at) > utcnow() - REMIND_GAP:
+            raise PaperRefused(N_("Un rappel a déjà été lancé le %(moment)s : attendez une heure avant d'en "
+                                  "envoyer un autre, pour ne pas envoyer deux fois le même mail."),
+                               moment=fr_datetime(previous.created_at))
+        rows = [row for row in missing_insurance(port, today) if row.reminder_email]
+        if not rows:
+            raise PaperRefused(N_("Aucun plaisancier à relancer : tous ont une assurance valable ou n'ont pas "
+                                  "d'adresse mail."))
         reminder = InsuranceReminder.create(port=port, created_by=getattr(staff_user, "id", staff_user),
                                             mail_total=len(rows))
         recipients = [{"reminder": reminder.id, "customer": row.id, "email": row.reminder_email,

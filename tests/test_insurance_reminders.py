@@ -149,3 +149,42 @@ def test_page_queries_do_not_grow_with_rows(app, client, auth, url, who):
     few = queries(client, url.format(id=jean_id))
     grow(app, 12)
     assert queries(client, url.format(id=jean_id)) == few
+
+
+def test_a_double_click_sends_the_reminder_once(app, client, auth, harbour, mailbox):
+    auth.staff(role="agent")
+    token = csrf_token(client.get("/staff/insurance").get_data(as_text=True))
+    client.post("/staff/insurance/remind", data={"csrf_token": token})
+    again = client.post("/staff/insurance/remind", data={"csrf_token": token}, follow_redirects=True)
+    assert "Un rappel a déjà été lancé le " in text(again)
+    mailbox.wait_for(2)
+    with app.app_context():
+        assert InsuranceReminder.select().count() == 1 and InsuranceReminderMail.select().count() == 2
+    assert len(mailbox.messages) == 2
+
+
+def test_two_reminders_started_at_once_make_one(app, harbour, mailbox):
+    import threading
+
+    from marina_portal.db import database
+
+    barrier, results = threading.Barrier(3), []
+
+    def run():
+        try:
+            with app.test_request_context():
+                database.connect(reuse_if_open=True)
+                barrier.wait()
+                results.append(papers.start_reminder(Port.get(), None))
+                database.close()
+        except Exception as e:  # compared below
+            results.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(type(r).__name__ for r in results) == ["InsuranceReminder", "PaperRefused", "PaperRefused"], results
+    with app.app_context():
+        assert InsuranceReminderMail.select().count() == 2

@@ -7,6 +7,7 @@ from .. import boat_changes, papers
 from ..access import boater_required, owned_or_404
 from ..backoffice import uploads
 from ..formats import paris_today
+from ..forms import EmptyForm
 from ..models import Document
 from ..storage import absolute
 from .boat_forms import BOAT_TYPE_LABELS, BoatChangeForm, ContactForm, PaperForm
@@ -26,7 +27,7 @@ def _page(paper_form=None, problem=None, status=200):
     return render_template(
         "boat/index.html", customer=customer, boats=boat_changes.boats_of(customer),
         changes=boat_changes.latest_by_boat(customer), papers=own_papers, kinds=papers.KINDS,
-        type_labels=BOAT_TYPE_LABELS,
+        type_labels=BOAT_TYPE_LABELS, removable={p.id for p in own_papers if papers.removable(p, current_user)},
         insured_until=papers.insured_until(own_papers), today=paris_today(),
         paper_form=paper_form or PaperForm(formdata=None), problem=problem,
     ), status
@@ -57,9 +58,10 @@ def change(boat_id):
     if boat is None:
         abort(404)
     metres = BoatChangeForm.metres_text
-    form = BoatChangeForm(data={"name": boat.name, "registration": boat.registration, "boat_type": boat.boat_type,
-                                "length": metres(boat.length_cm), "beam": metres(boat.beam_cm),
-                                "draught": metres(boat.draught_cm)})
+    facts = boat_changes.pending_for(boat) or boat  # replacing a request starts from what was asked
+    form = BoatChangeForm(data={"name": facts.name, "registration": facts.registration, "boat_type": facts.boat_type,
+                                "length": metres(facts.length_cm), "beam": metres(facts.beam_cm),
+                                "draught": metres(facts.draught_cm)})
     form.set_type_choices(boat.boat_type)
     problem = None
     if form.validate_on_submit():
@@ -74,6 +76,22 @@ def change(boat_id):
     return render_template("boat/change.html", form=form, boat=boat, problem=problem), status
 
 
+@bp.route("/changes/<int:change_id>/withdraw", methods=["POST"])
+@boater_required
+def withdraw(change_id):
+    change = boat_changes.own_change(change_id, current_user.customer_id)
+    if change is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            boat_changes.withdraw(current_user, change, request.remote_addr or "")
+        except boat_changes.ChangeRefused as refusal:
+            flash(refusal.translated(), "error")
+        else:
+            flash(_("Votre demande de modification est retirée."), "success")
+    return redirect(url_for("boat.index"), code=303)
+
+
 @bp.route("/papers", methods=["POST"])
 @boater_required
 def upload():
@@ -86,7 +104,9 @@ def upload():
                    upload.filename if upload else "", form.valid_until.date,
                    current_app.config.get("UPLOAD_MAX_BYTES", uploads.DEFAULT_MAX_BYTES))
     except (papers.PaperRefused, uploads.Refused) as refusal:
-        return _page(form, refusal.translated(), 422)
+        field = getattr(form, getattr(refusal, "field", None) or "file")  # an upload refusal is about the file
+        field.errors = [*field.errors, refusal.translated()]
+        return _page(form, status=422)
     flash(_("Votre document est enregistré. La capitainerie peut le consulter."), "success")
     return redirect(url_for("boat.index"), code=303)
 
@@ -100,3 +120,20 @@ def paper(document_id):
         abort(404)
     return send_file(absolute(document.stored_as), mimetype=document.content_type, as_attachment=True,
                      download_name=document.filename)
+
+
+@bp.route("/papers/<int:document_id>/remove", methods=["POST"])
+@boater_required
+def remove_paper(document_id):
+    """A paper sent by mistake, removed by the boater within a day (papers.REMOVABLE_FOR)."""
+    paper = papers.own_paper(document_id, current_user.customer_id)
+    if paper is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            papers.remove(current_user, paper, request.remote_addr or "")
+        except papers.PaperRefused as refusal:
+            flash(refusal.translated(), "error")
+        else:
+            flash(_("Le document est retiré."), "success")
+    return redirect(url_for("boat.index", _anchor="papiers"), code=303)
