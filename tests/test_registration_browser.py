@@ -50,5 +50,5 @@ def test_case_2_mismatch_in_the_browser(live_server, page, mailbox):
     page.get_by_label("Date de facture").fill(f"10/01/{YEAR}")
     page.get_by_label("Montant TTC").fill("2 000")
     page.get_by_role("button", name="Valider").click()
-    assert page.get_by_text("ne correspondent à aucune facture").is_visible()
+    page.get_by_text("ne correspondent à aucune facture").wait_for()  # htmx swaps it in: wait, don't peek
     assert mailbox.messages == []
