@@ -298,3 +298,26 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+
+
+def at_once(app, *jobs):
+    """Run the jobs in threads released together, each in its own request context and database connection;
+    returns [result or exception] in the jobs' order. For "double click" and race tests."""
+    barrier, results = threading.Barrier(len(jobs)), [None] * len(jobs)
+
+    def run(n, job):
+        try:
+            with app.test_request_context():
+                database.connect(reuse_if_open=True)
+                barrier.wait()
+                results[n] = job()
+                database.close()
+        except Exception as e:  # handed back to the test
+            results[n] = e
+
+    threads = [threading.Thread(target=run, args=(n, job)) for n, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -2,11 +2,10 @@
 import datetime as dt
 import re
 import subprocess
-import threading
 
 import pytest
 
-from conftest import Auth, csrf_token
+from conftest import Auth, at_once, csrf_token
 from marina_portal import absence_credits, absences
 from marina_portal.backoffice import importing, invoicing
 from marina_portal.db import counting_queries, database
@@ -173,24 +172,8 @@ def test_two_concurrent_applications_deduct_once(app):
             Invoice.create(port=customer.port_id, customer=customer, number=f"{YEAR}/0705{n}", issued_on=TODAY,
                            total_cents=10000)
         database.close()
-    barrier, errors = threading.Barrier(4), []
-
-    def run():
-        try:
-            with app.app_context():
-                database.connect(reuse_if_open=True)
-                barrier.wait()
-                absence_credits.apply([customer.id])
-                database.close()
-        except Exception as e:  # reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = at_once(app, *[lambda: absence_credits.apply([customer.id])] * 4)
+    assert not [r for r in results if isinstance(r, Exception)], results
     with app.app_context():
         credited = [p.amount_cents for p in Payment.select().where(Payment.method == "absence_credit")
                     .order_by(Payment.id)]

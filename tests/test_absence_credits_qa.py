@@ -1,7 +1,7 @@
 """Absence credits, found by QA: a letting recorded twice at once, a cancellation racing a letting."""
 import datetime as dt
-import threading
 
+from conftest import at_once
 from marina_portal import absences
 from marina_portal.db import database
 from marina_portal.formats import paris_today
@@ -20,26 +20,6 @@ def absence_of_jean(app):
     return absence
 
 
-def at_once(app, *jobs):
-    """Run the jobs in threads released together; [(result or exception)] in the jobs' order."""
-    barrier, results = threading.Barrier(len(jobs)), [None] * len(jobs)
-
-    def run(n, job):
-        try:
-            with app.test_request_context():
-                database.connect(reuse_if_open=True)
-                barrier.wait()
-                results[n] = job()
-                database.close()
-        except Exception as e:  # compared below
-            results[n] = e
-
-    threads = [threading.Thread(target=run, args=(n, job)) for n, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_the_same_letting_recorded_twice_at_once_earns_one_credit(app):

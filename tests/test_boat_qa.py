@@ -3,7 +3,7 @@ import html
 import io
 import re
 
-from conftest import Auth, csrf_token
+from conftest import Auth, at_once, csrf_token
 
 
 def text(response):
@@ -188,36 +188,21 @@ def test_replacing_a_pending_change_starts_from_what_was_asked(app, client, auth
 
 
 def test_proposals_sent_at_once_leave_one_request_waiting(app, auth):
-    import threading
-
     from marina_portal import boat_changes
-    from marina_portal.db import database
     from marina_portal.models import Boat, BoatChange, User
 
     auth.boater("C0001")
     boat_pk = jean_boat(app)
-    barrier, errors = threading.Barrier(4), []
 
-    def run(n):
-        try:
-            with app.test_request_context():
-                database.connect(reuse_if_open=True)
-                user = User.get(User.email == "jean.dupont@example.com")
-                boat = Boat.get_by_id(boat_pk)
-                barrier.wait()
-                boat_changes.propose(user, boat, {"name": f"NOM {n}", "registration": boat.registration,
-                                                  "boat_type": boat.boat_type, "length_cm": boat.length_cm,
-                                                  "beam_cm": boat.beam_cm, "draught_cm": boat.draught_cm})
-                database.close()
-        except Exception as e:  # compared below
-            errors.append(e)
+    def propose(n):
+        user = User.get(User.email == "jean.dupont@example.com")
+        boat = Boat.get_by_id(boat_pk)
+        return boat_changes.propose(user, boat, {
+            "name": f"NOM {n}", "registration": boat.registration, "boat_type": boat.boat_type,
+            "length_cm": boat.length_cm, "beam_cm": boat.beam_cm, "draught_cm": boat.draught_cm})
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = at_once(app, *[lambda n=n: propose(n) for n in range(4)])
+    assert not [r for r in results if isinstance(r, Exception)], results
     with app.app_context():
         assert BoatChange.select().where(BoatChange.status == "pending").count() == 1
         assert BoatChange.select().where(BoatChange.status == "replaced").count() == 3

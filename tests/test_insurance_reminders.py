@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import csrf_token
+from conftest import at_once, csrf_token
 from marina_portal import papers
 from marina_portal.accounts import hash_password
 from marina_portal.formats import paris_today
@@ -164,27 +164,7 @@ def test_a_double_click_sends_the_reminder_once(app, client, auth, harbour, mail
 
 
 def test_two_reminders_started_at_once_make_one(app, harbour, mailbox):
-    import threading
-
-    from marina_portal.db import database
-
-    barrier, results = threading.Barrier(3), []
-
-    def run():
-        try:
-            with app.test_request_context():
-                database.connect(reuse_if_open=True)
-                barrier.wait()
-                results.append(papers.start_reminder(Port.get(), None))
-                database.close()
-        except Exception as e:  # compared below
-            results.append(e)
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(app, *[lambda: papers.start_reminder(Port.get(), None)] * 3)
     assert sorted(type(r).__name__ for r in results) == ["InsuranceReminder", "PaperRefused", "PaperRefused"], results
     with app.app_context():
         assert InsuranceReminderMail.select().count() == 2
