@@ -3,12 +3,13 @@
 Message ids are the French texts; the tutorial's own words (menus, ETAPE 1/3, "J'ai un contrat"…) are not
 translated, so the printed tutorial stays true in both languages.
 """
-from flask import has_request_context, session
+from flask import has_request_context, request, session
 from flask_babel import force_locale, gettext
 from flask_login import current_user
 
 LANGUAGES = {"fr": "Français", "en": "English"}
 DEFAULT = "fr"
+STAFF_PREFIX = "/staff"  # the harbour office's pages (views/staff, port_life_staff, boat_staff)
 
 
 def N_(text):
@@ -29,6 +30,8 @@ class Translatable(Exception):
 
 def select_locale():
     if not has_request_context():
+        return DEFAULT
+    if request.path.startswith(STAFF_PREFIX):  # the back office is French only: its frame too
         return DEFAULT
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language

@@ -14,3 +14,13 @@ def test_every_staff_page_has_the_staff_menu(client, auth, url):
         assert f">{label}</a>" in menu, (url, label)
     assert "COMPTE CLIENT" not in menu and "CONTRAT" not in menu
     assert 'href="/staff/port/"' in menu
+
+
+def test_the_back_office_stays_french_for_a_staff_member_who_chose_english(app, client, auth, form_post):
+    auth.staff(role="agent")
+    assert form_post("/staff/", "/language", language="en", next="/documents/").status_code in (302, 303)
+    assert '<html lang="en">' in client.get("/documents/").get_data(as_text=True)  # the shared pages follow it
+    for url in ("/staff/", "/staff/port/", "/staff/direct-debits"):
+        html = client.get(url).get_data(as_text=True)
+        assert '<html lang="fr">' in html and "Aide téléphonique" in html, url
+        assert "Changer de langue" not in html and "Change language" not in html, url
