@@ -145,8 +145,9 @@ def make_app(tmp_path, smtp, signing_files):
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app()
+def app(make_app, request):
+    """The demo app; a test module may set `APP_CONFIG = {...}` for settings all its tests share."""
+    app = make_app(**getattr(request.module, "APP_CONFIG", {}))
     yield app
     if not database.is_closed():
         database.close()

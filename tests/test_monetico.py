@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from conftest import csrf_token
-from marina_portal.db import database
 from marina_portal.formats import PARIS
 from marina_portal.models import PaymentAttempt
 from marina_portal.payments import ACCEPTED, REGISTRY, BankResult, Gateway, Merchant, PaymentRequest, monetico, register
@@ -19,14 +18,7 @@ from payments_support import invoice_id, sign, start_payment, stored
 DATA = Path(__file__).parent / "data"
 V_KEY = "1036DEFD9175F29EE9337A1F284BDF781D5A4048"
 
-
-@pytest.fixture
-def app(make_app):
-    """The demo with the bank sandbox on, so MONETICO_URL is the sandbox page."""
-    app = make_app(MONETICO_SANDBOX=True)
-    yield app
-    if not database.is_closed():
-        database.close()
+APP_CONFIG = {"MONETICO_SANDBOX": True}  # the bank sandbox on: MONETICO_URL is its page
 
 
 def v1_fields():

@@ -1,20 +1,13 @@
 """Paying an invoice end to end: return pages, the bank sandbox, and the whole journey in Chromium."""
 import re
 
-import pytest
 
 from conftest import PASSWORD, Auth
 from marina_portal.db import database
 from marina_portal.models import PaymentAttempt
 from payments_support import OK, balance, invoice_id, notification, notify, start_payment, stored
 
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(MONETICO_SANDBOX=True)
-    yield app
-    if not database.is_closed():
-        database.close()
+APP_CONFIG = {"MONETICO_SANDBOX": True}  # the bank sandbox on: MONETICO_URL is its page
 
 
 # --- the browser's return pages ----------------------------------------------------------------------

@@ -1,21 +1,13 @@
 """The bank's notifications: good, forged, tampered, unknown, replayed, concurrent, refused then accepted."""
 import threading
 
-import pytest
 import requests
 
 from conftest import Auth
-from marina_portal.db import database
 from marina_portal.models import AuditLog, Payment, PaymentAttempt, PaymentNotification
 from payments_support import BAD, OK, balance, notification, notify, start_payment, stored
 
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(MONETICO_SANDBOX=True)
-    yield app
-    if not database.is_closed():
-        database.close()
+APP_CONFIG = {"MONETICO_SANDBOX": True}  # the bank sandbox on: MONETICO_URL is its page
 
 
 def test_accepted_notification_pays_once_and_mails_a_receipt(app, client, auth, mailbox):

@@ -1,17 +1,10 @@
 """A cheque recorded while the boater's card payment is under way: staff are warned, and an overpaid invoice is listed."""
-import pytest
 from payments_support import OK, balance, invoice_id, notification, notify, start_payment
 
 from conftest import csrf_token
 from marina_portal.db import database
 
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(MONETICO_SANDBOX=True)
-    yield app
-    if not database.is_closed():
-        database.close()
+APP_CONFIG = {"MONETICO_SANDBOX": True}  # the bank sandbox on: MONETICO_URL is its page
 
 
 def test_a_cheque_during_a_card_payment_is_warned_and_the_excess_listed(app, client, auth, mailbox):
