@@ -112,7 +112,7 @@ def login(server, email=BENCH_EMAIL):
 def pages(database):
     """The URLs to measure, built from the app's own routes."""
     from marina_portal import create_app
-    from marina_portal.db import database as db
+    from marina_portal.core.db import database as db
     from marina_portal.models import Invoice, User
 
     app = create_app({"DATABASE": database, "SECRET_KEY": "x" * 32})

@@ -1,11 +1,23 @@
 """Marina Portal: the berth holders' web portal and the harbour office's back office."""
 from flask import Flask
 
-from . import config
+from marina_portal import cli
+from marina_portal.accounts import cli as staff_cli
+from marina_portal.core import config, db, formats, queue
+from marina_portal.core.extensions import babel, csrf, limiter, login_manager, mail
+from marina_portal.core.i18n import select_locale
+from marina_portal.imports import cli as import_cli
+from marina_portal.sepa import cli as sepa_cli
+from marina_portal.views import (
+    accounts, billing, contracts, documents, errors, main, outbox, payments, sandbox, security, shell, staff,
+)
+from marina_portal.views.boats import pages as boat_pages
+from marina_portal.views.port_life import absences, waiting_list
+from marina_portal.views.sepa import pages as mandate_pages
 
 
 def create_app(test_config=None):
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=config.INSTANCE_PATH, instance_relative_config=True)
     config.load(app, test_config)
     register_extensions(app)
     register_blueprints(app)
@@ -14,52 +26,28 @@ def create_app(test_config=None):
 
 
 def register_extensions(app):
-    from . import db, formats, news, security, tasks
-    from .extensions import babel, csrf, limiter, login_manager, mail
-
     db.init_app(app)
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
-    from .i18n import select_locale
-
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     formats.init_app(app)
     security.init_app(app)
-    tasks.init_app(app)
-    news.init_app(app)
-    from .views import errors, shell
-
+    queue.init_app(app)
     errors.init_app(app)
     shell.init_app(app)
 
 
 def register_blueprints(app):
-    from .views import (absence, account, auth, contract, documents, main, mandate, outbox, payment,
-                        port_life_staff, sandbox, staff, waiting_list)
-    from .views import boat, boat_staff
-
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(contract.bp)
-    app.register_blueprint(staff.bp)
-    app.register_blueprint(absence.bp)
-    app.register_blueprint(waiting_list.bp)
-    app.register_blueprint(port_life_staff.bp)
-    app.register_blueprint(documents.bp)
-    app.register_blueprint(outbox.bp)
-    app.register_blueprint(mandate.bp)
-    app.register_blueprint(account.bp)
-    app.register_blueprint(payment.bp)
-    app.register_blueprint(sandbox.bp)
-    app.register_blueprint(boat.bp)
-    app.register_blueprint(boat_staff.bp)
+    for blueprint in (accounts.bp, contracts.bp, staff.bp, absences.bp, waiting_list.bp, documents.bp, outbox.bp,
+                      mandate_pages.bp, billing.bp, payments.bp, sandbox.bp, boat_pages.bp):
+        app.register_blueprint(blueprint)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others
 
 
 def register_commands(app):
-    from . import cli
-    from .backoffice import commands as backoffice_commands
-
     cli.init_app(app)
-    backoffice_commands.init_app(app)
+    staff_cli.init_app(app)
+    import_cli.init_app(app)
+    sepa_cli.init_app(app)

@@ -1,13 +1,13 @@
 """The demo of DESIGN.md: PORT SAINTE MARIE LA MER, JEAN DUPONT and SOPHIE MARTIN, with Y the current year."""
 import datetime as dt
 
-from .db import database
-from .formats import paris_today
-from .models import (
+from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
+from marina_portal.models import (
     Berth, Boat, Contract, ContractTerms, Customer, Document, Invoice, InvoiceLine, Payment, Port,
 )
-from .pdf import render_pdf
-from .storage import save_bytes
+from marina_portal.core.pdf import render_pdf
+from marina_portal.core.storage import save_bytes
 
 ANNUAL_TERMS = """\
 Article 1 – Objet. Le présent contrat attribue au titulaire l'usage d'un poste d'amarrage désigné, \

@@ -17,7 +17,7 @@ from peewee import (
     fn,
 )
 
-from .db import Compiled, database
+from marina_portal.core.db import Compiled, database
 
 
 def utcnow():

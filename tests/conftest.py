@@ -12,9 +12,9 @@ from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
 from marina_portal import create_app
-from marina_portal.db import database, init_db
+from marina_portal.core.db import database, init_db
 from marina_portal.models import Customer, User
-from marina_portal.signing_keys import ensure_port_certificate
+from marina_portal.sealing.keys import ensure_port_certificate
 
 PASSWORD = "correct horse battery"
 # Set to a postgresql:// URL to run the suite on PostgreSQL (each test starts from an empty schema).
@@ -178,7 +178,7 @@ class Auth:
         self.app, self.client = app, client
 
     def create_boater(self, customer_code="C0001", email=None, password=PASSWORD):
-        from marina_portal.accounts import hash_password
+        from marina_portal.accounts.logins import hash_password
 
         with self.app.app_context():
             customer = Customer.get(Customer.code == customer_code)
@@ -188,7 +188,7 @@ class Auth:
         return user
 
     def create_staff(self, email="agent@example.com", role="admin", password=PASSWORD):
-        from marina_portal.accounts import create_staff
+        from marina_portal.accounts.logins import create_staff
 
         with self.app.app_context():
             user = create_staff(email, password, role)

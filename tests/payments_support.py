@@ -5,7 +5,7 @@ import html
 import re
 
 from conftest import csrf_token
-from marina_portal.db import database
+from marina_portal.core.db import database
 from marina_portal.models import Invoice
 
 DEMO_KEY_BYTES = bytes.fromhex("1234567890123456789012345678901234567890")  # the demo key, per vector V3

@@ -6,10 +6,12 @@ import subprocess
 import pytest
 
 from conftest import Auth, at_once, csrf_token
-from marina_portal import absence_credits, absences
-from marina_portal.backoffice import importing, invoicing
-from marina_portal.db import counting_queries, database
-from marina_portal.formats import paris_today
+from marina_portal.billing import absence_credits
+from marina_portal.port_life import absences
+from marina_portal.imports import importing
+from marina_portal.billing import invoicing
+from marina_portal.core.db import counting_queries, database
+from marina_portal.core.formats import paris_today
 from marina_portal.models import Absence, AuditLog, BerthLetting, Contract, Customer, Invoice, Payment, Port
 
 TODAY = paris_today()
@@ -250,7 +252,7 @@ def test_card_payment_asks_the_bank_for_the_balance_after_credit(bank_app):
 
 
 def test_direct_debit_collects_the_balance_after_credit_and_a_return_lets_the_credit_in(app, runner, tmp_path):
-    from marina_portal import sepa
+    from marina_portal.sepa import collection
     from test_sepa_export import add_mandate, export, parse
 
     earn(app, 20000)
@@ -263,7 +265,7 @@ def test_direct_debit_collects_the_balance_after_credit_and_a_return_lets_the_cr
     earn(app, 10000)  # the debit is collecting the new invoice's balance: the credit waits
     assert state(app, f"{YEAR}/07300") == (50000, 50000, 0, 20000) and available(app) == 10000
     with app.app_context():
-        sepa.record_return(debit["e2e"], "AM04")
+        collection.record_return(debit["e2e"], "AM04")
         absence_credits.apply()  # the nightly pass
         database.close()
     assert state(app, f"{YEAR}/07300") == (50000, 30000, 20000, 30000) and available(app) == 0

@@ -2,9 +2,9 @@
 import datetime as dt
 
 from conftest import at_once
-from marina_portal import absences
-from marina_portal.db import database
-from marina_portal.formats import paris_today
+from marina_portal.port_life import absences
+from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
 from marina_portal.models import Absence, BerthLetting, Contract, Customer, Port
 
 TODAY = paris_today()

@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from marina_portal.db import database
-from marina_portal.formats import paris_today
+from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
 from marina_portal.models import Absence, BerthLetting, Contract, Customer, Invoice, Payment, Port
 
 TODAY = paris_today()
@@ -137,7 +137,7 @@ def test_pages_need_a_boater(client, auth):
 
 
 def _let(app, absence_id, start, end, revenue, mode="percent", value=50):
-    from marina_portal import absences
+    from marina_portal.port_life import absences
 
     with app.test_request_context():
         Port.update(absence_credit_mode=mode, absence_credit_value=value).execute()
@@ -156,7 +156,7 @@ def test_credit_is_computed_shown_and_mailed(app, client, auth, declare, mailbox
     letting = _let(app, absence.id, start, end, 24000, mode, value)
     assert letting.credit_cents == expected
     page = _text(client.get("/absences/"))
-    from marina_portal.formats import euros
+    from marina_portal.core.formats import euros
 
     assert f"Crédit disponible : <strong class=\"amount\">{euros(expected)}</strong>" in page
     account = _text(client.get("/account/"))  # COMPTE CLIENT shows it too
@@ -165,7 +165,7 @@ def test_credit_is_computed_shown_and_mailed(app, client, auth, declare, mailbox
 
 
 def test_customer_credit_subtracts_what_the_account_used(app, client, auth, declare):
-    from marina_portal.absences import credit_rows, customer_credit_cents
+    from marina_portal.port_life.absences import credit_rows, customer_credit_cents
 
     auth.boater("C0001")
     declare(day(5), day(12))
@@ -186,7 +186,7 @@ def test_customer_credit_subtracts_what_the_account_used(app, client, auth, decl
 
 
 def test_letting_outside_the_absence_is_refused(app, declare, auth):
-    from marina_portal import absences
+    from marina_portal.port_life import absences
 
     auth.boater("C0001")
     declare(day(5), day(12))

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from marina_portal.db import database
+from marina_portal.core.db import database
 from marina_portal.models import Customer, Invoice, Payment, PaymentAttempt, Port
 
 

@@ -7,8 +7,8 @@ import re
 import icalendar
 import pytest
 
-from marina_portal.db import database
-from marina_portal.formats import paris_today
+from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
 from marina_portal.models import Absence, BerthLetting, Contract, Customer
 
 TODAY = paris_today()

@@ -2,8 +2,8 @@
 import datetime as dt
 
 from conftest import PASSWORD, Auth
-from marina_portal.db import database
-from marina_portal.formats import paris_today
+from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
 from marina_portal.models import Document
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

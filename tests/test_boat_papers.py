@@ -8,7 +8,7 @@ import re
 import pytest
 
 from conftest import Auth, csrf_token
-from marina_portal.formats import paris_today
+from marina_portal.core.formats import paris_today
 from marina_portal.models import Customer, Document
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -120,7 +120,7 @@ def test_a_paper_sent_by_mistake_is_removed_the_same_day(app, client, auth, form
     import os
 
     from marina_portal.models import AuditLog, Document
-    from marina_portal.storage import absolute
+    from marina_portal.core.storage import absolute
 
     auth.boater("C0001")
     assert send(client, kind="registration", file=(io.BytesIO(PDF), "wrong.pdf")).status_code == 303
@@ -188,7 +188,7 @@ def test_replacing_a_pending_change_starts_from_what_was_asked(app, client, auth
 
 
 def test_proposals_sent_at_once_leave_one_request_waiting(app, auth):
-    from marina_portal import boat_changes
+    from marina_portal.boats import changes
     from marina_portal.models import Boat, BoatChange, User
 
     auth.boater("C0001")
@@ -197,7 +197,7 @@ def test_proposals_sent_at_once_leave_one_request_waiting(app, auth):
     def propose(n):
         user = User.get(User.email == "jean.dupont@example.com")
         boat = Boat.get_by_id(boat_pk)
-        return boat_changes.propose(user, boat, {
+        return changes.propose(user, boat, {
             "name": f"NOM {n}", "registration": boat.registration, "boat_type": boat.boat_type,
             "length_cm": boat.length_cm, "beam_cm": boat.beam_cm, "draught_cm": boat.draught_cm})
 

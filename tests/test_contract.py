@@ -8,11 +8,11 @@ import threading
 from pypdf import PdfReader
 
 from conftest import csrf_token
-from marina_portal.contract_signing import DECLARATIONS
-from marina_portal.evidence import sha256
-from marina_portal.formats import fr_datetime, paris_today
+from marina_portal.contracts.signing import DECLARATIONS
+from marina_portal.sealing.evidence import sha256
+from marina_portal.core.formats import fr_datetime, paris_today
 from marina_portal.models import AuditLog, Contract, ContractTerms, Customer, PdfDownload, SignatureEvidence
-from marina_portal.seal import verify_pdf
+from marina_portal.sealing.seals import verify_pdf
 
 BROWSER = "Mozilla/5.0 (Linux; Android 14) Firefox/140.0"
 SIGNED_ON = re.compile(r"Contrat signé le \d\d-\d\d-\d{4} à \d\d:\d\d")

@@ -7,11 +7,11 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from conftest import PASSWORD
-from marina_portal.accounts import hash_password
-from marina_portal.contract_signing import DECLARATIONS
-from marina_portal.db import database
+from marina_portal.accounts.logins import hash_password
+from marina_portal.contracts.signing import DECLARATIONS
+from marina_portal.core.db import database
 from marina_portal.models import Customer, User
-from marina_portal.seal import verify_pdf
+from marina_portal.sealing.seals import verify_pdf
 
 pytestmark = pytest.mark.browser
 

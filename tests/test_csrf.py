@@ -19,7 +19,7 @@ def post_rules(app):
 
 
 def exempt_endpoints(app):
-    from marina_portal.extensions import csrf
+    from marina_portal.core.extensions import csrf
 
     exempt = set()
     for endpoint, view in app.view_functions.items():

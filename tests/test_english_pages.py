@@ -6,9 +6,9 @@ import re
 import pytest
 
 from conftest import csrf_token
-from marina_portal.contract_signing import DECLARATIONS
-from marina_portal.formats import paris_today
-from marina_portal.mandates import legal_text
+from marina_portal.contracts.signing import DECLARATIONS
+from marina_portal.core.formats import paris_today
+from marina_portal.sepa.mandates import legal_text
 from marina_portal.models import (Absence, Berth, Contract, ContractTerms, Customer, Document, Invoice, Mandate,
                                   NewsItem, PaymentAttempt, Port, User, WaitingListApplication, utcnow)
 
@@ -205,7 +205,7 @@ def test_boater_mails_render_in_english(app, template):
 
     from flask import render_template
 
-    from marina_portal.i18n import in_language
+    from marina_portal.core.i18n import in_language
 
     day, moment = dt.date(2026, 7, 1), dt.datetime(2026, 7, 1, 10, 0)
     customer = Thing(first_name="JEAN", last_name="DUPONT", full_name="JEAN DUPONT", email="j@example.com", phone="")
@@ -261,7 +261,7 @@ def test_boat_and_papers_mails_render_in_english(app, template, status):
 
     from flask import render_template
 
-    from marina_portal.i18n import in_language
+    from marina_portal.core.i18n import in_language
 
     boat = Thing(name="ALBATROS", registration="CC 1", length_cm=950, beam_cm=320, draught_cm=150)
     context = dict(port=Thing(name="PORT", phone="+33 1", email="port@example.com", hours="9-17"),

@@ -1,6 +1,6 @@
 """docs/deploy.md on an empty database: init-db, `staff create`, then the port is set up from Paramètres."""
 from conftest import csrf_token
-from marina_portal.db import database
+from marina_portal.core.db import database
 from marina_portal.models import Port
 
 PASSWORD = "a long staff password"

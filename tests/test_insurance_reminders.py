@@ -6,9 +6,9 @@ import re
 import pytest
 
 from conftest import at_once, csrf_token
-from marina_portal import papers
-from marina_portal.accounts import hash_password
-from marina_portal.formats import paris_today
+from marina_portal.boats import papers
+from marina_portal.accounts.logins import hash_password
+from marina_portal.core.formats import paris_today
 from marina_portal.models import (Boat, BoatChange, Contract, Customer, Document, InsuranceReminder,
                                   InsuranceReminderMail, Port, User)
 from test_staff_queries import queries

@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from conftest import PASSWORD, free_port, on_sqlite_only
-from marina_portal.accounts import hash_password
-from marina_portal.db import database
+from marina_portal.accounts.logins import hash_password
+from marina_portal.core.db import database
 from marina_portal.models import Customer, Invoice, Payment, PaymentAttempt, Port, User
 from payments_support import OK, notification
 

@@ -4,9 +4,9 @@ import re
 import pytest
 from conftest import Auth
 
-from marina_portal.db import database
+from marina_portal.core.db import database
 from marina_portal.models import Mandate, SignatureEvidence
-from marina_portal.seal import verify_pdf
+from marina_portal.sealing.seals import verify_pdf
 
 GOOD_IBAN = "FR76 3000 6000 0112 3456 7890 189"
 DETAILS = {"debtor_name": "DUPONT JEAN", "street": "10, RUE DU MARCHÉ", "postcode": "11000",

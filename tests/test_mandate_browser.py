@@ -5,9 +5,9 @@ import re
 import pytest
 
 from conftest import PASSWORD
-from marina_portal.accounts import hash_password
-from marina_portal.db import database
-from marina_portal.formats import paris_today
+from marina_portal.accounts.logins import hash_password
+from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
 from marina_portal.models import Customer, Mandate, User
 
 

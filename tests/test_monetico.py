@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import csrf_token
-from marina_portal.formats import PARIS
+from marina_portal.core.formats import PARIS
 from marina_portal.models import PaymentAttempt
 from marina_portal.payments import ACCEPTED, REGISTRY, BankResult, Gateway, Merchant, PaymentRequest, monetico, register
 from payments_support import invoice_id, sign, start_payment, stored

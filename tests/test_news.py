@@ -1,9 +1,9 @@
 """News and alerts: staff publish, boaters read them on the home page, mails go out in batches with a count."""
 import datetime as dt
 
-from marina_portal import news
-from marina_portal.accounts import hash_password
-from marina_portal.db import database
+from marina_portal.port_life import news
+from marina_portal.accounts.logins import hash_password
+from marina_portal.core.db import database
 from marina_portal.models import Customer, NewsItem, Port, User
 
 

@@ -3,7 +3,7 @@ import re
 
 
 from conftest import PASSWORD, Auth
-from marina_portal.db import database
+from marina_portal.core.db import database
 from marina_portal.models import PaymentAttempt
 from payments_support import OK, balance, invoice_id, notification, notify, start_payment, stored
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from marina_portal.db import Compiled, database
+from marina_portal.core.db import Compiled, database
 from marina_portal.models import Customer, Invoice, Payment, PaymentAttempt, Port, User, utcnow
 
 
@@ -82,7 +82,7 @@ def _pdf_text(tmp_path, data):
 @pytest.fixture
 def renders(monkeypatch):
     """How many times xhtml2pdf really ran."""
-    from marina_portal import pdf
+    from marina_portal.core import pdf
 
     calls = []
     real = pdf.html_to_pdf
@@ -163,22 +163,22 @@ def test_one_invoices_new_version_leaves_the_others_cached(app, client, auth, re
 
 
 def test_a_changed_invoice_is_rendered_in_the_background_when_tasks_are_queued(app, monkeypatch, renders):
-    from marina_portal import billing, tasks
-    from marina_portal.backoffice import invoicing
+    from marina_portal.billing import invoicing, statement
+    from marina_portal.core.queue import huey
 
-    queued, task = [], tasks.render_invoice_pdfs
-    monkeypatch.setattr(tasks.huey, "immediate", False)
-    monkeypatch.setattr(tasks, "render_invoice_pdfs", queued.append)
+    queued, task = [], statement.render_invoice_pdfs
+    monkeypatch.setattr(huey, "immediate", False)
+    monkeypatch.setattr(statement, "render_invoice_pdfs", queued.append)
     invoice_id = _invoice_id(app, "02135")
     with app.test_request_context():
         invoicing.record_payment(None, invoice_id, "cash", 1000, dt.date.today())
         assert queued == [[invoice_id]]
-        monkeypatch.setattr(tasks.huey, "immediate", True)
-        billing.refresh_pdfs_soon(invoice_id)  # immediate mode: would render inside the request, so no
+        monkeypatch.setattr(huey, "immediate", True)
+        statement.refresh_pdfs_soon(invoice_id)  # immediate mode: would render inside the request, so no
         assert queued == [[invoice_id]] and renders == []
         task.call_local([invoice_id])
         assert renders == ["pdf/invoice.html"]
-        billing.invoice_pdf(invoice_id)  # the download that follows reads the file
+        statement.invoice_pdf(invoice_id)  # the download that follows reads the file
         assert renders == ["pdf/invoice.html"]
         database.close()
 
@@ -201,13 +201,13 @@ def test_a_worker_serving_pages_does_not_load_the_pdf_seal_iban_and_sepa_librari
 
 
 def test_the_written_out_dummy_hash_costs_what_a_real_one_does():
-    from marina_portal.accounts import _DUMMY_HASH, hash_password
+    from marina_portal.accounts.logins import _DUMMY_HASH, hash_password
 
     assert _DUMMY_HASH.split("$")[0] == hash_password("any password").split("$")[0]  # same scrypt parameters
 
 
 def test_a_pdf_that_cannot_be_kept_is_still_downloaded(app, client, auth, monkeypatch, renders, tmp_path):
-    from marina_portal import pdf
+    from marina_portal.core import pdf
 
     def disk_full(*args):
         raise OSError(28, "No space left on device")

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import on_sqlite_only
 from marina_portal import create_app
-from marina_portal.production import NotReadyForProduction, check
+from marina_portal.core.production import NotReadyForProduction, check
 
 GOOD = {
     "SECRET_KEY": "x" * 48, "MONETICO_SANDBOX": False, "MONETICO_URL": "https://p.monetico-services.com/paiement.cgi",

@@ -7,7 +7,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from conftest import PASSWORD, csrf_token
-from marina_portal.formats import paris_today
+from marina_portal.core.formats import paris_today
 from marina_portal.models import Customer, UsedToken, User
 
 YEAR = paris_today().year

@@ -1,6 +1,6 @@
 """The tutorial's INSCRIPTION in a real browser, with JavaScript on and off, following the mailed link."""
 from conftest import PASSWORD
-from marina_portal.formats import paris_today
+from marina_portal.core.formats import paris_today
 
 YEAR = paris_today().year
 

@@ -6,9 +6,9 @@ import pytest
 import sepaxml
 from lxml import etree
 
-from marina_portal import mandates, sepa
-from marina_portal.db import database
-from marina_portal.formats import paris_today
+from marina_portal.sepa import mandates, collection
+from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
 from marina_portal.models import Customer, DirectDebit, Invoice, Mandate, Port, utcnow
 
 SCHEMAS = os.path.join(os.path.dirname(sepaxml.__file__), "schemas")
@@ -187,7 +187,7 @@ def test_settle_and_lapse_upkeep(app):
     with app.app_context():
         assert mandates.lapse_dormant(paris_today()) != []
         assert Mandate.get_by_id(fresh.id).status == "active"
-        assert sepa.settle() == 0
+        assert collection.settle() == 0
         database.close()
 
 
@@ -204,7 +204,7 @@ def test_the_exported_file_is_kept_with_the_batch(app, runner, tmp_path):
         from marina_portal.models import DirectDebitBatch
 
         batch = DirectDebitBatch.get()
-        assert sepa.batch_file(batch) == xml
+        assert collection.batch_file(batch) == xml
         assert batch.message_format == "pain.008.001.08" and batch.message_id
         database.close()
 
@@ -213,8 +213,8 @@ def test_debits_a_week_past_their_date_count_as_collected(app, runner, tmp_path)
     add_mandate(app)
     export(runner, tmp_path)
     with app.app_context():
-        assert sepa.settle(COLLECTION + dt.timedelta(days=6)) == 0
-        assert sepa.settle(COLLECTION + dt.timedelta(days=7)) == 1
+        assert collection.settle(COLLECTION + dt.timedelta(days=6)) == 0
+        assert collection.settle(COLLECTION + dt.timedelta(days=7)) == 1
         assert DirectDebit.get().status == "collected"
         database.close()
     assert balance(app, "/02135") == (0, "")
@@ -223,7 +223,7 @@ def test_debits_a_week_past_their_date_count_as_collected(app, runner, tmp_path)
 def test_migration_adds_the_batch_file_columns_to_an_older_database(app):
     from playhouse.migrate import SchemaMigrator, migrate
 
-    from marina_portal.db import init_db
+    from marina_portal.core.db import init_db
 
     with app.app_context():
         database.connect(reuse_if_open=True)
@@ -238,7 +238,7 @@ def test_migration_adds_the_batch_file_columns_to_an_older_database(app):
 
 
 def test_the_daily_huey_task_lapses_dormant_mandates(app):
-    from marina_portal.tasks import daily_direct_debit_upkeep
+    from marina_portal.sepa.tasks import daily_direct_debit_upkeep
 
     dormant = add_mandate(app, "C0001", signed_at=dt.datetime(2020, 1, 1), last_collection_on=dt.date(2021, 6, 1))
     with app.app_context():

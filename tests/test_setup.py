@@ -5,9 +5,9 @@ import sqlite3
 from pypdf import PdfReader
 
 from conftest import csrf_token, on_sqlite_only
-from marina_portal.db import database
+from marina_portal.core.db import database
 from marina_portal.models import Customer, Document, Invoice, OutboxMail, Port, User
-from marina_portal.formats import paris_today
+from marina_portal.core.formats import paris_today
 
 
 @on_sqlite_only

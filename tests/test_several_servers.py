@@ -185,7 +185,7 @@ def test_a_mail_queued_by_an_app_server_is_sent_by_a_separate_consumer(app_serve
     log = tmp_path / "consumer.log"
     with open(log, "w") as out:
         consumer = subprocess.Popen(
-            [sys.executable, "-m", "huey.bin.huey_consumer", "marina_portal.tasks.huey", "--workers", "1",
+            [sys.executable, "-m", "huey.bin.huey_consumer", "marina_portal.worker.huey", "--workers", "1",
              "--no-periodic"], cwd=ROOT, env=server.env, stdout=out, stderr=subprocess.STDOUT)
     try:
         try:
@@ -205,14 +205,14 @@ def test_a_mail_queued_by_an_app_server_is_sent_by_a_separate_consumer(app_serve
 
 
 def test_the_queue_reads_huey_url_from_instance_config(tmp_path):
-    """The consumer imports marina_portal.tasks before any app: instance/config.py must still count."""
+    """The consumer imports the queue before any app: instance/config.py must still count."""
     shutil.copytree(os.path.join(ROOT, "marina_portal"), tmp_path / "marina_portal",
                     ignore=shutil.ignore_patterns("static", "templates", "translations", "__pycache__"))
     (tmp_path / "instance").mkdir()
     (tmp_path / "instance" / "config.py").write_text('HUEY_URL = "redis://127.0.0.1:1/7"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARINA_")}
     shown = subprocess.run(
-        [sys.executable, "-c", "from marina_portal.tasks import huey; "
+        [sys.executable, "-c", "from marina_portal.core.queue import huey; "
          "print(type(huey).__name__, huey.storage.conn.connection_pool.connection_kwargs['db'])"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert shown.stdout.split() == ["RedisHuey", "7"], shown.stderr

@@ -6,9 +6,11 @@ from marina_portal.models import AuditLog, Boat, Contract, Customer, Document, I
 
 PUBLIC = {"staff.login"}
 # A calendar program subscribes without a login: the feed answers only with the signed key shown to staff.
-KEYED = {"port_life_staff.calendar_ics"}
+KEYED = {"staff.port_calendar_ics"}
 # Pages about rows the demo does not have (absences, applications, news, direct-debit batches).
-MAY_BE_EMPTY = ("port_life_staff.", "staff.direct_debit_")
+MAY_BE_EMPTY = ("staff.port_life", "staff.port_calendar", "staff.port_credit_rule", "staff.port_confirm_date",
+                "staff.port_letting", "staff.port_change_return", "staff.port_waiting_list_index", "staff.port_offer",
+                "staff.port_news", "staff.direct_debit_")
 ADMIN_ONLY = {"staff.port_settings", "staff.team_page", "staff.team_update", "staff.audit_journal"}
 
 

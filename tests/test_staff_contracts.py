@@ -1,7 +1,7 @@
 """Contracts from the harbour office: create, change (revision up), send for signature, versioned terms."""
 import pytest
 
-from marina_portal.formats import paris_today
+from marina_portal.core.formats import paris_today
 from marina_portal.models import AuditLog, Berth, Boat, Contract, ContractTerms, Customer
 
 YEAR = paris_today().year

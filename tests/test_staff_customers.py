@@ -1,9 +1,9 @@
 """Customers at the harbour office: search (plain form and htmx), the customer page, edit, invitation mail."""
 import pytest
 
-from marina_portal.backoffice import customers
+from marina_portal.customers import records
 from marina_portal.models import AuditLog, Customer, Port
-from marina_portal.formats import paris_today
+from marina_portal.core.formats import paris_today
 
 YEAR = paris_today().year
 
@@ -37,10 +37,10 @@ def test_search_is_paginated(app):
         port = Port.current()
         Customer.insert_many([{"port": port.id, "code": f"X{i:03d}", "last_name": f"ZORRO{i:03d}"}
                               for i in range(45)]).execute()
-        rows, total, pages = customers.search(port, "zorro", 3)
+        rows, total, pages = records.search(port, "zorro", 3)
         assert total == 45 and pages == 3 and len(rows) == 5
         assert rows[0].last_name == "ZORRO040"
-        rows, _, _ = customers.search(port, "zorro", 99)  # past the end: the last page
+        rows, _, _ = records.search(port, "zorro", 99)  # past the end: the last page
         assert rows[-1].last_name == "ZORRO044"
 
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from marina_portal.backoffice import dashboard
-from marina_portal.formats import paris_today
+from marina_portal.dashboard import figures as dashboard
+from marina_portal.core.formats import paris_today
 from marina_portal.models import (
     AuditLog, Contract, Customer, Invoice, Mandate, Payment, PaymentAttempt, PaymentNotification, Port,
 )

@@ -5,9 +5,9 @@ import os
 import sepaxml
 from lxml import etree
 
-from marina_portal.backoffice import debit_batches
-from marina_portal.db import database
-from marina_portal.formats import paris_today
+from marina_portal.sepa import debit_batches
+from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
 from marina_portal.models import AuditLog, DirectDebit, DirectDebitBatch, Invoice, Port
 
 from conftest import csrf_token
@@ -316,7 +316,7 @@ def test_a_batch_file_missing_from_disk_is_explained(app, client, auth, mailbox)
     auth.staff(role="agent")
     assert export(client).status_code == 303
     with app.app_context():
-        from marina_portal.storage import absolute
+        from marina_portal.core.storage import absolute
         os.remove(absolute(DirectDebitBatch.get().stored_as))
         database.close()
     missing = client.get("/staff/direct-debits/1/file")

@@ -4,8 +4,8 @@ import os
 import pytest
 
 from conftest import PASSWORD
-from marina_portal.accounts import create_staff
-from marina_portal.db import database
+from marina_portal.accounts.logins import create_staff
+from marina_portal.core.db import database
 from test_sepa_export import add_mandate
 from test_staff_direct_debits import COLLECTION
 

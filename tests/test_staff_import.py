@@ -6,7 +6,7 @@ import time
 import pytest
 
 from conftest import csrf_token
-from marina_portal.backoffice import importing
+from marina_portal.imports import importing
 from marina_portal.models import AuditLog, Berth, Boat, Contract, Customer, Invoice, Payment, Port
 
 SAMPLES = os.path.join(os.path.dirname(__file__), "..", "docs", "samples")

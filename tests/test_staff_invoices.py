@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from marina_portal.backoffice import invoicing
-from marina_portal.formats import paris_today
+from marina_portal.billing import invoicing
+from marina_portal.core.formats import paris_today
 from marina_portal.models import AuditLog, Contract, Customer, Invoice, InvoiceLine, Payment
 
 YEAR = paris_today().year

@@ -3,9 +3,9 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from marina_portal.accounts import create_staff, hash_password
-from marina_portal.db import database
-from marina_portal.formats import paris_today
+from marina_portal.accounts.logins import create_staff, hash_password
+from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
 from marina_portal.models import Customer, Invoice, User
 
 pytestmark = pytest.mark.browser

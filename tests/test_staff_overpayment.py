@@ -2,7 +2,7 @@
 from payments_support import OK, balance, invoice_id, notification, notify, start_payment
 
 from conftest import csrf_token
-from marina_portal.db import database
+from marina_portal.core.db import database
 
 APP_CONFIG = {"MONETICO_SANDBOX": True}  # the bank sandbox on: MONETICO_URL is its page
 
@@ -38,7 +38,7 @@ def test_the_page_title_is_only_a_title(app, client, auth):
 def test_cancelled_payments_do_not_count_and_absence_credits_do(app):
     import datetime as dt
 
-    from marina_portal.backoffice.dashboard import overpaid
+    from marina_portal.dashboard.figures import overpaid
     from marina_portal.models import Invoice, Payment, Port, utcnow
 
     with app.app_context():

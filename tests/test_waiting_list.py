@@ -4,9 +4,9 @@ import datetime as dt
 import pytest
 
 from conftest import PASSWORD, csrf_token
-from marina_portal import waiting_list
-from marina_portal.db import database
-from marina_portal.formats import paris_today
+from marina_portal.port_life import waiting_list
+from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
 from marina_portal.models import Berth, Boat, Contract, Port, User, WaitingListApplication
 
 TODAY = paris_today()
@@ -240,7 +240,7 @@ def test_withdraw(app, client, apply_and_confirm, form_post):
 
 
 def test_the_daily_task_mails_links_to_the_portal(make_app, mailbox):
-    from marina_portal import tasks
+    from marina_portal.port_life import tasks
 
     app = make_app(BASE_URL="https://port.example.org")
     with app.app_context():

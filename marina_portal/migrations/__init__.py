@@ -8,7 +8,7 @@ import pkgutil
 
 from peewee import CharField, DateTimeField, Model
 
-from ..models import utcnow
+from marina_portal.models import utcnow
 
 
 def _versions_model(db):

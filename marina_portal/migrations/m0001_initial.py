@@ -1,5 +1,5 @@
 """The initial schema."""
-from ..models import ALL_MODELS
+from marina_portal.models import ALL_MODELS
 
 
 def apply(db):

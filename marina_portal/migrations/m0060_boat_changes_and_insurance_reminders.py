@@ -1,5 +1,5 @@
 """Boat and papers: boat changes awaiting approval, and insurance reminders with their recipients."""
-from ..models import BoatChange, InsuranceReminder, InsuranceReminderMail
+from marina_portal.models import BoatChange, InsuranceReminder, InsuranceReminderMail
 
 
 def apply(db):

@@ -86,7 +86,7 @@ def merchant_for(port):
 
 def gateway_named(name, port):
     """The gateway registered under `name`, set up for the port; None when there is none."""
-    from . import monetico  # noqa: F401  (registers itself)
+    from marina_portal.payments import monetico  # noqa: F401  (registers itself)
 
     cls = REGISTRY.get(name)
     return cls(merchant_for(port)) if cls else None

@@ -12,14 +12,14 @@ import secrets
 from flask import current_app, url_for
 from peewee import IntegrityError
 
-from .. import absence_credits
-from ..db import database
-from ..billing import refresh_pdfs_soon
-from ..formats import paris_today
-from ..i18n import N_
-from ..mail import send_email
-from ..models import AuditLog, Invoice, Payment, PaymentAttempt, PaymentNotification, Port, utcnow
-from . import ACCEPTED, REFUSED, current_gateway, gateway_named
+from marina_portal.billing import absence_credits
+from marina_portal.core.db import database
+from marina_portal.billing.statement import refresh_pdfs_soon
+from marina_portal.core.formats import paris_today
+from marina_portal.core.i18n import N_
+from marina_portal.core.mail import send_email
+from marina_portal.models import AuditLog, Invoice, Payment, PaymentAttempt, PaymentNotification, Port, utcnow
+from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_named
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import re
 
 import requests
 
-from ..formats import PARIS
-from .monetico import parse_amount, seal, seal_matches
+from marina_portal.core.formats import PARIS
+from marina_portal.payments.monetico import parse_amount, seal, seal_matches
 
 REQUIRED = ("TPE", "date", "montant", "reference", "lgue", "societe", "version", "contexte_commande",
             "url_retour_ok", "url_retour_err", "MAC")

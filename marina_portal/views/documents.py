@@ -2,10 +2,10 @@
 from flask import Blueprint, abort, render_template, send_file
 from flask_login import current_user, login_required
 
-from ..access import may_see
-from ..models import Document
-from ..storage import absolute
-from .shell import current_port
+from marina_portal.views.access import may_see
+from marina_portal.models import Document
+from marina_portal.core.storage import absolute
+from marina_portal.views.shell import current_port
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 

@@ -3,7 +3,7 @@ from flask import render_template
 from flask_wtf.csrf import CSRFError
 from peewee import OperationalError
 
-from ..i18n import N_
+from marina_portal.core.i18n import N_
 
 MESSAGES = {
     400: (N_("Requête incorrecte"),

@@ -2,10 +2,10 @@
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..forms import EmptyForm, LoginForm
-from ..i18n import set_language
-from .auth import safe_next
-from .shell import current_port
+from marina_portal.views.forms import EmptyForm, LoginForm
+from marina_portal.core.i18n import set_language
+from marina_portal.views.accounts import safe_next
+from marina_portal.views.shell import current_port
 
 bp = Blueprint("main", __name__)
 

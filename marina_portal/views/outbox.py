@@ -1,7 +1,7 @@
 """Development outbox: the mails the portal would have sent, when MAIL_OUTBOX is on."""
 from flask import Blueprint, abort, current_app, render_template
 
-from ..models import OutboxMail
+from marina_portal.models import OutboxMail
 
 bp = Blueprint("outbox", __name__, url_prefix="/dev/outbox")
 

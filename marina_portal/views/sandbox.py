@@ -3,12 +3,12 @@ import logging
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from ..extensions import csrf
-from ..forms import EmptyForm
-from ..payments import merchant_for
-from ..payments import sandbox as bank
-from ..payments.monetico import parse_amount
-from .shell import current_port
+from marina_portal.core.extensions import csrf
+from marina_portal.views.forms import EmptyForm
+from marina_portal.payments import merchant_for
+from marina_portal.payments import sandbox as bank
+from marina_portal.payments.monetico import parse_amount
+from marina_portal.views.shell import current_port
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox/monetico")
 log = logging.getLogger(__name__)

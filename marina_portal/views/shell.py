@@ -2,10 +2,11 @@
 from flask import current_app, g, url_for
 from flask_babel import gettext
 
-from ..db import Compiled
-from ..extensions import login_manager
-from ..i18n import N_
-from ..models import Port, User
+from marina_portal.core.db import Compiled
+from marina_portal.core.extensions import login_manager
+from marina_portal.core.i18n import N_
+from marina_portal.models import Port, User
+from marina_portal.port_life import news
 
 
 def current_port():
@@ -39,6 +40,11 @@ def load_user(user_id):
 
 
 def init_app(app):
+    @app.context_processor
+    def _news():
+        """Templates may call port_news() for the home page's alerts and news (queried only when called)."""
+        return {"port_news": lambda: news.for_home(current_port())}
+
     login_manager.login_view = "auth.login"
     login_manager.login_message = N_("Connectez-vous pour accéder à cette page.")
     login_manager.localize_callback = gettext
@@ -50,7 +56,7 @@ def init_app(app):
     def _shell():
         from flask_babel import get_locale
 
-        from ..i18n import LANGUAGES
+        from marina_portal.core.i18n import LANGUAGES
 
         return {"port": current_port(), "view_endpoints": current_app.view_functions,
                 "languages": LANGUAGES, "current_language": str(get_locale() or "fr")}

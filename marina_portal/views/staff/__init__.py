@@ -16,6 +16,7 @@ def is_fragment_request():
 
 
 # The pages register their routes on `bp` when imported.
-from . import (  # noqa: E402,F401,I001
+from marina_portal.views.staff import (  # noqa: E402,F401,I001
     session, dashboard, customers, contracts, invoices, documents, imports, settings, team, fleet, direct_debits,
+    boats, port_life,
 )

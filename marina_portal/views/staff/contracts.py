@@ -2,13 +2,13 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ...access import staff_required
-from ...backoffice import contracts
-from ...backoffice.forms import ContractForm, TermsForm
-from ...forms import EmptyForm
-from ...models import Berth, Boat, Contract, ContractTerms, Customer
-from ..shell import current_port
-from . import bp, client_ip
+from marina_portal.views.access import staff_required
+from marina_portal.contracts import office
+from marina_portal.views.staff.forms import ContractForm, TermsForm
+from marina_portal.views.forms import EmptyForm
+from marina_portal.models import Berth, Boat, Contract, ContractTerms, Customer
+from marina_portal.views.shell import current_port
+from marina_portal.views.staff import bp, client_ip
 
 
 def _form(customer, contract=None):
@@ -31,8 +31,8 @@ def contract_new(customer_id):
     form, problem = _form(customer), None
     if form.validate_on_submit():
         try:
-            contracts.create(current_user, customer, form.values(), client_ip())
-        except contracts.Refused as refusal:
+            office.create(current_user, customer, form.values(), client_ip())
+        except office.Refused as refusal:
             problem = str(refusal)
         else:
             flash("Contrat créé (brouillon).", "success")
@@ -55,8 +55,8 @@ def contract_edit(contract_id):
     form, problem = _form(contract.customer, contract), None
     if form.validate_on_submit():
         try:
-            changed = contracts.update(current_user, contract, form.values(), client_ip())
-        except contracts.Refused as refusal:
+            changed = office.update(current_user, contract, form.values(), client_ip())
+        except office.Refused as refusal:
             problem = str(refusal)
         else:
             if changed:
@@ -72,9 +72,9 @@ def contract_send(contract_id):
     contract = _contract_or_404(contract_id)
     if EmptyForm().validate_on_submit():
         try:
-            to = contracts.send_for_signature(current_user, contract, client_ip())
+            to = office.send_for_signature(current_user, contract, client_ip())
             flash(f"Contrat envoyé pour signature à {to}.", "success")
-        except contracts.Refused as refusal:
+        except office.Refused as refusal:
             flash(str(refusal), "error")
     return redirect(url_for("staff.customer", customer_id=contract.customer_id), code=303)
 
@@ -85,9 +85,9 @@ def terms():
     form, problem = TermsForm(), None
     if form.validate_on_submit():
         try:
-            created = contracts.add_terms_version(current_user, current_port(), form.contract_type.data,
+            created = office.add_terms_version(current_user, current_port(), form.contract_type.data,
                                                   form.body.data, client_ip())
-        except contracts.Refused as refusal:
+        except office.Refused as refusal:
             problem = str(refusal)
         else:
             flash(f"Conditions « {created.contract_type} » version {created.version} enregistrées.", "success")

@@ -2,14 +2,14 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...access import staff_required
-from ...backoffice import customers
-from ...backoffice.forms import CustomerForm, NewCustomerForm
-from ...backoffice.invoicing import METHOD_LABELS
-from ...forms import EmptyForm
-from ...models import Customer
-from ..shell import current_port
-from . import bp, client_ip, is_fragment_request
+from marina_portal.views.access import staff_required
+from marina_portal.customers import records
+from marina_portal.views.staff.forms import CustomerForm, NewCustomerForm
+from marina_portal.billing.invoicing import METHOD_LABELS
+from marina_portal.views.forms import EmptyForm
+from marina_portal.models import Customer
+from marina_portal.views.shell import current_port
+from marina_portal.views.staff import bp, client_ip, is_fragment_request
 
 
 def _customer_or_404(customer_id):
@@ -24,7 +24,7 @@ def _customer_or_404(customer_id):
 def customer_list():
     text = request.args.get("q", "")
     page = request.args.get("page", 1, type=int)
-    rows, total, pages = customers.search(current_port(), text, page)
+    rows, total, pages = records.search(current_port(), text, page)
     context = dict(customers=rows, total=total, pages=pages, page=min(max(page, 1), pages), q=text)
     if is_fragment_request():
         return render_template("staff/customers/_results.html", **context)
@@ -38,7 +38,7 @@ def customer_new():
     if not form.is_submitted():
         form.country.data = "FR"
     if form.validate_on_submit():
-        row = customers.create(current_user, current_port(), form.code.data, form.data, client_ip())
+        row = records.create(current_user, current_port(), form.code.data, form.data, client_ip())
         if row is not None:
             flash("Client créé.", "success")
             return redirect(url_for("staff.customer", customer_id=row.id), code=303)
@@ -51,7 +51,7 @@ def customer_new():
 @staff_required
 def customer(customer_id):
     row = _customer_or_404(customer_id)
-    return render_template("staff/customers/show.html", customer=row, case=customers.case_file(row),
+    return render_template("staff/customers/show.html", customer=row, case=records.case_file(row),
                            methods=METHOD_LABELS, form=EmptyForm())
 
 
@@ -61,7 +61,7 @@ def customer_edit(customer_id):
     row = _customer_or_404(customer_id)
     form = CustomerForm(obj=row)
     if form.validate_on_submit():
-        if customers.update(current_user, row, form.data, client_ip()):
+        if records.update(current_user, row, form.data, client_ip()):
             flash("Fiche client enregistrée.", "success")
         return redirect(url_for("staff.customer", customer_id=row.id), code=303)
     return render_template("staff/customers/edit.html", customer=row, form=form)
@@ -72,7 +72,7 @@ def customer_edit(customer_id):
 def customer_invite(customer_id):
     row = _customer_or_404(customer_id)
     if EmptyForm().validate_on_submit():
-        if customers.send_invitation(current_user, row, client_ip()):
+        if records.send_invitation(current_user, row, client_ip()):
             flash(f"Le mail de première connexion a été envoyé à {row.email}.", "success")
         else:
             flash("Ce client n'a pas d'adresse mail : ajoutez-la d'abord à sa fiche.", "error")
@@ -84,6 +84,6 @@ def customer_invite(customer_id):
 def customer_unlock(customer_id):
     row = _customer_or_404(customer_id)
     if EmptyForm().validate_on_submit():
-        emails = customers.unlock(current_user, row, client_ip())
+        emails = records.unlock(current_user, row, client_ip())
         flash("Connexion débloquée pour " + (", ".join(emails) or "ce client") + ".", "success")
     return redirect(url_for("staff.customer", customer_id=row.id), code=303)

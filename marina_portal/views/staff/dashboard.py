@@ -1,10 +1,10 @@
 """The dashboard: what is due, what is late, what is signed, what came in."""
 from flask import render_template
 
-from ...access import staff_required
-from ...backoffice import dashboard as board
-from ..shell import current_port
-from . import bp
+from marina_portal.views.access import staff_required
+from marina_portal.dashboard import figures as board
+from marina_portal.views.shell import current_port
+from marina_portal.views.staff import bp
 
 
 @bp.route("/", endpoint="dashboard")

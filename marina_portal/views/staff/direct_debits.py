@@ -9,22 +9,22 @@ from wtforms.fields.choices import SelectChoice
 from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired
 
-from ... import sepa
-from ...access import staff_required
-from ...backoffice import debit_batches
-from ...formats import paris_today
-from ...models import DirectDebitBatch
-from ..shell import current_port
-from . import bp, client_ip
+from marina_portal.sepa import collection
+from marina_portal.views.access import staff_required
+from marina_portal.sepa import debit_batches
+from marina_portal.core.formats import paris_today
+from marina_portal.models import DirectDebitBatch
+from marina_portal.views.shell import current_port
+from marina_portal.views.staff import bp, client_ip
 
-FORMAT_CHOICES = [SelectChoice(name, name + (" (recommandé)" if name == sepa.DEFAULT_FORMAT else ""))
-                  for name in sepa.FORMATS]
+FORMAT_CHOICES = [SelectChoice(name, name + (" (recommandé)" if name == collection.DEFAULT_FORMAT else ""))
+                  for name in collection.FORMATS]
 
 
 class PreviewForm(PlainForm):
     """Read from the query string: looking at a preview changes nothing, so it needs no token."""
     collection_date = DateField("Date de prélèvement", validators=[DataRequired("Saisissez une date valide.")])
-    message_format = SelectField("Format du fichier", choices=FORMAT_CHOICES, default=sepa.DEFAULT_FORMAT)
+    message_format = SelectField("Format du fichier", choices=FORMAT_CHOICES, default=collection.DEFAULT_FORMAT)
 
 
 class ExportForm(FlaskForm):
@@ -39,7 +39,7 @@ class ReturnForm(FlaskForm):
 
 
 def _earliest():
-    return paris_today() + dt.timedelta(days=sepa.notice_days())
+    return paris_today() + dt.timedelta(days=collection.notice_days())
 
 
 def _page(preview, planned=None, problem=None, status=200):
@@ -51,8 +51,8 @@ def _page(preview, planned=None, problem=None, status=200):
     return render_template(
         "staff/direct_debits/index.html", preview=preview, planned=planned, export_form=export_form,
         problem=problem, batches=debit_batches.batches(current_port()), earliest=_earliest(),
-        missing_settings=sepa.missing_settings(current_port()),
-        notice_days=sepa.notice_days(),
+        missing_settings=collection.missing_settings(current_port()),
+        notice_days=collection.notice_days(),
         planned_total=sum(p.amount_cents for p in planned or [])), status
 
 
@@ -68,7 +68,7 @@ def direct_debits():
     planned = debit_batches.plan(current_port(), preview.collection_date.data)
     problem = None
     if preview.collection_date.data < _earliest():
-        problem = (f"Cette date ne laisse pas {sepa.notice_days()} jours de préavis aux débiteurs : "
+        problem = (f"Cette date ne laisse pas {collection.notice_days()} jours de préavis aux débiteurs : "
                    f"le lot ne pourra pas être exporté pour cette date.")
     return _page(preview, planned, problem)
 
@@ -87,11 +87,11 @@ def direct_debit_export():
     expected = form.expected_cents.data
     try:
         batch = debit_batches.export(current_user, current_port(), collection_date,
-                                     form.message_format.data or sepa.DEFAULT_FORMAT, client_ip(),
+                                     form.message_format.data or collection.DEFAULT_FORMAT, client_ip(),
                                      expected_cents=int(expected) if (expected or "").isdigit() else None)
-    except sepa.SepaError as refusal:
+    except collection.SepaError as refusal:
         preview = PreviewForm(data={"collection_date": collection_date, "message_format": form.message_format.data})
-        if isinstance(refusal, sepa.IncompleteSettings):  # the page says it, with a link to fix it
+        if isinstance(refusal, collection.IncompleteSettings):  # the page says it, with a link to fix it
             return _page(preview, status=422)
         planned = debit_batches.plan(current_port(), collection_date) if preview.validate() else None
         return _page(preview, planned, problem=str(refusal), status=422)
@@ -128,7 +128,7 @@ def direct_debit_file(batch_id):
     if not batch.stored_as:
         abort(404)
     try:
-        data = sepa.batch_file(batch)
+        data = collection.batch_file(batch)
     except FileNotFoundError:  # DATA_DIR restored without its files, or moved: say so, do not crash
         return _batch_page(batch, "Le fichier de ce lot est introuvable dans le dossier des données "
                                   "(DATA_DIR) : restaurez-le depuis une sauvegarde.", 404)
@@ -146,7 +146,7 @@ def direct_debit_return(batch_id):
         return _batch_page(batch, "Choisissez le prélèvement rejeté et le motif donné par la banque.", 422)
     try:
         debit_batches.record_return(current_user, batch, form.end_to_end_id.data, form.reason.data, client_ip())
-    except sepa.SepaError as refusal:
+    except collection.SepaError as refusal:
         return _batch_page(batch, str(refusal), 422)
     flash(f"Rejet enregistré pour {form.end_to_end_id.data} : les factures sont à nouveau dues.", "success")
     return redirect(url_for("staff.direct_debit_batch", batch_id=batch.id), code=303)

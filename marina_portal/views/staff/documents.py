@@ -3,13 +3,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from peewee import JOIN
 from flask_login import current_user
 
-from ...access import staff_required
-from ...backoffice import uploads
-from ...backoffice.forms import UploadForm
-from ...forms import EmptyForm
-from ...models import Customer, Document
-from ..shell import current_port
-from . import bp, client_ip
+from marina_portal.views.access import staff_required
+from marina_portal.documents import uploads
+from marina_portal.views.staff.forms import UploadForm
+from marina_portal.views.forms import EmptyForm
+from marina_portal.models import Customer, Document
+from marina_portal.views.shell import current_port
+from marina_portal.views.staff import bp, client_ip
 
 
 def _listing(form, problem=None, status=200):

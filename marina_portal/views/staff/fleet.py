@@ -2,12 +2,12 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ...access import staff_required
-from ...backoffice import fleet
-from ...backoffice.forms import BerthForm, BoatForm
-from ...models import Boat, Customer
-from ..shell import current_port
-from . import bp, client_ip
+from marina_portal.views.access import staff_required
+from marina_portal.boats import fleet
+from marina_portal.views.staff.forms import BerthForm, BoatForm
+from marina_portal.models import Boat, Customer
+from marina_portal.views.shell import current_port
+from marina_portal.views.staff import bp, client_ip
 
 
 def _metres(cm):

@@ -4,14 +4,14 @@ import datetime as dt
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...absence_credits import NON_CASH_METHODS
-from ...access import staff_required
-from ...backoffice import invoicing
-from ...backoffice.forms import CancelPaymentForm, InvoiceForm, PaymentForm
-from ...formats import euros, paris_today, parse_euros, parse_french_date
-from ...models import Contract, Customer, Invoice, Payment
-from ..shell import current_port
-from . import bp, client_ip
+from marina_portal.billing.absence_credits import NON_CASH_METHODS
+from marina_portal.views.access import staff_required
+from marina_portal.billing import invoicing
+from marina_portal.views.staff.forms import CancelPaymentForm, InvoiceForm, PaymentForm
+from marina_portal.core.formats import euros, paris_today, parse_euros, parse_french_date
+from marina_portal.models import Contract, Customer, Invoice, Payment
+from marina_portal.views.shell import current_port
+from marina_portal.views.staff import bp, client_ip
 
 
 def _invoice_or_404(invoice_id):

@@ -2,10 +2,10 @@
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ... import accounts
-from ...forms import LoginForm
-from ..auth import _login_limit, _start_session, per_ip_and_target, safe_next
-from . import bp
+from marina_portal.accounts import logins
+from marina_portal.views.forms import LoginForm
+from marina_portal.views.accounts import _login_limit, _start_session, per_ip_and_target, safe_next
+from marina_portal.views.staff import bp
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -15,7 +15,7 @@ def login():
         return redirect(url_for("staff.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        user = logins.authenticate(form.email.data, form.password.data)
         if user is not None and user.is_staff:
             _start_session(user)
             return redirect(safe_next(request.args.get("next")) or url_for("staff.dashboard"), code=303)

@@ -2,11 +2,11 @@
 from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
-from ...access import admin_required
-from ...backoffice import port_settings
-from ...backoffice.forms import PortSettingsForm
-from ..shell import current_port
-from . import bp, client_ip
+from marina_portal.views.access import admin_required
+from marina_portal.port import settings
+from marina_portal.views.staff.forms import PortSettingsForm
+from marina_portal.views.shell import current_port
+from marina_portal.views.staff import bp, client_ip
 
 
 @bp.route("/settings", methods=["GET", "POST"], endpoint="port_settings")
@@ -17,7 +17,7 @@ def port_settings_page():
     if not form.is_submitted():
         form.monetico_key.data = ""
     if form.validate_on_submit():
-        if port_settings.update(current_user, port, form.data, form.monetico_key.data, client_ip()):
+        if settings.update(current_user, port, form.data, form.monetico_key.data, client_ip()):
             flash("Paramètres du port enregistrés.", "success")
         g.pop("port", None)
         return redirect(url_for("staff.port_settings"), code=303)

@@ -2,11 +2,11 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...access import admin_required
-from ...backoffice import team
-from ...backoffice.forms import StaffInviteForm, StaffUpdateForm
-from ...models import User
-from . import bp, client_ip
+from marina_portal.views.access import admin_required
+from marina_portal.accounts import team
+from marina_portal.views.staff.forms import StaffInviteForm, StaffUpdateForm
+from marina_portal.models import User
+from marina_portal.views.staff import bp, client_ip
 
 
 @bp.route("/team", methods=["GET", "POST"])

@@ -1,0 +1,1 @@
+"""COMPTE CLIENT: invoices, their statement and PDF, office payments, absence credits on invoices."""

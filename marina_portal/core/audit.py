@@ -1,0 +1,66 @@
+"""The audit trail: every staff change is recorded with who, what, when, and the values before and after."""
+import datetime as dt
+import json
+
+from marina_portal.models import AuditLog
+
+REDACTED = "(masqué)"
+
+
+def _plain(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def snapshot(row, fields):
+    """The named fields of a row as a JSON-ready dict (foreign keys as their ids)."""
+    return {name: _plain(row.__data__.get(name)) for name in fields}
+
+
+def _dump(values):
+    if values is None:
+        return ""
+    if isinstance(values, str):
+        return values
+    return json.dumps({k: _plain(v) for k, v in values.items()}, ensure_ascii=False, sort_keys=True)
+
+
+def record(user, action, obj, before=None, after=None, ip=""):
+    """Append one entry; `obj` is a model row (or a (type, id) pair); before/after are dicts or None."""
+    if isinstance(obj, tuple):
+        object_type, object_id = obj
+    else:
+        object_type, object_id = type(obj).__name__.lower(), obj.id
+    return AuditLog.create(
+        user=getattr(user, "id", user), action=action, object_type=object_type, object_id=object_id,
+        before=_dump(before), after=_dump(after), ip=ip or "",
+    )
+
+
+def save_if_changed(user, action, row, before, after, ip=""):
+    """Save an edited row and its audit entry in one transaction; False (nothing written) when unchanged."""
+    if before == after:
+        return False
+    from marina_portal.core.db import database
+
+    with database.atomic():
+        row.save()
+        record(user, action, row, before, after, ip)
+    return True
+
+
+def entries_for(object_type, object_id, limit=50):
+    """The latest entries about one object, newest first, with their authors (one query)."""
+    from peewee import JOIN
+
+    from marina_portal.models import User
+
+    return list(
+        AuditLog.select(AuditLog, User).join(User, JOIN.LEFT_OUTER, on=(AuditLog.user == User.id))
+        .where((AuditLog.object_type == object_type) & (AuditLog.object_id == object_id))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(limit)
+    )

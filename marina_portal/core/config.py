@@ -1,0 +1,104 @@
+"""Settings: defaults, development defaults, instance/config.py, then MARINA_* variables (which win)."""
+import os
+import secrets
+
+from flask import Config
+
+PROJECT_ROOT = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+INSTANCE_PATH = os.path.join(PROJECT_ROOT, "instance")
+
+
+class Defaults:
+    DATABASE = "data/portal.sqlite3"
+    DATA_DIR = "data"
+    BASE_URL = "http://127.0.0.1:5000"
+    PORT_CODE = "STEMARIE66"
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "Capitainerie <no-reply@marina.invalid>"
+    MAIL_OUTBOX = False  # store mails in the database and show them at /dev/outbox instead of sending
+    MONETICO_URL = None
+    MONETICO_SANDBOX = False
+    MONETICO_TPE = "1234567"
+    MONETICO_KEY = "12345678901234567890123456789012345678P0"
+    MONETICO_COMPANY = "marinademo"
+    PAYMENT_GATEWAY = "monetico"
+    HUEY_URL = None
+    HUEY_IMMEDIATE = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # shared storage unreachable: each process counts alone meanwhile
+    APP_SERVERS = 1  # app servers behind the proxy; above 1, production wants limits and jobs in Redis
+    TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed (1 behind Caddy/nginx)
+    LOGIN_LIMIT = "10/minute;50/hour"
+    MAIL_LIMIT = "5/minute;20/hour"
+    TOKEN_MAX_AGE = 24 * 3600
+    WTF_CSRF_TIME_LIMIT = None  # a form left open all day still posts; the token stays tied to the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # one document published in ESPACE DE TELECHARGEMENT
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    BABEL_TRANSLATION_DIRECTORIES = "translations"  # relative to marina_portal/
+    SIGNING_KEY_FILE = None  # PEM key and certificate used to seal PDFs; generated under instance/ when unset
+    SIGNING_CERT_FILE = None
+
+
+DEV_DEFAULTS = {
+    "MAIL_OUTBOX": True,
+    "MONETICO_SANDBOX": True,
+    "HUEY_IMMEDIATE": True,
+}
+
+
+def _read(settings):
+    """Defaults, development defaults, instance/config.py, then MARINA_* variables: the app's and the queue's."""
+    settings.from_object(Defaults)
+    if os.environ.get("MARINA_DEV") == "1":
+        settings.update(DEV_DEFAULTS)
+    settings.from_pyfile("config.py", silent=True)
+    settings.from_prefixed_env("MARINA")
+
+
+def settings(instance_path=INSTANCE_PATH):
+    """The settings without an app, for what is built on import (the queue)."""
+    result = Config(instance_path)
+    _read(result)
+    return result
+
+
+def load(app, test_config=None):
+    _read(app.config)
+    if test_config:
+        app.config.update(test_config)
+    # A real SMTP server or bank page named explicitly switches the development stand-ins off.
+    if os.environ.get("MARINA_MAIL_SERVER") and "MARINA_MAIL_OUTBOX" not in os.environ:
+        app.config["MAIL_OUTBOX"] = False
+    if os.environ.get("MARINA_MONETICO_URL") and "MARINA_MONETICO_SANDBOX" not in os.environ:
+        app.config["MONETICO_SANDBOX"] = False
+    if app.config["MONETICO_SANDBOX"] and not app.config.get("MONETICO_URL"):
+        app.config["MONETICO_URL"] = app.config["BASE_URL"].rstrip("/") + "/sandbox/monetico/paiement.cgi"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    secure = app.config["BASE_URL"].startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = secure or bool(app.config.get("SESSION_COOKIE_SECURE"))
+    app.config["REMEMBER_COOKIE_SECURE"] = secure or bool(app.config.get("REMEMBER_COOKIE_SECURE"))
+    app.config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
+
+
+def _instance_secret(instance_path):
+    """A secret generated once and kept under instance/, so sessions survive restarts."""
+    os.makedirs(instance_path, exist_ok=True)
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    with open(path) as f:
+        return f.read().strip()

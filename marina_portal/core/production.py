@@ -1,0 +1,48 @@
+"""Checks made before serving real boaters: no sandbox, no outbox, a real secret, a real bank key, shared limits."""
+from marina_portal.core.config import Defaults
+
+WEAK_SECRETS = {"", "dev", "test", "test-secret", "secret", "change-me", "changeme"}
+
+
+class NotReadyForProduction(RuntimeError):
+    pass
+
+
+def problems(config):
+    """What would make serving this configuration unsafe, in words an installer can act on."""
+    found = []
+    secret = str(config.get("SECRET_KEY") or "")
+    if secret in WEAK_SECRETS or len(secret) < 32:
+        found.append("SECRET_KEY est absente ou trop courte (32 caractères au moins).")
+    if config.get("MONETICO_SANDBOX"):
+        found.append("Le bac à sable bancaire est actif (MONETICO_SANDBOX) : aucun vrai paiement ne serait possible.")
+    if not config.get("MONETICO_URL"):
+        found.append("MONETICO_URL n'est pas configurée (page de paiement de la banque).")
+    if config.get("MONETICO_KEY") == Defaults.MONETICO_KEY:
+        found.append("MONETICO_KEY est la clé de démonstration : configurez la clé de votre TPE.")
+    if config.get("MAIL_OUTBOX"):
+        found.append("MAIL_OUTBOX est actif : aucun mail ne partirait.")
+    if not config.get("MAIL_SERVER"):
+        found.append("MAIL_SERVER n'est pas configuré.")
+    return found + shared_state_problems(config)
+
+
+def shared_state_problems(config):
+    """Several app servers must count login attempts and queue jobs in one shared place (Redis)."""
+    found = []
+    if int(config.get("APP_SERVERS") or 1) > 1:
+        if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+            found.append("APP_SERVERS > 1 : chaque serveur compterait seul les tentatives de connexion ; "
+                         "indiquez un stockage partagé dans RATELIMIT_STORAGE_URI (redis://…).")
+        if not config.get("HUEY_URL"):
+            found.append("APP_SERVERS > 1 : la file de tâches doit être partagée ; "
+                         "indiquez HUEY_URL (redis://…).")
+    return found
+
+
+def check(app):
+    """Refuse to serve when something is unsafe; `make run` and the tests don't call this."""
+    found = problems(app.config)
+    if found:
+        raise NotReadyForProduction("Le portail refuse de démarrer en production :\n- " + "\n- ".join(found))
+    return app

@@ -1,0 +1,1 @@
+"""The harbour office's figures at a glance."""

@@ -1,0 +1,1 @@
+"""ESPACE DE TELECHARGEMENT: the files the harbour office publishes."""

@@ -1,0 +1,1 @@
+"""The port itself: its settings (Paramètres)."""

@@ -1,0 +1,1 @@
+"""Signing evidence and PAdES seals with the port's key, shared by contracts and mandates."""

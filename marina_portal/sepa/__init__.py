@@ -1,0 +1,1 @@
+"""Direct debit: IBAN/BIC checks, SEPA mandates, collection batches (pain.008), returns."""

@@ -1,0 +1,156 @@
+"""Login, logout, first-login and registration links, forgotten and changed passwords."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from marina_portal.accounts import logins
+from marina_portal.core.extensions import limiter
+from marina_portal.views.forms import ChangePasswordForm, EmailForm, EmptyForm, LoginForm, RegisterContractForm, SetPasswordForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit():
+    return current_app.config["LOGIN_LIMIT"]
+
+
+def _mail_limit():
+    return current_app.config["MAIL_LIMIT"]
+
+
+def _target():
+    return "target:" + logins.normalise_email(request.form.get("email"))
+
+
+def per_ip_and_target(limit):
+    """Rate-limit POSTs both per client address and per email typed, so neither can be hammered."""
+    def decorate(view):
+        view = limiter.limit(limit, methods=["POST"], key_func=_target)(view)
+        return limiter.limit(limit, methods=["POST"])(view)
+    return decorate
+
+
+def safe_next(target):
+    """Follow `next` only to a path on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _start_session(user):
+    session.clear()  # a fresh session at login: nothing carried over from before
+    login_user(user)
+    logins.record_login(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@per_ip_and_target(_login_limit)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = logins.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            target = safe_next(request.args.get("next"))
+            _start_session(user)
+            return redirect(target or url_for("main.home"), code=303)
+        form.password.errors.append("Login ou mot de passe incorrect.")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("main.home"), code=303)
+
+
+@bp.route("/first-login", methods=["POST"])
+@per_ip_and_target(_mail_limit)
+def first_login():
+    """Case 1: the boater typed their email as Login and asked for a link. Same answer either way."""
+    form = EmailForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=LoginForm(formdata=None, email=form.email.data),
+                               first_login_errors=form.email.errors), 200
+    logins.request_password_link(form.email.data)
+    return redirect(url_for("auth.link_sent"), code=303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@per_ip_and_target(_mail_limit)
+def forgot_password():
+    form = EmailForm()
+    if form.validate_on_submit():
+        logins.request_password_link(form.email.data)
+        return redirect(url_for("auth.link_sent"), code=303)
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/link-sent")
+def link_sent():
+    return render_template("auth/link_sent.html")
+
+
+@bp.route("/register")
+def register():
+    return render_template("auth/register_choice.html")
+
+
+@bp.route("/register/contract", methods=["GET", "POST"])
+@per_ip_and_target(_mail_limit)
+def register_contract():
+    """Case 2: prove a contract with one of this year's invoices; the link goes to the email typed."""
+    form = RegisterContractForm()
+    refused = False
+    if form.validate_on_submit():
+        if logins.request_registration(form.email.data, form.invoice_number.data,
+                                         form.parsed_date, form.parsed_amount):
+            return redirect(url_for("auth.registration_sent"), code=303)
+        refused = True
+    return render_template("auth/register_contract.html", form=form, refused=refused)
+
+
+@bp.route("/register/sent")
+def registration_sent():
+    return render_template("auth/registration_sent.html")
+
+
+@bp.route("/password/<purpose>/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def set_password(purpose, token):
+    try:
+        login = logins.read_link(purpose, token)
+    except logins.LinkRefused as refusal:
+        return render_template("auth/link_refused.html", message=str(refusal)), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = logins.set_password_from_link(purpose, token, form.password.data)
+        except logins.LinkRefused as refusal:
+            return render_template("auth/link_refused.html", message=str(refusal)), 410
+        _start_session(user)
+        flash("Votre mot de passe est enregistré. Bienvenue sur le portail.", "success")
+        return redirect(url_for("main.home"), code=303)
+    return render_template("auth/set_password.html", form=form, login=login, purpose=purpose)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = logins.change_password(current_user, form.current.data, form.password.data)
+        if user is not None:
+            _start_session(user)
+            flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.", "success")
+            return redirect(url_for("main.home"), code=303)
+        form.current.errors.append("Le mot de passe actuel n'est pas le bon.")
+    return render_template("auth/change_password.html", form=form)

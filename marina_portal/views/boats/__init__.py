@@ -1,0 +1,1 @@
+"""A boater's boat page and its forms."""

@@ -1,0 +1,132 @@
+"""CONTRAT: the boater's contract, its PDF, signing in three steps, the signed PDF; `flask contract verify`."""
+import io
+import logging
+import sys
+
+import click
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marina_portal.contracts import signing, berth_contracts
+from marina_portal.views.access import boater_required, owned_or_404
+from marina_portal.core.formats import fr_datetime
+from marina_portal.core.i18n import N_
+from marina_portal.models import Contract
+from marina_portal.sealing.seals import verify_pdf
+
+bp = Blueprint("contract", __name__, url_prefix="/contract")  # CLI group: `flask contract …`
+
+STATUS_LABELS = {
+    "draft": N_("En préparation"),
+    "sent": N_("À signer"),
+    "signed": N_("Signé"),
+    "cancelled": N_("Annulé"),
+}
+
+
+@bp.app_template_filter("metres")
+def metres(cm):
+    """950 -> '9,50 m'."""
+    return f"{(cm or 0) / 100:.2f}".replace(".", ",") + " m"
+
+
+@bp.context_processor
+def _labels():
+    return {"status_labels": STATUS_LABELS, "declarations": signing.DECLARATIONS}
+
+
+def _fragment_wanted():
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def _contract_or_404(contract_id):
+    """Staff see every contract; a boater only their own, and not while it is still a draft or once cancelled."""
+    contract = owned_or_404(Contract, contract_id)
+    if not current_user.is_staff and contract.status not in berth_contracts.SHOWN_STATUSES:
+        abort(404)
+    return contract
+
+
+def _file_name(contract, suffix=""):
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in contract.number)
+    return f"contrat-{safe}{suffix}.pdf"
+
+
+def _render_signing(state, error=None, status=200):
+    if _fragment_wanted():
+        # htmx swaps only 2xx answers: a refusal comes back as a fragment carrying its message
+        return render_template("contract/_signing.html", state=state, contract=state.contract, error=error,
+                               fragment=True)
+    return render_template("contract/sign.html", state=state, contract=state.contract, error=error), status
+
+
+@bp.route("/")
+@login_required
+def show():
+    found = [] if current_user.is_staff else berth_contracts.current_contracts(current_user.customer_id)
+    return render_template("contract/show.html", contracts=found)
+
+
+@bp.route("/<int:contract_id>/pdf")
+@login_required
+def pdf(contract_id):
+    contract = _contract_or_404(contract_id)
+    data = berth_contracts.download_pdf(contract, current_user)
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=_file_name(contract))
+
+
+@bp.route("/<int:contract_id>/sign")
+@boater_required
+def sign(contract_id):
+    contract = _contract_or_404(contract_id)
+    return _render_signing(signing.signing_state(contract, current_user))
+
+
+@bp.route("/<int:contract_id>/sign/<int:step>", methods=["POST"])
+@boater_required
+def sign_step(contract_id, step):
+    contract = _contract_or_404(contract_id)
+    client = (request.remote_addr, request.user_agent.string)
+    try:
+        state = signing.take_step(contract.id, current_user, step, bool(request.form.get("accept")), client)
+    except signing.SigningRefused as refusal:
+        state = signing.signing_state(Contract.get_by_id(contract.id), current_user)
+        return _render_signing(state, error=refusal.translated(), status=409)
+    if _fragment_wanted():
+        return _render_signing(state)
+    if state.signed:
+        flash(_("Votre contrat est signé. Il est enregistré au port."), "success")
+        return redirect(url_for("contract.show"), code=303)
+    flash(_("ETAPE %(step)s/%(last)s acceptée.", step=step, last=signing.LAST_STEP), "success")
+    return redirect(url_for("contract.sign", contract_id=contract.id), code=303)
+
+
+@bp.route("/<int:contract_id>/signed.pdf")
+@login_required
+def signed_pdf(contract_id):
+    contract = _contract_or_404(contract_id)
+    path = berth_contracts.signed_pdf_path(contract)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=_file_name(contract, "-signe"))
+
+
+@bp.cli.command("verify")
+@click.argument("file", type=click.File("rb"))
+def verify_command(file):
+    """Check a signed contract PDF: is its seal intact, who signed and when. Exit status 0 only when intact."""
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # its tracebacks would bury the verdict below
+    check = verify_pdf(file.read())
+    if not check.intact:
+        click.echo(f"Sceau NON valide : {check.problem or 'le document a été modifié.'}")
+        sys.exit(1)
+    click.echo("Sceau intact : le document n'a pas été modifié depuis sa signature.")
+    click.echo(f"Signé par : {check.signer or 'inconnu'}")
+    when = fr_datetime(check.signed_at) if check.signed_at else "date inconnue"
+    click.echo(f"Le : {when} (heure de Paris)")
+    if check.reason:
+        click.echo(f"Motif : {check.reason}")
+    click.echo("Certificat : celui du port." if check.trusted else "Certificat : non reconnu par ce portail.")

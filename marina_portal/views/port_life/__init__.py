@@ -1,0 +1,1 @@
+"""The boaters' port-life pages: absences and the waiting list, with their forms."""

@@ -1,0 +1,1 @@
+"""The boater's SEPA mandate pages and their forms."""
