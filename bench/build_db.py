@@ -4,6 +4,7 @@ The boater the load generator logs in as (code BENCH0001) has 40 invoices. On th
 keeps a login too (DEMO_TWIN_EMAIL), so COMPTE CLIENT can be timed there with the demo's very invoices: the
 large/demo comparison then measures the size of the database, not the number of rows on the page.
 """
+
 import datetime as dt
 import os
 import random
@@ -40,7 +41,7 @@ def build_demo(path, data_dir):
 
 def _chunks(rows, size=2000):
     for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+        yield rows[i : i + size]
 
 
 def build_large(path, data_dir):
@@ -51,33 +52,69 @@ def build_large(path, data_dir):
     with app.app_context(), database.atomic():
         port = Port.get()
         User.update(email=DEMO_TWIN_EMAIL).where(User.email == BENCH_EMAIL).execute()
-        customers = [{"port": port.id, "code": f"BENCH{i:04d}", "last_name": f"NOM{i:04d}", "first_name": "PRENOM",
-                      "street": f"{i} RUE DU PORT", "postcode": "66000", "town": "PERPIGNAN",
-                      "email": f"client{i}@example.com"} for i in range(1, CUSTOMERS + 1)]
+        customers = [
+            {
+                "port": port.id,
+                "code": f"BENCH{i:04d}",
+                "last_name": f"NOM{i:04d}",
+                "first_name": "PRENOM",
+                "street": f"{i} RUE DU PORT",
+                "postcode": "66000",
+                "town": "PERPIGNAN",
+                "email": f"client{i}@example.com",
+            }
+            for i in range(1, CUSTOMERS + 1)
+        ]
         for chunk in _chunks(customers):
             Customer.insert_many(chunk).execute()
-        ids = [c.id for c in Customer.select(Customer.id).where(Customer.code.startswith("BENCH")).order_by(Customer.id)]
+        ids = [
+            c.id for c in Customer.select(Customer.id).where(Customer.code.startswith("BENCH")).order_by(Customer.id)
+        ]
         bench_customer = ids[0]
         User.create(email=BENCH_EMAIL, password_hash=hash_password(BENCH_PASSWORD), customer=bench_customer)
         owners = [bench_customer] * BENCH_INVOICES + [rng.choice(ids[1:]) for _ in range(INVOICES - BENCH_INVOICES)]
         invoices = []
         for n, owner in enumerate(owners, start=1):
             issued = dt.date(year - rng.randint(0, 3), rng.randint(1, 12), rng.randint(1, 28))
-            invoices.append({"port": port.id, "customer": owner, "number": f"B{n:07d}", "issued_on": issued,
-                             "due_on": issued + dt.timedelta(days=30), "label": "Facture de prestation",
-                             "total_cents": rng.randint(50, 3000) * 100})
+            invoices.append(
+                {
+                    "port": port.id,
+                    "customer": owner,
+                    "number": f"B{n:07d}",
+                    "issued_on": issued,
+                    "due_on": issued + dt.timedelta(days=30),
+                    "label": "Facture de prestation",
+                    "total_cents": rng.randint(50, 3000) * 100,
+                }
+            )
         for chunk in _chunks(invoices):
             Invoice.insert_many(chunk).execute()
         rows = list(Invoice.select(Invoice.id, Invoice.total_cents).where(Invoice.number.startswith("B")))
-        lines = [{"invoice": r.id, "position": 1, "description": "Prestation", "unit_price_cents": r.total_cents * 5 // 6,
-                  "total_ht_cents": r.total_cents * 5 // 6, "total_vat_cents": r.total_cents - r.total_cents * 5 // 6,
-                  "vat_rate_bp": 2000} for r in rows]
+        lines = [
+            {
+                "invoice": r.id,
+                "position": 1,
+                "description": "Prestation",
+                "unit_price_cents": r.total_cents * 5 // 6,
+                "total_ht_cents": r.total_cents * 5 // 6,
+                "total_vat_cents": r.total_cents - r.total_cents * 5 // 6,
+                "vat_rate_bp": 2000,
+            }
+            for r in rows
+        ]
         for chunk in _chunks(lines):
             InvoiceLine.insert_many(chunk).execute()
         paid = rng.sample(rows, PAYMENTS)
-        payments = [{"invoice": r.id, "method": rng.choice(["cheque", "transfer", "card"]),
-                     "amount_cents": r.total_cents if rng.random() < 0.7 else r.total_cents // 2,
-                     "received_on": dt.date(year, 1, 1), "reference": "bench"} for r in paid]
+        payments = [
+            {
+                "invoice": r.id,
+                "method": rng.choice(["cheque", "transfer", "card"]),
+                "amount_cents": r.total_cents if rng.random() < 0.7 else r.total_cents // 2,
+                "received_on": dt.date(year, 1, 1),
+                "reference": "bench",
+            }
+            for r in paid
+        ]
         for chunk in _chunks(payments):
             Payment.insert_many(chunk).execute()
     with app.app_context():

@@ -1,4 +1,5 @@
 """Marina Portal: the berth holders' web portal and the harbour office's back office."""
+
 from flask import Flask
 
 from marina_portal import cli
@@ -9,7 +10,18 @@ from marina_portal.core.i18n import select_locale
 from marina_portal.imports import cli as import_cli
 from marina_portal.sepa import cli as sepa_cli
 from marina_portal.views import (
-    accounts, billing, contracts, documents, errors, main, outbox, payments, sandbox, security, shell, staff,
+    accounts,
+    billing,
+    contracts,
+    documents,
+    errors,
+    main,
+    outbox,
+    payments,
+    sandbox,
+    security,
+    shell,
+    staff,
 )
 from marina_portal.views.boats import pages as boat_pages
 from marina_portal.views.port_life import absences, waiting_list
@@ -40,8 +52,20 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    for blueprint in (accounts.bp, contracts.bp, staff.bp, absences.bp, waiting_list.bp, documents.bp, outbox.bp,
-                      mandate_pages.bp, billing.bp, payments.bp, sandbox.bp, boat_pages.bp):
+    for blueprint in (
+        accounts.bp,
+        contracts.bp,
+        staff.bp,
+        absences.bp,
+        waiting_list.bp,
+        documents.bp,
+        outbox.bp,
+        mandate_pages.bp,
+        billing.bp,
+        payments.bp,
+        sandbox.bp,
+        boat_pages.bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others
 

@@ -1,6 +1,7 @@
 """Command line of the whole portal: `flask --app marina_portal init-db | load-demo | backup | restore`.
 
 Each feature registers its own commands (`staff`, `sepa`, `import`) in create_app."""
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -19,6 +20,7 @@ def init_db_command():
     applied = init_db()
     ensure_port_certificate(current_app)
     click.echo(f"Base de données prête ({len(applied)} migration(s) appliquée(s)).")
+
 
 @click.command("load-demo")
 @with_appcontext

@@ -1,13 +1,23 @@
 """The demo of DESIGN.md: PORT SAINTE MARIE LA MER, JEAN DUPONT and SOPHIE MARTIN, with Y the current year."""
+
 import datetime as dt
 
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
-from marina_portal.models import (
-    Berth, Boat, Contract, ContractTerms, Customer, Document, Invoice, InvoiceLine, Payment, Port,
-)
 from marina_portal.core.pdf import render_pdf
 from marina_portal.core.storage import save_bytes
+from marina_portal.models import (
+    Berth,
+    Boat,
+    Contract,
+    ContractTerms,
+    Customer,
+    Document,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Port,
+)
 
 ANNUAL_TERMS = """\
 Article 1 – Objet. Le présent contrat attribue au titulaire l'usage d'un poste d'amarrage désigné, \
@@ -28,11 +38,26 @@ renouvellement fait l'objet d'un nouveau contrat."""
 
 def _invoice(port, customer, contract, number, issued, label, lines):
     total = 0
-    invoice = Invoice.create(port=port, customer=customer, contract=contract, number=number, issued_on=issued,
-                             due_on=issued + dt.timedelta(days=30), label=label, total_cents=0)
+    invoice = Invoice.create(
+        port=port,
+        customer=customer,
+        contract=contract,
+        number=number,
+        issued_on=issued,
+        due_on=issued + dt.timedelta(days=30),
+        label=label,
+        total_cents=0,
+    )
     for position, (description, ht, vat) in enumerate(lines, start=1):
-        InvoiceLine.create(invoice=invoice, position=position, description=description, unit_price_cents=ht,
-                           total_ht_cents=ht, total_vat_cents=vat, vat_rate_bp=2000)
+        InvoiceLine.create(
+            invoice=invoice,
+            position=position,
+            description=description,
+            unit_price_cents=ht,
+            total_ht_cents=ht,
+            total_vat_cents=vat,
+            vat_rate_bp=2000,
+        )
         total += ht + vat
     invoice.total_cents = total
     invoice.save()
@@ -46,52 +71,145 @@ def load_demo():
     year = paris_today().year
     with database.atomic():
         port = Port.create(
-            name="PORT SAINTE MARIE LA MER", code="STEMARIE66", street="Quai de la Capitainerie",
-            postcode="66000", town="SAINTE MARIE LA MER", phone="+33 633 700 088",
+            name="PORT SAINTE MARIE LA MER",
+            code="STEMARIE66",
+            street="Quai de la Capitainerie",
+            postcode="66000",
+            town="SAINTE MARIE LA MER",
+            phone="+33 633 700 088",
             email="web.management@example.com",
-            hours="Du lundi au vendredi, de 9h à 12h et de 14h à 17h", creditor_id="FR72ZZZ123456",
-            iban="FR7630006000011234567890189", bic="AGRIFRPPXXX",
+            hours="Du lundi au vendredi, de 9h à 12h et de 14h à 17h",
+            creditor_id="FR72ZZZ123456",
+            iban="FR7630006000011234567890189",
+            bic="AGRIFRPPXXX",
         )
         terms = ContractTerms.create(port=port, contract_type="Annuel", version=1, body=ANNUAL_TERMS)
         season = (dt.date(year, 1, 1), dt.date(year, 12, 31))
 
-        dupont = Customer.create(port=port, code="C0001", last_name="DUPONT", first_name="JEAN",
-                                 street="10, RUE DU MARCHÉ", postcode="11000", town="CARCASSONNE",
-                                 email="jean.dupont@example.com")
-        boat = Boat.create(customer=dupont, code="B0001", name="BELLE ÉTOILE", registration="CC 123456",
-                           boat_type="Voilier", length_cm=950, beam_cm=320, draught_cm=150)
+        dupont = Customer.create(
+            port=port,
+            code="C0001",
+            last_name="DUPONT",
+            first_name="JEAN",
+            street="10, RUE DU MARCHÉ",
+            postcode="11000",
+            town="CARCASSONNE",
+            email="jean.dupont@example.com",
+        )
+        boat = Boat.create(
+            customer=dupont,
+            code="B0001",
+            name="BELLE ÉTOILE",
+            registration="CC 123456",
+            boat_type="Voilier",
+            length_cm=950,
+            beam_cm=320,
+            draught_cm=150,
+        )
         berth = Berth.create(port=port, code="B-12", length_cm=1000, width_cm=350)
-        contract = Contract.create(port=port, customer=dupont, boat=boat, berth=berth, terms=terms,
-                                   number=f"{year}-0042", contract_type="Annuel", starts_on=season[0],
-                                   ends_on=season[1], price_cents=152000, status="sent",
-                                   payment_terms="Paiement à réception de facture : carte bancaire en ligne, "
-                                                 "prélèvement SEPA, chèque ou virement à la capitainerie.")
-        first = _invoice(port, dupont, contract, f"{year}/02135", dt.date(year, 1, 15),
-                         "Facture de contrat Annuel",
-                         [("Redevance annuelle d'amarrage, poste B-12", 126667, 25333)])
-        Payment.create(invoice=first, method="cheque", amount_cents=67000, received_on=dt.date(year, 2, 1),
-                       reference="Chèque n° 1234567")
-        second = _invoice(port, dupont, None, f"{year}/02235", dt.date(year, 1, 20), "Facture de prestation",
-                          [("Grutage et remise à l'eau", 14833, 2967)])
-        Payment.create(invoice=second, method="transfer", amount_cents=17800, received_on=dt.date(year, 1, 25),
-                       reference="Virement DUPONT")
+        contract = Contract.create(
+            port=port,
+            customer=dupont,
+            boat=boat,
+            berth=berth,
+            terms=terms,
+            number=f"{year}-0042",
+            contract_type="Annuel",
+            starts_on=season[0],
+            ends_on=season[1],
+            price_cents=152000,
+            status="sent",
+            payment_terms="Paiement à réception de facture : carte bancaire en ligne, "
+            "prélèvement SEPA, chèque ou virement à la capitainerie.",
+        )
+        first = _invoice(
+            port,
+            dupont,
+            contract,
+            f"{year}/02135",
+            dt.date(year, 1, 15),
+            "Facture de contrat Annuel",
+            [("Redevance annuelle d'amarrage, poste B-12", 126667, 25333)],
+        )
+        Payment.create(
+            invoice=first,
+            method="cheque",
+            amount_cents=67000,
+            received_on=dt.date(year, 2, 1),
+            reference="Chèque n° 1234567",
+        )
+        second = _invoice(
+            port,
+            dupont,
+            None,
+            f"{year}/02235",
+            dt.date(year, 1, 20),
+            "Facture de prestation",
+            [("Grutage et remise à l'eau", 14833, 2967)],
+        )
+        Payment.create(
+            invoice=second,
+            method="transfer",
+            amount_cents=17800,
+            received_on=dt.date(year, 1, 25),
+            reference="Virement DUPONT",
+        )
 
-        martin = Customer.create(port=port, code="C0002", last_name="MARTIN", first_name="SOPHIE",
-                                 street="4, AVENUE DES PINS", postcode="66000", town="PERPIGNAN")
-        boat = Boat.create(customer=martin, code="B0002", name="MISTRAL", registration="PV 654321",
-                           boat_type="Vedette", length_cm=1150, beam_cm=380, draught_cm=110)
+        martin = Customer.create(
+            port=port,
+            code="C0002",
+            last_name="MARTIN",
+            first_name="SOPHIE",
+            street="4, AVENUE DES PINS",
+            postcode="66000",
+            town="PERPIGNAN",
+        )
+        boat = Boat.create(
+            customer=martin,
+            code="B0002",
+            name="MISTRAL",
+            registration="PV 654321",
+            boat_type="Vedette",
+            length_cm=1150,
+            beam_cm=380,
+            draught_cm=110,
+        )
         berth = Berth.create(port=port, code="C-03", length_cm=1200, width_cm=400)
-        contract = Contract.create(port=port, customer=martin, boat=boat, berth=berth, terms=terms,
-                                   number=f"{year}-0043", contract_type="Annuel", starts_on=season[0],
-                                   ends_on=season[1], price_cents=234000, status="sent",
-                                   payment_terms="Paiement à réception de facture.")
-        _invoice(port, martin, contract, f"{year}/02301", dt.date(year, 1, 10), "Facture de contrat Annuel",
-                 [("Redevance annuelle d'amarrage, poste C-03", 195000, 39000)])
+        contract = Contract.create(
+            port=port,
+            customer=martin,
+            boat=boat,
+            berth=berth,
+            terms=terms,
+            number=f"{year}-0043",
+            contract_type="Annuel",
+            starts_on=season[0],
+            ends_on=season[1],
+            price_cents=234000,
+            status="sent",
+            payment_terms="Paiement à réception de facture.",
+        )
+        _invoice(
+            port,
+            martin,
+            contract,
+            f"{year}/02301",
+            dt.date(year, 1, 10),
+            "Facture de contrat Annuel",
+            [("Redevance annuelle d'amarrage, poste C-03", 195000, 39000)],
+        )
         Berth.create(port=port, code="A-07", length_cm=800, width_cm=300)
 
         pdf = render_pdf("pdf/tutorial.html", port=port)
         stored, digest = save_bytes("documents", pdf, ".pdf")
-        Document.create(port=port, title="Tutoriel complet du portail", category="Guides",
-                        filename="tutoriel-portail.pdf", content_type="application/pdf", size=len(pdf),
-                        sha256=digest, stored_as=stored)
+        Document.create(
+            port=port,
+            title="Tutoriel complet du portail",
+            category="Guides",
+            filename="tutoriel-portail.pdf",
+            content_type="application/pdf",
+            size=len(pdf),
+            sha256=digest,
+            stored_as=stored,
+        )
     return True

@@ -2,6 +2,7 @@
 
 Money is in integer cents, times are naive UTC datetimes, dates are calendar dates.
 """
+
 import datetime as dt
 
 from flask_login import UserMixin
@@ -238,9 +239,8 @@ class Invoice(BaseModel):
         payment's invoice index, so the cost follows the page's invoices, not the whole ledger.
         """
         PaymentAlias = Payment.alias()
-        paid = (
-            PaymentAlias.select(fn.COALESCE(fn.SUM(PaymentAlias.amount_cents), 0))
-            .where((PaymentAlias.invoice == cls.id) & PaymentAlias.cancelled_at.is_null())
+        paid = PaymentAlias.select(fn.COALESCE(fn.SUM(PaymentAlias.amount_cents), 0)).where(
+            (PaymentAlias.invoice == cls.id) & PaymentAlias.cancelled_at.is_null()
         )
         return cls.select(cls, paid.alias("paid_cents"))
 
@@ -440,14 +440,36 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
-    Port, Customer, User, UsedToken, Boat, Berth, ContractTerms, Contract, SignatureEvidence,
-    PdfDownload, Invoice, InvoiceLine, PaymentAttempt, Payment, PaymentNotification, Mandate,
-    DirectDebitBatch, DirectDebit, Document, Absence, BerthLetting, WaitingListApplication,
-    NewsItem, OutboxMail, AuditLog,
+    Port,
+    Customer,
+    User,
+    UsedToken,
+    Boat,
+    Berth,
+    ContractTerms,
+    Contract,
+    SignatureEvidence,
+    PdfDownload,
+    Invoice,
+    InvoiceLine,
+    PaymentAttempt,
+    Payment,
+    PaymentNotification,
+    Mandate,
+    DirectDebitBatch,
+    DirectDebit,
+    Document,
+    Absence,
+    BerthLetting,
+    WaitingListApplication,
+    NewsItem,
+    OutboxMail,
+    AuditLog,
 ]
 
 
 # Boat and papers ----------------------------------------------------------------------------------
+
 
 class BoatChange(BaseModel):
     """A boater's proposed boat facts, applied to the Boat only once the harbour office approves them."""

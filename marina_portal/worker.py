@@ -1,9 +1,10 @@
 """The background worker's entry point: `huey_consumer marina_portal.worker.huey` runs every feature's tasks."""
+
 from marina_portal import create_app
-from marina_portal.billing import statement, tasks as billing_tasks  # noqa: F401  (registers tasks)
+from marina_portal.billing import statement  # noqa: F401  (registers tasks)
 from marina_portal.boats import papers  # noqa: F401
 from marina_portal.core import mail, queue  # noqa: F401
-from marina_portal.port_life import news, tasks as port_life_tasks  # noqa: F401
+from marina_portal.port_life import news  # noqa: F401
 from marina_portal.sepa import tasks as sepa_tasks  # noqa: F401
 
 queue.use_app_factory(create_app)

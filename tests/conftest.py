@@ -1,4 +1,5 @@
 """Fixtures: a temp-file SQLite database with the demo, a real SMTP server, a live server, a browser."""
+
 import email
 import email.policy
 import os
@@ -26,6 +27,8 @@ def reset_server_database():
     database.connect(reuse_if_open=True)
     database.execute_sql("DROP SCHEMA public CASCADE")
     database.execute_sql("CREATE SCHEMA public")
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -109,6 +112,7 @@ def signing_files(tmp_path_factory):
 @pytest.fixture
 def make_app(tmp_path, smtp, signing_files):
     """A factory: an app on a fresh temp-file database holding the demo, with extra config."""
+
     def factory(demo=True, **config):
         settings = {
             "TESTING": True,
@@ -197,9 +201,14 @@ class Auth:
 
     def login(self, email="jean.dupont@example.com", password=PASSWORD):
         page = self.client.get("/")
-        return self.client.post("/login", data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)), "email": email, "password": password,
-        })
+        return self.client.post(
+            "/login",
+            data={
+                "csrf_token": csrf_token(page.get_data(as_text=True)),
+                "email": email,
+                "password": password,
+            },
+        )
 
     def boater(self, customer_code="C0001"):
         user = self.create_boater(customer_code)
@@ -222,10 +231,12 @@ def auth(app, client):
 @pytest.fixture
 def form_post(client):
     """POST a form the way a browser does: fetch the page, take its CSRF token, send the fields."""
+
     def post(page_url, action_url=None, **fields):
         page = client.get(page_url)
         fields.setdefault("csrf_token", csrf_token(page.get_data(as_text=True)))
         return client.post(action_url or page_url, data=fields)
+
     return post
 
 
@@ -249,8 +260,11 @@ class LiveServer:
 def live_server(make_app):
     """The app served over real HTTP on a free port, BASE_URL pointing at it."""
     port = free_port()
-    app = make_app(BASE_URL=f"http://127.0.0.1:{port}", MONETICO_SANDBOX=True,
-                   MONETICO_URL=f"http://127.0.0.1:{port}/sandbox/monetico/paiement.cgi")
+    app = make_app(
+        BASE_URL=f"http://127.0.0.1:{port}",
+        MONETICO_SANDBOX=True,
+        MONETICO_URL=f"http://127.0.0.1:{port}/sandbox/monetico/paiement.cgi",
+    )
     server = LiveServer(app, port).start()
     yield server
     server.stop()
@@ -264,9 +278,17 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -275,8 +297,9 @@ def browser():
 @pytest.fixture(params=[True, False], ids=["js", "nojs"])
 def page(request, browser):
     """A fresh browser page, once with JavaScript on and once with it off."""
-    context = browser.new_context(java_script_enabled=request.param, viewport={"width": 375, "height": 812},
-                                  locale="fr-FR", accept_downloads=True)
+    context = browser.new_context(
+        java_script_enabled=request.param, viewport={"width": 375, "height": 812}, locale="fr-FR", accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(10000)
     page.js_enabled = request.param

@@ -1,10 +1,12 @@
 """Shared by the payment tests: an independent signer for bank notifications, and the portal's payment form."""
+
 import hashlib
 import hmac
 import html
 import re
 
 from conftest import csrf_token
+
 from marina_portal.core.db import database
 from marina_portal.models import Invoice
 
@@ -18,11 +20,28 @@ def sign(fields):
 
 
 def notification(reference, montant="850.00EUR", code="paiement", **extra):
-    fields = {"TPE": "1234567", "date": "01/03/2026_a_10:00:00", "montant": montant, "reference": reference,
-              "texte-libre": "Facture", "code-retour": code, "cvx": "oui", "vld": "1230", "brand": "CB",
-              "numauto": "000001", "usage": "debit", "typecompte": "particulier", "ecard": "non",
-              "originecb": "FRA", "bincb": "000003", "hpancb": "AB" * 20, "ipclient": "127.0.0.1",
-              "originetr": "FRA", "modepaiement": "CB", "authentification": "e30="}
+    fields = {
+        "TPE": "1234567",
+        "date": "01/03/2026_a_10:00:00",
+        "montant": montant,
+        "reference": reference,
+        "texte-libre": "Facture",
+        "code-retour": code,
+        "cvx": "oui",
+        "vld": "1230",
+        "brand": "CB",
+        "numauto": "000001",
+        "usage": "debit",
+        "typecompte": "particulier",
+        "ecard": "non",
+        "originecb": "FRA",
+        "bincb": "000003",
+        "hpancb": "AB" * 20,
+        "ipclient": "127.0.0.1",
+        "originetr": "FRA",
+        "modepaiement": "CB",
+        "authentification": "e30=",
+    }
     fields.update(extra)
     return sign(fields)
 
@@ -31,8 +50,10 @@ def bank_form(page_html):
     """The action and fields of the form the portal sends to the bank."""
     form = re.search(r'<form method="post" action="([^"]+)" data-autosubmit>(.*?)</form>', page_html, re.S)
     assert form, page_html
-    fields = {html.unescape(n): html.unescape(v)
-              for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2))}
+    fields = {
+        html.unescape(n): html.unescape(v)
+        for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2))
+    }
     return html.unescape(form.group(1)), fields
 
 

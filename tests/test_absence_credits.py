@@ -1,18 +1,18 @@
 """The absence credit deducted from the next invoice: staff form, import, letting, cancellation, card, races."""
+
 import datetime as dt
 import re
 import subprocess
 
 import pytest
-
 from conftest import Auth, at_once, csrf_token
-from marina_portal.billing import absence_credits
-from marina_portal.port_life import absences
-from marina_portal.imports import importing
-from marina_portal.billing import invoicing
+
+from marina_portal.billing import absence_credits, invoicing
 from marina_portal.core.db import counting_queries, database
 from marina_portal.core.formats import paris_today
+from marina_portal.imports import importing
 from marina_portal.models import Absence, AuditLog, BerthLetting, Contract, Customer, Invoice, Payment, Port
+from marina_portal.port_life import absences
 
 TODAY = paris_today()
 YEAR = TODAY.year
@@ -38,8 +38,15 @@ def new_invoice(app, number, total_cents, issued_on=TODAY, code="C0001"):
     """An invoice made by the staff's domain function (one line at 0 % VAT, so the total is exact)."""
     with app.app_context():
         customer = Customer.get(Customer.code == code)
-        invoice = invoicing.create_invoice(None, customer, number, issued_on, None, "Facture de prestation",
-                                           [invoicing.Line("Prestation", 1000, total_cents, 0)])
+        invoice = invoicing.create_invoice(
+            None,
+            customer,
+            number,
+            issued_on,
+            None,
+            "Facture de prestation",
+            [invoicing.Line("Prestation", 1000, total_cents, 0)],
+        )
         database.close()
     return invoice
 
@@ -48,8 +55,9 @@ def state(app, number):
     """(total, paid, balance, absence credit deducted) of an invoice."""
     with app.app_context():
         invoice = Invoice.with_paid().where(Invoice.number == number).get()
-        credit = sum(p.amount_cents for p in invoice.payments
-                     if p.method == "absence_credit" and p.cancelled_at is None)
+        credit = sum(
+            p.amount_cents for p in invoice.payments if p.method == "absence_credit" and p.cancelled_at is None
+        )
         database.close()
     return invoice.total_cents, invoice.paid_cents, invoice.balance_cents, credit
 
@@ -72,10 +80,19 @@ def test_credit_then_a_new_invoice_from_the_staff_form(app, client, auth, tmp_pa
         customer_id = Customer.get(Customer.code == "C0001").id
     url = f"/staff/customers/{customer_id}/invoices/new"
     page = staff.get(url).get_data(as_text=True)
-    response = staff.post(url, data={
-        "csrf_token": csrf_token(page), "number": f"{YEAR}/07001", "issued_on": TODAY.isoformat(),
-        "label": "Facture de prestation", "lines-0-description": "Grutage", "lines-0-quantity": "1",
-        "lines-0-unit_price": "250,00", "lines-0-vat_rate": "2000"})
+    response = staff.post(
+        url,
+        data={
+            "csrf_token": csrf_token(page),
+            "number": f"{YEAR}/07001",
+            "issued_on": TODAY.isoformat(),
+            "label": "Facture de prestation",
+            "lines-0-description": "Grutage",
+            "lines-0-quantity": "1",
+            "lines-0-unit_price": "250,00",
+            "lines-0-vat_rate": "2000",
+        },
+    )
     assert response.status_code == 303
     shown = _text(staff.get(response.headers["Location"]))
     assert f"Facture {YEAR}/07001 créée. Crédit absence déduit : 120,00 €." in shown
@@ -94,16 +111,25 @@ def test_credit_then_a_new_invoice_from_the_staff_form(app, client, auth, tmp_pa
     assert "Total factures 1 998,00 €" in account and "Total règlements 968,00 €" in account
     assert "Total factures - Total règlements 1 030,00 €" in account
     assert "Crédit disponible" not in account
-    client.post("/language", data={"csrf_token": csrf_token(client.get("/account/").get_data(as_text=True)),
-                                   "language": "en", "next": "/account/"})
+    client.post(
+        "/language",
+        data={
+            "csrf_token": csrf_token(client.get("/account/").get_data(as_text=True)),
+            "language": "en",
+            "next": "/account/",
+        },
+    )
     assert "of which absence credit deducted: 120,00 €" in _text(client.get("/account/"))
 
     with app.app_context():
         invoice_id = Invoice.get(Invoice.number == f"{YEAR}/07001").id
     pdf = tmp_path / "invoice.pdf"
     pdf.write_bytes(client.get(f"/account/invoices/{invoice_id}/pdf").data)
-    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                                              text=True, check=True).stdout)
+    text = re.sub(
+        r"\s+",
+        " ",
+        subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout,
+    )
     assert "Crédit absence déduit" in text and "Solde à régler 180,00 €" in text
 
 
@@ -169,16 +195,23 @@ def test_two_concurrent_applications_deduct_once(app):
         contract = Contract.get(Contract.customer == customer)
         absence = Absence.create(contract=contract, starts_on=TODAY, ends_on=TODAY + dt.timedelta(days=3))
         for n in range(5):  # written directly, so nothing is deducted yet
-            BerthLetting.create(absence=absence, starts_on=TODAY, ends_on=TODAY + dt.timedelta(days=1),
-                                revenue_cents=0, credit_cents=7000)
-            Invoice.create(port=customer.port_id, customer=customer, number=f"{YEAR}/0705{n}", issued_on=TODAY,
-                           total_cents=10000)
+            BerthLetting.create(
+                absence=absence,
+                starts_on=TODAY,
+                ends_on=TODAY + dt.timedelta(days=1),
+                revenue_cents=0,
+                credit_cents=7000,
+            )
+            Invoice.create(
+                port=customer.port_id, customer=customer, number=f"{YEAR}/0705{n}", issued_on=TODAY, total_cents=10000
+            )
         database.close()
     results = at_once(app, *[lambda: absence_credits.apply([customer.id])] * 4)
     assert not [r for r in results if isinstance(r, Exception)], results
     with app.app_context():
-        credited = [p.amount_cents for p in Payment.select().where(Payment.method == "absence_credit")
-                    .order_by(Payment.id)]
+        credited = [
+            p.amount_cents for p in Payment.select().where(Payment.method == "absence_credit").order_by(Payment.id)
+        ]
         database.close()
     assert credited == [10000, 10000, 10000, 5000]  # 35 000 spread once, oldest invoice first
     assert available(app) == 0 and state(app, f"{YEAR}/07053")[2] == 5000
@@ -189,8 +222,11 @@ def test_import_of_invoices_deducts_the_credit_in_one_pass(app):
     today = TODAY.strftime("%d/%m/%Y")
     lines = ["code;number;customer_code;issued_on;total;label"]
     lines += [f"F{n};{YEAR}/8{n:04d};C0002;{today};100,00;Facture" for n in range(10)]
-    lines += [f"J1;{YEAR}/90001;C0001;{today};200,00;Facture", f"J2;{YEAR}/90002;C0001;{today};200,00;Facture",
-              f"J0;{YEAR}/90000;C0001;01/01/{YEAR};200,00;Facture ancienne"]
+    lines += [
+        f"J1;{YEAR}/90001;C0001;{today};200,00;Facture",
+        f"J2;{YEAR}/90002;C0001;{today};200,00;Facture",
+        f"J0;{YEAR}/90000;C0001;01/01/{YEAR};200,00;Facture ancienne",
+    ]
     with app.app_context(), counting_queries() as small:
         report = importing.run(None, Port.current(), "invoices", "\n".join(lines).encode())
     assert report.applied and report.created == 13 and report.credits == 2
@@ -252,8 +288,9 @@ def test_card_payment_asks_the_bank_for_the_balance_after_credit(bank_app):
 
 
 def test_direct_debit_collects_the_balance_after_credit_and_a_return_lets_the_credit_in(app, runner, tmp_path):
-    from marina_portal.sepa import collection
     from test_sepa_export import add_mandate, export, parse
+
+    from marina_portal.sepa import collection
 
     earn(app, 20000)
     new_invoice(app, f"{YEAR}/07300", 50000)
@@ -280,8 +317,13 @@ def test_a_card_payment_under_way_keeps_the_credit_off_its_invoice(bank_app):
     client = app.test_client()
     Auth(app, client).boater("C0001")
     url = f"/payment/invoices/{invoice.id}"
-    response = client.post(url, data={"csrf_token": csrf_token(client.get(url).get_data(as_text=True)),
-                                      "receipt_email": "jean.dupont@example.com"})
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client.get(url).get_data(as_text=True)),
+            "receipt_email": "jean.dupont@example.com",
+        },
+    )
     _, fields = bank_form(response.get_data(as_text=True))
     earn(app, 20000)  # the bank was asked for 500,00: deducting now would make the balance negative
     assert state(app, f"{YEAR}/07400")[3] == 0 and available(app) == 20000
@@ -299,8 +341,12 @@ def test_staff_who_record_a_letting_see_where_the_credit_went(app, client, auth,
         absence = Absence.create(contract=contract, starts_on=TODAY, ends_on=TODAY + dt.timedelta(days=4))
         database.close()
     auth.staff()
-    response = form_post(f"/staff/port/absences/{absence.id}/letting", starts_on=TODAY.isoformat(),
-                         ends_on=(TODAY + dt.timedelta(days=2)).isoformat(), revenue="90,00")
+    response = form_post(
+        f"/staff/port/absences/{absence.id}/letting",
+        starts_on=TODAY.isoformat(),
+        ends_on=(TODAY + dt.timedelta(days=2)).isoformat(),
+        revenue="90,00",
+    )
     assert response.status_code == 303
     page = _text(client.get(response.headers["Location"]))
     assert f"Crédit absence déduit de la facture {YEAR}/07500 : 45,00 €." in page

@@ -1,11 +1,13 @@
 """Absence credits, found by QA: a letting recorded twice at once, a cancellation racing a letting."""
+
 import datetime as dt
 
 from conftest import at_once
-from marina_portal.port_life import absences
+
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.models import Absence, BerthLetting, Contract, Customer, Port
+from marina_portal.port_life import absences
 
 TODAY = paris_today()
 
@@ -14,12 +16,11 @@ def absence_of_jean(app):
     with app.app_context():
         Port.update(absence_credit_mode="per_night", absence_credit_value=1000).execute()
         contract = Contract.select().join(Customer).where(Customer.code == "C0001").first()
-        absence = Absence.create(contract=contract, starts_on=TODAY + dt.timedelta(days=5),
-                                 ends_on=TODAY + dt.timedelta(days=9))
+        absence = Absence.create(
+            contract=contract, starts_on=TODAY + dt.timedelta(days=5), ends_on=TODAY + dt.timedelta(days=9)
+        )
         database.close()
     return absence
-
-
 
 
 def test_the_same_letting_recorded_twice_at_once_earns_one_credit(app):

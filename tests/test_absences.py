@@ -1,4 +1,5 @@
 """Déclarer une absence: declare, change, cancel; the refusals in words; the credit from a visitor letting."""
+
 import datetime as dt
 
 import pytest
@@ -25,8 +26,10 @@ def long_contracts(app):
 @pytest.fixture
 def declare(form_post, long_contracts):
     def post(start, end, comment=""):
-        return form_post("/absences/new", starts_on=start, ends_on=end, comment=comment,
-                         contract=str(_contract_id("C0001")))
+        return form_post(
+            "/absences/new", starts_on=start, ends_on=end, comment=comment, contract=str(_contract_id("C0001"))
+        )
+
     return post
 
 
@@ -50,13 +53,16 @@ def test_declare_an_absence_mails_a_confirmation(app, client, auth, declare, mai
     assert "Poste : B-12" in mailbox.text(message)
 
 
-@pytest.mark.parametrize("start, end, words", [
-    (day(-2), day(4), "La date de départ est passée"),
-    (day(6), day(3), "La date de retour doit être après la date de départ"),
-    (day(6), day(6), "La date de retour doit être après la date de départ"),
-    (day(3), day(900), "Les dates doivent être comprises dans votre contrat"),
-    ("32/13/2026", day(4), "Saisissez une date valide"),
-])
+@pytest.mark.parametrize(
+    "start, end, words",
+    [
+        (day(-2), day(4), "La date de départ est passée"),
+        (day(6), day(3), "La date de retour doit être après la date de départ"),
+        (day(6), day(6), "La date de retour doit être après la date de départ"),
+        (day(3), day(900), "Les dates doivent être comprises dans votre contrat"),
+        ("32/13/2026", day(4), "Saisissez une date valide"),
+    ],
+)
 def test_bad_dates_are_refused_in_words(app, client, auth, declare, start, end, words):
     auth.boater("C0001")
     response = declare(start, end)
@@ -92,8 +98,9 @@ def test_change_and_cancel_before_it_starts(app, client, auth, declare, form_pos
 
 def _started_absence(app):
     with app.app_context():
-        absence = Absence.create(contract=_contract_id("C0001"), starts_on=TODAY - dt.timedelta(days=1),
-                                 ends_on=TODAY + dt.timedelta(days=5))
+        absence = Absence.create(
+            contract=_contract_id("C0001"), starts_on=TODAY - dt.timedelta(days=1), ends_on=TODAY + dt.timedelta(days=5)
+        )
         database.close()
     return absence.id
 
@@ -103,8 +110,7 @@ def test_an_absence_that_has_started_cannot_be_changed(app, client, auth, long_c
     absence_id = _started_absence(app)
     response = form_post(f"/absences/{absence_id}/edit", starts_on=day(0), ends_on=day(3))
     assert "Cette absence a déjà commencé" in _text(response)
-    response = client.post(f"/absences/{absence_id}/cancel", data={"csrf_token": _csrf(client)},
-                           follow_redirects=True)
+    response = client.post(f"/absences/{absence_id}/cancel", data={"csrf_token": _csrf(client)}, follow_redirects=True)
     assert "Cette absence a déjà commencé" in _text(response)
     with app.app_context():
         assert Absence.get_by_id(absence_id).cancelled_at is None
@@ -119,8 +125,9 @@ def _csrf(client):
 
 def test_another_boaters_absence_is_not_found(app, client, auth, long_contracts):
     with app.app_context():
-        theirs = Absence.create(contract=_contract_id("C0002"), starts_on=TODAY + dt.timedelta(days=3),
-                                ends_on=TODAY + dt.timedelta(days=6))
+        theirs = Absence.create(
+            contract=_contract_id("C0002"), starts_on=TODAY + dt.timedelta(days=3), ends_on=TODAY + dt.timedelta(days=6)
+        )
         database.close()
     auth.boater("C0001")
     assert client.get(f"/absences/{theirs.id}/edit").status_code == 404
@@ -158,9 +165,9 @@ def test_credit_is_computed_shown_and_mailed(app, client, auth, declare, mailbox
     page = _text(client.get("/absences/"))
     from marina_portal.core.formats import euros
 
-    assert f"Crédit disponible : <strong class=\"amount\">{euros(expected)}</strong>" in page
+    assert f'Crédit disponible : <strong class="amount">{euros(expected)}</strong>' in page
     account = _text(client.get("/account/"))  # COMPTE CLIENT shows it too
-    assert f"Crédit disponible : <strong class=\"amount\">{euros(expected)}</strong>" in account
+    assert f'Crédit disponible : <strong class="amount">{euros(expected)}</strong>' in account
     assert "Un crédit a été ajouté à votre compte" == mailbox.last("jean.dupont@example.com")["Subject"]
 
 
@@ -233,16 +240,18 @@ def test_staff_record_a_letting_from_the_calendar(app, client, auth, declare, fo
         database.close()
     client.post("/logout", data={"csrf_token": _csrf(client)})
     auth.staff()
-    response = form_post(f"/staff/port/absences/{absence.id}/letting", starts_on=day(6), ends_on=day(8),
-                         revenue="150,00")
+    response = form_post(
+        f"/staff/port/absences/{absence.id}/letting", starts_on=day(6), ends_on=day(8), revenue="150,00"
+    )
     assert response.status_code == 303
     with app.app_context():
         letting = BerthLetting.get()
         assert (letting.revenue_cents, letting.credit_cents) == (15000, 6000)
     page = _text(client.get(response.headers["Location"]))
     assert "Location enregistrée : crédit de 60,00 €" in page and "150,00 €" in page
-    response = form_post(f"/staff/port/absences/{absence.id}/letting", starts_on=day(6), ends_on=day(8),
-                         revenue="beaucoup")
+    response = form_post(
+        f"/staff/port/absences/{absence.id}/letting", starts_on=day(6), ends_on=day(8), revenue="beaucoup"
+    )
     assert "Saisissez un montant en euros" in _text(response)
 
 
@@ -258,8 +267,9 @@ def test_the_home_page_leads_to_absences_only_for_a_berth_holder(app, client, au
 def test_staff_change_the_return_date_of_an_absence_under_way(app, client, auth, long_contracts, form_post):
     absence_id = _started_absence(app)
     with app.app_context():
-        BerthLetting.create(absence=absence_id, starts_on=TODAY, ends_on=TODAY + dt.timedelta(days=2),
-                            revenue_cents=5000)
+        BerthLetting.create(
+            absence=absence_id, starts_on=TODAY, ends_on=TODAY + dt.timedelta(days=2), revenue_cents=5000
+        )
         database.close()
     auth.staff()
     page_url = f"/staff/port/absences/{absence_id}/letting"

@@ -1,4 +1,5 @@
 """axe-core in Chromium on every page a boater or a visitor can open: no serious or critical violation."""
+
 import os
 
 import pytest
@@ -35,8 +36,11 @@ def violations(browser, base, paths, login=None):
         page.evaluate(axe_source)
         audited.append(path)
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        bad = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
         if bad:
             found[path] = bad
     context.close()

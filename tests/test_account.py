@@ -1,4 +1,5 @@
 """COMPTE CLIENT: the tutorial's columns and totals, invoice PDFs, constant queries, another boater's ids."""
+
 import datetime as dt
 import logging
 import re
@@ -55,17 +56,30 @@ def _count_queries(client, caplog, url):
 def test_account_page_runs_a_constant_number_of_queries(app, client, auth, caplog):
     with app.app_context():
         port = Port.current()
-        customer = Customer.create(port=port, code="C0009", last_name="NOUVEAU", first_name="PAUL",
-                                   email="paul@example.com")
-        Invoice.create(port=port, customer=customer, number="X/0000", issued_on=dt.date(2026, 3, 1),
-                       label="Facture de prestation", total_cents=1000)
+        customer = Customer.create(
+            port=port, code="C0009", last_name="NOUVEAU", first_name="PAUL", email="paul@example.com"
+        )
+        Invoice.create(
+            port=port,
+            customer=customer,
+            number="X/0000",
+            issued_on=dt.date(2026, 3, 1),
+            label="Facture de prestation",
+            total_cents=1000,
+        )
         database.close()
     auth.boater("C0009")
     one = _count_queries(client, caplog, "/account/")
     with app.app_context():
         for n in range(1, 26):
-            invoice = Invoice.create(port=port, customer=customer, number=f"X/{n:04d}",
-                                     issued_on=dt.date(2026, 3, 1), label="Facture", total_cents=1000 + n)
+            invoice = Invoice.create(
+                port=port,
+                customer=customer,
+                number=f"X/{n:04d}",
+                issued_on=dt.date(2026, 3, 1),
+                label="Facture",
+                total_cents=1000 + n,
+            )
             Payment.create(invoice=invoice, method="cheque", amount_cents=500, received_on=dt.date(2026, 3, 2))
         database.close()
     many = _count_queries(client, caplog, "/account/")
@@ -80,12 +94,30 @@ def test_invoice_pdf(app, client, auth, tmp_path):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     path = tmp_path / "invoice.pdf"
     path.write_bytes(response.data)
-    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                                              text=True, check=True).stdout)
+    text = re.sub(
+        r"\s+",
+        " ",
+        subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout,
+    )
     year = dt.date.today().year
-    for expected in ("PORT SAINTE MARIE LA MER", "DUPONT JEAN", "10, RUE DU MARCHÉ", f"{year}/02135",
-                     f"15/01/{year}", f"14/02/{year}", "20 %", "Total HT", "1 266,67 €", "Total TVA",
-                     "253,33 €", "Total TTC", "1 520,00 €", "Chèque", "670,00 €", "850,00 €"):
+    for expected in (
+        "PORT SAINTE MARIE LA MER",
+        "DUPONT JEAN",
+        "10, RUE DU MARCHÉ",
+        f"{year}/02135",
+        f"15/01/{year}",
+        f"14/02/{year}",
+        "20 %",
+        "Total HT",
+        "1 266,67 €",
+        "Total TVA",
+        "253,33 €",
+        "Total TTC",
+        "1 520,00 €",
+        "Chèque",
+        "670,00 €",
+        "850,00 €",
+    ):
         assert expected in text, expected
 
 
@@ -97,8 +129,9 @@ def test_another_boaters_invoice_is_not_found(app, client, auth):
     page = client.get(f"/payment/invoices/{invoice_id(app, '02135')}").get_data(as_text=True)
     from conftest import csrf_token
 
-    response = client.post(f"/payment/invoices/{other}",
-                           data={"csrf_token": csrf_token(page), "receipt_email": "x@example.com"})
+    response = client.post(
+        f"/payment/invoices/{other}", data={"csrf_token": csrf_token(page), "receipt_email": "x@example.com"}
+    )
     assert response.status_code == 404
     assert client.get("/account/invoices/999999/pdf").status_code == 404
 

@@ -1,4 +1,5 @@
 """The harbour office's calendar of free berths: by day, as CSV, as an iCalendar feed a real parser reads."""
+
 import csv
 import datetime as dt
 import io
@@ -20,14 +21,21 @@ def absences(app):
     with app.app_context():
         Contract.update(ends_on=TODAY + dt.timedelta(days=400)).execute()
         contracts = {c.customer.code: c for c in Contract.select(Contract, Customer).join(Customer)}
-        jean = Absence.create(contract=contracts["C0001"], starts_on=TODAY + dt.timedelta(days=3),
-                              ends_on=TODAY + dt.timedelta(days=7))
-        BerthLetting.create(absence=jean, starts_on=jean.starts_on, ends_on=jean.starts_on + dt.timedelta(days=2),
-                            revenue_cents=9000)
-        Absence.create(contract=contracts["C0002"], starts_on=TODAY + dt.timedelta(days=5),
-                       ends_on=TODAY + dt.timedelta(days=6))
-        Absence.create(contract=contracts["C0002"], starts_on=TODAY + dt.timedelta(days=10),
-                       ends_on=TODAY + dt.timedelta(days=12), cancelled_at=dt.datetime(2026, 1, 1))
+        jean = Absence.create(
+            contract=contracts["C0001"], starts_on=TODAY + dt.timedelta(days=3), ends_on=TODAY + dt.timedelta(days=7)
+        )
+        BerthLetting.create(
+            absence=jean, starts_on=jean.starts_on, ends_on=jean.starts_on + dt.timedelta(days=2), revenue_cents=9000
+        )
+        Absence.create(
+            contract=contracts["C0002"], starts_on=TODAY + dt.timedelta(days=5), ends_on=TODAY + dt.timedelta(days=6)
+        )
+        Absence.create(
+            contract=contracts["C0002"],
+            starts_on=TODAY + dt.timedelta(days=10),
+            ends_on=TODAY + dt.timedelta(days=12),
+            cancelled_at=dt.datetime(2026, 1, 1),
+        )
         database.close()
 
 
@@ -81,12 +89,23 @@ def test_feed_key_lets_a_calendar_program_subscribe(client, auth, absences, app)
 
 
 def test_staff_pages_are_for_staff_only(client, auth):
-    for url in ("/staff/port/", "/staff/port/calendar", "/staff/port/calendar.csv", "/staff/port/waiting-list",
-                "/staff/port/news"):
+    for url in (
+        "/staff/port/",
+        "/staff/port/calendar",
+        "/staff/port/calendar.csv",
+        "/staff/port/waiting-list",
+        "/staff/port/news",
+    ):
         assert client.get(url).status_code == 302
     auth.boater("C0001")
-    for url in ("/staff/port/", "/staff/port/calendar", "/staff/port/calendar.csv", "/staff/port/waiting-list",
-                "/staff/port/news", "/staff/port/absences/1/letting"):
+    for url in (
+        "/staff/port/",
+        "/staff/port/calendar",
+        "/staff/port/calendar.csv",
+        "/staff/port/waiting-list",
+        "/staff/port/news",
+        "/staff/port/absences/1/letting",
+    ):
         assert client.get(url).status_code == 403
     assert client.get("/staff/port/calendar.ics").status_code == 404
 

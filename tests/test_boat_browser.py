@@ -1,7 +1,9 @@
 """Mon bateau et mes papiers in a real browser, JavaScript on and off: send an insurance certificate."""
+
 import datetime as dt
 
 from conftest import PASSWORD, Auth
+
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.models import Document

@@ -1,14 +1,16 @@
 """Mon bateau et mes papiers: contact details applied at once and audited; boat facts wait for staff approval."""
+
 import html
 import re
 
 import pytest
-
 from conftest import Auth, csrf_token
+
 from marina_portal.models import AuditLog, Boat, BoatChange, Customer
 
-CHANGE = dict(name="BELLE ÉTOILE II", registration="CC 654321", boat_type="Catamaran", length="10,20", beam="5",
-              draught="1.1")
+CHANGE = dict(
+    name="BELLE ÉTOILE II", registration="CC 654321", boat_type="Catamaran", length="10,20", beam="5", draught="1.1"
+)
 
 
 def text(response):
@@ -30,8 +32,14 @@ def test_the_home_page_leads_to_the_boat_page(client, auth):
 
 def test_contact_details_apply_at_once_and_staff_see_what_changed(app, client, auth, form_post):
     auth.boater("C0001")
-    response = form_post("/my-boat/contact", phone="06 12 34 56 78", street="3, QUAI DES PÊCHEURS",
-                         postcode="66140", town="CANET", country="fr")
+    response = form_post(
+        "/my-boat/contact",
+        phone="06 12 34 56 78",
+        street="3, QUAI DES PÊCHEURS",
+        postcode="66140",
+        town="CANET",
+        country="fr",
+    )
     assert response.status_code == 303
     assert "Vos coordonnées sont enregistrées." in text(client.get(response.headers["Location"]))
     with app.app_context():
@@ -50,19 +58,30 @@ def test_contact_details_apply_at_once_and_staff_see_what_changed(app, client, a
 
 def test_contact_form_ignores_fields_it_does_not_offer(app, client, auth, form_post):
     auth.boater("C0001")
-    response = form_post("/my-boat/contact", phone="", street="1 quai", postcode="66000", town="PERPIGNAN",
-                         country="FR", email="pirate@example.com", last_name="PIRATE")
+    response = form_post(
+        "/my-boat/contact",
+        phone="",
+        street="1 quai",
+        postcode="66000",
+        town="PERPIGNAN",
+        country="FR",
+        email="pirate@example.com",
+        last_name="PIRATE",
+    )
     assert response.status_code == 303
     with app.app_context():
         customer = Customer.get(Customer.code == "C0001")
         assert customer.email == "jean.dupont@example.com" and customer.last_name == "DUPONT"
 
 
-@pytest.mark.parametrize("fields, message", [
-    (dict(phone="call me", street="1 quai", postcode="66000", town="X", country="FR"), "numéro de téléphone"),
-    (dict(phone="", street="", postcode="66000", town="X", country="FR"), "Ce champ est obligatoire."),
-    (dict(phone="", street="1 quai", postcode="66000", town="X", country="France"), "deux lettres"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        (dict(phone="call me", street="1 quai", postcode="66000", town="X", country="FR"), "numéro de téléphone"),
+        (dict(phone="", street="", postcode="66000", town="X", country="FR"), "Ce champ est obligatoire."),
+        (dict(phone="", street="1 quai", postcode="66000", town="X", country="France"), "deux lettres"),
+    ],
+)
 def test_contact_form_refuses_bad_input_and_keeps_it(app, client, auth, form_post, fields, message):
     auth.boater("C0001")
     response = form_post("/my-boat/contact", **fields)
@@ -99,8 +118,14 @@ def test_a_boat_change_waits_for_staff_then_is_approved(app, client, auth, form_
     assert staff.post(f"/staff/boat-changes/{change.id}/approve", data={"csrf_token": token}).status_code == 303
     with app.app_context():
         applied = Boat.get_by_id(boat)
-        assert (applied.name, applied.registration, applied.boat_type, applied.length_cm, applied.beam_cm,
-                applied.draught_cm) == ("BELLE ÉTOILE II", "CC 654321", "Catamaran", 1020, 500, 110)
+        assert (
+            applied.name,
+            applied.registration,
+            applied.boat_type,
+            applied.length_cm,
+            applied.beam_cm,
+            applied.draught_cm,
+        ) == ("BELLE ÉTOILE II", "CC 654321", "Catamaran", 1020, 500, 110)
         assert BoatChange.get_by_id(change.id).status == "approved"
         entry = AuditLog.get(AuditLog.action == "boat.update")
         assert entry.user.email == "agent@example.com" and '"name": "BELLE ÉTOILE"' in entry.before
@@ -122,18 +147,24 @@ def test_a_refused_change_tells_the_boater_why(app, client, auth, form_post, mai
     with app.app_context():
         change_id = BoatChange.get().id
     token = csrf_token(staff.get("/staff/boat-changes").get_data(as_text=True))
-    empty = staff.post(f"/staff/boat-changes/{change_id}/refuse", data={"csrf_token": token, "reason": " "},
-                       follow_redirects=True)
+    empty = staff.post(
+        f"/staff/boat-changes/{change_id}/refuse", data={"csrf_token": token, "reason": " "}, follow_redirects=True
+    )
     assert "Indiquez le motif du refus" in text(empty)
     with app.app_context():
         assert BoatChange.get_by_id(change_id).status == "pending"
     reason = "La longueur ne correspond pas à l'acte de francisation."
-    assert staff.post(f"/staff/boat-changes/{change_id}/refuse",
-                      data={"csrf_token": token, "reason": reason}).status_code == 303
+    assert (
+        staff.post(f"/staff/boat-changes/{change_id}/refuse", data={"csrf_token": token, "reason": reason}).status_code
+        == 303
+    )
     with app.app_context():
         refused = BoatChange.get_by_id(change_id)
-        assert (refused.status, refused.refusal_reason, refused.decided_by.email) == ("refused", reason,
-                                                                                       "agent@example.com")
+        assert (refused.status, refused.refusal_reason, refused.decided_by.email) == (
+            "refused",
+            reason,
+            "agent@example.com",
+        )
         assert Boat.get_by_id(boat).name == "BELLE ÉTOILE"
     message = mailbox.last("jean.dupont@example.com")
     assert message["Subject"] == "Votre bateau BELLE ÉTOILE : modification refusée"
@@ -146,8 +177,15 @@ def test_a_refused_change_tells_the_boater_why(app, client, auth, form_post, mai
 def test_approval_applies_only_what_the_boater_changed(app, client, auth, form_post, mailbox):
     auth.boater("C0001")
     boat = boat_id(app)
-    response = form_post(f"/my-boat/boats/{boat}/change", name="BELLE ÉTOILE", registration="CC 123456",
-                         boat_type="Voilier", length="9,80", beam="3,20", draught="1,50")
+    response = form_post(
+        f"/my-boat/boats/{boat}/change",
+        name="BELLE ÉTOILE",
+        registration="CC 123456",
+        boat_type="Voilier",
+        length="9,80",
+        beam="3,20",
+        draught="1,50",
+    )
     assert response.status_code == 303
     page = text(client.get("/my-boat/")).split("en attente de la capitainerie")[1]
     assert "9,80 m" in page.split("</dl>")[0] and "CC 123456" not in page.split("</dl>")[0]
@@ -181,8 +219,15 @@ def test_a_new_request_replaces_the_pending_one(app, client, auth, form_post):
 def test_nothing_changed_is_said_plainly(app, client, auth, form_post):
     auth.boater("C0001")
     boat = boat_id(app)
-    response = form_post(f"/my-boat/boats/{boat}/change", name="BELLE ÉTOILE", registration="CC 123456",
-                         boat_type="Voilier", length="9,5", beam="3,20", draught="1,50")
+    response = form_post(
+        f"/my-boat/boats/{boat}/change",
+        name="BELLE ÉTOILE",
+        registration="CC 123456",
+        boat_type="Voilier",
+        length="9,5",
+        beam="3,20",
+        draught="1,50",
+    )
     assert response.status_code == 422 and "Aucune modification" in text(response)
     bad = form_post(f"/my-boat/boats/{boat}/change", **{**CHANGE, "length": "long"})
     assert bad.status_code == 422 and "Indiquez une mesure en mètres" in text(bad) and 'value="long"' in text(bad)

@@ -1,7 +1,9 @@
 """Whatever a boater types into their contact details, boat facts or paper form, the answer is never a 500."""
-from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import Auth, csrf_token
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from marina_portal.models import Boat
 
 text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
@@ -23,8 +25,9 @@ def test_contact_form_never_fails(app, client, fields):
 
 
 @FUZZ
-@given(st.fixed_dictionaries({name: text for name in (
-    "name", "registration", "boat_type", "length", "beam", "draught")}))
+@given(
+    st.fixed_dictionaries({name: text for name in ("name", "registration", "boat_type", "length", "beam", "draught")})
+)
 def test_boat_change_form_never_fails(app, client, fields):
     logged_in(app, client)
     with app.app_context():
@@ -41,7 +44,14 @@ def test_paper_form_never_fails(app, client, kind, valid_until, name, data):
 
     logged_in(app, client)
     page = client.get("/my-boat/").get_data(as_text=True)
-    response = client.post("/my-boat/papers", content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(page), "kind": kind, "valid_until": valid_until,
-        "file": (io.BytesIO(data), name or "x")})
+    response = client.post(
+        "/my-boat/papers",
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": csrf_token(page),
+            "kind": kind,
+            "valid_until": valid_until,
+            "file": (io.BytesIO(data), name or "x"),
+        },
+    )
     assert response.status_code in (303, 422)

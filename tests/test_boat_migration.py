@@ -1,4 +1,5 @@
 """Migration m0060 adds the boat-change and insurance-reminder tables to a database made before it, once."""
+
 from marina_portal.core.db import database, init_db
 
 NAME = "m0060_boat_changes_and_insurance_reminders"

@@ -1,4 +1,5 @@
 """A boater's papers: insurance and registration checked by content and size, theirs only; staff open them."""
+
 import datetime as dt
 import html
 import io
@@ -6,8 +7,8 @@ import os
 import re
 
 import pytest
-
 from conftest import Auth, csrf_token
+
 from marina_portal.core.formats import paris_today
 from marina_portal.models import Customer, Document
 
@@ -26,15 +27,23 @@ def in_days(days):
 
 def send_paper(client, data, name, kind="insurance", valid_until=None):
     page = client.get("/my-boat/").get_data(as_text=True)
-    return client.post("/my-boat/papers", content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(page), "kind": kind,
-        "valid_until": in_days(200) if valid_until is None else valid_until, "file": (io.BytesIO(data), name)})
+    return client.post(
+        "/my-boat/papers",
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": csrf_token(page),
+            "kind": kind,
+            "valid_until": in_days(200) if valid_until is None else valid_until,
+            "file": (io.BytesIO(data), name),
+        },
+    )
 
 
 def papers_of(app, code="C0001"):
     with app.app_context():
-        return list(Document.select().where(Document.customer == Customer.get(Customer.code == code).id)
-                    .order_by(Document.id))
+        return list(
+            Document.select().where(Document.customer == Customer.get(Customer.code == code).id).order_by(Document.id)
+        )
 
 
 def stored_files(app):
@@ -53,8 +62,9 @@ def test_upload_an_insurance_certificate_and_download_it(app, client, auth):
     assert paper.filename == "attestation-d-assurance-dupont-jean.pdf" and paper.uploaded_by.email
     page = text(client.get("/my-boat/"))
     assert "Votre document est enregistré." in page
-    assert "Votre assurance est valable jusqu'au " + (paris_today() + dt.timedelta(days=200)).strftime("%d/%m/%Y") \
-        in page
+    assert (
+        "Votre assurance est valable jusqu'au " + (paris_today() + dt.timedelta(days=200)).strftime("%d/%m/%Y") in page
+    )
     download = client.get(f"/my-boat/papers/{paper.id}")
     assert download.status_code == 200 and download.data == PDF
     assert "attachment" in download.headers["Content-Disposition"]
@@ -62,8 +72,10 @@ def test_upload_an_insurance_certificate_and_download_it(app, client, auth):
     assert "Attestation d'assurance" not in text(client.get("/documents/"))
 
 
-@pytest.mark.parametrize("data, name, kind", [(PNG, "carte.png", "registration"), (JPEG, "photo.JPG", "registration"),
-                                              (JPEG, "assurance.jpeg", "insurance")])
+@pytest.mark.parametrize(
+    "data, name, kind",
+    [(PNG, "carte.png", "registration"), (JPEG, "photo.JPG", "registration"), (JPEG, "assurance.jpeg", "insurance")],
+)
 def test_photos_are_accepted(app, client, auth, data, name, kind):
     auth.boater("C0001")
     assert send_paper(client, data, name, kind).status_code == 303
@@ -72,20 +84,23 @@ def test_photos_are_accepted(app, client, auth, data, name, kind):
     assert paper.valid_until is None if kind == "registration" else paper.valid_until
 
 
-@pytest.mark.parametrize("data, name, kind, valid_until, message", [
-    (b"MZ\x90\x00" + b"\x00" * 200, "assurance.pdf", "insurance", None, "Seuls les fichiers PDF, PNG et JPEG"),
-    (b"MZ\x90\x00" + b"\x00" * 200, "setup.exe", "registration", None, "Seuls les fichiers PDF, PNG et JPEG"),
-    (b"this is plain text, renamed", "assurance.pdf", "insurance", None, "Seuls les fichiers PDF, PNG et JPEG"),
-    (PNG, "assurance.pdf", "insurance", None, "ne correspond pas à son contenu"),
-    (PDF + b"x" * 2048, "gros.pdf", "insurance", None, "dépasse la taille autorisée"),
-    (b"", "vide.pdf", "insurance", None, "Choisissez un fichier"),
-    (PDF, "../../etc/passwd.pdf", "registration", None, "ni chemin"),
-    (PDF, "assurance.pdf", "insurance", "", "Indiquez la date de fin de validité"),
-    (PDF, "assurance.pdf", "insurance", "2020-01-01", "n'est plus valable"),
-    (PDF, "assurance.pdf", "insurance", "2099-01-01", "trop lointaine"),
-    (PDF, "assurance.pdf", "insurance", "31/02/2026", "Saisissez une date valide"),
-    (PDF, "assurance.pdf", "passport", None, "pas un choix valide"),
-])
+@pytest.mark.parametrize(
+    "data, name, kind, valid_until, message",
+    [
+        (b"MZ\x90\x00" + b"\x00" * 200, "assurance.pdf", "insurance", None, "Seuls les fichiers PDF, PNG et JPEG"),
+        (b"MZ\x90\x00" + b"\x00" * 200, "setup.exe", "registration", None, "Seuls les fichiers PDF, PNG et JPEG"),
+        (b"this is plain text, renamed", "assurance.pdf", "insurance", None, "Seuls les fichiers PDF, PNG et JPEG"),
+        (PNG, "assurance.pdf", "insurance", None, "ne correspond pas à son contenu"),
+        (PDF + b"x" * 2048, "gros.pdf", "insurance", None, "dépasse la taille autorisée"),
+        (b"", "vide.pdf", "insurance", None, "Choisissez un fichier"),
+        (PDF, "../../etc/passwd.pdf", "registration", None, "ni chemin"),
+        (PDF, "assurance.pdf", "insurance", "", "Indiquez la date de fin de validité"),
+        (PDF, "assurance.pdf", "insurance", "2020-01-01", "n'est plus valable"),
+        (PDF, "assurance.pdf", "insurance", "2099-01-01", "trop lointaine"),
+        (PDF, "assurance.pdf", "insurance", "31/02/2026", "Saisissez une date valide"),
+        (PDF, "assurance.pdf", "passport", None, "pas un choix valide"),
+    ],
+)
 def test_refused_papers_store_nothing_and_say_why(make_app, data, name, kind, valid_until, message):
     app = make_app(UPLOAD_MAX_BYTES=1024)
     client = app.test_client()
@@ -110,9 +125,18 @@ def test_an_expired_insurance_is_shown_as_such(app, client, auth):
     auth.boater("C0001")
     with app.app_context():
         customer = Customer.get(Customer.code == "C0001")
-        Document.create(port=customer.port_id, customer=customer, title="Attestation d'assurance", kind="insurance",
-                        valid_until=paris_today() - dt.timedelta(days=1), filename="a.pdf",
-                        content_type="application/pdf", size=1, sha256="x", stored_as="papers/none.pdf")
+        Document.create(
+            port=customer.port_id,
+            customer=customer,
+            title="Attestation d'assurance",
+            kind="insurance",
+            valid_until=paris_today() - dt.timedelta(days=1),
+            filename="a.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="x",
+            stored_as="papers/none.pdf",
+        )
     assert "Votre attestation d'assurance a expiré le" in text(client.get("/my-boat/"))
 
 

@@ -1,4 +1,5 @@
 """Mon bateau et mes papiers, found by QA: English left in French, errors tied to their field."""
+
 import html
 import io
 import re
@@ -24,8 +25,9 @@ def test_the_email_address_label_is_translated(client, auth):
 
 def send(client, **fields):
     page = client.get("/my-boat/").get_data(as_text=True)
-    return client.post("/my-boat/papers", content_type="multipart/form-data",
-                       data={"csrf_token": csrf_token(page), **fields})
+    return client.post(
+        "/my-boat/papers", content_type="multipart/form-data", data={"csrf_token": csrf_token(page), **fields}
+    )
 
 
 def test_a_missing_insurance_date_is_said_beside_the_date_field(client, auth):
@@ -53,8 +55,9 @@ def test_a_missing_file_is_said_beside_the_file_field(client, auth):
 
 # Withdrawing a pending boat change ----------------------------------------------------------------
 
-CHANGE = dict(name="BELLE ÉTOILE II", registration="CC 654321", boat_type="Catamaran", length="10,20", beam="5",
-              draught="1.1")
+CHANGE = dict(
+    name="BELLE ÉTOILE II", registration="CC 654321", boat_type="Catamaran", length="10,20", beam="5", draught="1.1"
+)
 
 
 def jean_boat(app):
@@ -119,8 +122,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def test_a_paper_sent_by_mistake_is_removed_the_same_day(app, client, auth, form_post):
     import os
 
-    from marina_portal.models import AuditLog, Document
     from marina_portal.core.storage import absolute
+    from marina_portal.models import AuditLog, Document
 
     auth.boater("C0001")
     assert send(client, kind="registration", file=(io.BytesIO(PDF), "wrong.pdf")).status_code == 303
@@ -156,7 +159,7 @@ def test_a_paper_older_than_a_day_stays(app, client, auth, form_post):
     with app.app_context():
         paper = Document.get(Document.kind == "registration")
         Document.update(created_at=utcnow() - dt.timedelta(hours=25)).where(Document.id == paper.id).execute()
-    assert f'/my-boat/papers/{paper.id}/remove' not in client.get("/my-boat/").get_data(as_text=True)
+    assert f"/my-boat/papers/{paper.id}/remove" not in client.get("/my-boat/").get_data(as_text=True)
     response = form_post("/my-boat/", f"/my-boat/papers/{paper.id}/remove")
     assert response.status_code == 303
     assert "ne peut plus être retiré en ligne" in text(client.get("/my-boat/"))
@@ -169,9 +172,17 @@ def test_another_boaters_paper_cannot_be_removed(app, client, auth, form_post):
 
     with app.app_context():
         sophie = Customer.get(Customer.code == "C0002")
-        paper = Document.create(port=sophie.port_id, customer=sophie, title="x", kind="registration",
-                                filename="x.pdf", content_type="application/pdf", size=1, sha256="x",
-                                stored_as="papers/none.pdf")
+        paper = Document.create(
+            port=sophie.port_id,
+            customer=sophie,
+            title="x",
+            kind="registration",
+            filename="x.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="x",
+            stored_as="papers/none.pdf",
+        )
     auth.boater("C0001")
     assert form_post("/my-boat/", f"/my-boat/papers/{paper.id}/remove").status_code == 404
     with app.app_context():
@@ -197,9 +208,18 @@ def test_proposals_sent_at_once_leave_one_request_waiting(app, auth):
     def propose(n):
         user = User.get(User.email == "jean.dupont@example.com")
         boat = Boat.get_by_id(boat_pk)
-        return changes.propose(user, boat, {
-            "name": f"NOM {n}", "registration": boat.registration, "boat_type": boat.boat_type,
-            "length_cm": boat.length_cm, "beam_cm": boat.beam_cm, "draught_cm": boat.draught_cm})
+        return changes.propose(
+            user,
+            boat,
+            {
+                "name": f"NOM {n}",
+                "registration": boat.registration,
+                "boat_type": boat.boat_type,
+                "length_cm": boat.length_cm,
+                "beam_cm": boat.beam_cm,
+                "draught_cm": boat.draught_cm,
+            },
+        )
 
     results = at_once(app, *[lambda n=n: propose(n) for n in range(4)])
     assert not [r for r in results if isinstance(r, Exception)], results

@@ -1,17 +1,18 @@
 """The tutorial's CONTRAT: view and print the contract, sign it in three steps, keep a sealed signed PDF."""
+
 import datetime as dt
 import io
 import os
 import re
 import threading
 
+from conftest import csrf_token
 from pypdf import PdfReader
 
-from conftest import csrf_token
 from marina_portal.contracts.signing import DECLARATIONS
-from marina_portal.sealing.evidence import sha256
 from marina_portal.core.formats import fr_datetime, paris_today
 from marina_portal.models import AuditLog, Contract, ContractTerms, Customer, PdfDownload, SignatureEvidence
+from marina_portal.sealing.evidence import sha256
 from marina_portal.sealing.seals import verify_pdf
 
 BROWSER = "Mozilla/5.0 (Linux; Android 14) Firefox/140.0"
@@ -49,8 +50,7 @@ def stored(app):
     with app.app_context():
         folder = os.path.join(app.config["DATA_DIR"], "contracts")
         files = len(os.listdir(folder)) if os.path.isdir(folder) else 0
-        return (SignatureEvidence.select().count(),
-                Contract.select().where(Contract.status == "signed").count(), files)
+        return (SignatureEvidence.select().count(), Contract.select().where(Contract.status == "signed").count(), files)
 
 
 def sign_all(client, cid):
@@ -63,9 +63,19 @@ def sign_all(client, cid):
 def test_contract_page_shows_the_facts_a_pdf_link_and_the_sign_button(client, auth):
     auth.boater()
     html = client.get("/contract/").get_data(as_text=True)
-    for fact in (f"n° {paris_today().year}-0042", "Annuel", "B-12", "BELLE ÉTOILE", "CC 123456", "9,50 m",
-                 "1 520,00 € TTC", "prélèvement SEPA", "version 1", "À signer",
-                 f"du 01/01/{paris_today().year} au 31/12/{paris_today().year}"):
+    for fact in (
+        f"n° {paris_today().year}-0042",
+        "Annuel",
+        "B-12",
+        "BELLE ÉTOILE",
+        "CC 123456",
+        "9,50 m",
+        "1 520,00 € TTC",
+        "prélèvement SEPA",
+        "version 1",
+        "À signer",
+        f"du 01/01/{paris_today().year} au 31/12/{paris_today().year}",
+    ):
         assert fact in html, fact
     assert ">PDF<" in html and "Signer le contrat" in html
     assert "MISTRAL" not in html  # Sophie's contract is not Jean's business
@@ -78,8 +88,18 @@ def test_pdf_text_holds_name_berth_boat_price_and_terms_version(app, client, aut
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
     text = pdf_text(response.data)
-    for fact in ("DUPONT JEAN", "10, RUE DU MARCHÉ", "B-12", "BELLE ÉTOILE", "CC 123456", "1 520,00 €",
-                 "version 1", "PORT SAINTE MARIE LA MER", "+33 633 700 088", "Article 1"):
+    for fact in (
+        "DUPONT JEAN",
+        "10, RUE DU MARCHÉ",
+        "B-12",
+        "BELLE ÉTOILE",
+        "CC 123456",
+        "1 520,00 €",
+        "version 1",
+        "PORT SAINTE MARIE LA MER",
+        "+33 633 700 088",
+        "Article 1",
+    ):
         assert fact in text, fact
     # The same contract always gives the same bytes, so the hash names this exact version.
     assert client.get(f"/contract/{cid}/pdf").data == response.data
@@ -232,8 +252,9 @@ def test_a_change_printed_on_the_contract_restarts_signing_even_without_a_new_re
         Customer.update(street="12, QUAI DES PÊCHEURS").where(Customer.code == "C0001").execute()
     response = step(client, cid, 2)
     assert response.status_code == 409 and "Le contrat a changé" in response.get_data(as_text=True)
-    assert "Le contrat a changé depuis votre dernier téléchargement" in \
-        client.get(f"/contract/{cid}/sign").get_data(as_text=True)
+    assert "Le contrat a changé depuis votre dernier téléchargement" in client.get(f"/contract/{cid}/sign").get_data(
+        as_text=True
+    )
     assert stored(app) == (1, 0, 0)
 
 
@@ -245,8 +266,9 @@ def test_new_terms_restart_signing_and_the_signed_contract_keeps_its_version(app
     step(client, cid, 2)
     with app.app_context():
         first = ContractTerms.get(ContractTerms.version == 1)
-        ContractTerms.create(port=first.port, contract_type="Annuel", version=2,
-                             body=first.body + "\nArticle 7 – Wifi.")
+        ContractTerms.create(
+            port=first.port, contract_type="Annuel", version=2, body=first.body + "\nArticle 7 – Wifi."
+        )
     response = step(client, cid, 3)
     assert response.status_code == 409 and "Le contrat a changé" in response.get_data(as_text=True)
     pdf = client.get(f"/contract/{cid}/pdf").data
@@ -338,11 +360,21 @@ def test_only_current_contracts_are_shown(app, client, auth):
     with app.app_context():
         jean = load(app, cid)
         common = dict(port=jean.port, customer=jean.customer, boat=jean.boat, berth=jean.berth, price_cents=1)
-        Contract.create(number=f"{last_year}-0007", status="signed", starts_on=dt.date(last_year, 1, 1),
-                        ends_on=dt.date(last_year, 12, 31), **common)
+        Contract.create(
+            number=f"{last_year}-0007",
+            status="signed",
+            starts_on=dt.date(last_year, 1, 1),
+            ends_on=dt.date(last_year, 12, 31),
+            **common,
+        )
         Contract.create(number="DRAFT-1", status="draft", starts_on=paris_today(), ends_on=paris_today(), **common)
-        Contract.create(number="NEXT-1", status="sent", starts_on=paris_today(),
-                        ends_on=paris_today() + dt.timedelta(days=365), **common)
+        Contract.create(
+            number="NEXT-1",
+            status="sent",
+            starts_on=paris_today(),
+            ends_on=paris_today() + dt.timedelta(days=365),
+            **common,
+        )
     html = client.get("/contract/").get_data(as_text=True)
     assert "0042" in html and "NEXT-1" in html
     assert f"{last_year}-0007" not in html and "DRAFT-1" not in html

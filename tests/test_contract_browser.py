@@ -1,12 +1,13 @@
 """JEAN DUPONT follows the tutorial's CONTRAT section in Chromium, with JavaScript on and off."""
+
 import io
 import re
 
 import pytest
+from conftest import PASSWORD
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from conftest import PASSWORD
 from marina_portal.accounts.logins import hash_password
 from marina_portal.contracts.signing import DECLARATIONS
 from marina_portal.core.db import database

@@ -1,4 +1,5 @@
 """Every POST route refuses a request without a CSRF token; the list comes from the URL map itself."""
+
 import pytest
 
 # Only the bank's server-to-server notification may skip CSRF (sealed with the bank's MAC instead), and the
@@ -23,8 +24,9 @@ def exempt_endpoints(app):
 
     exempt = set()
     for endpoint, view in app.view_functions.items():
-        if f"{view.__module__}.{view.__name__}" in csrf._exempt_views or \
-                (app.blueprints.get(endpoint.split(".")[0]) in csrf._exempt_blueprints):
+        if f"{view.__module__}.{view.__name__}" in csrf._exempt_views or (
+            app.blueprints.get(endpoint.split(".")[0]) in csrf._exempt_blueprints
+        ):
             exempt.add(endpoint)
     return exempt
 

@@ -1,5 +1,7 @@
 """The boater side in English: a language switch remembered per boater; mails in the boater's language."""
+
 from conftest import csrf_token
+
 from marina_portal.models import Customer, User
 
 

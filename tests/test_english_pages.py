@@ -1,34 +1,111 @@
 """Every boater page in English: no French left outside the tutorial's fixed words and the port's own data."""
+
 import datetime as dt
 import html
 import re
 
 import pytest
-
 from conftest import csrf_token
+
 from marina_portal.contracts.signing import DECLARATIONS
 from marina_portal.core.formats import paris_today
+from marina_portal.models import (
+    Absence,
+    Berth,
+    Contract,
+    ContractTerms,
+    Customer,
+    Document,
+    Invoice,
+    Mandate,
+    NewsItem,
+    PaymentAttempt,
+    Port,
+    User,
+    WaitingListApplication,
+    utcnow,
+)
 from marina_portal.sepa.mandates import legal_text
-from marina_portal.models import (Absence, Berth, Contract, ContractTerms, Customer, Document, Invoice, Mandate,
-                                  NewsItem, PaymentAttempt, Port, User, WaitingListApplication, utcnow)
 
 # The tutorial's own words: printed in French in the tutorial, so they stay French in both languages.
 TUTORIAL_WORDS = [
-    "Total factures - Total règlements", "Total factures", "Total règlements", "Total à régler",
-    "Référence de la facture", "Adresse de réception du ticket de paiement", "MANDAT DE PRELEVEMENT SEPA",
-    "REFERENCE UNIQUE DU MANDAT (RUM)", "POUR UN PRELEVEMENT RECURRENT", "Paiement en ligne",
-    "Paiement par prélèvement", "Paiement par chèque ou virement", "Je souhaite m'inscrire", "J'ai un contrat",
-    "Je n'ai pas de contrat", "Numéro de facture", "Date de facture", "Montant TTC", "Date de signature",
-    "ESPACE DE TELECHARGEMENT", "COMPTE CLIENT", "CONTRAT", "Signer le contrat", "Contrat signé le",
-    "N° Facture", "Montant T.T.C", "Réglé", "Solde", "Libellé", "règlement", "Mot de passe", "Adresse mail",
-    "ETAPE 1/3", "ETAPE 2/3", "ETAPE 3/3", "Accepter les 3 étapes obligatoires",
+    "Total factures - Total règlements",
+    "Total factures",
+    "Total règlements",
+    "Total à régler",
+    "Référence de la facture",
+    "Adresse de réception du ticket de paiement",
+    "MANDAT DE PRELEVEMENT SEPA",
+    "REFERENCE UNIQUE DU MANDAT (RUM)",
+    "POUR UN PRELEVEMENT RECURRENT",
+    "Paiement en ligne",
+    "Paiement par prélèvement",
+    "Paiement par chèque ou virement",
+    "Je souhaite m'inscrire",
+    "J'ai un contrat",
+    "Je n'ai pas de contrat",
+    "Numéro de facture",
+    "Date de facture",
+    "Montant TTC",
+    "Date de signature",
+    "ESPACE DE TELECHARGEMENT",
+    "COMPTE CLIENT",
+    "CONTRAT",
+    "Signer le contrat",
+    "Contrat signé le",
+    "N° Facture",
+    "Montant T.T.C",
+    "Réglé",
+    "Solde",
+    "Libellé",
+    "règlement",
+    "Mot de passe",
+    "Adresse mail",
+    "ETAPE 1/3",
+    "ETAPE 2/3",
+    "ETAPE 3/3",
+    "Accepter les 3 étapes obligatoires",
     "Vous pouvez télécharger votre contrat qui est enregistré au port (au format PDF)",
     "Français",  # the language switch names French in French
 ]
 # Common French words and marks that English text never contains.
-FRENCH = [" le ", " la ", " les ", " des ", " du ", " au ", " aux ", " votre ", " vos ", " pour ", " avec ",
-          " est ", " une ", " un ", " et ", " sur ", " dans ", " ou ", " mon ", " ma ", " mes ", " à ", " vous ",
-          " de ", " en ", "é", "è", "ê", "à", "ç", "û", "ô", "î", "«", "»"]
+FRENCH = [
+    " le ",
+    " la ",
+    " les ",
+    " des ",
+    " du ",
+    " au ",
+    " aux ",
+    " votre ",
+    " vos ",
+    " pour ",
+    " avec ",
+    " est ",
+    " une ",
+    " un ",
+    " et ",
+    " sur ",
+    " dans ",
+    " ou ",
+    " mon ",
+    " ma ",
+    " mes ",
+    " à ",
+    " vous ",
+    " de ",
+    " en ",
+    "é",
+    "è",
+    "ê",
+    "à",
+    "ç",
+    "û",
+    "ô",
+    "î",
+    "«",
+    "»",
+]
 SKIPPED = ("/staff", "/dev", "/sandbox", "/static", "/outbox", "/payment/notify", "/language", "/logout")
 
 
@@ -44,8 +121,13 @@ def allowed_data(app):
         port = Port.get()
         words = [port.name, port.street, port.town, port.hours, port.country]
         for customer in Customer.select():
-            words += [customer.full_name, customer.first_name, customer.last_name, customer.street or "",
-                      customer.town or ""]
+            words += [
+                customer.full_name,
+                customer.first_name,
+                customer.last_name,
+                customer.street or "",
+                customer.town or "",
+            ]
         for invoice in Invoice.select():
             words.append(invoice.label)
         for contract in Contract.select():
@@ -107,13 +189,30 @@ def give_jean_a_port_life(app, user):
         customer = Customer.get(Customer.code == "C0001")
         contract = Contract.get(Contract.customer == customer)
         today = paris_today()
-        Absence.create(contract=contract, starts_on=today + dt.timedelta(days=10),
-                       ends_on=today + dt.timedelta(days=20), comment="Croisière")
+        Absence.create(
+            contract=contract,
+            starts_on=today + dt.timedelta(days=10),
+            ends_on=today + dt.timedelta(days=20),
+            comment="Croisière",
+        )
         berth = Berth.create(port=port, code="Z-01", length_cm=1000, width_cm=350)
         WaitingListApplication.create(
-            port=port, user=user.id, last_name="DUPONT", first_name="Jean", email=user.email, boat_name="ALBATROS",
-            boat_type="Voilier", length_cm=950, beam_cm=320, draught_cm=150, wanted_from=today, confirmed_at=utcnow(),
-            status="offered", offered_berth=berth, offer_deadline=today + dt.timedelta(days=7))
+            port=port,
+            user=user.id,
+            last_name="DUPONT",
+            first_name="Jean",
+            email=user.email,
+            boat_name="ALBATROS",
+            boat_type="Voilier",
+            length_cm=950,
+            beam_cm=320,
+            draught_cm=150,
+            wanted_from=today,
+            confirmed_at=utcnow(),
+            status="offered",
+            offered_berth=berth,
+            offer_deadline=today + dt.timedelta(days=7),
+        )
         NewsItem.create(port=port, title="Coupure", body="Coupure", is_alert=True)
         invoice = Invoice.select().where(Invoice.customer == customer, Invoice.total_cents == 152000).get()
         return contract, invoice
@@ -123,8 +222,12 @@ def test_boater_pages_in_english(app, client, auth):
     user = auth.boater("C0001")
     contract, invoice = give_jean_a_port_life(app, user)
     switch(client)
-    urls = boater_urls(app) + [f"/contract/{contract.id}/sign", f"/payment/invoices/{invoice.id}", "/mandate/",
-                               "/mandate/?edit=1"]
+    urls = boater_urls(app) + [
+        f"/contract/{contract.id}/sign",
+        f"/payment/invoices/{invoice.id}",
+        "/mandate/",
+        "/mandate/?edit=1",
+    ]
     assert "/absences/" in urls and "/waiting-list/" in urls and "/account/" in urls
     check(client, urls, allowed_data(app) + ["Croisière", "Coupure", "ALBATROS"])
 
@@ -136,15 +239,32 @@ def test_payment_return_and_signed_mandate_in_english(app, client, auth, status)
     with app.app_context():
         customer = Customer.get(Customer.code == "C0001")
         invoice = Invoice.select().where(Invoice.customer == customer, Invoice.total_cents == 152000).get()
-        PaymentAttempt.create(invoice=invoice, customer=customer, reference="EN0001", amount_cents=85000,
-                              receipt_email="jean.dupont@example.com", status=status, notified_at=utcnow())
+        PaymentAttempt.create(
+            invoice=invoice,
+            customer=customer,
+            reference="EN0001",
+            amount_cents=85000,
+            receipt_email="jean.dupont@example.com",
+            status=status,
+            notified_at=utcnow(),
+        )
         Mandate.create(customer=customer, rum="RUM-OLD", status="revoked", revoked_at=utcnow())
-        Mandate.create(customer=customer, rum="RUM-NEW", status="active", debtor_name="JEAN DUPONT",
-                       street="1 quai", postcode="66000", town="Perpignan", iban="FR7630006000011234567890189",
-                       bic="AGRIFRPPXXX", signed_at=utcnow())
+        Mandate.create(
+            customer=customer,
+            rum="RUM-NEW",
+            status="active",
+            debtor_name="JEAN DUPONT",
+            street="1 quai",
+            postcode="66000",
+            town="Perpignan",
+            iban="FR7630006000011234567890189",
+            bic="AGRIFRPPXXX",
+            signed_at=utcnow(),
+        )
     switch(client)
-    check(client, ["/payment/EN0001/ok", "/payment/EN0001/err", "/mandate/"],
-          allowed_data(app) + ["Perpignan", "1 quai"])
+    check(
+        client, ["/payment/EN0001/ok", "/payment/EN0001/err", "/mandate/"], allowed_data(app) + ["Perpignan", "1 quai"]
+    )
 
 
 def test_the_check_finds_french(app, client, auth):
@@ -174,8 +294,16 @@ def test_refusals_and_mails_in_the_boaters_language(app, client, auth, form_post
     assert text.startswith("Hello JEAN DUPONT,") or text.startswith("Hello Jean DUPONT,")
     assert "Departure : " + in_days(5) in text and "Phone help" in text
     assert "Your absence is recorded. A confirmation email" in client.get("/absences/").get_data(as_text=True)
-    bad_iban = form_post("/mandate/", debtor_name="JEAN DUPONT", street="1 quai", postcode="66000", town="Perpignan",
-                         country="FR", iban="FR76 3000 6000 0112 3456 7890 180", bic="")
+    bad_iban = form_post(
+        "/mandate/",
+        debtor_name="JEAN DUPONT",
+        street="1 quai",
+        postcode="66000",
+        town="Perpignan",
+        country="FR",
+        iban="FR76 3000 6000 0112 3456 7890 180",
+        bic="",
+    )
     assert "check digits do not match: a character is probably wrong" in bad_iban.get_data(as_text=True)
 
 
@@ -194,9 +322,22 @@ def test_staff_actions_mail_each_boater_in_their_own_language(app, client, auth,
     assert "Publié le" in mailbox.text(messages["sophie.martin@example.com"])
 
 
-BOATER_MAILS = ["payment_receipt", "absence_confirmation", "absence_credit", "waiting_list_confirm",
-                "waiting_list_lapsed", "waiting_list_offer", "waiting_list_reminder", "sepa_prenotification",
-                "contract_to_sign", "news", "password_reset", "first_login", "register", "already_registered"]
+BOATER_MAILS = [
+    "payment_receipt",
+    "absence_confirmation",
+    "absence_credit",
+    "waiting_list_confirm",
+    "waiting_list_lapsed",
+    "waiting_list_offer",
+    "waiting_list_reminder",
+    "sepa_prenotification",
+    "contract_to_sign",
+    "news",
+    "password_reset",
+    "first_login",
+    "register",
+    "already_registered",
+]
 
 
 @pytest.mark.parametrize("template", BOATER_MAILS)
@@ -211,14 +352,21 @@ def test_boater_mails_render_in_english(app, template):
     customer = Thing(first_name="JEAN", last_name="DUPONT", full_name="JEAN DUPONT", email="j@example.com", phone="")
     context = dict(
         port=Thing(name="PORT", phone="+33 1", email="port@example.com", hours="9-17", creditor_id="FR00ZZZ"),
-        customer=customer, link="https://portal.example/x", login="j@example.com", amount="12,00 €", event="declared",
+        customer=customer,
+        link="https://portal.example/x",
+        login="j@example.com",
+        amount="12,00 €",
+        event="declared",
         invoice=Thing(number="Y/1", label="LABEL", balance_cents=0),
         attempt=Thing(amount_cents=100, notified_at=moment, reference="R1"),
-        absence=Thing(starts_on=day, ends_on=day, comment="NOTE"), berth=Thing(code="B-1", length_cm=900, width_cm=300),
-        letting=Thing(starts_on=day, ends_on=day), deadline=day,
+        absence=Thing(starts_on=day, ends_on=day, comment="NOTE"),
+        berth=Thing(code="B-1", length_cm=900, width_cm=300),
+        letting=Thing(starts_on=day, ends_on=day),
+        deadline=day,
         application=Thing(first_name="Jean", last_name="DUPONT", boat_name="ALBATROS", offer_deadline=day),
         mandate=Thing(debtor_name="JEAN DUPONT", iban="FR7630006000011234567890189", rum="RUM1"),
-        debits=[Thing(invoice=Thing(number="Y/1"), amount_cents=100)], collection_date="01/07/2026",
+        debits=[Thing(invoice=Thing(number="Y/1"), amount_cents=100)],
+        collection_date="01/07/2026",
         contract=Thing(number="C-1", contract_type="TYPE", starts_on=day, ends_on=day),
         item=Thing(is_alert=True, title="TITLE", body="BODY", published_at=moment),
     )
@@ -239,13 +387,31 @@ def test_boat_and_papers_pages_in_english(app, client, auth):
         customer = Customer.get(Customer.code == "C0001")
         boat = Boat.get(Boat.customer == customer)
         second = Boat.create(customer=customer, name="ANNEXE", boat_type="Semi-rigide", length_cm=350)
-        BoatChange.create(boat=boat, customer=customer, requested_by=user.id, name="NOUVEAU", boat_type="Catamaran",
-                          length_cm=1000)
-        BoatChange.create(boat=second, customer=customer, requested_by=user.id, name="ANNEXE", status="refused",
-                          decided_at=utcnow(), refusal_reason=reason)
+        BoatChange.create(
+            boat=boat, customer=customer, requested_by=user.id, name="NOUVEAU", boat_type="Catamaran", length_cm=1000
+        )
+        BoatChange.create(
+            boat=second,
+            customer=customer,
+            requested_by=user.id,
+            name="ANNEXE",
+            status="refused",
+            decided_at=utcnow(),
+            refusal_reason=reason,
+        )
         for kind, until in (("insurance", paris_today() - dt.timedelta(days=3)), ("registration", None)):
-            Document.create(port=customer.port_id, customer=customer, title="x", kind=kind, valid_until=until,
-                            filename="x.pdf", content_type="application/pdf", size=1, sha256="x", stored_as="x")
+            Document.create(
+                port=customer.port_id,
+                customer=customer,
+                title="x",
+                kind=kind,
+                valid_until=until,
+                filename="x.pdf",
+                content_type="application/pdf",
+                size=1,
+                sha256="x",
+                stored_as="x",
+            )
     switch(client)
     urls = ["/my-boat/", "/my-boat/contact", f"/my-boat/boats/{boat.id}/change"]
     check(client, urls, allowed_data(app) + [boat.name, "NOUVEAU", "ANNEXE", boat.registration, reason])
@@ -254,8 +420,10 @@ def test_boat_and_papers_pages_in_english(app, client, auth):
     assert "Your insurance certificate expired on" in page
 
 
-@pytest.mark.parametrize("template, status", [("boat_change_decided", "approved"), ("boat_change_decided", "refused"),
-                                              ("insurance_reminder", None)])
+@pytest.mark.parametrize(
+    "template, status",
+    [("boat_change_decided", "approved"), ("boat_change_decided", "refused"), ("insurance_reminder", None)],
+)
 def test_boat_and_papers_mails_render_in_english(app, template, status):
     from types import SimpleNamespace as Thing
 
@@ -264,9 +432,13 @@ def test_boat_and_papers_mails_render_in_english(app, template, status):
     from marina_portal.core.i18n import in_language
 
     boat = Thing(name="ALBATROS", registration="CC 1", length_cm=950, beam_cm=320, draught_cm=150)
-    context = dict(port=Thing(name="PORT", phone="+33 1", email="port@example.com", hours="9-17"),
-                   customer=Thing(first_name="JEAN", last_name="DUPONT"), link="https://portal.example/my-boat/",
-                   boat=boat, change=Thing(status=status, refusal_reason="REASON"))
+    context = dict(
+        port=Thing(name="PORT", phone="+33 1", email="port@example.com", hours="9-17"),
+        customer=Thing(first_name="JEAN", last_name="DUPONT"),
+        link="https://portal.example/my-boat/",
+        boat=boat,
+        change=Thing(status=status, refusal_reason="REASON"),
+    )
     with app.test_request_context(), in_language("en"):
         for suffix in ("txt", "html"):
             text = visible_text(render_template(f"mail/{template}.{suffix}", **context))

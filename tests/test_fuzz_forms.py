@@ -1,7 +1,8 @@
 """Property-based: whatever a visitor types into the public forms, the portal never answers 500."""
-from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import csrf_token
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -19,9 +20,10 @@ def test_login_never_fails(client, email, password):
 @given(email=text, number=text, date=text, amount=text)
 def test_registration_never_fails(client, email, number, date, amount):
     token = csrf_token(client.get("/register/contract").get_data(as_text=True))
-    response = client.post("/register/contract", data={"csrf_token": token, "email": email,
-                                                       "invoice_number": number, "invoice_date": date,
-                                                       "amount": amount})
+    response = client.post(
+        "/register/contract",
+        data={"csrf_token": token, "email": email, "invoice_number": number, "invoice_date": date, "amount": amount},
+    )
     assert response.status_code in (200, 303, 400, 429)
 
 

@@ -1,17 +1,27 @@
 """Who lacks a valid insurance (none, or expired) among this year's contract holders; one reminder reaches them all."""
+
 import datetime as dt
 import html
 import re
 
 import pytest
-
 from conftest import at_once, csrf_token
-from marina_portal.boats import papers
-from marina_portal.accounts.logins import hash_password
-from marina_portal.core.formats import paris_today
-from marina_portal.models import (Boat, BoatChange, Contract, Customer, Document, InsuranceReminder,
-                                  InsuranceReminderMail, Port, User)
 from test_staff_queries import queries
+
+from marina_portal.accounts.logins import hash_password
+from marina_portal.boats import papers
+from marina_portal.core.formats import paris_today
+from marina_portal.models import (
+    Boat,
+    BoatChange,
+    Contract,
+    Customer,
+    Document,
+    InsuranceReminder,
+    InsuranceReminderMail,
+    Port,
+    User,
+)
 
 
 def text(response):
@@ -19,16 +29,31 @@ def text(response):
 
 
 def insurance(customer, valid_until):
-    return Document.create(port=customer.port_id, customer=customer, title="Attestation d'assurance",
-                           kind="insurance", valid_until=valid_until, filename="a.pdf",
-                           content_type="application/pdf", size=1, sha256="x", stored_as="papers/x.pdf")
+    return Document.create(
+        port=customer.port_id,
+        customer=customer,
+        title="Attestation d'assurance",
+        kind="insurance",
+        valid_until=valid_until,
+        filename="a.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="x",
+        stored_as="papers/x.pdf",
+    )
 
 
 def holder(port, name, email=None, status="sent", year_offset=0):
     customer = Customer.create(port=port, last_name=name, first_name="", email=email)
     year = paris_today().year + year_offset
-    Contract.create(port=port, customer=customer, number=f"K-{name}", starts_on=dt.date(year, 1, 1),
-                    ends_on=dt.date(year, 12, 31), status=status)
+    Contract.create(
+        port=port,
+        customer=customer,
+        number=f"K-{name}",
+        starts_on=dt.date(year, 1, 1),
+        ends_on=dt.date(year, 12, 31),
+        status=status,
+    )
     return customer
 
 
@@ -42,8 +67,9 @@ def harbour(app):
         insurance(jean, today + dt.timedelta(days=90))  # valid
         sophie = Customer.get(Customer.code == "C0002")  # expired; no email on file but a login
         insurance(sophie, today - dt.timedelta(days=1))
-        User.create(email="sophie.martin@example.com", password_hash=hash_password("x" * 12), customer=sophie,
-                    language="en")
+        User.create(
+            email="sophie.martin@example.com", password_hash=hash_password("x" * 12), customer=sophie, language="en"
+        )
         holder(port, "NOPAPER", email="nopaper@example.com")  # none at all
         holder(port, "NOMAIL")  # none, and no address: listed, to be phoned
         insurance(holder(port, "TODAY", email="today@example.com"), today)  # valid through today
@@ -70,8 +96,9 @@ def test_the_staff_page_and_one_reminder_for_all(app, client, auth, harbour, mai
     monkeypatch.setattr(papers, "send_batch", lambda reminder_id: batches.append(reminder_id) or real(reminder_id))
     auth.staff(role="agent")
     page = text(client.get("/staff/insurance"))
-    assert "MARTIN SOPHIE" in page and "expirée le " + (paris_today() - dt.timedelta(days=1)).strftime("%d/%m/%Y") \
-        in page
+    assert (
+        "MARTIN SOPHIE" in page and "expirée le " + (paris_today() - dt.timedelta(days=1)).strftime("%d/%m/%Y") in page
+    )
     assert "NOPAPER" in page and "aucune attestation" in page and "aucune — à appeler" in page
     for absent in ("DUPONT", "TODAY", "RENEWED", "CANCELLED", "LASTYEAR"):
         assert absent not in page.split("<tbody>")[1], absent
@@ -82,8 +109,9 @@ def test_the_staff_page_and_one_reminder_for_all(app, client, auth, harbour, mai
     assert sorted(m["To"] for m in messages) == ["nopaper@example.com", "sophie.martin@example.com"]
     by_address = {m["To"]: m for m in messages}
     assert by_address["nopaper@example.com"]["Subject"] == "Votre attestation d'assurance pour PORT SAINTE MARIE LA MER"
-    assert by_address["sophie.martin@example.com"]["Subject"] == \
-        "Your insurance certificate for PORT SAINTE MARIE LA MER"
+    assert (
+        by_address["sophie.martin@example.com"]["Subject"] == "Your insurance certificate for PORT SAINTE MARIE LA MER"
+    )
     assert "/my-boat/" in mailbox.text(by_address["nopaper@example.com"])
     assert len(batches) == 2  # one mail per batch here
     with app.app_context():
@@ -97,8 +125,10 @@ def test_the_staff_page_and_one_reminder_for_all(app, client, auth, harbour, mai
 
 def test_progress_is_a_fragment_for_htmx_only(app, client, auth, harbour, mailbox):
     auth.staff(role="agent")
-    client.post("/staff/insurance/remind", data={"csrf_token": csrf_token(client.get("/staff/insurance")
-                                                                          .get_data(as_text=True))})
+    client.post(
+        "/staff/insurance/remind",
+        data={"csrf_token": csrf_token(client.get("/staff/insurance").get_data(as_text=True))},
+    )
     assert client.get("/staff/insurance/progress").status_code == 302
     fragment = client.get("/staff/insurance/progress", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
@@ -130,14 +160,26 @@ def grow(app, n):
             customer = holder(port, f"GROW{i}", email=f"g{i}@example.com")
             boat = Boat.create(customer=customer, name=f"BOAT{i}")
             BoatChange.create(boat=boat, customer=customer, name=f"NEW{i}")
-            BoatChange.create(boat=boat, customer=customer, name=f"OLD{i}", status="refused",
-                              decided_at=dt.datetime(2026, 1, 1, 12, 0))
+            BoatChange.create(
+                boat=boat,
+                customer=customer,
+                name=f"OLD{i}",
+                status="refused",
+                decided_at=dt.datetime(2026, 1, 1, 12, 0),
+            )
             insurance(jean, paris_today() - dt.timedelta(days=i))
             Boat.create(customer=jean, name=f"JEAN{i}")
 
 
-@pytest.mark.parametrize("url, who", [("/staff/insurance", "staff"), ("/staff/boat-changes", "staff"),
-                                      ("/my-boat/", "boater"), ("/staff/customers/{id}", "staff")])
+@pytest.mark.parametrize(
+    "url, who",
+    [
+        ("/staff/insurance", "staff"),
+        ("/staff/boat-changes", "staff"),
+        ("/my-boat/", "boater"),
+        ("/staff/customers/{id}", "staff"),
+    ],
+)
 def test_page_queries_do_not_grow_with_rows(app, client, auth, url, who):
     if who == "staff":
         auth.staff(role="agent")

@@ -1,5 +1,6 @@
 """Reliability against a real gunicorn: many boaters paying at once through the sandbox, and a worker
 killed in the middle of a bank notification, then the bank's retry."""
+
 import datetime as dt
 import html
 import os
@@ -13,12 +14,12 @@ import time
 
 import pytest
 import requests
-
 from conftest import PASSWORD, free_port, on_sqlite_only
+from payments_support import OK, notification
+
 from marina_portal.accounts.logins import hash_password
 from marina_portal.core.db import database
 from marina_portal.models import Customer, Invoice, Payment, PaymentAttempt, Port, User
-from payments_support import OK, notification
 
 BOATERS = int(os.environ.get("LOAD_BOATERS", "50"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
@@ -30,14 +31,28 @@ def add_boaters(app, count, invoices_each=40):
     with app.app_context(), database.atomic():
         port = Port.get()
         for n in range(count):
-            customer = Customer.create(port=port, code=f"LOAD{n:03d}", last_name=f"PLAISANCIER{n:03d}",
-                                       street="1 QUAI", postcode="66000", town="PERPIGNAN")
+            customer = Customer.create(
+                port=port,
+                code=f"LOAD{n:03d}",
+                last_name=f"PLAISANCIER{n:03d}",
+                street="1 QUAI",
+                postcode="66000",
+                town="PERPIGNAN",
+            )
             User.create(email=f"load{n}@example.com", password_hash=password, customer=customer)
-            Invoice.insert_many([
-                {"port": port.id, "customer": customer.id, "number": f"L{n:03d}-{i:03d}",
-                 "issued_on": dt.date(2026, 1, 1), "label": "Facture de prestation", "total_cents": 1000 + i}
-                for i in range(invoices_each)
-            ]).execute()
+            Invoice.insert_many(
+                [
+                    {
+                        "port": port.id,
+                        "customer": customer.id,
+                        "number": f"L{n:03d}-{i:03d}",
+                        "issued_on": dt.date(2026, 1, 1),
+                        "label": "Facture de prestation",
+                        "total_cents": 1000 + i,
+                    }
+                    for i in range(invoices_each)
+                ]
+            ).execute()
     database.close()
 
 
@@ -46,17 +61,41 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = app.config
-        env = dict(os.environ, MARINA_DATABASE=config["DATABASE"], MARINA_DATA_DIR=config["DATA_DIR"],
-                   MARINA_SECRET_KEY=config["SECRET_KEY"], MARINA_BASE_URL=self.url, MARINA_MONETICO_SANDBOX="true",
-                   MARINA_MONETICO_URL=self.url + "/sandbox/monetico/paiement.cgi", MARINA_MAIL_OUTBOX="true",
-                   MARINA_HUEY_IMMEDIATE="true", MARINA_LOGIN_LIMIT="100000/minute",
-                   MARINA_MAIL_LIMIT="100000/minute", MARINA_SIGNING_KEY_FILE=config["SIGNING_KEY_FILE"],
-                   MARINA_SIGNING_CERT_FILE=config["SIGNING_CERT_FILE"])
+        env = dict(
+            os.environ,
+            MARINA_DATABASE=config["DATABASE"],
+            MARINA_DATA_DIR=config["DATA_DIR"],
+            MARINA_SECRET_KEY=config["SECRET_KEY"],
+            MARINA_BASE_URL=self.url,
+            MARINA_MONETICO_SANDBOX="true",
+            MARINA_MONETICO_URL=self.url + "/sandbox/monetico/paiement.cgi",
+            MARINA_MAIL_OUTBOX="true",
+            MARINA_HUEY_IMMEDIATE="true",
+            MARINA_LOGIN_LIMIT="100000/minute",
+            MARINA_MAIL_LIMIT="100000/minute",
+            MARINA_SIGNING_KEY_FILE=config["SIGNING_KEY_FILE"],
+            MARINA_SIGNING_CERT_FILE=config["SIGNING_CERT_FILE"],
+        )
         # threads: the sandbox calls the portal back while its own request is still open, as a bank would
         self.process = subprocess.Popen(
-            [GUNICORN, "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-             "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--graceful-timeout", "2",
-             "marina_portal:create_app()"], env=env)
+            [
+                GUNICORN,
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(threads),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "--graceful-timeout",
+                "2",
+                "marina_portal:create_app()",
+            ],
+            env=env,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -85,8 +124,10 @@ def token_of(page):
 
 
 def hidden_fields(form_html):
-    return {html.unescape(n): html.unescape(v)
-            for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form_html)}
+    return {
+        html.unescape(n): html.unescape(v)
+        for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form_html)
+    }
 
 
 class Boater:
@@ -119,8 +160,7 @@ class Boater:
         if not found:
             return None
         confirm = self.get(found.group(1)).text
-        to_bank = self.post(found.group(1), data={"csrf_token": token_of(confirm),
-                                                  "receipt_email": self.email}).text
+        to_bank = self.post(found.group(1), data={"csrf_token": token_of(confirm), "receipt_email": self.email}).text
         form = re.search(r'<form method="post" action="([^"]+)" data-autosubmit>(.*?)</form>', to_bank, re.S)
         bank_page = self.post(html.unescape(form.group(1)), data=hidden_fields(form.group(2))).text
         fields = hidden_fields(bank_page)
@@ -169,6 +209,7 @@ def test_many_boaters_paying_at_once(make_app):
         from collections import Counter
 
         from marina_portal.models import PaymentNotification
+
         seen = Counter(n.outcome for n in PaymentNotification.select())
         assert len(paid) == decisions.count("pay") and refused == decisions.count("refuse"), seen
         # every accepted notification recorded exactly once, and the sums reconcile

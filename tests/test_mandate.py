@@ -1,4 +1,5 @@
 """Paiement par prélèvement: JEAN DUPONT fills, checks, signs, downloads and revokes his SEPA mandate."""
+
 import re
 
 import pytest
@@ -9,8 +10,13 @@ from marina_portal.models import Mandate, SignatureEvidence
 from marina_portal.sealing.seals import verify_pdf
 
 GOOD_IBAN = "FR76 3000 6000 0112 3456 7890 189"
-DETAILS = {"debtor_name": "DUPONT JEAN", "street": "10, RUE DU MARCHÉ", "postcode": "11000",
-           "town": "CARCASSONNE", "country": "FR"}
+DETAILS = {
+    "debtor_name": "DUPONT JEAN",
+    "street": "10, RUE DU MARCHÉ",
+    "postcode": "11000",
+    "town": "CARCASSONNE",
+    "country": "FR",
+}
 
 
 def mandate_rows(app):
@@ -46,21 +52,25 @@ def test_rum_is_stable_and_within_the_sepa_rules(app, client, auth):
     assert len(mandate_rows(app)) == 1
 
 
-@pytest.mark.parametrize("iban, bic, message", [
-    ("FR7634303100000001000100", "", "La longueur de l'IBAN est incorrecte : 24 caractères au lieu de 27"),
-    ("FR7630006000011234567890180", "", "chiffres de contrôle de l'IBAN ne correspondent pas"),
-    ("FR76300060000112345678901", "", "longueur de l'IBAN est incorrecte : 25 caractères"),
-    ("XX7630006000011234567890189", "", "Le code pays « XX »"),
-    ("US7630006000011234567890189", "", "Le code pays « US »"),
-    ("fr76 3000 6000 0112 3456 7890 180", "", "chiffres de contrôle de l'IBAN ne correspondent pas"),
-    ("FR76 3000-6000", "", "que des lettres et des chiffres"),
-    (GOOD_IBAN, "AGRIFRP", "Un BIC compte 8 ou 11 caractères, pas 7"),
-    (GOOD_IBAN, "CEPAFRPP", "Ce BIC n'est pas celui de la banque de cet IBAN (BIC attendu : AGRIFRPPXXX)"),
-    (GOOD_IBAN, "AGRIXXPP", "Le code pays « XX » du BIC"),
-    (GOOD_IBAN, "DEUTDEFF", "banque du pays DE"),
-])
-def test_bad_bank_details_are_refused_with_a_message_and_nothing_saved(app, client, auth, form_post, iban, bic,
-                                                                       message):
+@pytest.mark.parametrize(
+    "iban, bic, message",
+    [
+        ("FR7634303100000001000100", "", "La longueur de l'IBAN est incorrecte : 24 caractères au lieu de 27"),
+        ("FR7630006000011234567890180", "", "chiffres de contrôle de l'IBAN ne correspondent pas"),
+        ("FR76300060000112345678901", "", "longueur de l'IBAN est incorrecte : 25 caractères"),
+        ("XX7630006000011234567890189", "", "Le code pays « XX »"),
+        ("US7630006000011234567890189", "", "Le code pays « US »"),
+        ("fr76 3000 6000 0112 3456 7890 180", "", "chiffres de contrôle de l'IBAN ne correspondent pas"),
+        ("FR76 3000-6000", "", "que des lettres et des chiffres"),
+        (GOOD_IBAN, "AGRIFRP", "Un BIC compte 8 ou 11 caractères, pas 7"),
+        (GOOD_IBAN, "CEPAFRPP", "Ce BIC n'est pas celui de la banque de cet IBAN (BIC attendu : AGRIFRPPXXX)"),
+        (GOOD_IBAN, "AGRIXXPP", "Le code pays « XX » du BIC"),
+        (GOOD_IBAN, "DEUTDEFF", "banque du pays DE"),
+    ],
+)
+def test_bad_bank_details_are_refused_with_a_message_and_nothing_saved(
+    app, client, auth, form_post, iban, bic, message
+):
     auth.boater("C0001")
     response = save(form_post, iban, bic)
     html = response.get_data(as_text=True)
@@ -101,8 +111,9 @@ def test_signing_records_evidence_and_a_sealed_pdf_then_revoking_gives_a_new_rum
     (mandate,) = mandate_rows(app)
     assert mandate.status == "active" and mandate.rum == draft.rum
     with app.app_context():
-        (step,) = SignatureEvidence.select().where((SignatureEvidence.subject_type == "mandate")
-                                                   & (SignatureEvidence.subject_id == mandate.id))
+        (step,) = SignatureEvidence.select().where(
+            (SignatureEvidence.subject_type == "mandate") & (SignatureEvidence.subject_id == mandate.id)
+        )
         assert len(step.document_sha256) == 64 and step.ip == "127.0.0.1"
         assert draft.rum in step.declaration and "FR76 3000 6000 0112 3456 7890 189" in step.declaration
         assert "8 semaines" in step.declaration
@@ -125,8 +136,14 @@ def test_another_boaters_mandate_is_not_found(app, client, auth, form_post):
     save(form_post, GOOD_IBAN)
     (mine,) = mandate_rows(app)
     form_post("/mandate/", f"/mandate/{mine.id}/sign", accept="y")
-    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
-                                                          client.get("/").get_data(as_text=True)).group(1)})
+    client.post(
+        "/logout",
+        data={
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").get_data(as_text=True)).group(
+                1
+            )
+        },
+    )
     auth.boater("C0002")
     client.get("/mandate/")
     assert client.get(f"/mandate/{mine.id}/pdf").status_code == 404

@@ -1,10 +1,11 @@
 """JEAN DUPONT's mandate journey in Chromium (JavaScript on and off), ending in the batch that collects 850,00 €."""
+
 import datetime as dt
 import re
 
 import pytest
-
 from conftest import PASSWORD
+
 from marina_portal.accounts.logins import hash_password
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
@@ -13,8 +14,11 @@ from marina_portal.models import Customer, Mandate, User
 
 def log_in_jean(live_server, page):
     with live_server.app.app_context():
-        User.create(email="jean.dupont@example.com", password_hash=hash_password(PASSWORD),
-                    customer=Customer.get(Customer.code == "C0001"))
+        User.create(
+            email="jean.dupont@example.com",
+            password_hash=hash_password(PASSWORD),
+            customer=Customer.get(Customer.code == "C0001"),
+        )
         database.close()
     page.goto(live_server.url + "/STEMARIE66")
     page.get_by_label("Login").fill("jean.dupont@example.com")
@@ -63,7 +67,8 @@ def test_jean_dupont_fills_checks_and_signs_his_mandate(live_server, page, tmp_p
     collection = paris_today() + dt.timedelta(days=15)
     out = tmp_path / "batch.xml"
     result = live_server.app.test_cli_runner().invoke(
-        args=["sepa", "export", "--collection-date", collection.isoformat(), "-o", str(out)])
+        args=["sepa", "export", "--collection-date", collection.isoformat(), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     xml = out.read_text()
     assert f"<MndtId>{rum}</MndtId>" in xml and '<InstdAmt Ccy="EUR">850.00</InstdAmt>' in xml

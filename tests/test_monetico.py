@@ -1,4 +1,5 @@
 """Monetico: monetico.md's test vectors through the portal's code, and the form the portal sends to the bank."""
+
 import base64
 import datetime as dt
 import hashlib
@@ -8,12 +9,12 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import csrf_token
+from payments_support import invoice_id, sign, start_payment, stored
+
 from marina_portal.core.formats import PARIS
 from marina_portal.models import PaymentAttempt
 from marina_portal.payments import ACCEPTED, REGISTRY, BankResult, Gateway, Merchant, PaymentRequest, monetico, register
-from payments_support import invoice_id, sign, start_payment, stored
 
 DATA = Path(__file__).parent / "data"
 V_KEY = "1036DEFD9175F29EE9337A1F284BDF781D5A4048"
@@ -23,11 +24,26 @@ APP_CONFIG = {"MONETICO_SANDBOX": True}  # the bank sandbox on: MONETICO_URL is 
 
 def v1_fields():
     fields = {
-        "TPE": "9344512", "date": "10/06/2022_a_23:22:55", "montant": "191.52EUR", "reference": "4KKHUGNUNOGG",
-        "texte-libre": "PHP Unit", "code-retour": "Annulation", "cvx": "oui", "vld": "0924", "brand": "CB",
-        "motifrefus": "3DSecure", "motifrefusautorisation": "-", "usage": "debit", "typecompte": "particulier",
-        "ecard": "non", "originecb": "FRA", "bincb": "000003", "hpancb": "6FF1313F3B6FE9B053B21CBDEE516603CB8CF01E",
-        "ipclient": "127.0.0.1", "originetr": "FRA", "modepaiement": "CB",
+        "TPE": "9344512",
+        "date": "10/06/2022_a_23:22:55",
+        "montant": "191.52EUR",
+        "reference": "4KKHUGNUNOGG",
+        "texte-libre": "PHP Unit",
+        "code-retour": "Annulation",
+        "cvx": "oui",
+        "vld": "0924",
+        "brand": "CB",
+        "motifrefus": "3DSecure",
+        "motifrefusautorisation": "-",
+        "usage": "debit",
+        "typecompte": "particulier",
+        "ecard": "non",
+        "originecb": "FRA",
+        "bincb": "000003",
+        "hpancb": "6FF1313F3B6FE9B053B21CBDEE516603CB8CF01E",
+        "ipclient": "127.0.0.1",
+        "originetr": "FRA",
+        "modepaiement": "CB",
     }
     fields["authentification"] = (DATA / "monetico-v1-authentification.txt").read_text().strip()
     fields["MAC"] = "D258E699FE4C52199557336C89B02C81D09244F6"
@@ -51,18 +67,38 @@ def test_vector_v1_notification_seal(make_app):
 def test_vector_v2_request(make_app):
     gateway = monetico.MoneticoGateway(Merchant("9344512", V_KEY, "test", "https://bank.example/paiement.cgi"))
     request = gateway.build_request(
-        reference="FACT000123", amount_cents=85000, when=dt.datetime(2024, 2, 1, 10, 0, tzinfo=PARIS),
-        email="client@example.com", free_text="Facture FACT000123",
+        reference="FACT000123",
+        amount_cents=85000,
+        when=dt.datetime(2024, 2, 1, 10, 0, tzinfo=PARIS),
+        email="client@example.com",
+        free_text="Facture FACT000123",
         billing={"addressLine1": "1 rue Test", "city": "Paris", "postalCode": "75001", "country": "FR"},
-        return_ok="https://example.com/ok", return_err="https://example.com/ko",
+        return_ok="https://example.com/ok",
+        return_err="https://example.com/ko",
     )
     fields = dict(request.fields)
     assert fields["contexte_commande"] == (
         "eyJiaWxsaW5nIjp7ImFkZHJlc3NMaW5lMSI6IjEgcnVlIFRlc3QiLCJjaXR5IjoiUGFyaXMiLCJwb3N0YWxDb2RlIjoiNzUwMDEiLCJj"
-        "b3VudHJ5IjoiRlIifX0=")
+        "b3VudHJ5IjoiRlIifX0="
+    )
     assert fields["date"] == "01/02/2024:10:00:00" and fields["montant"] == "850.00EUR"
-    assert sorted(fields) == sorted(["TPE", "contexte_commande", "date", "lgue", "mail", "montant", "reference",
-                                     "societe", "texte-libre", "url_retour_err", "url_retour_ok", "version", "MAC"])
+    assert sorted(fields) == sorted(
+        [
+            "TPE",
+            "contexte_commande",
+            "date",
+            "lgue",
+            "mail",
+            "montant",
+            "reference",
+            "societe",
+            "texte-libre",
+            "url_retour_err",
+            "url_retour_ok",
+            "version",
+            "MAC",
+        ]
+    )
     assert fields["MAC"] == "36b850d9d71c75e760425f7ed77638cca55422fb"
 
 
@@ -72,25 +108,50 @@ def test_vector_v3_key_derivation():
     assert hmac.new(key, b"hello", hashlib.sha1).hexdigest() == "a535d23382a5191994c64d2c629114739cd51bf9"
     assert monetico.usable_key("123456789012345678901234567890123456780M").hex().endswith("00")
 
+
 # --- the payment form ------------------------------------------------------------------------------
+
 
 def test_confirmation_page_and_form_to_the_bank(app, client, auth):
     auth.boater("C0001")
     page = client.get(f"/payment/invoices/{invoice_id(app)}").get_data(as_text=True)
-    for words in ("Total à régler", "850,00 €", "Référence de la facture", "/02135",
-                  "Adresse de réception du ticket de paiement", 'value="jean.dupont@example.com"'):
+    for words in (
+        "Total à régler",
+        "850,00 €",
+        "Référence de la facture",
+        "/02135",
+        "Adresse de réception du ticket de paiement",
+        'value="jean.dupont@example.com"',
+    ):
         assert words in page
     action, fields = start_payment(client, app, "ticket@example.com")
     assert action == app.config["MONETICO_URL"] == "http://127.0.0.1:5000/sandbox/monetico/paiement.cgi"
-    assert set(fields) == {"TPE", "date", "montant", "reference", "lgue", "societe", "version",
-                           "contexte_commande", "texte-libre", "mail", "url_retour_ok", "url_retour_err", "MAC"}
+    assert set(fields) == {
+        "TPE",
+        "date",
+        "montant",
+        "reference",
+        "lgue",
+        "societe",
+        "version",
+        "contexte_commande",
+        "texte-libre",
+        "mail",
+        "url_retour_ok",
+        "url_retour_err",
+        "MAC",
+    }
     assert fields["montant"] == "850.00EUR" and fields["version"] == "3.0" and fields["mail"] == "ticket@example.com"
     assert re.fullmatch(r"[A-Za-z0-9]{1,50}", fields["reference"])
     assert re.fullmatch(r"\d\d/\d\d/\d{4}:\d\d:\d\d:\d\d", fields["date"])
     assert fields["MAC"] == sign(fields)["MAC"].lower()
     billing = json.loads(base64.b64decode(fields["contexte_commande"]))["billing"]
-    assert billing == {"addressLine1": "10, RUE DU MARCHÉ", "city": "CARCASSONNE", "postalCode": "11000",
-                       "country": "FR"}
+    assert billing == {
+        "addressLine1": "10, RUE DU MARCHÉ",
+        "city": "CARCASSONNE",
+        "postalCode": "11000",
+        "country": "FR",
+    }
     _, again = start_payment(client, app)
     assert again["reference"] != fields["reference"]
     attempts = stored(app, PaymentAttempt)
@@ -143,14 +204,23 @@ def test_config_picks_the_gateway(make_app, fakebank):
     client = app.test_client()
     Auth(app, client).boater("C0001")
     url = f"/payment/invoices/{invoice_id(app)}"
-    response = client.post(url, data={"csrf_token": csrf_token(client.get(url).get_data(as_text=True)),
-                                      "receipt_email": "jean.dupont@example.com"})
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client.get(url).get_data(as_text=True)),
+            "receipt_email": "jean.dupont@example.com",
+        },
+    )
     page = response.get_data(as_text=True)
     assert 'action="https://fakebank.example/pay"' in page and 'name="amount" value="85000"' in page
     reference = stored(app, PaymentAttempt)[0].reference
     assert app.test_client().post("/payment/fakebank/notify", data={"ref": reference, "sig": "bad"}).status_code == 400
-    assert app.test_client().post("/payment/fakebank/notify", data={"ref": reference, "amount": "85000",
-                                                                     "sig": "good"}).status_code == 200
+    assert (
+        app.test_client()
+        .post("/payment/fakebank/notify", data={"ref": reference, "amount": "85000", "sig": "good"})
+        .status_code
+        == 200
+    )
     assert stored(app, PaymentAttempt)[0].status == "paid"
 
 

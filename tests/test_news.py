@@ -1,10 +1,11 @@
 """News and alerts: staff publish, boaters read them on the home page, mails go out in batches with a count."""
+
 import datetime as dt
 
-from marina_portal.port_life import news
 from marina_portal.accounts.logins import hash_password
 from marina_portal.core.db import database
 from marina_portal.models import Customer, NewsItem, Port, User
+from marina_portal.port_life import news
 
 
 def _text(response):
@@ -14,8 +15,7 @@ def _text(response):
 def test_published_news_and_alerts_show_on_the_home_page(app, client, auth, form_post):
     auth.staff()
     form_post("/staff/port/news", title="Fête du port", body="Samedi soir sur le quai.\nVenez nombreux.")
-    response = form_post("/staff/port/news", title="Coupure d'eau", body="Pontons B et C, mardi 8h-12h.",
-                         is_alert="y")
+    response = form_post("/staff/port/news", title="Coupure d'eau", body="Pontons B et C, mardi 8h-12h.", is_alert="y")
     assert response.status_code == 303
     page = _text(client.get("/staff/port/news"))
     assert "Alerte : Coupure d'eau" in page and "Non envoyé par mail" in page
@@ -62,12 +62,12 @@ def test_mailed_to_all_boaters_in_batches_with_a_progress_count(app, client, aut
     batches = []
     real = news.send_batch
     monkeypatch.setattr(news, "send_batch", lambda news_id: batches.append(news_id) or real(news_id))
-    response = form_post("/staff/port/news", title="Travaux", body="Le quai nord est fermé lundi.",
-                         send_mail="y")
+    response = form_post("/staff/port/news", title="Travaux", body="Le quai nord est fermé lundi.", send_mail="y")
     assert response.status_code == 303
     messages = mailbox.wait_for(5)
     assert sorted(m["To"] for m in messages) == sorted(
-        ["jean.dupont@example.com"] + [f"p{n}@example.com" for n in range(4)])
+        ["jean.dupont@example.com"] + [f"p{n}@example.com" for n in range(4)]
+    )
     assert messages[0]["Subject"] == "Information du port : Travaux"
     assert "Le quai nord est fermé lundi." in mailbox.text(messages[0])
     assert len(batches) == 3  # 2 + 2 + 1

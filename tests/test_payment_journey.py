@@ -1,16 +1,18 @@
 """Paying an invoice end to end: return pages, the bank sandbox, and the whole journey in Chromium."""
+
 import re
 
-
 from conftest import PASSWORD, Auth
+from payments_support import OK, balance, invoice_id, notification, notify, start_payment, stored
+
 from marina_portal.core.db import database
 from marina_portal.models import PaymentAttempt
-from payments_support import OK, balance, invoice_id, notification, notify, start_payment, stored
 
 APP_CONFIG = {"MONETICO_SANDBOX": True}  # the bank sandbox on: MONETICO_URL is its page
 
 
 # --- the browser's return pages ----------------------------------------------------------------------
+
 
 def test_return_page_shows_the_status_and_never_pays(app, client, auth):
     auth.boater("C0001")
@@ -53,6 +55,7 @@ def test_another_boaters_payment_is_not_found(app, client, auth):
 
 # --- the bank sandbox --------------------------------------------------------------------------------
 
+
 def test_sandbox_is_off_unless_configured(make_app):
     client = make_app(MONETICO_SANDBOX=False).test_client()
     assert client.post("/sandbox/monetico/paiement.cgi", data={}).status_code == 404
@@ -85,13 +88,15 @@ def test_sandbox_abandon_sends_the_browser_back_without_notifying(app, client, a
     page = client.post("/sandbox/monetico/paiement.cgi", data=fields).get_data(as_text=True)
     from conftest import csrf_token
 
-    response = client.post("/sandbox/monetico/decision",
-                           data=dict(fields, decision="abandon", csrf_token=csrf_token(page)))
+    response = client.post(
+        "/sandbox/monetico/decision", data=dict(fields, decision="abandon", csrf_token=csrf_token(page))
+    )
     assert response.status_code == 303 and response.headers["Location"] == fields["url_retour_err"]
     assert stored(app, PaymentAttempt)[0].status == "pending"
 
 
 # --- in a real browser -------------------------------------------------------------------------------
+
 
 def _log_in(page, live_server):
     Auth(live_server.app, live_server.app.test_client()).create_boater("C0001")

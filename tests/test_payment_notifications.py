@@ -1,11 +1,12 @@
 """The bank's notifications: good, forged, tampered, unknown, replayed, concurrent, refused then accepted."""
+
 import threading
 
 import requests
-
 from conftest import Auth
-from marina_portal.models import AuditLog, Payment, PaymentAttempt, PaymentNotification
 from payments_support import BAD, OK, balance, notification, notify, start_payment, stored
+
+from marina_portal.models import AuditLog, Payment, PaymentAttempt, PaymentNotification
 
 APP_CONFIG = {"MONETICO_SANDBOX": True}  # the bank sandbox on: MONETICO_URL is its page
 

@@ -1,4 +1,5 @@
 """Speed work that must not change answers: compiled queries, row links built once, the invoice PDF cache."""
+
 import datetime as dt
 import os
 import re
@@ -19,8 +20,14 @@ def _invoice_id(app, suffix):
 
 
 def test_a_compiled_query_binds_each_calls_arguments(app):
-    invoices = Compiled(Invoice, lambda customer_id, since: Invoice.select().where(
-        (Invoice.customer == customer_id) & (Invoice.created_at > since)).order_by(Invoice.number))
+    invoices = Compiled(
+        Invoice,
+        lambda customer_id, since: (
+            Invoice.select()
+            .where((Invoice.customer == customer_id) & (Invoice.created_at > since))
+            .order_by(Invoice.number)
+        ),
+    )
     long_ago = dt.datetime(2000, 1, 1)
     with app.app_context():
         dupont, martin = (Customer.get(Customer.code == code).id for code in ("C0001", "C0002"))
@@ -49,8 +56,10 @@ def test_account_rows_link_to_their_own_invoice(app, client, auth):
     html = client.get("/account/").get_data(as_text=True)
     with app.app_context():
         for invoice in Invoice.select().join(Customer).where(Customer.code == "C0001"):
-            assert f'href="/account/invoices/{invoice.id}/pdf">PDF<span class="visually-hidden"> de la facture ' \
-                   f'{invoice.number}</span>' in html
+            assert (
+                f'href="/account/invoices/{invoice.id}/pdf">PDF<span class="visually-hidden"> de la facture '
+                f"{invoice.number}</span>" in html
+            )
         unpaid = Invoice.get(Invoice.number.endswith("02135"))
         assert f'href="/payment/invoices/{unpaid.id}"' in html
         database.close()
@@ -60,10 +69,16 @@ def test_the_awaiting_bank_note_is_only_for_recent_pending_attempts(app, client,
     auth.boater("C0001")
     with app.app_context():
         invoice = Invoice.get(Invoice.number.endswith("02135"))
-        PaymentAttempt.create(invoice=invoice, customer=invoice.customer_id, reference="OLD", amount_cents=85000,
-                              created_at=utcnow() - dt.timedelta(hours=2))
-        PaymentAttempt.create(invoice=invoice, customer=invoice.customer_id, reference="DONE", amount_cents=85000,
-                              status="refused")
+        PaymentAttempt.create(
+            invoice=invoice,
+            customer=invoice.customer_id,
+            reference="OLD",
+            amount_cents=85000,
+            created_at=utcnow() - dt.timedelta(hours=2),
+        )
+        PaymentAttempt.create(
+            invoice=invoice, customer=invoice.customer_id, reference="DONE", amount_cents=85000, status="refused"
+        )
         database.close()
     assert "en attente de la banque" not in client.get("/account/").get_data(as_text=True)
     with app.app_context():
@@ -75,8 +90,11 @@ def test_the_awaiting_bank_note_is_only_for_recent_pending_attempts(app, client,
 def _pdf_text(tmp_path, data):
     path = tmp_path / "read.pdf"
     path.write_bytes(data)
-    return re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                                              text=True, check=True).stdout)
+    return re.sub(
+        r"\s+",
+        " ",
+        subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout,
+    )
 
 
 @pytest.fixture
@@ -117,8 +135,13 @@ def test_a_payment_recorded_or_cancelled_gives_a_new_pdf(app, client, auth, rend
     url = f"/account/invoices/{invoice_id}/pdf"
     assert "Solde à régler 850,00 €" in _pdf_text(tmp_path, client.get(url).data)
     with app.app_context():
-        payment = Payment.create(invoice=invoice_id, method="transfer", amount_cents=30000,
-                                 received_on=dt.date.today(), reference="VIR-CACHE")
+        payment = Payment.create(
+            invoice=invoice_id,
+            method="transfer",
+            amount_cents=30000,
+            received_on=dt.date.today(),
+            reference="VIR-CACHE",
+        )
         database.close()
     text = _pdf_text(tmp_path, client.get(url).data)
     assert "VIR-CACHE" in text and "Solde à régler 550,00 €" in text
@@ -195,8 +218,9 @@ def test_a_worker_serving_pages_does_not_load_the_pdf_seal_iban_and_sepa_librari
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, MARINA_DATABASE=str(tmp_path / "db.sqlite3"))
-    loaded = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
-                            check=True).stdout.strip()
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert loaded == ""
 
 

@@ -1,7 +1,9 @@
 """Port life in a real browser, JavaScript on and off: declare an absence; apply to the waiting list."""
+
 import datetime as dt
 
 from conftest import PASSWORD, Auth
+
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.models import Contract

@@ -1,16 +1,33 @@
 """Whatever a stranger types into « Je n'ai pas de contrat », or a boater into an absence, the answer is never a 500."""
-from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import csrf_token
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @FUZZ
-@given(st.fixed_dictionaries({name: text for name in (
-    "last_name", "first_name", "email", "boat_name", "boat_type", "length", "beam", "draught", "wanted_from",
-    "wanted_to")}))
+@given(
+    st.fixed_dictionaries(
+        {
+            name: text
+            for name in (
+                "last_name",
+                "first_name",
+                "email",
+                "boat_name",
+                "boat_type",
+                "length",
+                "beam",
+                "draught",
+                "wanted_from",
+                "wanted_to",
+            )
+        }
+    )
+)
 def test_application_form_never_fails(client, fields):
     page = client.get("/waiting-list/apply").get_data(as_text=True)
     response = client.post("/waiting-list/apply", data={"csrf_token": csrf_token(page), **fields})

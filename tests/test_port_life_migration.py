@@ -1,4 +1,5 @@
 """Migration m0050 adds WaitingListApplication.reminded_at to a database made before it, once."""
+
 from marina_portal.core.db import database, init_db
 
 NAME = "m0050_waiting_list_reminded_at"

@@ -1,28 +1,36 @@
 """Ready for production: unsafe settings refuse to start; backups taken under load restore whole."""
+
 import os
 import sqlite3
 import threading
 import time
 
 import pytest
-
 from conftest import on_sqlite_only
+
 from marina_portal import create_app
 from marina_portal.core.production import NotReadyForProduction, check
 
 GOOD = {
-    "SECRET_KEY": "x" * 48, "MONETICO_SANDBOX": False, "MONETICO_URL": "https://p.monetico-services.com/paiement.cgi",
-    "MONETICO_KEY": "0123456789ABCDEF0123456789ABCDEF01234567", "MAIL_OUTBOX": False, "MAIL_SERVER": "smtp.example.com",
+    "SECRET_KEY": "x" * 48,
+    "MONETICO_SANDBOX": False,
+    "MONETICO_URL": "https://p.monetico-services.com/paiement.cgi",
+    "MONETICO_KEY": "0123456789ABCDEF0123456789ABCDEF01234567",
+    "MAIL_OUTBOX": False,
+    "MAIL_SERVER": "smtp.example.com",
 }
 
 
-@pytest.mark.parametrize("bad,words", [
-    ({"SECRET_KEY": "dev"}, "SECRET_KEY"),
-    ({"MONETICO_SANDBOX": True}, "bac à sable"),
-    ({"MONETICO_KEY": "12345678901234567890123456789012345678P0"}, "clé de démonstration"),
-    ({"MAIL_OUTBOX": True}, "MAIL_OUTBOX"),
-    ({"MONETICO_URL": None}, "MONETICO_URL"),
-])
+@pytest.mark.parametrize(
+    "bad,words",
+    [
+        ({"SECRET_KEY": "dev"}, "SECRET_KEY"),
+        ({"MONETICO_SANDBOX": True}, "bac à sable"),
+        ({"MONETICO_KEY": "12345678901234567890123456789012345678P0"}, "clé de démonstration"),
+        ({"MAIL_OUTBOX": True}, "MAIL_OUTBOX"),
+        ({"MONETICO_URL": None}, "MONETICO_URL"),
+    ],
+)
 def test_production_refuses_unsafe_settings(tmp_path, bad, words):
     app = create_app({**GOOD, **bad, "DATABASE": str(tmp_path / "p.sqlite3")})
     with pytest.raises(NotReadyForProduction, match=words):
@@ -46,8 +54,11 @@ def test_backup_under_write_load_restores_every_row(app, runner, tmp_path):
         while not stop.is_set():
             n += 1
             with conn:
-                conn.execute("insert into outbox_mail (\"to\", subject, text, html, created_at) "
-                             "values (?, ?, '', '', datetime('now'))", (f"load{n}@example.com", f"n{n}"))
+                conn.execute(
+                    'insert into outbox_mail ("to", subject, text, html, created_at) '
+                    "values (?, ?, '', '', datetime('now'))",
+                    (f"load{n}@example.com", f"n{n}"),
+                )
             written.append(n)
         conn.close()
 
@@ -82,10 +93,13 @@ def test_restore_refuses_a_folder_without_database(runner, tmp_path):
     assert result.exit_code != 0 and "portal.sqlite3" in result.output
 
 
-@pytest.mark.parametrize("settings,words", [
-    ({"APP_SERVERS": 2}, "RATELIMIT_STORAGE_URI"),
-    ({"APP_SERVERS": 2, "RATELIMIT_STORAGE_URI": "redis://cache.internal:6390/0"}, "HUEY_URL"),
-])
+@pytest.mark.parametrize(
+    "settings,words",
+    [
+        ({"APP_SERVERS": 2}, "RATELIMIT_STORAGE_URI"),
+        ({"APP_SERVERS": 2, "RATELIMIT_STORAGE_URI": "redis://cache.internal:6390/0"}, "HUEY_URL"),
+    ],
+)
 def test_several_app_servers_need_shared_limits_and_queue(tmp_path, monkeypatch, settings, words):
     monkeypatch.delenv("MARINA_HUEY_URL", raising=False)
     app = create_app({**GOOD, **settings, "DATABASE": str(tmp_path / "p.sqlite3")})
@@ -94,8 +108,15 @@ def test_several_app_servers_need_shared_limits_and_queue(tmp_path, monkeypatch,
 
 
 def test_several_app_servers_start_with_redis_for_both(tmp_path):
-    app = create_app({**GOOD, "APP_SERVERS": 3, "RATELIMIT_STORAGE_URI": "redis://cache.internal:6390/0",
-                      "HUEY_URL": "redis://cache.internal:6390/1", "DATABASE": str(tmp_path / "p.sqlite3")})
+    app = create_app(
+        {
+            **GOOD,
+            "APP_SERVERS": 3,
+            "RATELIMIT_STORAGE_URI": "redis://cache.internal:6390/0",
+            "HUEY_URL": "redis://cache.internal:6390/1",
+            "DATABASE": str(tmp_path / "p.sqlite3"),
+        }
+    )
     assert check(app) is app
     # one app server (the single-VPS install) keeps the in-memory count
     assert check(create_app({**GOOD, "DATABASE": str(tmp_path / "p.sqlite3")})) is not None

@@ -1,4 +1,5 @@
 """Behind a reverse proxy: the visitor's address comes from X-Forwarded-For only when TRUSTED_PROXIES says so."""
+
 from conftest import csrf_token
 
 
@@ -8,8 +9,13 @@ def failed_logins(app, forwarded_for, count):
     for n in range(count):  # a different Login each time: only the per-address limit can refuse
         client = app.test_client()
         token = csrf_token(client.get("/").get_data(as_text=True))
-        statuses.append(client.post("/login", headers={"X-Forwarded-For": forwarded_for}, data={
-            "csrf_token": token, "email": f"someone{n}@{forwarded_for}.example", "password": "guess"}).status_code)
+        statuses.append(
+            client.post(
+                "/login",
+                headers={"X-Forwarded-For": forwarded_for},
+                data={"csrf_token": token, "email": f"someone{n}@{forwarded_for}.example", "password": "guess"},
+            ).status_code
+        )
     return statuses
 
 

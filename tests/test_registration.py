@@ -1,12 +1,13 @@
 """The tutorial's INSCRIPTION: case 1 (email on file) and case 2 (prove a contract with an invoice)."""
+
 import datetime as dt
 import re
 import time
 
 import pytest
+from conftest import PASSWORD, csrf_token
 from itsdangerous import URLSafeTimedSerializer
 
-from conftest import PASSWORD, csrf_token
 from marina_portal.core.formats import paris_today
 from marina_portal.models import Customer, UsedToken, User
 
@@ -15,16 +16,18 @@ YEAR = paris_today().year
 
 def ask_first_login(client, email):
     page = client.get("/")
-    return client.post("/first-login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                             "email": email, "password": ""})
+    return client.post(
+        "/first-login", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "email": email, "password": ""}
+    )
 
 
 def choose_password(client, link, password=PASSWORD):
     path = link.split("127.0.0.1:5000", 1)[-1] if "127.0.0.1:5000" in link else link
     page = client.get(path)
     assert page.status_code == 200, page.get_data(as_text=True)
-    return client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                   "password": password, "confirm": password})
+    return client.post(
+        path, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "password": password, "confirm": password}
+    )
 
 
 def test_case_1_mail_link_sets_password_and_logs_in(client, mailbox, app):
@@ -49,8 +52,14 @@ def test_case_1_login_with_chosen_password(client, mailbox):
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/").get_data(as_text=True))})
     page = client.get("/")
     assert "Connexion au portail" in page.get_data(as_text=True)
-    response = client.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                           "email": "jean.dupont@example.com", "password": PASSWORD})
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "email": "jean.dupont@example.com",
+            "password": PASSWORD,
+        },
+    )
     assert response.status_code == 303
 
 
@@ -64,8 +73,16 @@ def test_enumeration_known_and_unknown_answer_identically(app, mailbox):
             contents = dict(session)
         # the footer's CSRF token is signed with the time: mask it, it says nothing about the address
         page = re.sub(rb'name="csrf_token" value="[^"]+"', b"", follow.get_data())
-        answers.append((response.status_code, dict(response.headers.items()).get("Location"),
-                        response.get_data(), follow.status_code, page, contents))
+        answers.append(
+            (
+                response.status_code,
+                dict(response.headers.items()).get("Location"),
+                response.get_data(),
+                follow.status_code,
+                page,
+                contents,
+            )
+        )
     assert answers[0] == answers[1]
     assert len(mailbox.messages) == 1  # only the known address got a mail
 
@@ -76,8 +93,9 @@ def test_forgot_password_answers_identically(app, mailbox, auth):
     for address in ("jean.dupont@example.com", "stranger@example.com"):
         client = app.test_client()
         page = client.get("/password/forgot")
-        response = client.post("/password/forgot", data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)), "email": address})
+        response = client.post(
+            "/password/forgot", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "email": address}
+        )
         answers.append((response.status_code, response.get_data(), response.headers["Location"]))
     assert answers[0] == answers[1]
     assert "nouveau mot de passe" in mailbox.text(mailbox.last())
@@ -124,11 +142,21 @@ def test_bad_links_get_a_clear_page_and_change_nothing(client, mailbox, app, dam
     page = client.get(path)
     assert page.status_code == 410
     text = page.get_data(as_text=True)
-    expected = {"reused": "déjà été utilisé", "tampered": "pas valide", "expired": "a expiré",
-                "wrong-purpose": "pas valide"}[damage]
+    expected = {
+        "reused": "déjà été utilisé",
+        "tampered": "pas valide",
+        "expired": "a expiré",
+        "wrong-purpose": "pas valide",
+    }[damage]
     assert expected in text
-    posted = client.post(path, data={"password": "whatever long one", "confirm": "whatever long one",
-                                     "csrf_token": csrf_token(client.get("/").get_data(as_text=True))})
+    posted = client.post(
+        path,
+        data={
+            "password": "whatever long one",
+            "confirm": "whatever long one",
+            "csrf_token": csrf_token(client.get("/").get_data(as_text=True)),
+        },
+    )
     assert posted.status_code == 410
     with app.app_context():
         assert User.select().count() == users_before
@@ -137,8 +165,12 @@ def test_bad_links_get_a_clear_page_and_change_nothing(client, mailbox, app, dam
 
 def register(client, **fields):
     page = client.get("/register/contract")
-    data = {"email": "sophie@example.com", "invoice_number": f"{YEAR}/02301",
-            "invoice_date": f"10/01/{YEAR}", "amount": "2 340,00 €"}
+    data = {
+        "email": "sophie@example.com",
+        "invoice_number": f"{YEAR}/02301",
+        "invoice_date": f"10/01/{YEAR}",
+        "amount": "2 340,00 €",
+    }
     data.update(fields)
     data["csrf_token"] = csrf_token(page.get_data(as_text=True))
     return client.post("/register/contract", data=data)
@@ -168,12 +200,16 @@ def test_case_2_email_attached_only_after_link(client, mailbox, app):
 GENERIC = "ne correspondent à aucune facture"
 
 
-@pytest.mark.parametrize("fields", [
-    {"invoice_number": f"{YEAR}/09999"},
-    {"invoice_date": f"11/01/{YEAR}"},
-    {"amount": "2 340,01"},
-    {"invoice_number": f"{YEAR}/02135", "invoice_date": f"15/01/{YEAR}", "amount": "1520"},  # has a login
-], ids=["number", "date", "amount", "already-registered"])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"invoice_number": f"{YEAR}/09999"},
+        {"invoice_date": f"11/01/{YEAR}"},
+        {"amount": "2 340,01"},
+        {"invoice_number": f"{YEAR}/02135", "invoice_date": f"15/01/{YEAR}", "amount": "1520"},  # has a login
+    ],
+    ids=["number", "date", "amount", "already-registered"],
+)
 def test_case_2_mismatch_is_generic_and_stores_nothing(client, mailbox, app, auth, fields):
     auth.create_boater("C0001")
     with app.app_context():

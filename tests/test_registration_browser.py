@@ -1,5 +1,7 @@
 """The tutorial's INSCRIPTION in a real browser, with JavaScript on and off, following the mailed link."""
+
 from conftest import PASSWORD
+
 from marina_portal.core.formats import paris_today
 
 YEAR = paris_today().year

@@ -1,9 +1,11 @@
 """Faults: a locked SQLite database makes requests wait, then succeed or fail cleanly; nothing is corrupted."""
+
 import sqlite3
 import threading
 import time
 
 from conftest import PASSWORD, csrf_token, on_sqlite_only
+
 from marina_portal.models import User
 
 
@@ -24,8 +26,9 @@ def login_while_locked(app, tmp_path, hold):
     locker.start()
     ready.wait(5)
     started = time.monotonic()
-    response = client.post("/login", data={"csrf_token": token, "email": "jean.dupont@example.com",
-                                           "password": PASSWORD})
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": "jean.dupont@example.com", "password": PASSWORD}
+    )
     waited = time.monotonic() - started
     locker.join()
     return response, waited
@@ -56,5 +59,9 @@ def test_a_long_lock_fails_cleanly_and_corrupts_nothing(make_app, auth, tmp_path
     # and once the lock is gone the same login works
     client = app.test_client()
     token = csrf_token(client.get("/").get_data(as_text=True))
-    assert client.post("/login", data={"csrf_token": token, "email": "jean.dupont@example.com",
-                                       "password": PASSWORD}).status_code == 303
+    assert (
+        client.post(
+            "/login", data={"csrf_token": token, "email": "jean.dupont@example.com", "password": PASSWORD}
+        ).status_code
+        == 303
+    )

@@ -1,4 +1,5 @@
 """`sepa export`: XSD-valid pain.008 batches, FRST then RCUR, no double collection, returns, lapses, notices."""
+
 import datetime as dt
 import os
 
@@ -6,23 +7,39 @@ import pytest
 import sepaxml
 from lxml import etree
 
-from marina_portal.sepa import mandates, collection
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.models import Customer, DirectDebit, Invoice, Mandate, Port, utcnow
+from marina_portal.sepa import collection, mandates
 
 SCHEMAS = os.path.join(os.path.dirname(sepaxml.__file__), "schemas")
 COLLECTION = paris_today() + dt.timedelta(days=20)
 
 
-def add_mandate(app, code="C0001", status="active", iban="FR7630006000011234567890189", bic="AGRIFRPPXXX",
-                signed_at=None, last_collection_on=None):
+def add_mandate(
+    app,
+    code="C0001",
+    status="active",
+    iban="FR7630006000011234567890189",
+    bic="AGRIFRPPXXX",
+    signed_at=None,
+    last_collection_on=None,
+):
     with app.app_context():
         customer = Customer.get(Customer.code == code)
-        mandate = Mandate.create(customer=customer, rum=mandates.new_rum(Port.current(), customer), status=status,
-                                 debtor_name=customer.full_name, street=customer.street, postcode=customer.postcode,
-                                 town=customer.town, iban=iban, bic=bic, signed_at=signed_at or utcnow(),
-                                 last_collection_on=last_collection_on)
+        mandate = Mandate.create(
+            customer=customer,
+            rum=mandates.new_rum(Port.current(), customer),
+            status=status,
+            debtor_name=customer.full_name,
+            street=customer.street,
+            postcode=customer.postcode,
+            town=customer.town,
+            iban=iban,
+            bic=bic,
+            signed_at=signed_at or utcnow(),
+            last_collection_on=last_collection_on,
+        )
         database.close()
     return mandate
 
@@ -42,11 +59,13 @@ def parse(xml, fmt):
     schema.assertValid(document)
     ns = {"p": f"urn:iso:std:iso:20022:tech:xsd:{fmt}"}
     return [
-        {"seq": tx.getparent().findtext("p:PmtTpInf/p:SeqTp", namespaces=ns),
-         "rum": tx.findtext("p:DrctDbtTx/p:MndtRltdInf/p:MndtId", namespaces=ns),
-         "amount": tx.findtext("p:InstdAmt", namespaces=ns),
-         "e2e": tx.findtext("p:PmtId/p:EndToEndId", namespaces=ns),
-         "iban": tx.findtext("p:DbtrAcct/p:Id/p:IBAN", namespaces=ns)}
+        {
+            "seq": tx.getparent().findtext("p:PmtTpInf/p:SeqTp", namespaces=ns),
+            "rum": tx.findtext("p:DrctDbtTx/p:MndtRltdInf/p:MndtId", namespaces=ns),
+            "amount": tx.findtext("p:InstdAmt", namespaces=ns),
+            "e2e": tx.findtext("p:PmtId/p:EndToEndId", namespaces=ns),
+            "iban": tx.findtext("p:DbtrAcct/p:Id/p:IBAN", namespaces=ns),
+        }
         for tx in document.iterfind(".//p:DrctDbtTxInf", namespaces=ns)
     ]
 
@@ -63,6 +82,7 @@ def balance(app, number_suffix):
     def read():
         invoice = Invoice.with_paid().where(Invoice.number.endswith(number_suffix)).get()
         return invoice.balance_cents, invoice.collection_status
+
     return db(app, read)
 
 
@@ -72,8 +92,13 @@ def test_export_is_xsd_valid_and_collects_jean_duponts_850(app, runner, tmp_path
     result, xml = export(runner, tmp_path, fmt=fmt)
     assert result.exit_code == 0, result.output
     (tx,) = parse(xml, fmt)
-    assert tx == {"seq": "FRST", "rum": mandate.rum, "amount": "850.00", "e2e": tx["e2e"],
-                  "iban": "FR7630006000011234567890189"}
+    assert tx == {
+        "seq": "FRST",
+        "rum": mandate.rum,
+        "amount": "850.00",
+        "e2e": tx["e2e"],
+        "iban": "FR7630006000011234567890189",
+    }
     debits = db(app, lambda: list(DirectDebit.select()))
     assert [d.end_to_end_id for d in debits] == [tx["e2e"]] and sum(d.amount_cents for d in debits) == 85000
     assert debits[0].prenotified_at is not None
@@ -89,7 +114,7 @@ def test_default_format_on_standard_output(app, runner):
     assert result.exit_code == 0, result.output
     xml = result.stdout_bytes if hasattr(result, "stdout_bytes") else result.output.encode()
     start = xml.index(b"<?xml")
-    assert parse(xml[start:xml.rindex(b"</Document>") + len(b"</Document>")], "pain.008.001.08")
+    assert parse(xml[start : xml.rindex(b"</Document>") + len(b"</Document>")], "pain.008.001.08")
 
 
 def test_frst_then_rcur_and_nothing_collected_twice(app, runner, tmp_path, mailbox):
@@ -102,8 +127,16 @@ def test_frst_then_rcur_and_nothing_collected_twice(app, runner, tmp_path, mailb
 
     def new_invoice():
         customer = Customer.get(Customer.code == "C0001")
-        Invoice.create(port=Port.current(), customer=customer, number="X/1", issued_on=paris_today(),
-                       due_on=paris_today(), label="Facture de prestation", total_cents=12345)
+        Invoice.create(
+            port=Port.current(),
+            customer=customer,
+            number="X/1",
+            issued_on=paris_today(),
+            due_on=paris_today(),
+            label="Facture de prestation",
+            total_cents=12345,
+        )
+
     db(app, new_invoice)
     result, xml = export(runner, tmp_path, date=COLLECTION + dt.timedelta(days=30), name="three.xml")
     assert result.exit_code == 0, result.output
@@ -142,8 +175,10 @@ def test_amounts_and_rums_equal_the_database_for_several_debtors(app, runner, tm
 
     def expected():
         rows = DirectDebit.select(DirectDebit, Mandate).join(Mandate)
-        return sorted((d.mandate.rum, f"{d.amount_cents // 100}.{d.amount_cents % 100:02d}", d.end_to_end_id)
-                      for d in rows)
+        return sorted(
+            (d.mandate.rum, f"{d.amount_cents // 100}.{d.amount_cents % 100:02d}", d.end_to_end_id) for d in rows
+        )
+
     assert found == db(app, expected)
 
 
@@ -228,8 +263,10 @@ def test_migration_adds_the_batch_file_columns_to_an_older_database(app):
     with app.app_context():
         database.connect(reuse_if_open=True)
         migrator = SchemaMigrator.from_database(database.obj)
-        migrate(migrator.drop_column("direct_debit_batch", "stored_as"),
-                migrator.drop_column("direct_debit_batch", "sha256"))
+        migrate(
+            migrator.drop_column("direct_debit_batch", "stored_as"),
+            migrator.drop_column("direct_debit_batch", "sha256"),
+        )
         database.execute_sql("DELETE FROM schema_migration WHERE name = 'm0040_direct_debit_batch_file'")
         assert "m0040_direct_debit_batch_file" in init_db()
         columns = {c.name for c in database.get_columns("direct_debit_batch")}

@@ -1,13 +1,14 @@
 """Installing and running: the CLI, the demo, migrations, the development outbox, the tutorial PDF."""
+
 import io
 import sqlite3
 
+from conftest import csrf_token, on_sqlite_only
 from pypdf import PdfReader
 
-from conftest import csrf_token, on_sqlite_only
 from marina_portal.core.db import database
-from marina_portal.models import Customer, Document, Invoice, OutboxMail, Port, User
 from marina_portal.core.formats import paris_today
+from marina_portal.models import Customer, Document, Invoice, OutboxMail, Port, User
 
 
 @on_sqlite_only
@@ -34,14 +35,26 @@ def test_demo_is_the_design_card(app):
     with app.app_context():
         port = Port.get()
         assert (port.name, port.code, port.phone, port.creditor_id) == (
-            "PORT SAINTE MARIE LA MER", "STEMARIE66", "+33 633 700 088", "FR72ZZZ123456")
+            "PORT SAINTE MARIE LA MER",
+            "STEMARIE66",
+            "+33 633 700 088",
+            "FR72ZZZ123456",
+        )
         dupont = Customer.get(Customer.last_name == "DUPONT")
         assert (dupont.street, dupont.postcode, dupont.town, dupont.email) == (
-            "10, RUE DU MARCHÉ", "11000", "CARCASSONNE", "jean.dupont@example.com")
+            "10, RUE DU MARCHÉ",
+            "11000",
+            "CARCASSONNE",
+            "jean.dupont@example.com",
+        )
         invoices = {i.number: i for i in Invoice.with_paid()}
         first, second, martin = invoices[f"{year}/02135"], invoices[f"{year}/02235"], invoices[f"{year}/02301"]
         assert (first.total_cents, first.paid_cents, first.balance_cents, first.label) == (
-            152000, 67000, 85000, "Facture de contrat Annuel")
+            152000,
+            67000,
+            85000,
+            "Facture de contrat Annuel",
+        )
         assert (second.total_cents, second.balance_cents, second.label) == (17800, 0, "Facture de prestation")
         assert (martin.total_cents, martin.paid_cents) == (234000, 0)
         assert Customer.get(Customer.last_name == "MARTIN").email is None
@@ -71,8 +84,9 @@ def test_outbox_keeps_mails_in_development(make_app, mailbox):
     app = make_app(MAIL_OUTBOX=True)
     client = app.test_client()
     page = client.get("/")
-    client.post("/first-login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                      "email": "jean.dupont@example.com"})
+    client.post(
+        "/first-login", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "email": "jean.dupont@example.com"}
+    )
     assert mailbox.messages == []
     listing = client.get("/dev/outbox/").get_data(as_text=True)
     assert "jean.dupont@example.com" in listing and "/password/first-login/" in listing

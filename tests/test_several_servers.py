@@ -2,6 +2,7 @@
 
 Needs Debian's redis-server; skipped without it, except when REQUIRE_REDIS=1 (set by .ci/run) makes that a failure.
 """
+
 import os
 import shutil
 import subprocess
@@ -10,7 +11,6 @@ import time
 
 import pytest
 import requests
-
 from conftest import csrf_token, free_port
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -47,8 +47,9 @@ def stop(process):
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     """A throw-away redis-server on a free loopback port, nothing saved to disk."""
-    missing = "Debian's redis-server is not installed (.ci/run installs it)" if not os.path.exists(REDIS_SERVER) \
-        else None
+    missing = (
+        "Debian's redis-server is not installed (.ci/run installs it)" if not os.path.exists(REDIS_SERVER) else None
+    )
     try:
         import redis
     except ImportError:
@@ -62,8 +63,24 @@ def redis_server(tmp_path_factory):
     log = folder / "redis.log"
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--dir", str(folder)], stdout=out, stderr=subprocess.STDOUT)
+            [
+                REDIS_SERVER,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(folder),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     client = redis.Redis(host="127.0.0.1", port=port)
     wait_until(client.ping, "redis-server", process, log)
     yield f"redis://127.0.0.1:{port}", client
@@ -88,9 +105,25 @@ class AppServer:
         self.log = log
         with open(log, "w") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{self.port}",
-                 "--log-level", "warning", "--graceful-timeout", "1", "marina_portal:create_app()"],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--workers",
+                    "1",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--log-level",
+                    "warning",
+                    "--graceful-timeout",
+                    "1",
+                    "marina_portal:create_app()",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
     def wait(self):
         wait_until(lambda: requests.get(self.url + "/healthz", timeout=2).ok, "gunicorn", self.process, self.log)
@@ -99,11 +132,20 @@ class AppServer:
 def host_environment(app, **settings):
     """The environment of a process sharing the test app's database, files, secret and mail server."""
     config = app.config
-    values = dict(DATABASE=config["DATABASE"], DATA_DIR=config["DATA_DIR"], SECRET_KEY=config["SECRET_KEY"],
-                  MAIL_SERVER=config["MAIL_SERVER"], MAIL_PORT=config["MAIL_PORT"], MAIL_OUTBOX=False,
-                  MONETICO_SANDBOX=True, HUEY_IMMEDIATE=False, LOGIN_LIMIT="1000/minute",
-                  MAIL_LIMIT="1000/minute", SIGNING_KEY_FILE=config["SIGNING_KEY_FILE"],
-                  SIGNING_CERT_FILE=config["SIGNING_CERT_FILE"])
+    values = dict(
+        DATABASE=config["DATABASE"],
+        DATA_DIR=config["DATA_DIR"],
+        SECRET_KEY=config["SECRET_KEY"],
+        MAIL_SERVER=config["MAIL_SERVER"],
+        MAIL_PORT=config["MAIL_PORT"],
+        MAIL_OUTBOX=False,
+        MONETICO_SANDBOX=True,
+        HUEY_IMMEDIATE=False,
+        LOGIN_LIMIT="1000/minute",
+        MAIL_LIMIT="1000/minute",
+        SIGNING_KEY_FILE=config["SIGNING_KEY_FILE"],
+        SIGNING_CERT_FILE=config["SIGNING_CERT_FILE"],
+    )
     values.update(settings)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARINA_")}
     for key, value in values.items():
@@ -138,14 +180,16 @@ def failed_logins_across(servers, attempts):
     responses = []
     for n in range(attempts):
         server = servers[n % len(servers)]
-        responses.append(http.post(server.url + "/login", timeout=10,
-                                   data={"csrf_token": token, "email": JEAN, "password": "guess"}))
+        responses.append(
+            http.post(server.url + "/login", timeout=10, data={"csrf_token": token, "email": JEAN, "password": "guess"})
+        )
     return responses
 
 
 def test_app_servers_sharing_redis_share_the_login_limit(app_servers, redis_url):
-    first, second = app_servers(2, LOGIN_LIMIT="4/minute", RATELIMIT_STORAGE_URI=redis_url + "/0",
-                                HUEY_URL=redis_url + "/1")
+    first, second = app_servers(
+        2, LOGIN_LIMIT="4/minute", RATELIMIT_STORAGE_URI=redis_url + "/0", HUEY_URL=redis_url + "/1"
+    )
     responses = failed_logins_across([first, second], 6)
     assert [r.status_code for r in responses] == [200, 200, 200, 200, 429, 429]
     assert "Mot de passe" in responses[3].text  # a wrong password: the login page again, signed in on neither
@@ -154,8 +198,7 @@ def test_app_servers_sharing_redis_share_the_login_limit(app_servers, redis_url)
 
 
 def test_with_memory_storage_each_app_server_counts_alone(app_servers, redis_url):
-    first, second = app_servers(2, LOGIN_LIMIT="4/minute", RATELIMIT_STORAGE_URI="memory://",
-                                HUEY_URL=redis_url + "/1")
+    first, second = app_servers(2, LOGIN_LIMIT="4/minute", RATELIMIT_STORAGE_URI="memory://", HUEY_URL=redis_url + "/1")
     statuses = [r.status_code for r in failed_logins_across([first, second], 10)]
     # twice the allowance: why several app servers need a shared storage
     assert statuses == [200] * 8 + [429, 429]
@@ -174,8 +217,9 @@ def test_a_mail_queued_by_an_app_server_is_sent_by_a_separate_consumer(app_serve
     (server,) = app_servers(1, RATELIMIT_STORAGE_URI=redis_url + "/0", HUEY_URL=redis_url + "/1")
     http = requests.Session()
     token = csrf_token(http.get(server.url + "/password/forgot").text)
-    response = http.post(server.url + "/password/forgot", data={"csrf_token": token, "email": JEAN},
-                         allow_redirects=False, timeout=10)
+    response = http.post(
+        server.url + "/password/forgot", data={"csrf_token": token, "email": JEAN}, allow_redirects=False, timeout=10
+    )
     assert response.status_code == 303
     queue = RedisHuey("marina-portal", url=redis_url + "/1")
     assert queue.pending_count() == 1  # waiting in Redis: the page did not send it itself
@@ -185,8 +229,20 @@ def test_a_mail_queued_by_an_app_server_is_sent_by_a_separate_consumer(app_serve
     log = tmp_path / "consumer.log"
     with open(log, "w") as out:
         consumer = subprocess.Popen(
-            [sys.executable, "-m", "huey.bin.huey_consumer", "marina_portal.worker.huey", "--workers", "1",
-             "--no-periodic"], cwd=ROOT, env=server.env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "huey.bin.huey_consumer",
+                "marina_portal.worker.huey",
+                "--workers",
+                "1",
+                "--no-periodic",
+            ],
+            cwd=ROOT,
+            env=server.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         try:
             mailbox.wait_for(1, timeout=30)
@@ -206,13 +262,25 @@ def test_a_mail_queued_by_an_app_server_is_sent_by_a_separate_consumer(app_serve
 
 def test_the_queue_reads_huey_url_from_instance_config(tmp_path):
     """The consumer imports the queue before any app: instance/config.py must still count."""
-    shutil.copytree(os.path.join(ROOT, "marina_portal"), tmp_path / "marina_portal",
-                    ignore=shutil.ignore_patterns("static", "templates", "translations", "__pycache__"))
+    shutil.copytree(
+        os.path.join(ROOT, "marina_portal"),
+        tmp_path / "marina_portal",
+        ignore=shutil.ignore_patterns("static", "templates", "translations", "__pycache__"),
+    )
     (tmp_path / "instance").mkdir()
     (tmp_path / "instance" / "config.py").write_text('HUEY_URL = "redis://127.0.0.1:1/7"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARINA_")}
     shown = subprocess.run(
-        [sys.executable, "-c", "from marina_portal.core.queue import huey; "
-         "print(type(huey).__name__, huey.storage.conn.connection_pool.connection_kwargs['db'])"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-c",
+            "from marina_portal.core.queue import huey; "
+            "print(type(huey).__name__, huey.storage.conn.connection_pool.connection_kwargs['db'])",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert shown.stdout.split() == ["RedisHuey", "7"], shown.stderr

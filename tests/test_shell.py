@@ -1,4 +1,5 @@
 """The page shell: the tutorial's address, headers, friendly errors, a page readable on a phone."""
+
 from conftest import csrf_token
 
 
@@ -36,8 +37,10 @@ def test_session_cookie_flags(make_app):
     app = make_app(BASE_URL="https://portail.example.com")
     client = app.test_client()
     page = client.get("/")
-    response = client.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                           "email": "x@example.com", "password": "nope"})
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "email": "x@example.com", "password": "nope"},
+    )
     cookie = response.headers.get("Set-Cookie", "") or page.headers.get("Set-Cookie", "")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "max-age=31536000" in page.headers["Strict-Transport-Security"]

@@ -1,16 +1,26 @@
 """Every /staff page, as anonymous, boater, agent and admin: only staff get in, only admin gets settings."""
-import pytest
 
+import pytest
 from conftest import PASSWORD, csrf_token
+
 from marina_portal.models import AuditLog, Boat, Contract, Customer, Document, Invoice, Payment, User
 
 PUBLIC = {"staff.login"}
 # A calendar program subscribes without a login: the feed answers only with the signed key shown to staff.
 KEYED = {"staff.port_calendar_ics"}
 # Pages about rows the demo does not have (absences, applications, news, direct-debit batches).
-MAY_BE_EMPTY = ("staff.port_life", "staff.port_calendar", "staff.port_credit_rule", "staff.port_confirm_date",
-                "staff.port_letting", "staff.port_change_return", "staff.port_waiting_list_index", "staff.port_offer",
-                "staff.port_news", "staff.direct_debit_")
+MAY_BE_EMPTY = (
+    "staff.port_life",
+    "staff.port_calendar",
+    "staff.port_credit_rule",
+    "staff.port_confirm_date",
+    "staff.port_letting",
+    "staff.port_change_return",
+    "staff.port_waiting_list_index",
+    "staff.port_offer",
+    "staff.port_news",
+    "staff.direct_debit_",
+)
 ADMIN_ONLY = {"staff.port_settings", "staff.team_page", "staff.team_update", "staff.audit_journal"}
 
 
@@ -22,12 +32,18 @@ def staff_rules(app):
 
 def url_for_rule(app, rule):
     with app.app_context():
-        ids = {"customer_id": Customer.get(Customer.code == "C0001").id, "invoice_id": Invoice.select().first().id,
-               "payment_id": Payment.select().first().id, "document_id": Document.select().first().id,
-               "contract_id": Contract.select().first().id, "boat_id": Boat.select().first().id,
-               "user_id": getattr(User.select().where(User.role != "boater").first(), "id", 1)}
+        ids = {
+            "customer_id": Customer.get(Customer.code == "C0001").id,
+            "invoice_id": Invoice.select().first().id,
+            "payment_id": Payment.select().first().id,
+            "document_id": Document.select().first().id,
+            "contract_id": Contract.select().first().id,
+            "boat_id": Boat.select().first().id,
+            "user_id": getattr(User.select().where(User.role != "boater").first(), "id", 1),
+        }
     with app.test_request_context():
         from flask import url_for
+
         return url_for(rule.endpoint, **{name: ids.get(name, 1) for name in rule.arguments})
 
 
@@ -85,8 +101,14 @@ def test_staff_reach_their_pages(app, client, auth, role, mailbox):
 def test_staff_login_page_refuses_boaters(app, client, auth):
     auth.create_boater("C0001")
     page = client.get("/staff/login")
-    response = client.post("/staff/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                                 "email": "jean.dupont@example.com", "password": PASSWORD})
+    response = client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "email": "jean.dupont@example.com",
+            "password": PASSWORD,
+        },
+    )
     assert response.status_code == 200
     assert "pas de la capitainerie" in response.get_data(as_text=True)
     assert client.get("/staff/").status_code == 302
@@ -95,8 +117,14 @@ def test_staff_login_page_refuses_boaters(app, client, auth):
 def test_staff_login_leads_to_the_dashboard(app, client, auth):
     auth.create_staff("agent@example.com", "agent")
     page = client.get("/staff/login")
-    response = client.post("/staff/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                                 "email": "agent@example.com", "password": PASSWORD})
+    response = client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "email": "agent@example.com",
+            "password": PASSWORD,
+        },
+    )
     assert response.status_code == 303
     dashboard = client.get(response.headers["Location"])
     assert "Tableau de bord" in dashboard.get_data(as_text=True)
@@ -117,8 +145,17 @@ def test_staff_changes_are_audited(app, client, auth, form_post):
     with app.app_context():
         customer = Customer.get(Customer.code == "C0002")
     url = f"/staff/customers/{customer.id}/edit"
-    response = form_post(url, last_name="MARTIN", first_name="SOPHIE", street="4, AVENUE DES PINS",
-                         postcode="66000", town="PERPIGNAN", country="FR", email="sophie@example.com", phone="")
+    response = form_post(
+        url,
+        last_name="MARTIN",
+        first_name="SOPHIE",
+        street="4, AVENUE DES PINS",
+        postcode="66000",
+        town="PERPIGNAN",
+        country="FR",
+        email="sophie@example.com",
+        phone="",
+    )
     assert response.status_code == 303
     with app.app_context():
         entry = AuditLog.select().order_by(AuditLog.id.desc()).get()
@@ -131,7 +168,13 @@ def test_staff_create_command_then_staff_login(app, runner):
     assert result.exit_code == 0, result.output
     client = app.test_client()
     page = client.get("/staff/login")
-    response = client.post("/staff/login?next=/staff/customers", data={
-        "csrf_token": csrf_token(page.get_data(as_text=True)), "email": "port.agent@example.com", "password": PASSWORD})
+    response = client.post(
+        "/staff/login?next=/staff/customers",
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "email": "port.agent@example.com",
+            "password": PASSWORD,
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/staff/customers"
     assert client.get("/").headers["Location"] == "/staff/"  # the portal's home leads staff to their dashboard

@@ -1,4 +1,5 @@
 """Contracts from the harbour office: create, change (revision up), send for signature, versioned terms."""
+
 import pytest
 
 from marina_portal.core.formats import paris_today
@@ -20,14 +21,26 @@ def ids(app):
 
 def test_create_then_edit_a_contract(app, client, staff, form_post):
     customer_id, boat_id, berth_id = ids(app)
-    fields = dict(number=f"{YEAR}-0100", contract_type="Annuel", boat=str(boat_id), berth=str(berth_id),
-                  starts_on=f"{YEAR}-04-01", ends_on=f"{YEAR}-09-30", price="1 200,00", payment_terms="À réception")
+    fields = dict(
+        number=f"{YEAR}-0100",
+        contract_type="Annuel",
+        boat=str(boat_id),
+        berth=str(berth_id),
+        starts_on=f"{YEAR}-04-01",
+        ends_on=f"{YEAR}-09-30",
+        price="1 200,00",
+        payment_terms="À réception",
+    )
     response = form_post(f"/staff/customers/{customer_id}/contracts/new", **fields)
     assert response.status_code == 303, response.get_data(as_text=True)
     with app.app_context():
         contract = Contract.get(Contract.number == f"{YEAR}-0100")
-        assert (contract.status, contract.price_cents, contract.berth_id, contract.revision) == ("draft", 120000,
-                                                                                                berth_id, 1)
+        assert (contract.status, contract.price_cents, contract.berth_id, contract.revision) == (
+            "draft",
+            120000,
+            berth_id,
+            1,
+        )
         assert contract.terms.contract_type == "Annuel"
     response = form_post(f"/staff/contracts/{contract.id}/edit", **dict(fields, price="1 250,00"))
     assert response.status_code == 303
@@ -42,8 +55,9 @@ def test_contract_refusals(app, client, staff, form_post):
     with app.app_context():
         other_boat = Boat.get(Boat.code == "B0001").id
     url = f"/staff/customers/{customer_id}/contracts/new"
-    base = dict(number=f"{YEAR}-0101", contract_type="Annuel", starts_on=f"{YEAR}-04-01", ends_on=f"{YEAR}-09-30",
-                price="100")
+    base = dict(
+        number=f"{YEAR}-0101", contract_type="Annuel", starts_on=f"{YEAR}-04-01", ends_on=f"{YEAR}-09-30", price="100"
+    )
     assert "un bateau de ce client" in form_post(url, **dict(base, boat=str(other_boat))).get_data(as_text=True)
     assert "précède" in form_post(url, **dict(base, ends_on=f"{YEAR}-01-01")).get_data(as_text=True)
     assert "déjà utilisé" in form_post(url, **dict(base, number=f"{YEAR}-0043")).get_data(as_text=True)

@@ -1,9 +1,10 @@
 """Customers at the harbour office: search (plain form and htmx), the customer page, edit, invitation mail."""
+
 import pytest
 
+from marina_portal.core.formats import paris_today
 from marina_portal.customers import records
 from marina_portal.models import AuditLog, Customer, Port
-from marina_portal.core.formats import paris_today
 
 YEAR = paris_today().year
 
@@ -27,16 +28,18 @@ def test_search_is_a_full_page_or_an_htmx_fragment(client, staff):
     assert "<html" not in fragment and "MARTIN SOPHIE" in fragment
     boosted = client.get("/staff/customers?q=martin", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in boosted.get_data(as_text=True)
-    restore = client.get("/staff/customers?q=martin",
-                         headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    restore = client.get(
+        "/staff/customers?q=martin", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert "<html" in restore.get_data(as_text=True)
 
 
 def test_search_is_paginated(app):
     with app.app_context():
         port = Port.current()
-        Customer.insert_many([{"port": port.id, "code": f"X{i:03d}", "last_name": f"ZORRO{i:03d}"}
-                              for i in range(45)]).execute()
+        Customer.insert_many(
+            [{"port": port.id, "code": f"X{i:03d}", "last_name": f"ZORRO{i:03d}"} for i in range(45)]
+        ).execute()
         rows, total, pages = records.search(port, "zorro", 3)
         assert total == 45 and pages == 3 and len(rows) == 5
         assert rows[0].last_name == "ZORRO040"
@@ -48,9 +51,20 @@ def test_customer_page_shows_the_whole_case(app, client, staff):
     with app.app_context():
         customer_id = Customer.get(Customer.code == "C0001").id
     html = client.get(f"/staff/customers/{customer_id}").get_data(as_text=True)
-    for text in ("BELLE ÉTOILE", "B-12", f"{YEAR}-0042", "Envoyé, non signé", f"{YEAR}/02135", "1 520,00 €",
-                 "670,00 €", "850,00 €", "Chèque n° 1234567", "Aucun mandat", "aucun compte",
-                 "Total factures - Total règlements"):
+    for text in (
+        "BELLE ÉTOILE",
+        "B-12",
+        f"{YEAR}-0042",
+        "Envoyé, non signé",
+        f"{YEAR}/02135",
+        "1 520,00 €",
+        "670,00 €",
+        "850,00 €",
+        "Chèque n° 1234567",
+        "Aucun mandat",
+        "aucun compte",
+        "Total factures - Total règlements",
+    ):
         assert text in html, text
 
 
@@ -93,6 +107,7 @@ def test_edit_refuses_a_bad_email_and_keeps_the_input(app, client, staff, form_p
 
 def test_unlock_lifts_the_rate_limit_on_a_boater_login(make_app):
     from conftest import Auth, csrf_token
+
     app = make_app(LOGIN_LIMIT="2/minute")
     boater, office = app.test_client(), app.test_client()
     Auth(app, boater).create_boater("C0001")
@@ -100,8 +115,9 @@ def test_unlock_lifts_the_rate_limit_on_a_boater_login(make_app):
 
     def try_login(password):
         page = boater.get("/").get_data(as_text=True)
-        return boater.post("/login", data={"csrf_token": csrf_token(page), "email": "jean.dupont@example.com",
-                                           "password": password})
+        return boater.post(
+            "/login", data={"csrf_token": csrf_token(page), "email": "jean.dupont@example.com", "password": password}
+        )
 
     try_login("wrong password 1")
     try_login("wrong password 2")
@@ -112,15 +128,27 @@ def test_unlock_lifts_the_rate_limit_on_a_boater_login(make_app):
     response = office.post(f"/staff/customers/{customer_id}/unlock", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 303
     # the per-address limit is lifted; the per-IP one (the test client's) is separate, so use another address
-    response = boater.post("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"}, data={
-        "csrf_token": csrf_token(boater.get("/").get_data(as_text=True)), "email": "jean.dupont@example.com",
-        "password": "correct horse battery"})
+    response = boater.post(
+        "/login",
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+        data={
+            "csrf_token": csrf_token(boater.get("/").get_data(as_text=True)),
+            "email": "jean.dupont@example.com",
+            "password": "correct horse battery",
+        },
+    )
     assert response.status_code == 303
 
 
 def test_create_a_customer(app, client, staff, form_post):
-    response = form_post("/staff/customers/new", code="C0100", last_name="ROUX", first_name="LÉA",
-                         email="Lea.Roux@Example.com", country="FR")
+    response = form_post(
+        "/staff/customers/new",
+        code="C0100",
+        last_name="ROUX",
+        first_name="LÉA",
+        email="Lea.Roux@Example.com",
+        country="FR",
+    )
     assert response.status_code == 303
     with app.app_context():
         customer = Customer.get(Customer.code == "C0100")

@@ -1,13 +1,22 @@
 """The dashboard's figures and its server-drawn chart; port settings with the bank key never shown back."""
+
 import datetime as dt
 import json
 
 import pytest
 
-from marina_portal.dashboard import figures as dashboard
 from marina_portal.core.formats import paris_today
+from marina_portal.dashboard import figures as dashboard
 from marina_portal.models import (
-    AuditLog, Contract, Customer, Invoice, Mandate, Payment, PaymentAttempt, PaymentNotification, Port,
+    AuditLog,
+    Contract,
+    Customer,
+    Invoice,
+    Mandate,
+    Payment,
+    PaymentAttempt,
+    PaymentNotification,
+    Port,
 )
 
 YEAR = paris_today().year
@@ -31,8 +40,9 @@ def test_figures_follow_payments_signatures_mandates_and_the_bank(app):
         port = Port.current()
         invoice = Invoice.get(Invoice.number == f"{YEAR}/02301")
         Payment.create(invoice=invoice, method="cheque", amount_cents=40000, received_on=today)
-        Payment.create(invoice=invoice, method="cash", amount_cents=5000, received_on=today,
-                       cancelled_at=dt.datetime(YEAR, 1, 1))
+        Payment.create(
+            invoice=invoice, method="cash", amount_cents=5000, received_on=today, cancelled_at=dt.datetime(YEAR, 1, 1)
+        )
         Contract.update(status="signed").where(Contract.number == f"{YEAR}-0042").execute()
         customer = Customer.get(Customer.code == "C0002")
         Mandate.create(customer=customer, rum="RUM-1", status="active")
@@ -51,12 +61,15 @@ def test_online_payments_page_lists_what_needs_a_look(app, client, auth):
     with app.app_context():
         invoice = Invoice.get(Invoice.number == f"{YEAR}/02301")
         PaymentAttempt.create(invoice=invoice, customer=invoice.customer, reference="REFWAIT", amount_cents=234000)
-        PaymentAttempt.create(invoice=invoice, customer=invoice.customer, reference="REFPAID", amount_cents=1,
-                              status="paid")
-        PaymentNotification.create(gateway="monetico", reference="REFODD", fields="{}", seal_valid=True,
-                                   outcome="mismatch")
-        PaymentNotification.create(gateway="monetico", reference="REFOK", fields="{}", seal_valid=True,
-                                   outcome="recorded")
+        PaymentAttempt.create(
+            invoice=invoice, customer=invoice.customer, reference="REFPAID", amount_cents=1, status="paid"
+        )
+        PaymentNotification.create(
+            gateway="monetico", reference="REFODD", fields="{}", seal_valid=True, outcome="mismatch"
+        )
+        PaymentNotification.create(
+            gateway="monetico", reference="REFOK", fields="{}", seal_valid=True, outcome="recorded"
+        )
     auth.staff(role="agent")
     html = client.get("/staff/online-payments").get_data(as_text=True)
     assert "REFWAIT" in html and "MARTIN SOPHIE" in html and "REFODD" in html and "écart de montant" in html
@@ -84,10 +97,20 @@ def admin(auth):
 
 
 def test_port_settings_save_and_hide_the_key(app, client, admin, form_post):
-    fields = dict(name="PORT SAINTE MARIE LA MER", code="stemarie66", street="Quai de la Capitainerie",
-                  postcode="66000", town="SAINTE MARIE LA MER", phone="+33 633 700 099",
-                  email="web.management@example.com", hours="Du lundi au samedi", creditor_id="FR72ZZZ123456",
-                  monetico_tpe="7654321", monetico_company="ports", monetico_key="A" * 40)
+    fields = dict(
+        name="PORT SAINTE MARIE LA MER",
+        code="stemarie66",
+        street="Quai de la Capitainerie",
+        postcode="66000",
+        town="SAINTE MARIE LA MER",
+        phone="+33 633 700 099",
+        email="web.management@example.com",
+        hours="Du lundi au samedi",
+        creditor_id="FR72ZZZ123456",
+        monetico_tpe="7654321",
+        monetico_company="ports",
+        monetico_key="A" * 40,
+    )
     response = form_post("/staff/settings", **fields)
     assert response.status_code == 303
     page = client.get("/staff/settings").get_data(as_text=True)

@@ -1,17 +1,17 @@
 """Prélèvements SEPA from the back office: preview, export, the file handed to the bank, returns."""
+
 import datetime as dt
 import os
 
 import sepaxml
+from conftest import csrf_token
 from lxml import etree
+from test_sepa_export import add_mandate
 
-from marina_portal.sepa import debit_batches
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.models import AuditLog, DirectDebit, DirectDebitBatch, Invoice, Port
-
-from conftest import csrf_token
-from test_sepa_export import add_mandate
+from marina_portal.sepa import debit_batches
 
 SCHEMAS = os.path.join(os.path.dirname(sepaxml.__file__), "schemas")
 COLLECTION = paris_today() + dt.timedelta(days=20)
@@ -31,9 +31,14 @@ def preview(client, date=COLLECTION, fmt="pain.008.001.08"):
 
 def export(client, date=COLLECTION, fmt="pain.008.001.08"):
     page = preview(client, date, fmt)
-    return client.post("/staff/direct-debits", data={
-        "csrf_token": csrf_token(page.get_data(as_text=True)),
-        "collection_date": date.isoformat(), "message_format": fmt})
+    return client.post(
+        "/staff/direct-debits",
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "collection_date": date.isoformat(),
+            "message_format": fmt,
+        },
+    )
 
 
 def balance_of_02135(app):
@@ -124,8 +129,10 @@ def test_a_return_must_name_a_debit_of_that_batch(app, client, auth, mailbox):
     auth.staff(role="agent")
     export(client)
     page = client.get("/staff/direct-debits/1").get_data(as_text=True)
-    refused = client.post("/staff/direct-debits/1/return", data={
-        "csrf_token": csrf_token(page), "end_to_end_id": "B999999M000001", "reason": "AM04"})
+    refused = client.post(
+        "/staff/direct-debits/1/return",
+        data={"csrf_token": csrf_token(page), "end_to_end_id": "B999999M000001", "reason": "AM04"},
+    )
     assert refused.status_code == 422 and "ne contient pas" in refused.get_data(as_text=True)
     assert balance_of_02135(app) == 0
     assert client.get("/staff/direct-debits/99").status_code == 404
@@ -192,13 +199,29 @@ def add_batches(app, n):
         mandate = Mandate.get()
         dupont = Customer.get(Customer.code == "C0001")
         for _ in range(n):
-            batch = DirectDebitBatch.create(port=dupont.port, collection_date=COLLECTION, created_by=user,
-                                            message_format="pain.008.001.08", stored_as="sepa/x.xml")
+            batch = DirectDebitBatch.create(
+                port=dupont.port,
+                collection_date=COLLECTION,
+                created_by=user,
+                message_format="pain.008.001.08",
+                stored_as="sepa/x.xml",
+            )
             for k in range(2):
-                invoice = Invoice.create(port=dupont.port, customer=dupont, number=f"Q{batch.id}-{k}",
-                                         issued_on=paris_today(), total_cents=1000)
-                DirectDebit.create(batch=batch, mandate=mandate, invoice=invoice, amount_cents=1000,
-                                   sequence_type="RCUR", end_to_end_id=f"B{batch.id:06d}M{mandate.id:06d}")
+                invoice = Invoice.create(
+                    port=dupont.port,
+                    customer=dupont,
+                    number=f"Q{batch.id}-{k}",
+                    issued_on=paris_today(),
+                    total_cents=1000,
+                )
+                DirectDebit.create(
+                    batch=batch,
+                    mandate=mandate,
+                    invoice=invoice,
+                    amount_cents=1000,
+                    sequence_type="RCUR",
+                    end_to_end_id=f"B{batch.id:06d}M{mandate.id:06d}",
+                )
         database.close()
 
 
@@ -223,8 +246,18 @@ def test_batch_totals_split_by_status(app, client, auth):
         DirectDebit.update(status="returned", return_reason="AM04").where(DirectDebit.batch == 2).execute()
         rows = {b.id: b for b in debit_batches.batches(Port.current())}
         database.close()
-    assert (rows[1].collections, rows[1].total_cents, rows[1].returned_cents, rows[1].pending_cents) == (1, 2000, 0, 2000)
-    assert (rows[2].collections, rows[2].total_cents, rows[2].returned_cents, rows[2].pending_cents) == (1, 2000, 2000, 0)
+    assert (rows[1].collections, rows[1].total_cents, rows[1].returned_cents, rows[1].pending_cents) == (
+        1,
+        2000,
+        0,
+        2000,
+    )
+    assert (rows[2].collections, rows[2].total_cents, rows[2].returned_cents, rows[2].pending_cents) == (
+        1,
+        2000,
+        2000,
+        0,
+    )
 
 
 def test_a_debtor_without_email_is_to_be_told_by_post(app, client, auth, mailbox):
@@ -233,9 +266,9 @@ def test_a_debtor_without_email_is_to_be_told_by_post(app, client, auth, mailbox
     auth.staff(role="agent")
     html = client.get(export(client).headers["Location"]).get_data(as_text=True)
     assert "1 débiteur sans adresse mail à prévenir par courrier" in html  # said in the message after export
-    martin = html[html.index("MARTIN"):]
+    martin = html[html.index("MARTIN") :]
     assert "à prévenir par courrier" in martin[:300]
-    assert "à prévenir par courrier" not in html[html.index("DUPONT"):][:300]
+    assert "à prévenir par courrier" not in html[html.index("DUPONT") :][:300]
     assert mailbox.wait_for(1) and mailbox.last("jean.dupont@example.com")
 
 
@@ -271,8 +304,9 @@ def test_no_return_reason_is_chosen_for_the_officer(app, client, auth, mailbox):
     page = client.get("/staff/direct-debits/1").get_data(as_text=True)
     assert '<option value="" selected>' in page
     e2e = read(app, lambda: DirectDebit.get().end_to_end_id)
-    refused = client.post("/staff/direct-debits/1/return",
-                          data={"csrf_token": csrf_token(page), "end_to_end_id": e2e, "reason": ""})
+    refused = client.post(
+        "/staff/direct-debits/1/return", data={"csrf_token": csrf_token(page), "end_to_end_id": e2e, "reason": ""}
+    )
     assert refused.status_code == 422 and "le motif donné par la banque" in refused.get_data(as_text=True)
     assert balance_of_02135(app) == 0
 
@@ -288,8 +322,12 @@ def test_a_batch_that_changed_since_the_preview_is_shown_again_not_exported(app,
         invoice = Invoice.get(Invoice.number.endswith("/02135"))
         Payment.create(invoice=invoice, method="card", amount_cents=10000, received_on=paris_today())
         database.close()
-    fields = {"csrf_token": csrf_token(page), "collection_date": COLLECTION.isoformat(),
-              "message_format": "pain.008.001.08", "expected_cents": "85000"}
+    fields = {
+        "csrf_token": csrf_token(page),
+        "collection_date": COLLECTION.isoformat(),
+        "message_format": "pain.008.001.08",
+        "expected_cents": "85000",
+    }
     stale = client.post("/staff/direct-debits", data=fields)
     html = stale.get_data(as_text=True)
     assert stale.status_code == 422 and "a changé depuis" in html and "Exporter ce lot (750,00 €)" in html
@@ -317,6 +355,7 @@ def test_a_batch_file_missing_from_disk_is_explained(app, client, auth, mailbox)
     assert export(client).status_code == 303
     with app.app_context():
         from marina_portal.core.storage import absolute
+
         os.remove(absolute(DirectDebitBatch.get().stored_as))
         database.close()
     missing = client.get("/staff/direct-debits/1/file")

@@ -1,13 +1,14 @@
-"""A harbour officer on a phone, with and without JavaScript: preview a batch, export it, download it, record a return."""
+"""A harbour officer on a phone, with and without JavaScript: preview, export and download a batch, record a return."""
+
 import os
 
 import pytest
-
 from conftest import PASSWORD
-from marina_portal.accounts.logins import create_staff
-from marina_portal.core.db import database
 from test_sepa_export import add_mandate
 from test_staff_direct_debits import COLLECTION
+
+from marina_portal.accounts.logins import create_staff
+from marina_portal.core.db import database
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SHOTS_DIR")

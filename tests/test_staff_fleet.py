@@ -1,4 +1,5 @@
 """Boats and berths typed in at the harbour office."""
+
 import pytest
 
 from marina_portal.models import AuditLog, Berth, Boat, Customer
@@ -12,8 +13,15 @@ def staff(auth):
 def test_add_and_edit_a_boat(app, client, staff, form_post):
     with app.app_context():
         customer_id = Customer.get(Customer.code == "C0002").id
-    response = form_post(f"/staff/customers/{customer_id}/boats/new", code="B0100", name="GOÉLAND",
-                         boat_type="Voilier", length="7,5", beam="2,80", draught="")
+    response = form_post(
+        f"/staff/customers/{customer_id}/boats/new",
+        code="B0100",
+        name="GOÉLAND",
+        boat_type="Voilier",
+        length="7,5",
+        beam="2,80",
+        draught="",
+    )
     assert response.status_code == 303
     with app.app_context():
         boat = Boat.get(Boat.code == "B0100")

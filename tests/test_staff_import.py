@@ -1,11 +1,12 @@
 """CSV import: clean files, bad lines (nothing written), re-import without duplicates, 10,000 lines, CLI."""
+
 import io
 import os
 import time
 
 import pytest
-
 from conftest import csrf_token
+
 from marina_portal.imports import importing
 from marina_portal.models import AuditLog, Berth, Boat, Contract, Customer, Invoice, Payment, Port
 
@@ -139,9 +140,16 @@ def test_import_page_dry_run_then_apply(app, client, auth):
 
     def post(apply):
         page = client.get("/staff/import").get_data(as_text=True)
-        return client.post("/staff/import", content_type="multipart/form-data", data={
-            "csrf_token": csrf_token(page), "kind": "customers", "apply": apply,
-            "file": (io.BytesIO(sample("customers")), "customers.csv")})
+        return client.post(
+            "/staff/import",
+            content_type="multipart/form-data",
+            data={
+                "csrf_token": csrf_token(page),
+                "kind": "customers",
+                "apply": apply,
+                "file": (io.BytesIO(sample("customers")), "customers.csv"),
+            },
+        )
 
     response = post("0")
     assert response.status_code == 200 and "Essai réussi" in response.get_data(as_text=True)
@@ -154,9 +162,16 @@ def test_import_page_dry_run_then_apply(app, client, auth):
 def test_import_page_lists_bad_lines(app, client, auth):
     auth.staff(role="agent")
     page = client.get("/staff/import").get_data(as_text=True)
-    response = client.post("/staff/import", content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(page), "kind": "boats", "apply": "1",
-        "file": (io.BytesIO(b"code;customer_code;name\nB9;NOPE;X\n"), "boats.csv")})
+    response = client.post(
+        "/staff/import",
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": csrf_token(page),
+            "kind": "boats",
+            "apply": "1",
+            "file": (io.BytesIO(b"code;customer_code;name\nB9;NOPE;X\n"), "boats.csv"),
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "rien n'a été enregistré" in html and "NOPE" in html
 

@@ -1,4 +1,5 @@
 """Invoices and payments at the harbour office: lines and VAT in cents, cheques, cancellation with a reason."""
+
 import json
 
 import pytest
@@ -37,13 +38,26 @@ def test_create_invoice_with_lines_and_vat(app, client, staff, form_post):
         customer_id = Customer.get(Customer.code == "C0002").id
         contract_id = Contract.get(Contract.number == f"{YEAR}-0043").id
     url = f"/staff/customers/{customer_id}/invoices/new"
-    response = form_post(url, number=f"{YEAR}/09001", issued_on=f"{YEAR}-03-01", due_on=f"{YEAR}-03-31",
-                         label="Facture de prestation", contract=str(contract_id),
-                         **{"lines-0-description": "Grutage", "lines-0-quantity": "1",
-                            "lines-0-unit_price": "150,00", "lines-0-vat_rate": "2000",
-                            "lines-1-description": "Nuitées visiteur", "lines-1-quantity": "2,5",
-                            "lines-1-unit_price": "19,99", "lines-1-vat_rate": "1000",
-                            "lines-2-description": "", "lines-2-unit_price": ""})
+    response = form_post(
+        url,
+        number=f"{YEAR}/09001",
+        issued_on=f"{YEAR}-03-01",
+        due_on=f"{YEAR}-03-31",
+        label="Facture de prestation",
+        contract=str(contract_id),
+        **{
+            "lines-0-description": "Grutage",
+            "lines-0-quantity": "1",
+            "lines-0-unit_price": "150,00",
+            "lines-0-vat_rate": "2000",
+            "lines-1-description": "Nuitées visiteur",
+            "lines-1-quantity": "2,5",
+            "lines-1-unit_price": "19,99",
+            "lines-1-vat_rate": "1000",
+            "lines-2-description": "",
+            "lines-2-unit_price": "",
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     with app.app_context():
         invoice = Invoice.get(Invoice.number == f"{YEAR}/09001")
@@ -61,16 +75,32 @@ def test_invoice_refused_without_lines_or_with_a_taken_number(app, client, staff
     url = f"/staff/customers/{customer_id}/invoices/new"
     response = form_post(url, number="X1", issued_on=f"{YEAR}-03-01", label="Vide")
     assert "Ajoutez au moins une ligne" in response.get_data(as_text=True)
-    response = form_post(url, number=f"{YEAR}/02135", issued_on=f"{YEAR}-03-01", label="Doublon",
-                         **{"lines-0-description": "Eau", "lines-0-unit_price": "10"})
+    response = form_post(
+        url,
+        number=f"{YEAR}/02135",
+        issued_on=f"{YEAR}-03-01",
+        label="Doublon",
+        **{"lines-0-description": "Eau", "lines-0-unit_price": "10"},
+    )
     assert "déjà utilisé" in response.get_data(as_text=True)
     with app.app_context():
         other_contract = Contract.get(Contract.number == f"{YEAR}-0042").id
-    response = form_post(url, number="X3", issued_on=f"{YEAR}-03-01", label="Autre", contract=str(other_contract),
-                         **{"lines-0-description": "Eau", "lines-0-unit_price": "10"})
+    response = form_post(
+        url,
+        number="X3",
+        issued_on=f"{YEAR}-03-01",
+        label="Autre",
+        contract=str(other_contract),
+        **{"lines-0-description": "Eau", "lines-0-unit_price": "10"},
+    )
     assert "Choisissez un contrat de ce client" in response.get_data(as_text=True)
-    response = form_post(url, number="X2", issued_on=f"{YEAR}-03-01", label="Prix",
-                         **{"lines-0-description": "Eau", "lines-0-unit_price": "dix euros"})
+    response = form_post(
+        url,
+        number="X2",
+        issued_on=f"{YEAR}-03-01",
+        label="Prix",
+        **{"lines-0-description": "Eau", "lines-0-unit_price": "dix euros"},
+    )
     assert "Saisissez un prix en euros" in response.get_data(as_text=True)
     with app.app_context():
         assert Invoice.select().count() == 3
@@ -79,8 +109,14 @@ def test_invoice_refused_without_lines_or_with_a_taken_number(app, client, staff
 def test_record_a_cheque_updates_the_balance(app, client, staff, form_post):
     number = f"{YEAR}/02135"
     url = f"/staff/invoices/{invoice_id(app, number)}"
-    response = form_post(url, f"{url}/payments", method="cheque", amount="100,00", received_on=f"{YEAR}-03-02",
-                         reference="Chèque n° 7654321")
+    response = form_post(
+        url,
+        f"{url}/payments",
+        method="cheque",
+        amount="100,00",
+        received_on=f"{YEAR}-03-02",
+        reference="Chèque n° 7654321",
+    )
     assert response.status_code == 303
     assert balance(app, number) == 75000
     html = client.get(url).get_data(as_text=True)
@@ -90,8 +126,10 @@ def test_record_a_cheque_updates_the_balance(app, client, staff, form_post):
         assert json.loads(entry.after)["amount_cents"] == 10000 and entry.user.email == "agent@example.com"
 
 
-@pytest.mark.parametrize("amount, message", [("0", "supérieur à zéro"), ("900,00", "dépasse le solde"),
-                                             ("cent", "Saisissez un montant en euros")])
+@pytest.mark.parametrize(
+    "amount, message",
+    [("0", "supérieur à zéro"), ("900,00", "dépasse le solde"), ("cent", "Saisissez un montant en euros")],
+)
 def test_bad_payment_amounts_are_refused(app, client, staff, form_post, amount, message):
     number = f"{YEAR}/02135"
     url = f"/staff/invoices/{invoice_id(app, number)}"
@@ -124,9 +162,11 @@ def test_cancel_a_payment_with_a_reason_keeps_the_row(app, client, staff, form_p
 
 def test_payments_received_over_a_period(app, client, staff):
     html = client.get("/staff/payments", query_string={"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"}).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "Chèque n° 1234567" in html and "Virement DUPONT" in html and "848,00 €" in html
-    html = client.get("/staff/payments", query_string={"from": f"01/01/{YEAR}", "to": f"31/12/{YEAR}",
-                                                       "method": "cheque"}).get_data(as_text=True)
+    html = client.get(
+        "/staff/payments", query_string={"from": f"01/01/{YEAR}", "to": f"31/12/{YEAR}", "method": "cheque"}
+    ).get_data(as_text=True)
     assert "Chèque n° 1234567" in html and "Virement DUPONT" not in html and "670,00 €" in html
     assert client.get("/staff/payments?from=nonsense&method=%3Cscript%3E").status_code == 200

@@ -1,8 +1,9 @@
 """A harbour officer in a real browser: find JEAN DUPONT, record a 100,00 € cheque, see the balance change."""
+
 import pytest
+from conftest import PASSWORD
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
 from marina_portal.accounts.logins import create_staff, hash_password
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today

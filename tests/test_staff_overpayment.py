@@ -1,7 +1,8 @@
-"""A cheque recorded while the boater's card payment is under way: staff are warned, and an overpaid invoice is listed."""
-from payments_support import OK, balance, invoice_id, notification, notify, start_payment
+"""A cheque recorded while the boater's card payment is under way: staff are warned, an overpaid invoice is listed."""
 
 from conftest import csrf_token
+from payments_support import OK, balance, invoice_id, notification, notify, start_payment
+
 from marina_portal.core.db import database
 
 APP_CONFIG = {"MONETICO_SANDBOX": True}  # the bank sandbox on: MONETICO_URL is its page
@@ -15,8 +16,10 @@ def test_a_cheque_during_a_card_payment_is_warned_and_the_excess_listed(app, cli
     url = f"/staff/invoices/{invoice_id(app)}"
     page = client.get(url).get_data(as_text=True)
     assert "Paiement par carte en cours" in page and "850,00" in page
-    recorded = client.post(url + "/payments", data={"csrf_token": csrf_token(page), "method": "cheque",
-                                                    "amount": "850,00", "received_on": "2026-12-01"})
+    recorded = client.post(
+        url + "/payments",
+        data={"csrf_token": csrf_token(page), "method": "cheque", "amount": "850,00", "received_on": "2026-12-01"},
+    )
     assert recorded.status_code == 303 and balance(app) == 0
     assert "Aucune facture payée en trop" in client.get("/staff/online-payments").get_data(as_text=True)
     assert notify(client, notification(fields["reference"])) == OK  # the bank took the money: it is recorded
@@ -44,8 +47,14 @@ def test_cancelled_payments_do_not_count_and_absence_credits_do(app):
     with app.app_context():
         port, day = Port.current(), dt.date(2026, 12, 1)
         cheque_first = Invoice.get(Invoice.number.endswith("/02135"))  # 1 520,00, 670,00 paid by cheque
-        Payment.create(invoice=cheque_first, method="cash", amount_cents=100000, received_on=day,
-                       cancelled_at=utcnow(), cancel_reason="erreur de saisie")
+        Payment.create(
+            invoice=cheque_first,
+            method="cash",
+            amount_cents=100000,
+            received_on=day,
+            cancelled_at=utcnow(),
+            cancel_reason="erreur de saisie",
+        )
         Payment.create(invoice=cheque_first, method="card", amount_cents=85000, received_on=day)
         unpaid = Invoice.get(Invoice.number.endswith("/02301"))  # 2 340,00
         Payment.create(invoice=unpaid, method="absence_credit", amount_cents=5000, received_on=day)
@@ -66,8 +75,9 @@ def test_the_watch_page_costs_the_same_however_many_rows(app, client, auth):
             port, dupont = Port.current(), Customer.get(Customer.code == "C0001")
             start = Invoice.select().count()
             for i in range(start, start + n):
-                invoice = Invoice.create(port=port, customer=dupont, number=f"W{i}", issued_on=dt.date(2026, 3, 1),
-                                         total_cents=1000)
+                invoice = Invoice.create(
+                    port=port, customer=dupont, number=f"W{i}", issued_on=dt.date(2026, 3, 1), total_cents=1000
+                )
                 for method in ("cheque", "card"):
                     Payment.create(invoice=invoice, method=method, amount_cents=1000, received_on=dt.date(2026, 3, 2))
                 PaymentAttempt.create(invoice=invoice, customer=dupont, reference=f"R{i}", amount_cents=1000)

@@ -1,5 +1,7 @@
 """The administrator's pages: staff accounts (invite, role, switch off) and the audit journal."""
+
 from conftest import PASSWORD, csrf_token
+
 from marina_portal.models import User
 
 
@@ -15,8 +17,9 @@ def test_admin_invites_an_agent_who_chooses_a_password(app, client, auth, form_p
     path = link.split("127.0.0.1:5000", 1)[-1]
     page = other.get(path)
     assert page.status_code == 200
-    other.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "password": PASSWORD,
-                           "confirm": PASSWORD})
+    other.post(
+        path, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "password": PASSWORD, "confirm": PASSWORD}
+    )
     assert "Tableau de bord" in other.get("/staff/").get_data(as_text=True)
     assert "journal" in client.get("/staff/team").get_data(as_text=True).lower()
     assert "staff.create" in client.get("/staff/audit").get_data(as_text=True)
@@ -27,8 +30,14 @@ def test_admin_switches_an_agent_off_and_not_themselves(app, client, auth, form_
     auth.staff(role="admin", email="chef@example.com")
     agent_client = app.test_client()
     page = agent_client.get("/staff/login")
-    agent_client.post("/staff/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                            "email": "agent1@example.com", "password": PASSWORD})
+    agent_client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "email": "agent1@example.com",
+            "password": PASSWORD,
+        },
+    )
     assert agent_client.get("/staff/").status_code == 200
     response = form_post("/staff/team", f"/staff/team/{agent.id}", role="agent", enabled="0")
     assert response.status_code == 303

@@ -1,10 +1,11 @@
 """Publishing in ESPACE DE TELECHARGEMENT: type by content, size limit, no paths; boaters see theirs only."""
+
 import io
 import os
 
 import pytest
-
 from conftest import Auth, csrf_token
+
 from marina_portal.models import AuditLog, Document
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -18,10 +19,17 @@ def staff(auth):
 
 def upload(client, data, name, title="Règlement de police 2026", category="Règlement", customer_code=""):
     page = client.get("/staff/documents").get_data(as_text=True)
-    return client.post("/staff/documents", content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(page), "title": title, "category": category, "customer_code": customer_code,
-        "file": (io.BytesIO(data), name),
-    })
+    return client.post(
+        "/staff/documents",
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": csrf_token(page),
+            "title": title,
+            "category": category,
+            "customer_code": customer_code,
+            "file": (io.BytesIO(data), name),
+        },
+    )
 
 
 def stored_files(app):
@@ -46,7 +54,7 @@ def test_publish_a_pdf_for_all_boaters(app, client, staff, auth):
     assert "Règlement de police 2026" in listing
     download = boater.get(f"/documents/{document.id}/download")
     assert download.data == PDF
-    assert 'filename=reglement-de-police-2026.pdf' in download.headers["Content-Disposition"]
+    assert "filename=reglement-de-police-2026.pdf" in download.headers["Content-Disposition"]
 
 
 def test_a_document_for_one_customer_is_theirs_only(app, client, staff):
@@ -62,15 +70,18 @@ def test_a_document_for_one_customer_is_theirs_only(app, client, staff):
     assert martin.get(f"/documents/{document.id}/download").status_code == 404
 
 
-@pytest.mark.parametrize("data, name, message", [
-    (b"MZ\x90\x00" + b"\x00" * 200, "facture.pdf", "Seuls les fichiers PDF"),  # a program named .pdf
-    (PNG, "tarifs.pdf", "ne correspond pas à son contenu"),  # a picture pretending to be a PDF
-    (b"just some text, no magic", "notes.pdf", "Seuls les fichiers PDF"),
-    (PDF, "../../etc/passwd.pdf", "ni chemin"),
-    (PDF, "..\\..\\boot.pdf", "ni chemin"),
-    (PDF + b"x" * 2048, "gros.pdf", "dépasse la taille autorisée"),
-    (b"", "vide.pdf", "Choisissez un fichier"),
-])
+@pytest.mark.parametrize(
+    "data, name, message",
+    [
+        (b"MZ\x90\x00" + b"\x00" * 200, "facture.pdf", "Seuls les fichiers PDF"),  # a program named .pdf
+        (PNG, "tarifs.pdf", "ne correspond pas à son contenu"),  # a picture pretending to be a PDF
+        (b"just some text, no magic", "notes.pdf", "Seuls les fichiers PDF"),
+        (PDF, "../../etc/passwd.pdf", "ni chemin"),
+        (PDF, "..\\..\\boot.pdf", "ni chemin"),
+        (PDF + b"x" * 2048, "gros.pdf", "dépasse la taille autorisée"),
+        (b"", "vide.pdf", "Choisissez un fichier"),
+    ],
+)
 def test_refused_uploads_store_nothing(make_app, data, name, message):
     app = make_app(UPLOAD_MAX_BYTES=1024)
     client = app.test_client()

@@ -1,13 +1,14 @@
 """Je n'ai pas de contrat: apply, confirm by mail, rank, yearly confirmation and lapse, offers and contracts."""
+
 import datetime as dt
 
 import pytest
-
 from conftest import PASSWORD, csrf_token
-from marina_portal.port_life import waiting_list
+
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.models import Berth, Boat, Contract, Port, User, WaitingListApplication
+from marina_portal.port_life import waiting_list
 
 TODAY = paris_today()
 
@@ -17,9 +18,18 @@ def _text(response):
 
 
 def fields(**overrides):
-    values = dict(last_name="Marin", first_name="Paul", email="paul.marin@example.com", boat_name="ALBATROS",
-                  boat_type="Voilier", length="8,50", beam="2,90", draught="1,40",
-                  wanted_from=(TODAY + dt.timedelta(days=60)).isoformat(), wanted_to="")
+    values = dict(
+        last_name="Marin",
+        first_name="Paul",
+        email="paul.marin@example.com",
+        boat_name="ALBATROS",
+        boat_type="Voilier",
+        length="8,50",
+        beam="2,90",
+        draught="1,40",
+        wanted_from=(TODAY + dt.timedelta(days=60)).isoformat(),
+        wanted_to="",
+    )
     values.update(overrides)
     return values
 
@@ -27,6 +37,7 @@ def fields(**overrides):
 @pytest.fixture
 def apply_and_confirm(client, form_post, mailbox):
     """The whole stranger's journey with the test client; returns the logged-in client's status page."""
+
     def journey(**overrides):
         data = fields(**overrides)
         response = form_post("/waiting-list/apply", **data)
@@ -34,10 +45,12 @@ def apply_and_confirm(client, form_post, mailbox):
         link = mailbox.link(data["email"])
         page = client.get(link)
         assert page.status_code == 200
-        response = client.post(link, data={"csrf_token": csrf_token(_text(page)), "password": PASSWORD,
-                                           "confirm": PASSWORD})
+        response = client.post(
+            link, data={"csrf_token": csrf_token(_text(page)), "password": PASSWORD, "confirm": PASSWORD}
+        )
         assert response.status_code == 303
         return _text(client.get(response.headers["Location"]))
+
     return journey
 
 
@@ -78,8 +91,16 @@ def test_bad_input_is_refused_in_words(app, form_post):
 
 def _application(port, name, applied, length, status="active", confirmed=None, email=None):
     return WaitingListApplication.create(
-        port=port, last_name=name, email=email or f"{name.lower()}@example.com", length_cm=length, beam_cm=300,
-        draught_cm=120, applied_at=applied, confirmed_at=confirmed or applied, status=status)
+        port=port,
+        last_name=name,
+        email=email or f"{name.lower()}@example.com",
+        length_cm=length,
+        beam_cm=300,
+        draught_cm=120,
+        applied_at=applied,
+        confirmed_at=confirmed or applied,
+        status=status,
+    )
 
 
 def test_rank_by_application_date_then_boat_size(app):
@@ -113,7 +134,7 @@ def test_yearly_confirmation_reminder_and_lapse(app, mailbox):
     with app.test_request_context():
         port = Port.get()
         waiting_list.set_confirmation_date(port, deadline)
-        old = _application(port, "OLD", dt.datetime(2026, 2, 1), 800)  # must confirm by 15/03/2027
+        _application(port, "OLD", dt.datetime(2026, 2, 1), 800)  # must confirm by 15/03/2027
         keen = _application(port, "KEEN", dt.datetime(2026, 2, 1), 800)
         new = _application(port, "NEW", dt.datetime(2026, 6, 1), 800)  # applied in the year before: not due
         assert waiting_list.send_reminders(dt.date(2027, 2, 1)) == 0  # too early
@@ -123,7 +144,8 @@ def test_yearly_confirmation_reminder_and_lapse(app, mailbox):
         assert "au plus tard le 15/03/2027" in text and "Je confirme mon intérêt" in text
         waiting_list.confirm_interest(WaitingListApplication.get_by_id(keen.id))
         WaitingListApplication.update(confirmed_at=dt.datetime(2027, 2, 25)).where(
-            WaitingListApplication.id == keen.id).execute()  # as if it were that day
+            WaitingListApplication.id == keen.id
+        ).execute()  # as if it were that day
         assert waiting_list.lapse_unconfirmed(deadline) == 0  # the deadline day itself still counts
         assert waiting_list.lapse_unconfirmed(deadline + dt.timedelta(days=1)) == 1
         statuses = {a.last_name: a.status for a in WaitingListApplication.select()}
@@ -163,8 +185,10 @@ def _offer(app, client, auth, form_post, deadline):
         helper.create_staff()
     helper.login("agent@example.com")
     page = staff.get(f"/staff/port/waiting-list/{application.id}/offer")
-    response = staff.post(f"/staff/port/waiting-list/{application.id}/offer", data={
-        "csrf_token": csrf_token(_text(page)), "berth": str(berth_id), "deadline": deadline.isoformat()})
+    response = staff.post(
+        f"/staff/port/waiting-list/{application.id}/offer",
+        data={"csrf_token": csrf_token(_text(page)), "berth": str(berth_id), "deadline": deadline.isoformat()},
+    )
     return response, staff
 
 

@@ -1,4 +1,5 @@
 """`flask --app marina_portal staff create EMAIL`: a harbour-office account from the command line."""
+
 import sys
 
 import click
@@ -36,8 +37,10 @@ def staff_create(email, role):
     click.echo(f"Compte {user.role} créé pour {user.email}.")
     port = first_port(current_app.config.get("PORT_CODE"))
     if port:
-        click.echo(f"Port {port.code} créé : complétez son nom, son adresse et ses réglages SEPA "
-                   "dans Paramètres (/staff/settings).")
+        click.echo(
+            f"Port {port.code} créé : complétez son nom, son adresse et ses réglages SEPA "
+            "dans Paramètres (/staff/settings)."
+        )
 
 
 def init_app(app):

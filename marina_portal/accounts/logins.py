@@ -1,5 +1,7 @@
 """Boater access: passwords, the mailed links of registration cases 1 and 2 and of a forgotten password."""
+
 from flask import url_for
+from peewee import JOIN, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marina_portal.core import tokens
@@ -7,17 +9,17 @@ from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
-from peewee import JOIN, fn
-
 from marina_portal.models import Customer, Invoice, User, utcnow
 
 PASSWORD_MIN_LENGTH = 10
 # Checked against when the email is unknown, so a login takes the same time either way. The hash of a
 # forgotten random password, written out rather than computed at import: scrypt's 32 MiB working memory
 # would otherwise raise every worker's peak memory before it serves anything.
-_DUMMY_HASH = ("scrypt:32768:8:1$B6rciUII79MjeEMf$"
-               "1b0c994a1f2c5a9bd45edf3bb3a32f7723a26aa6cba7118f4c4063f2821a5422"
-               "f0ded5d16d44064a9b2effddb36aa39f052fcccde4a886e03c66ca51576e64b4")
+_DUMMY_HASH = (
+    "scrypt:32768:8:1$B6rciUII79MjeEMf$"
+    "1b0c994a1f2c5a9bd45edf3bb3a32f7723a26aa6cba7118f4c4063f2821a5422"
+    "f0ded5d16d44064a9b2effddb36aa39f052fcccde4a886e03c66ca51576e64b4"
+)
 
 FIRST_LOGIN, REGISTER, RESET = "first-login", "register", "password-reset"
 PURPOSES = (FIRST_LOGIN, REGISTER, RESET)
@@ -72,8 +74,14 @@ def request_password_link(email):
         .first()
     )
     if customer is not None:
-        _mail_link(email, FIRST_LOGIN, {"c": customer.id, "e": email}, "first_login", customer=customer,
-                   language=customer.language)
+        _mail_link(
+            email,
+            FIRST_LOGIN,
+            {"c": customer.id, "e": email},
+            "first_login",
+            customer=customer,
+            language=customer.language,
+        )
 
 
 def request_registration(email, invoice_number, invoice_date, amount_cents):
@@ -84,10 +92,7 @@ def request_registration(email, invoice_number, invoice_date, amount_cents):
     invoice = (
         Invoice.select(Invoice, Customer)
         .join(Customer)
-        .where(
-            (Invoice.number == (invoice_number or "").strip())
-            & (Invoice.issued_on == invoice_date)
-        )
+        .where((Invoice.number == (invoice_number or "").strip()) & (Invoice.issued_on == invoice_date))
         .first()
     )
     if invoice is None or invoice.total_cents != amount_cents:
@@ -95,11 +100,11 @@ def request_registration(email, invoice_number, invoice_date, amount_cents):
     if User.select().where(User.customer == invoice.customer_id).exists():
         return False
     if User.select().where(User.email == email).exists():
-        send_email(email, N_("Votre compte existe déjà"), "already_registered",
-                   login_url=url_for("auth.login", _external=True))
+        send_email(
+            email, N_("Votre compte existe déjà"), "already_registered", login_url=url_for("auth.login", _external=True)
+        )
         return True
-    _mail_link(email, REGISTER, {"c": invoice.customer_id, "e": email}, "register",
-               customer=invoice.customer)
+    _mail_link(email, REGISTER, {"c": invoice.customer_id, "e": email}, "register", customer=invoice.customer)
     return True
 
 
@@ -157,8 +162,9 @@ def set_password_from_link(purpose, token, password):
         if not customer.email:
             customer.email = email
             customer.save()
-        return User.create(email=email, password_hash=hash_password(password), customer=customer,
-                           language=customer.language)
+        return User.create(
+            email=email, password_hash=hash_password(password), customer=customer, language=customer.language
+        )
 
 
 def change_password(user, current, new):
@@ -180,4 +186,3 @@ def password_problem(password):
     if len(password or "") < PASSWORD_MIN_LENGTH:
         return f"Le mot de passe doit contenir au moins {PASSWORD_MIN_LENGTH} caractères."
     return None
-

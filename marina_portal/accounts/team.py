@@ -1,8 +1,8 @@
 """The harbour office's own accounts, managed by the administrator: invite, change role, switch off."""
+
 from peewee import JOIN, IntegrityError
 
 from marina_portal.accounts import logins
-
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.models import AuditLog, User

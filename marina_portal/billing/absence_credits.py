@@ -18,6 +18,7 @@ The rule ("déduit du solde de votre prochaine facture"):
 
 "absence_credit" is not "credit" ("Avoir"): those are credit notes imported from the previous software.
 """
+
 import datetime as dt
 
 from peewee import fn
@@ -35,9 +36,11 @@ AUDIT_FIELDS = ("invoice", "method", "amount_cents", "received_on", "reference")
 
 def used_cents_by_customer(customer_ids=None):
     """{customer id: cents of absence credit already deducted (payments not cancelled)}."""
-    query = (Payment.select(Invoice.customer, fn.SUM(Payment.amount_cents))
-             .join(Invoice, on=(Payment.invoice == Invoice.id))
-             .where((Payment.method == METHOD) & Payment.cancelled_at.is_null()))
+    query = (
+        Payment.select(Invoice.customer, fn.SUM(Payment.amount_cents))
+        .join(Invoice, on=(Payment.invoice == Invoice.id))
+        .where((Payment.method == METHOD) & Payment.cancelled_at.is_null())
+    )
     if customer_ids is not None:
         query = query.where(Invoice.customer.in_(list(customer_ids)))
     return {customer_id: int(cents) for customer_id, cents in query.group_by(Invoice.customer).tuples()}
@@ -48,7 +51,8 @@ def available_cents(customer):
     customer_id = getattr(customer, "id", customer)
     earned = (
         BerthLetting.select(fn.COALESCE(fn.SUM(BerthLetting.credit_cents), 0))
-        .join(Absence).join(Contract)
+        .join(Absence)
+        .join(Contract)
         .where(Contract.customer == customer_id)
         .scalar()
     )
@@ -57,10 +61,13 @@ def available_cents(customer):
 
 def _remaining_pots(customer_ids=None):
     """{customer id: [[earned on, cents left], ...]} oldest first, the used amounts taken from the oldest."""
-    query = (BerthLetting.select(Contract.customer, BerthLetting.created_at, BerthLetting.credit_cents)
-             .join(Absence).join(Contract)
-             .where(BerthLetting.credit_cents > 0)
-             .order_by(BerthLetting.created_at, BerthLetting.id))
+    query = (
+        BerthLetting.select(Contract.customer, BerthLetting.created_at, BerthLetting.credit_cents)
+        .join(Absence)
+        .join(Contract)
+        .where(BerthLetting.credit_cents > 0)
+        .order_by(BerthLetting.created_at, BerthLetting.id)
+    )
     if customer_ids is not None and len(customer_ids) <= 500:  # larger sets (imports): filtered below
         query = query.where(Contract.customer.in_(list(customer_ids)))
     pots = {}
@@ -87,15 +94,24 @@ def _open_invoices(pots):
     since = min(pot[0] for rows in pots.values() for pot in rows)
     CancelledCredit = Payment.alias()
     refused = CancelledCredit.select(CancelledCredit.invoice).where(
-        (CancelledCredit.method == METHOD) & CancelledCredit.cancelled_at.is_null(False))
+        (CancelledCredit.method == METHOD) & CancelledCredit.cancelled_at.is_null(False)
+    )
     card = PaymentAttempt.select(PaymentAttempt.invoice).where(
-        (PaymentAttempt.status == "pending") & (PaymentAttempt.created_at > utcnow() - CARD_WINDOW)
-        & PaymentAttempt.customer.in_(list(pots)))
-    invoices = (Invoice.with_paid()
-                .where(Invoice.customer.in_(list(pots)) & (Invoice.issued_on >= since)
-                       & (Invoice.collection_status != "in_progress")
-                       & Invoice.id.not_in(refused) & Invoice.id.not_in(card))
-                .order_by(Invoice.issued_on, Invoice.number, Invoice.id))
+        (PaymentAttempt.status == "pending")
+        & (PaymentAttempt.created_at > utcnow() - CARD_WINDOW)
+        & PaymentAttempt.customer.in_(list(pots))
+    )
+    invoices = (
+        Invoice.with_paid()
+        .where(
+            Invoice.customer.in_(list(pots))
+            & (Invoice.issued_on >= since)
+            & (Invoice.collection_status != "in_progress")
+            & Invoice.id.not_in(refused)
+            & Invoice.id.not_in(card)
+        )
+        .order_by(Invoice.issued_on, Invoice.number, Invoice.id)
+    )
     return [invoice for invoice in invoices if invoice.balance_cents > 0]
 
 
@@ -127,12 +143,20 @@ def apply(customer_ids=None, user=None, ip="", today=None):
             amount = _take(pots[invoice.customer_id], invoice.issued_on, invoice.balance_cents)
             if not amount:
                 continue
-            payment = Payment.create(invoice=invoice, method=METHOD, amount_cents=amount, received_on=today,
-                                     reference="Crédit absence", recorded_by=getattr(user, "id", user))
+            payment = Payment.create(
+                invoice=invoice,
+                method=METHOD,
+                amount_cents=amount,
+                received_on=today,
+                reference="Crédit absence",
+                recorded_by=getattr(user, "id", user),
+            )
             audit.record(user, "payment.absence_credit", payment, None, audit.snapshot(payment, AUDIT_FIELDS), ip)
             created.append(payment)
     if created:
-        from marina_portal.billing.statement import refresh_pdfs_soon  # billing reads this module's column: imported late
+        from marina_portal.billing.statement import (
+            refresh_pdfs_soon,
+        )  # billing reads this module's column: imported late
 
         refresh_pdfs_soon(*{p.invoice_id for p in created})
     return created
@@ -153,7 +177,6 @@ def _take(pots, issued_on, balance):
 def deducted_column(model=Invoice):
     """A correlated subquery giving each selected invoice's deducted absence credit, to add to a select."""
     PaymentAlias = Payment.alias()
-    return (PaymentAlias.select(fn.COALESCE(fn.SUM(PaymentAlias.amount_cents), 0))
-            .where((PaymentAlias.invoice == model.id) & (PaymentAlias.method == METHOD)
-                   & PaymentAlias.cancelled_at.is_null()))
-
+    return PaymentAlias.select(fn.COALESCE(fn.SUM(PaymentAlias.amount_cents), 0)).where(
+        (PaymentAlias.invoice == model.id) & (PaymentAlias.method == METHOD) & PaymentAlias.cancelled_at.is_null()
+    )

@@ -1,18 +1,23 @@
 """Invoices with lines and VAT, and payments received at the harbour office (never deleted, only cancelled)."""
+
 from dataclasses import dataclass
 
 from peewee import IntegrityError
 
 from marina_portal.billing import absence_credits
-
+from marina_portal.billing.statement import refresh_pdfs_soon
 from marina_portal.core import audit
 from marina_portal.core.db import database
-from marina_portal.billing.statement import refresh_pdfs_soon
 from marina_portal.models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 
 OFFICE_METHODS = {"cheque": "Chèque", "transfer": "Virement", "cash": "Espèces"}
-METHOD_LABELS = dict(OFFICE_METHODS, card="Carte bancaire", direct_debit="Prélèvement SEPA", credit="Avoir",
-                     absence_credit="Crédit absence déduit")
+METHOD_LABELS = dict(
+    OFFICE_METHODS,
+    card="Carte bancaire",
+    direct_debit="Prélèvement SEPA",
+    credit="Avoir",
+    absence_credit="Crédit absence déduit",
+)
 PAYMENT_FIELDS = ("invoice", "method", "amount_cents", "received_on", "reference", "cancelled_at", "cancel_reason")
 
 
@@ -59,19 +64,44 @@ def create_invoice(user, customer, number, issued_on, due_on, label, lines, ip="
     _, _, total = totals(lines)
     try:
         with database.atomic():
-            invoice = Invoice.create(port=customer.port_id, customer=customer, contract=contract_id, number=number,
-                                     issued_on=issued_on, due_on=due_on, label=label.strip(), total_cents=total)
+            invoice = Invoice.create(
+                port=customer.port_id,
+                customer=customer,
+                contract=contract_id,
+                number=number,
+                issued_on=issued_on,
+                due_on=due_on,
+                label=label.strip(),
+                total_cents=total,
+            )
             for position, line in enumerate(lines, start=1):
-                InvoiceLine.create(invoice=invoice, position=position, description=line.description,
-                                   quantity_milli=line.quantity_milli, unit_price_cents=line.unit_price_cents,
-                                   vat_rate_bp=line.vat_rate_bp, total_ht_cents=line.total_ht_cents,
-                                   total_vat_cents=line.total_vat_cents)
-            audit.record(user, "invoice.create", invoice, None,
-                         dict(audit.snapshot(invoice, ("customer", "contract", "number", "issued_on", "due_on", "label",
-                                                       "total_cents")), lines=len(lines)), ip)
+                InvoiceLine.create(
+                    invoice=invoice,
+                    position=position,
+                    description=line.description,
+                    quantity_milli=line.quantity_milli,
+                    unit_price_cents=line.unit_price_cents,
+                    vat_rate_bp=line.vat_rate_bp,
+                    total_ht_cents=line.total_ht_cents,
+                    total_vat_cents=line.total_vat_cents,
+                )
+            audit.record(
+                user,
+                "invoice.create",
+                invoice,
+                None,
+                dict(
+                    audit.snapshot(
+                        invoice, ("customer", "contract", "number", "issued_on", "due_on", "label", "total_cents")
+                    ),
+                    lines=len(lines),
+                ),
+                ip,
+            )
             # The customer's absence credit goes to this invoice if it is the next one (same transaction).
-            invoice.absence_credit_cents = sum(p.amount_cents for p in absence_credits.apply([customer.id], user, ip)
-                                               if p.invoice_id == invoice.id)
+            invoice.absence_credit_cents = sum(
+                p.amount_cents for p in absence_credits.apply([customer.id], user, ip) if p.invoice_id == invoice.id
+            )
     except IntegrityError:
         raise Refused(f"Le numéro de facture {number} est déjà utilisé.") from None
     refresh_pdfs_soon(invoice.id)
@@ -84,10 +114,16 @@ def invoice_with_paid(invoice_id):
 
 def card_under_way(invoice_id):
     """The boater's card payment started within the hour and not yet confirmed by the bank, if any."""
-    return (PaymentAttempt.select()
-            .where((PaymentAttempt.invoice == invoice_id) & (PaymentAttempt.status == "pending")
-                   & (PaymentAttempt.created_at > utcnow() - absence_credits.CARD_WINDOW))
-            .order_by(PaymentAttempt.created_at.desc()).first())
+    return (
+        PaymentAttempt.select()
+        .where(
+            (PaymentAttempt.invoice == invoice_id)
+            & (PaymentAttempt.status == "pending")
+            & (PaymentAttempt.created_at > utcnow() - absence_credits.CARD_WINDOW)
+        )
+        .order_by(PaymentAttempt.created_at.desc())
+        .first()
+    )
 
 
 def record_payment(user, invoice_id, method, amount_cents, received_on, reference="", ip=""):
@@ -100,8 +136,14 @@ def record_payment(user, invoice_id, method, amount_cents, received_on, referenc
         invoice = invoice_with_paid(invoice_id)
         if amount_cents > invoice.balance_cents:
             raise Refused("Le montant dépasse le solde de la facture.")
-        payment = Payment.create(invoice=invoice, method=method, amount_cents=amount_cents, received_on=received_on,
-                                 reference=(reference or "").strip(), recorded_by=getattr(user, "id", None))
+        payment = Payment.create(
+            invoice=invoice,
+            method=method,
+            amount_cents=amount_cents,
+            received_on=received_on,
+            reference=(reference or "").strip(),
+            recorded_by=getattr(user, "id", None),
+        )
         audit.record(user, "payment.record", payment, None, audit.snapshot(payment, PAYMENT_FIELDS), ip)
     refresh_pdfs_soon(invoice.id)
     return payment
@@ -129,9 +171,12 @@ def received_between(port, start, end, method=""):
     """Payments received in [start, end] (not cancelled), with invoice and customer, and their total."""
     from marina_portal.models import Customer
 
-    query = (Payment.select(Payment, Invoice, Customer).join(Invoice).join(Customer)
-             .where((Invoice.port == port) & Payment.cancelled_at.is_null()
-                    & Payment.received_on.between(start, end)))
+    query = (
+        Payment.select(Payment, Invoice, Customer)
+        .join(Invoice)
+        .join(Customer)
+        .where((Invoice.port == port) & Payment.cancelled_at.is_null() & Payment.received_on.between(start, end))
+    )
     if method:
         query = query.where(Payment.method == method)
     rows = list(query.order_by(Payment.received_on, Payment.id))

@@ -1,4 +1,5 @@
 """Invoices as a boater sees them: the account statement with its totals, and the invoice PDF."""
+
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -6,9 +7,9 @@ from peewee import SQL, fn
 
 from marina_portal.billing import absence_credits
 from marina_portal.core.db import Compiled
-from marina_portal.models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 from marina_portal.core.pdf import render_pdf_cached
 from marina_portal.core.queue import app_context, huey
+from marina_portal.models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 
 
 @dataclass
@@ -25,14 +26,20 @@ class Statement:
 
 def _statement_query(customer_id, since):
     """The customer's invoices with `paid_cents`, and `awaiting`: a card payment begun since `since`."""
-    awaiting = fn.EXISTS(PaymentAttempt.select(SQL("1")).where(
-        (PaymentAttempt.invoice == Invoice.id) & (PaymentAttempt.customer == Invoice.customer)
-        & (PaymentAttempt.status == "pending") & (PaymentAttempt.created_at > since)
-    ))
-    return (Invoice.with_paid()
-            .select_extend(awaiting.alias("awaiting"),
-                           absence_credits.deducted_column().alias("absence_credit_cents"))
-            .where(Invoice.customer == customer_id).order_by(Invoice.issued_on, Invoice.number))
+    awaiting = fn.EXISTS(
+        PaymentAttempt.select(SQL("1")).where(
+            (PaymentAttempt.invoice == Invoice.id)
+            & (PaymentAttempt.customer == Invoice.customer)
+            & (PaymentAttempt.status == "pending")
+            & (PaymentAttempt.created_at > since)
+        )
+    )
+    return (
+        Invoice.with_paid()
+        .select_extend(awaiting.alias("awaiting"), absence_credits.deducted_column().alias("absence_credit_cents"))
+        .where(Invoice.customer == customer_id)
+        .order_by(Invoice.issued_on, Invoice.number)
+    )
 
 
 _STATEMENT = Compiled(Invoice, _statement_query)  # COMPTE CLIENT runs it on every visit
@@ -58,17 +65,21 @@ def invoice_pdf(invoice_id):
     """The invoice as a PDF: port, boater, lines with VAT, totals, payments received, balance."""
     invoice = invoice_with_paid(invoice_id)
     lines = list(invoice.lines.order_by(InvoiceLine.position, InvoiceLine.id))
-    payments = list(
-        invoice.payments.where(Payment.cancelled_at.is_null()).order_by(Payment.received_on, Payment.id)
-    )
+    payments = list(invoice.payments.where(Payment.cancelled_at.is_null()).order_by(Payment.received_on, Payment.id))
     vat_rates = {}
     for line in lines:
         vat_rates.setdefault(line.vat_rate_bp, [0, 0])
         vat_rates[line.vat_rate_bp][0] += line.total_ht_cents
         vat_rates[line.vat_rate_bp][1] += line.total_vat_cents
     return render_pdf_cached(
-        f"invoice-{invoice.id}", "pdf/invoice.html", port=invoice.port, customer=invoice.customer,
-        invoice=invoice, lines=lines, payments=payments, vat_rates=sorted(vat_rates.items()),
+        f"invoice-{invoice.id}",
+        "pdf/invoice.html",
+        port=invoice.port,
+        customer=invoice.customer,
+        invoice=invoice,
+        lines=lines,
+        payments=payments,
+        vat_rates=sorted(vat_rates.items()),
         total_ht=sum(line.total_ht_cents for line in lines),
         total_vat=sum(line.total_vat_cents for line in lines),
     )

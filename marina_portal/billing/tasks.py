@@ -1,4 +1,5 @@
 """The billing's scheduled work."""
+
 from huey import crontab
 
 from marina_portal.billing import absence_credits

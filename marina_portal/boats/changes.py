@@ -6,6 +6,7 @@ nothing left to approve. A request keeps the facts the boater changed (`changed`
 only those onto the Boat and audits it; refusing needs a reason. Either way the boater gets a mail in
 their language. The boater may withdraw a request still pending ("withdrawn", audited, no mail).
 """
+
 from flask import url_for
 
 from marina_portal.core import audit
@@ -28,8 +29,9 @@ def update_contact(user, customer, values, ip=""):
     for name in CONTACT_FIELDS:
         value = (values.get(name) or "").strip()
         setattr(customer, name, value.upper() if name == "country" else value)
-    return audit.save_if_changed(user, "customer.contact", customer, before,
-                                 audit.snapshot(customer, CONTACT_FIELDS), ip)
+    return audit.save_if_changed(
+        user, "customer.contact", customer, before, audit.snapshot(customer, CONTACT_FIELDS), ip
+    )
 
 
 def boats_of(customer):
@@ -49,9 +51,11 @@ def pending_for(boat):
 def latest_by_boat(customer):
     """{boat id: (pending request or None, latest decided request or None)} for the customer, in one query."""
     found = {}
-    rows = (BoatChange.select().where((BoatChange.customer == customer)
-                                      & BoatChange.status.not_in(("replaced", "withdrawn")))
-            .order_by(BoatChange.requested_at.desc(), BoatChange.id.desc()))
+    rows = (
+        BoatChange.select()
+        .where((BoatChange.customer == customer) & BoatChange.status.not_in(("replaced", "withdrawn")))
+        .order_by(BoatChange.requested_at.desc(), BoatChange.id.desc())
+    )
     for change in rows:
         pending, decided = found.get(change.boat_id, (None, None))
         if change.status == "pending" and pending is None:
@@ -76,10 +80,18 @@ def propose(user, boat, values):
     # Locked on the boat: on PostgreSQL two proposals at once (a double click) would both find nothing
     # pending to replace and leave two requests waiting.
     with write_locked(Boat.select(Boat.id).where(Boat.id == boat.id)):
-        (BoatChange.update(status="replaced", decided_at=utcnow())
-         .where((BoatChange.boat == boat) & (BoatChange.status == "pending")).execute())
-        return BoatChange.create(boat=boat, customer=boat.customer_id, requested_by=getattr(user, "id", user),
-                                 changed=",".join(changed), **proposed)
+        (
+            BoatChange.update(status="replaced", decided_at=utcnow())
+            .where((BoatChange.boat == boat) & (BoatChange.status == "pending"))
+            .execute()
+        )
+        return BoatChange.create(
+            boat=boat,
+            customer=boat.customer_id,
+            requested_by=getattr(user, "id", user),
+            changed=",".join(changed),
+            **proposed,
+        )
 
 
 def own_change(change_id, customer):
@@ -90,8 +102,11 @@ def own_change(change_id, customer):
 def withdraw(user, change, ip=""):
     """The boater takes back their request while it is still pending (audited as boat.change_withdrawn)."""
     with database.atomic():
-        updated = (BoatChange.update(status="withdrawn", decided_at=utcnow(), decided_by=getattr(user, "id", user))
-                   .where((BoatChange.id == change.id) & (BoatChange.status == "pending")).execute())
+        updated = (
+            BoatChange.update(status="withdrawn", decided_at=utcnow(), decided_by=getattr(user, "id", user))
+            .where((BoatChange.id == change.id) & (BoatChange.status == "pending"))
+            .execute()
+        )
         if not updated:
             raise ChangeRefused(N_("Cette demande n'est plus en attente : elle a déjà été traitée ou remplacée."))
         audit.record(user, "boat.change_withdrawn", ("boat", change.boat_id), None, {"change": change.id}, ip)
@@ -102,7 +117,8 @@ def pending(port):
     return list(
         BoatChange.select(BoatChange, Boat, Customer)
         .join(Boat, on=(BoatChange.boat == Boat.id))
-        .switch(BoatChange).join(Customer, on=(BoatChange.customer == Customer.id))
+        .switch(BoatChange)
+        .join(Customer, on=(BoatChange.customer == Customer.id))
         .where((BoatChange.status == "pending") & (Customer.port == port))
         .order_by(BoatChange.requested_at, BoatChange.id)
     )
@@ -112,7 +128,8 @@ def recently_decided(port, limit=20):
     return list(
         BoatChange.select(BoatChange, Boat, Customer)
         .join(Boat, on=(BoatChange.boat == Boat.id))
-        .switch(BoatChange).join(Customer, on=(BoatChange.customer == Customer.id))
+        .switch(BoatChange)
+        .join(Customer, on=(BoatChange.customer == Customer.id))
         .where(BoatChange.status.in_(("approved", "refused")) & (Customer.port == port))
         .order_by(BoatChange.decided_at.desc(), BoatChange.id.desc())
         .limit(limit)
@@ -121,13 +138,20 @@ def recently_decided(port, limit=20):
 
 def _decide(change_id, port, staff_user, status, reason=""):
     """Move a pending request of the port to its decision; the request, or ChangeRefused when already decided."""
-    change = (BoatChange.select(BoatChange, Customer).join(Customer, on=(BoatChange.customer == Customer.id))
-              .where((BoatChange.id == change_id) & (Customer.port == port)).first())
+    change = (
+        BoatChange.select(BoatChange, Customer)
+        .join(Customer, on=(BoatChange.customer == Customer.id))
+        .where((BoatChange.id == change_id) & (Customer.port == port))
+        .first()
+    )
     updated = 0
     if change is not None:
         decided_by = getattr(staff_user, "id", staff_user)
-        updated = (BoatChange.update(status=status, decided_at=utcnow(), decided_by=decided_by, refusal_reason=reason)
-                   .where((BoatChange.id == change.id) & (BoatChange.status == "pending")).execute())
+        updated = (
+            BoatChange.update(status=status, decided_at=utcnow(), decided_by=decided_by, refusal_reason=reason)
+            .where((BoatChange.id == change.id) & (BoatChange.status == "pending"))
+            .execute()
+        )
     if not updated:
         raise ChangeRefused(N_("Cette demande n'est plus en attente : elle a déjà été traitée ou remplacée."))
     return BoatChange.get_by_id(change.id)
@@ -164,8 +188,20 @@ def _mail_decision(change, boat):
     to = requester.email if requester else customer.email
     if not to:
         return
-    subject = (N_("Votre bateau %(name)s : modification acceptée") if change.status == "approved"
-               else N_("Votre bateau %(name)s : modification refusée"))
-    send_email(to, subject, "boat_change_decided", subject_fields={"name": boat.name},
-               language=requester.language if requester else customer.language, customer=customer, boat=boat,
-               change=change, port=Port.get_by_id(customer.port_id), link=url_for("boat.index", _external=True))
+    subject = (
+        N_("Votre bateau %(name)s : modification acceptée")
+        if change.status == "approved"
+        else N_("Votre bateau %(name)s : modification refusée")
+    )
+    send_email(
+        to,
+        subject,
+        "boat_change_decided",
+        subject_fields={"name": boat.name},
+        language=requester.language if requester else customer.language,
+        customer=customer,
+        boat=boat,
+        change=change,
+        port=Port.get_by_id(customer.port_id),
+        link=url_for("boat.index", _external=True),
+    )

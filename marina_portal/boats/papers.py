@@ -11,6 +11,7 @@ current calendar year. Reminders go out in the background, BATCH_SIZE mails per 
 recipients are fixed when staff click (one InsuranceReminderMail row each), and each mail is marked
 sent as it leaves, so a retry resumes after the last one.
 """
+
 import datetime as dt
 import os
 
@@ -19,17 +20,25 @@ from flask_babel import gettext
 from peewee import JOIN, chunked, fn
 
 from marina_portal.core import audit
-from marina_portal.documents import uploads
 from marina_portal.core.db import database, write_locked
 from marina_portal.core.formats import fr_datetime, paris_today
 from marina_portal.core.i18n import DEFAULT, LANGUAGES, N_, Translatable, in_language
 from marina_portal.core.mail import deliver
 from marina_portal.core.queue import huey, request_context
-from marina_portal.models import Contract, Customer, Document, InsuranceReminder, InsuranceReminderMail, Port, User, utcnow
 from marina_portal.core.storage import absolute, save_bytes
+from marina_portal.documents import uploads
+from marina_portal.models import (
+    Contract,
+    Customer,
+    Document,
+    InsuranceReminder,
+    InsuranceReminderMail,
+    Port,
+    User,
+    utcnow,
+)
 
-KINDS = {"insurance": N_("Attestation d'assurance"),
-         "registration": N_("Acte de francisation ou carte de circulation")}
+KINDS = {"insurance": N_("Attestation d'assurance"), "registration": N_("Acte de francisation ou carte de circulation")}
 BATCH_SIZE = 50
 MAX_VALIDITY_DAYS = 5 * 366  # a later date is surely a typing mistake
 REMOVABLE_FOR = dt.timedelta(hours=24)
@@ -44,22 +53,22 @@ class PaperRefused(Translatable):
         self.field = field
 
 
-def add(user, customer, kind, data, original_name, valid_until=None, max_bytes=uploads.DEFAULT_MAX_BYTES,
-        today=None):
+def add(user, customer, kind, data, original_name, valid_until=None, max_bytes=uploads.DEFAULT_MAX_BYTES, today=None):
     """Check and store a boater's paper; an insurance needs the date it is valid until."""
     today = today or paris_today()
     if kind not in KINDS:
         raise PaperRefused(N_("Choisissez le type de document."), "kind")
     if kind == "insurance":
         if valid_until is None:
-            raise PaperRefused(N_("Indiquez la date de fin de validité de l'attestation d'assurance."),
-                               "valid_until")
+            raise PaperRefused(N_("Indiquez la date de fin de validité de l'attestation d'assurance."), "valid_until")
         if valid_until < today:
-            raise PaperRefused(N_("Cette attestation n'est plus valable : envoyez celle de l'année en cours."),
-                               "valid_until")
+            raise PaperRefused(
+                N_("Cette attestation n'est plus valable : envoyez celle de l'année en cours."), "valid_until"
+            )
         if valid_until > today + dt.timedelta(days=MAX_VALIDITY_DAYS):
-            raise PaperRefused(N_("La date de fin de validité paraît trop lointaine : vérifiez l'année."),
-                               "valid_until")
+            raise PaperRefused(
+                N_("La date de fin de validité paraît trop lointaine : vérifiez l'année."), "valid_until"
+            )
     else:
         valid_until = None
     content_type = uploads.check(data, original_name, max_bytes)
@@ -67,8 +76,16 @@ def add(user, customer, kind, data, original_name, valid_until=None, max_bytes=u
     title = KINDS[kind]
     with database.atomic():
         return Document.create(
-            port=customer.port_id, customer=customer, title=title, category="papiers", kind=kind,
-            valid_until=valid_until, content_type=content_type, size=len(data), sha256=digest, stored_as=stored,
+            port=customer.port_id,
+            customer=customer,
+            title=title,
+            category="papiers",
+            kind=kind,
+            valid_until=valid_until,
+            content_type=content_type,
+            size=len(data),
+            sha256=digest,
+            stored_as=stored,
             filename=uploads.download_name(f"{title} {customer.full_name}", content_type),
             uploaded_by=getattr(user, "id", user),
         )
@@ -76,14 +93,18 @@ def add(user, customer, kind, data, original_name, valid_until=None, max_bytes=u
 
 def for_customer(customer):
     """The customer's papers, newest first."""
-    return list(Document.select().where((Document.customer == customer) & Document.kind.in_(tuple(KINDS)))
-                .order_by(Document.created_at.desc(), Document.id.desc()))
+    return list(
+        Document.select()
+        .where((Document.customer == customer) & Document.kind.in_(tuple(KINDS)))
+        .order_by(Document.created_at.desc(), Document.id.desc())
+    )
 
 
 def own_paper(document_id, customer):
     """One of the customer's papers, or None (another boater's looks the same as a missing one)."""
-    return Document.get_or_none((Document.id == document_id) & (Document.customer == customer)
-                                & Document.kind.in_(tuple(KINDS)))
+    return Document.get_or_none(
+        (Document.id == document_id) & (Document.customer == customer) & Document.kind.in_(tuple(KINDS))
+    )
 
 
 def removable(paper, user, now=None):
@@ -96,15 +117,30 @@ def remove(user, paper, ip="", now=None):
     """Remove a paper the boater sent by mistake (see `removable`); audited, then its file is deleted."""
     now = now or utcnow()
     with database.atomic():
-        deleted = (Document.delete()
-                   .where((Document.id == paper.id) & (Document.uploaded_by == getattr(user, "id", user))
-                          & (Document.created_at > now - REMOVABLE_FOR)).execute())
+        deleted = (
+            Document.delete()
+            .where(
+                (Document.id == paper.id)
+                & (Document.uploaded_by == getattr(user, "id", user))
+                & (Document.created_at > now - REMOVABLE_FOR)
+            )
+            .execute()
+        )
         if not deleted:
-            raise PaperRefused(N_("Ce document ne peut plus être retiré en ligne : la capitainerie a pu s'en servir. "
-                                  "Contactez-la pour le retirer."))
-        audit.record(user, "customer.paper_removed", ("customer", paper.customer_id),  # in the customer's history
-                     audit.snapshot(paper, ("id", "kind", "valid_until", "filename", "size", "sha256", "created_at")),
-                     None, ip)
+            raise PaperRefused(
+                N_(
+                    "Ce document ne peut plus être retiré en ligne : la capitainerie a pu s'en servir. "
+                    "Contactez-la pour le retirer."
+                )
+            )
+        audit.record(
+            user,
+            "customer.paper_removed",
+            ("customer", paper.customer_id),  # in the customer's history
+            audit.snapshot(paper, ("id", "kind", "valid_until", "filename", "size", "sha256", "created_at")),
+            None,
+            ip,
+        )
     try:
         os.remove(absolute(paper.stored_as))
     except (FileNotFoundError, ValueError):
@@ -119,30 +155,52 @@ def insured_until(papers):
 
 def _holders_this_year(port, today):
     first, last = dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
-    return (Contract.select(Contract.customer)
-            .where((Contract.port == port) & (Contract.status != "cancelled")
-                   & (Contract.starts_on <= last) & (Contract.ends_on >= first)))
+    return Contract.select(Contract.customer).where(
+        (Contract.port == port)
+        & (Contract.status != "cancelled")
+        & (Contract.starts_on <= last)
+        & (Contract.ends_on >= first)
+    )
 
 
 def missing_insurance(port, today=None):
     """Customers holding a contract this year without a valid insurance, with `insured_until` (the last
     expired date, or None), `login_email`, `login_language` and `reminded_at` (last reminder), in one query."""
     today = today or paris_today()
-    latest = (Document.select(Document.customer.alias("owner"), fn.MAX(Document.valid_until).alias("until"))
-              .where(Document.kind == "insurance").group_by(Document.customer).alias("latest"))
-    reminded = (InsuranceReminderMail.select(InsuranceReminderMail.customer.alias("recipient"),
-                                             fn.MAX(InsuranceReminderMail.sent_at).alias("last_sent"))
-                .where(InsuranceReminderMail.sent_at.is_null(False))
-                .group_by(InsuranceReminderMail.customer).alias("reminded"))
-    query = (Customer.select(Customer, latest.c.until.alias("insured_until"), User.email.alias("login_email"),
-                             User.language.alias("login_language"), reminded.c.last_sent.alias("reminded_at"))
-             .join(latest, JOIN.LEFT_OUTER, on=(latest.c.owner == Customer.id))
-             .switch(Customer).join(User, JOIN.LEFT_OUTER, on=((User.customer == Customer.id)
-                                                                & (User.is_enabled == True)))  # noqa: E712
-             .switch(Customer).join(reminded, JOIN.LEFT_OUTER, on=(reminded.c.recipient == Customer.id))
-             .where((Customer.port == port) & Customer.id.in_(_holders_this_year(port, today))
-                    & (latest.c.until.is_null() | (latest.c.until < today)))
-             .order_by(Customer.last_name, Customer.first_name, Customer.id))
+    latest = (
+        Document.select(Document.customer.alias("owner"), fn.MAX(Document.valid_until).alias("until"))
+        .where(Document.kind == "insurance")
+        .group_by(Document.customer)
+        .alias("latest")
+    )
+    reminded = (
+        InsuranceReminderMail.select(
+            InsuranceReminderMail.customer.alias("recipient"), fn.MAX(InsuranceReminderMail.sent_at).alias("last_sent")
+        )
+        .where(InsuranceReminderMail.sent_at.is_null(False))
+        .group_by(InsuranceReminderMail.customer)
+        .alias("reminded")
+    )
+    query = (
+        Customer.select(
+            Customer,
+            latest.c.until.alias("insured_until"),
+            User.email.alias("login_email"),
+            User.language.alias("login_language"),
+            reminded.c.last_sent.alias("reminded_at"),
+        )
+        .join(latest, JOIN.LEFT_OUTER, on=(latest.c.owner == Customer.id))
+        .switch(Customer)
+        .join(User, JOIN.LEFT_OUTER, on=((User.customer == Customer.id) & (User.is_enabled == True)))  # noqa: E712
+        .switch(Customer)
+        .join(reminded, JOIN.LEFT_OUTER, on=(reminded.c.recipient == Customer.id))
+        .where(
+            (Customer.port == port)
+            & Customer.id.in_(_holders_this_year(port, today))
+            & (latest.c.until.is_null() | (latest.c.until < today))
+        )
+        .order_by(Customer.last_name, Customer.first_name, Customer.id)
+    )
     rows = list(query.objects())  # every column on the Customer row
     for row in rows:
         row.insured_until = _as_date(row.insured_until)
@@ -167,17 +225,30 @@ def start_reminder(port, staff_user, today=None):
     with write_locked(Port.select(Port.id).where(Port.id == port.id)):
         previous = latest_reminder(port)
         if previous is not None and _as_datetime(previous.created_at) > utcnow() - REMIND_GAP:
-            raise PaperRefused(N_("Un rappel a déjà été lancé le %(moment)s : attendez une heure avant d'en "
-                                  "envoyer un autre, pour ne pas envoyer deux fois le même mail."),
-                               moment=fr_datetime(previous.created_at))
+            raise PaperRefused(
+                N_(
+                    "Un rappel a déjà été lancé le %(moment)s : attendez une heure avant d'en "
+                    "envoyer un autre, pour ne pas envoyer deux fois le même mail."
+                ),
+                moment=fr_datetime(previous.created_at),
+            )
         rows = [row for row in missing_insurance(port, today) if row.reminder_email]
         if not rows:
-            raise PaperRefused(N_("Aucun plaisancier à relancer : tous ont une assurance valable ou n'ont pas "
-                                  "d'adresse mail."))
-        reminder = InsuranceReminder.create(port=port, created_by=getattr(staff_user, "id", staff_user),
-                                            mail_total=len(rows))
-        recipients = [{"reminder": reminder.id, "customer": row.id, "email": row.reminder_email,
-                       "language": row.login_language or row.language or DEFAULT} for row in rows]
+            raise PaperRefused(
+                N_("Aucun plaisancier à relancer : tous ont une assurance valable ou n'ont pas d'adresse mail.")
+            )
+        reminder = InsuranceReminder.create(
+            port=port, created_by=getattr(staff_user, "id", staff_user), mail_total=len(rows)
+        )
+        recipients = [
+            {
+                "reminder": reminder.id,
+                "customer": row.id,
+                "email": row.reminder_email,
+                "language": row.login_language or row.language or DEFAULT,
+            }
+            for row in rows
+        ]
         for part in chunked(recipients, 100):  # SQLite limits the parameters of one statement
             InsuranceReminderMail.insert_many(part).execute()
     send_insurance_reminders(reminder.id)
@@ -185,29 +256,44 @@ def start_reminder(port, staff_user, today=None):
 
 
 def latest_reminder(port):
-    return (InsuranceReminder.select().where(InsuranceReminder.port == port)
-            .order_by(InsuranceReminder.created_at.desc(), InsuranceReminder.id.desc()).first())
+    return (
+        InsuranceReminder.select()
+        .where(InsuranceReminder.port == port)
+        .order_by(InsuranceReminder.created_at.desc(), InsuranceReminder.id.desc())
+        .first()
+    )
 
 
 def send_batch(reminder_id):
     """Send the next batch of a reminder's mails; True when more remain."""
     reminder = InsuranceReminder.get_by_id(reminder_id)
     port = Port.get_by_id(reminder.port_id)
-    batch = list(InsuranceReminderMail.select(InsuranceReminderMail, Customer).join(Customer)
-                 .where((InsuranceReminderMail.reminder == reminder) & InsuranceReminderMail.sent_at.is_null())
-                 .order_by(InsuranceReminderMail.id).limit(BATCH_SIZE + 1))
+    batch = list(
+        InsuranceReminderMail.select(InsuranceReminderMail, Customer)
+        .join(Customer)
+        .where((InsuranceReminderMail.reminder == reminder) & InsuranceReminderMail.sent_at.is_null())
+        .order_by(InsuranceReminderMail.id)
+        .limit(BATCH_SIZE + 1)
+    )
     link = url_for("boat.index", _external=True)
     for mail in batch[:BATCH_SIZE]:
         language = mail.language if mail.language in LANGUAGES else DEFAULT
         context = dict(customer=mail.customer, port=port, link=link)
         with in_language(language):
             subject = gettext("Votre attestation d'assurance pour %(port)s", port=port.name)
-            deliver(mail.email, subject, render_template("mail/insurance_reminder.txt", subject=subject, **context),
-                    render_template("mail/insurance_reminder.html", subject=subject, **context))
+            deliver(
+                mail.email,
+                subject,
+                render_template("mail/insurance_reminder.txt", subject=subject, **context),
+                render_template("mail/insurance_reminder.html", subject=subject, **context),
+            )
         with database.atomic():
             InsuranceReminderMail.update(sent_at=utcnow()).where(InsuranceReminderMail.id == mail.id).execute()
-            (InsuranceReminder.update(mail_sent=InsuranceReminder.mail_sent + 1)
-             .where(InsuranceReminder.id == reminder.id).execute())
+            (
+                InsuranceReminder.update(mail_sent=InsuranceReminder.mail_sent + 1)
+                .where(InsuranceReminder.id == reminder.id)
+                .execute()
+            )
     return len(batch) > BATCH_SIZE
 
 

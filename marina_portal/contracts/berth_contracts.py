@@ -1,15 +1,15 @@
 """Berth contracts: which ones a boater sees, their PDF, and the sealed PDF kept once signed."""
+
 import threading
 
 from peewee import JOIN
 
-from marina_portal.sealing import evidence
-
 from marina_portal.core import storage
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
-from marina_portal.models import Berth, Boat, Contract, ContractTerms
 from marina_portal.core.pdf import render_pdf
+from marina_portal.models import Berth, Boat, Contract, ContractTerms
+from marina_portal.sealing import evidence
 
 SUBJECT = "contract"  # evidence rows name their subject by this type
 SHOWN_STATUSES = ("sent", "signed")
@@ -71,8 +71,15 @@ def render_contract_pdf(contract):
         before = rl_config.invariant
         rl_config.invariant = 1
         try:
-            return render_pdf("pdf/contract.html", port=contract.port, contract=contract,
-                              customer=contract.customer, boat=contract.boat, berth=contract.berth, terms=terms)
+            return render_pdf(
+                "pdf/contract.html",
+                port=contract.port,
+                contract=contract,
+                customer=contract.customer,
+                boat=contract.boat,
+                berth=contract.berth,
+                terms=terms,
+            )
         finally:
             rl_config.invariant = before
 
@@ -89,4 +96,3 @@ def download_pdf(contract, user):
 def signed_pdf_path(contract):
     """The stored, sealed PDF of a signed contract (None before signing)."""
     return storage.absolute(contract.signed_pdf) if contract.signed_pdf else None
-

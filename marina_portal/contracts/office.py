@@ -1,4 +1,5 @@
 """Contracts and their versioned terms, from the harbour office: create, change, send for signature."""
+
 from flask import current_app, url_for
 
 from marina_portal.core import audit
@@ -29,8 +30,13 @@ def create(user, customer, values, ip=""):
     _check(customer.port_id, values)
     with database.atomic():
         terms = ContractTerms.latest(customer.port_id, values["contract_type"])
-        contract = Contract.create(port=customer.port_id, customer=customer, terms=terms, status="draft",
-                                   **{name: values[name] for name in FACTS})
+        contract = Contract.create(
+            port=customer.port_id,
+            customer=customer,
+            terms=terms,
+            status="draft",
+            **{name: values[name] for name in FACTS},
+        )
         audit.record(user, "contract.create", contract, None, audit.snapshot(contract, FACTS + ("status",)), ip)
     return contract
 
@@ -71,11 +77,18 @@ def send_for_signature(user, contract, ip=""):
     with database.atomic():
         contract.status, contract.sent_at = "sent", utcnow()
         contract.save()
-        audit.record(user, "contract.send", contract, before, dict(audit.snapshot(contract, ("status", "sent_at")),
-                                                                   to=to), ip)
-    send_email(to, N_("Votre contrat est prêt à signer"), "contract_to_sign", language=contract.customer.language,
-               contract=contract,
-               customer=contract.customer, link=url_for(endpoint, _external=True))
+        audit.record(
+            user, "contract.send", contract, before, dict(audit.snapshot(contract, ("status", "sent_at")), to=to), ip
+        )
+    send_email(
+        to,
+        N_("Votre contrat est prêt à signer"),
+        "contract_to_sign",
+        language=contract.customer.language,
+        contract=contract,
+        customer=contract.customer,
+        link=url_for(endpoint, _external=True),
+    )
     return to
 
 
@@ -86,7 +99,8 @@ def add_terms_version(user, port, contract_type, body, ip=""):
         raise Refused("Indiquez le type de contrat et le texte des conditions.")
     with database.atomic():
         latest = ContractTerms.latest(port, contract_type)
-        terms = ContractTerms.create(port=port, contract_type=contract_type, body=body,
-                                     version=(latest.version + 1) if latest else 1)
+        terms = ContractTerms.create(
+            port=port, contract_type=contract_type, body=body, version=(latest.version + 1) if latest else 1
+        )
         audit.record(user, "terms.create", terms, None, {"contract_type": contract_type, "version": terms.version}, ip)
     return terms

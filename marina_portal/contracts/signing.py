@@ -5,19 +5,19 @@ downloaded; when the contract, its terms or anything printed on it changes, the 
 has that hash and signing starts again at step 1. Every check runs inside a transaction that holds
 the write lock, so a double click or a replayed POST finds the step already taken and stores nothing.
 """
+
 import dataclasses
 import io
 import json
 import os
 
-from marina_portal.sealing import evidence
-
-from marina_portal.core import storage
 from marina_portal.contracts.berth_contracts import SUBJECT, applicable_terms, render_contract_pdf
+from marina_portal.core import storage
 from marina_portal.core.db import write_locked
 from marina_portal.core.i18n import Translatable
-from marina_portal.models import AuditLog, Contract
 from marina_portal.core.pdf import render_pdf
+from marina_portal.models import AuditLog, Contract
+from marina_portal.sealing import evidence
 from marina_portal.sealing.seals import seal_pdf
 
 DECLARATIONS = {
@@ -82,21 +82,29 @@ def _check(state, step, accepted):
     if step not in DECLARATIONS:
         raise SigningRefused("Cette étape n'existe pas.")
     if state.stale:
-        raise SigningRefused("Le contrat a changé depuis votre téléchargement. Téléchargez à nouveau le PDF "
-                             "puis recommencez à l'ETAPE 1/3.")
+        raise SigningRefused(
+            "Le contrat a changé depuis votre téléchargement. Téléchargez à nouveau le PDF "
+            "puis recommencez à l'ETAPE 1/3."
+        )
     if state.download is None:
-        raise SigningRefused("Téléchargez d'abord le contrat au format PDF (lien « PDF ») : "
-                             "l'ETAPE 1/3 n'est accessible qu'ensuite.")
+        raise SigningRefused(
+            "Téléchargez d'abord le contrat au format PDF (lien « PDF ») : l'ETAPE 1/3 n'est accessible qu'ensuite."
+        )
     expected = len(state.done) + 1
     if step < expected:
-        raise SigningRefused("L'ETAPE %(step)s/%(last)s est déjà acceptée : rien n'a été enregistré de plus.",
-                             step=step, last=LAST_STEP)
+        raise SigningRefused(
+            "L'ETAPE %(step)s/%(last)s est déjà acceptée : rien n'a été enregistré de plus.", step=step, last=LAST_STEP
+        )
     if step > expected:
-        raise SigningRefused("Les étapes se suivent dans l'ordre : acceptez d'abord l'ETAPE %(step)s/%(last)s.",
-                             step=expected, last=LAST_STEP)
+        raise SigningRefused(
+            "Les étapes se suivent dans l'ordre : acceptez d'abord l'ETAPE %(step)s/%(last)s.",
+            step=expected,
+            last=LAST_STEP,
+        )
     if not accepted:
-        raise SigningRefused("Cochez la case de l'ETAPE %(step)s/%(last)s pour accepter la déclaration.",
-                             step=step, last=LAST_STEP)
+        raise SigningRefused(
+            "Cochez la case de l'ETAPE %(step)s/%(last)s pour accepter la déclaration.", step=step, last=LAST_STEP
+        )
 
 
 def take_step(contract_id, user, step, accepted, client):
@@ -107,12 +115,14 @@ def take_step(contract_id, user, step, accepted, client):
     with _locked(contract_id):
         contract = Contract.get_by_id(contract_id)
         state = signing_state(contract, user, pdf_sha256)
-        if not state.signed and (contract.revision != rendered.revision
-                                 or applicable_terms(contract) != rendered.applicable_terms):
+        if not state.signed and (
+            contract.revision != rendered.revision or applicable_terms(contract) != rendered.applicable_terms
+        ):
             state.download, state.stale = None, True  # changed while we rendered
         _check(state, step, accepted)
-        row = evidence.record_step(SUBJECT, contract.id, contract.revision, step, user, DECLARATIONS[step],
-                                   pdf_sha256, client)
+        row = evidence.record_step(
+            SUBJECT, contract.id, contract.revision, step, user, DECLARATIONS[step], pdf_sha256, client
+        )
         state.done.append(row)
         if step == LAST_STEP:
             _sign(state, pdf, user, rendered.applicable_terms, client)
@@ -135,26 +145,46 @@ def _sign(state, contract_pdf, user, terms, client):
     contract = state.contract
     customer = contract.customer
     signed_at = state.done[-1].at
-    page = render_pdf("pdf/signature_page.html", port=contract.port, contract=contract, customer=customer,
-                      user=user, steps=state.done, declarations=DECLARATIONS, download=state.download,
-                      signed_at=signed_at)
-    sealed = seal_pdf(_concatenate(contract_pdf, page),
-                      reason=f"Contrat {contract.number} signé en ligne par {customer.full_name}",
-                      signer_name=customer.full_name, location=contract.port.name)
+    page = render_pdf(
+        "pdf/signature_page.html",
+        port=contract.port,
+        contract=contract,
+        customer=customer,
+        user=user,
+        steps=state.done,
+        declarations=DECLARATIONS,
+        download=state.download,
+        signed_at=signed_at,
+    )
+    sealed = seal_pdf(
+        _concatenate(contract_pdf, page),
+        reason=f"Contrat {contract.number} signé en ligne par {customer.full_name}",
+        signer_name=customer.full_name,
+        location=contract.port.name,
+    )
     stored, digest = storage.save_bytes("contracts", sealed, ".pdf")
     try:
         changed = (
-            Contract.update(status="signed", signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=digest,
-                            terms=terms)
-            .where((Contract.id == contract.id) & (Contract.status == "sent")
-                   & (Contract.revision == contract.revision))
+            Contract.update(
+                status="signed", signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=digest, terms=terms
+            )
+            .where(
+                (Contract.id == contract.id) & (Contract.status == "sent") & (Contract.revision == contract.revision)
+            )
             .execute()
         )
         if changed != 1:
             raise SigningRefused("Le contrat a changé pendant la signature. Rechargez la page.")
-        AuditLog.create(at=signed_at, user=user, action="contract_signed", object_type="contract",
-                        object_id=contract.id, before=json.dumps({"status": contract.status}),
-                        after=json.dumps({"status": "signed", "signed_pdf_sha256": digest}), ip=client[0] or "")
+        AuditLog.create(
+            at=signed_at,
+            user=user,
+            action="contract_signed",
+            object_type="contract",
+            object_id=contract.id,
+            before=json.dumps({"status": contract.status}),
+            after=json.dumps({"status": "signed", "signed_pdf_sha256": digest}),
+            ip=client[0] or "",
+        )
     except Exception:
         os.remove(storage.absolute(stored))
         raise

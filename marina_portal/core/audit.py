@@ -1,4 +1,5 @@
 """The audit trail: every staff change is recorded with who, what, when, and the values before and after."""
+
 import datetime as dt
 import json
 
@@ -35,8 +36,13 @@ def record(user, action, obj, before=None, after=None, ip=""):
     else:
         object_type, object_id = type(obj).__name__.lower(), obj.id
     return AuditLog.create(
-        user=getattr(user, "id", user), action=action, object_type=object_type, object_id=object_id,
-        before=_dump(before), after=_dump(after), ip=ip or "",
+        user=getattr(user, "id", user),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=_dump(before),
+        after=_dump(after),
+        ip=ip or "",
     )
 
 
@@ -59,7 +65,8 @@ def entries_for(object_type, object_id, limit=50):
     from marina_portal.models import User
 
     return list(
-        AuditLog.select(AuditLog, User).join(User, JOIN.LEFT_OUTER, on=(AuditLog.user == User.id))
+        AuditLog.select(AuditLog, User)
+        .join(User, JOIN.LEFT_OUTER, on=(AuditLog.user == User.id))
         .where((AuditLog.object_type == object_type) & (AuditLog.object_id == object_id))
         .order_by(AuditLog.at.desc(), AuditLog.id.desc())
         .limit(limit)

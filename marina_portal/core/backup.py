@@ -1,4 +1,5 @@
 """Online backups: a consistent copy of the SQLite database (backup API) and of the stored files."""
+
 import datetime as dt
 import os
 import shutil
@@ -55,7 +56,9 @@ def backup(database_path, data_dir, instance_dir, destination):
     _copy_database(database_path, os.path.join(folder, "portal.sqlite3"))
     db_real = os.path.realpath(database_path)
     skip = {db_real, db_real + "-wal", db_real + "-shm", db_real + "-journal"}
-    skip |= {os.path.realpath(os.path.join(data_dir, n)) for n in ("huey.sqlite3", "huey.sqlite3-wal", "huey.sqlite3-shm")}
+    skip |= {
+        os.path.realpath(os.path.join(data_dir, n)) for n in ("huey.sqlite3", "huey.sqlite3-wal", "huey.sqlite3-shm")
+    }
     files = _copy_tree(data_dir, os.path.join(folder, "data"), skip)
     _copy_tree(instance_dir, os.path.join(folder, "instance"), set())
     return folder, files

@@ -1,4 +1,5 @@
 """Settings: defaults, development defaults, instance/config.py, then MARINA_* variables (which win)."""
+
 import os
 import secrets
 

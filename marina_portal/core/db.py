@@ -1,4 +1,5 @@
 """The Peewee database: one proxy for the models, opened per request, set from DATABASE."""
+
 import datetime as dt
 import os
 from contextlib import contextmanager
@@ -82,8 +83,9 @@ def sqlite_path(app):
 
 
 def init_app(app):
-    database.initialize(make_database(app.config["DATABASE"], project_root(app),
-                                      app.config.get("SQLITE_BUSY_TIMEOUT_MS")))
+    database.initialize(
+        make_database(app.config["DATABASE"], project_root(app), app.config.get("SQLITE_BUSY_TIMEOUT_MS"))
+    )
 
     @app.before_request
     def _open():
@@ -117,6 +119,7 @@ def write_locked(rows):
 @contextmanager
 def counting_queries():
     """Count the SQL statements run inside the block: `with counting_queries() as n: …; n.count`."""
+
     class Counter:
         count = 0
 
@@ -135,6 +138,7 @@ def counting_queries():
 
 def _count_queries_per_request(app):
     """With QUERY_COUNT_HEADER on (benchmarks), each response says how many queries it ran."""
+
     def hook(event):
         if has_app_context():
             g.query_count = g.get("query_count", 0) + 1

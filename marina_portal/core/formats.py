@@ -1,4 +1,5 @@
 """French display and parsing of money (integer cents) and of UTC times shown in Europe/Paris."""
+
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo

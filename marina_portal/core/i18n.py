@@ -3,6 +3,7 @@
 Message ids are the French texts; the tutorial's own words (menus, ETAPE 1/3, "J'ai un contrat"…) are not
 translated, so the printed tutorial stays true in both languages.
 """
+
 from flask import has_request_context, request, session
 from flask_babel import force_locale, gettext
 from flask_login import current_user

@@ -4,6 +4,7 @@ Each mail is rendered in its reader's language (`language`, else the current pag
 through a Huey task, so a page answers in the same time whether or not it sent a mail. With
 MAIL_OUTBOX on (development), mails are kept in the database and shown at /dev/outbox.
 """
+
 from flask import current_app, has_request_context, render_template
 from flask_babel import get_locale, gettext
 from flask_mail import Message

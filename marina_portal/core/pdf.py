@@ -5,6 +5,7 @@ loads them. `render_pdf_cached` keeps each rendered PDF under DATA_DIR/pdf-cache
 the HTML it was made from (and of the files that HTML refers to): any change that shows on the PDF
 changes the HTML, hence the key, so a stale PDF is never served.
 """
+
 import functools
 import glob
 import hashlib
@@ -30,7 +31,7 @@ def _local_only(uri, rel):
     """Resolve /static/... to a file inside the app; refuse anything else (no network from templates)."""
     static = os.path.realpath(current_app.static_folder)
     if uri.startswith("/static/"):
-        path = os.path.realpath(os.path.join(static, uri[len("/static/"):]))
+        path = os.path.realpath(os.path.join(static, uri[len("/static/") :]))
         if path.startswith(static + os.sep) and os.path.isfile(path):
             return path
     return ""

@@ -1,4 +1,5 @@
 """Checks made before serving real boaters: no sandbox, no outbox, a real secret, a real bank key, shared limits."""
+
 from marina_portal.core.config import Defaults
 
 WEAK_SECRETS = {"", "dev", "test", "test-secret", "secret", "change-me", "changeme"}
@@ -32,11 +33,12 @@ def shared_state_problems(config):
     found = []
     if int(config.get("APP_SERVERS") or 1) > 1:
         if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
-            found.append("APP_SERVERS > 1 : chaque serveur compterait seul les tentatives de connexion ; "
-                         "indiquez un stockage partagé dans RATELIMIT_STORAGE_URI (redis://…).")
+            found.append(
+                "APP_SERVERS > 1 : chaque serveur compterait seul les tentatives de connexion ; "
+                "indiquez un stockage partagé dans RATELIMIT_STORAGE_URI (redis://…)."
+            )
         if not config.get("HUEY_URL"):
-            found.append("APP_SERVERS > 1 : la file de tâches doit être partagée ; "
-                         "indiquez HUEY_URL (redis://…).")
+            found.append("APP_SERVERS > 1 : la file de tâches doit être partagée ; indiquez HUEY_URL (redis://…).")
     return found
 
 

@@ -4,6 +4,7 @@ Each feature defines its tasks on `huey`; `marina_portal.worker` imports them al
 (`huey_consumer marina_portal.worker.huey`). Under `make run` and in tests HUEY_IMMEDIATE runs each task
 at once, in the caller's app context.
 """
+
 import os
 from contextlib import nullcontext
 from typing import Callable, Optional

@@ -1,4 +1,5 @@
 """Files kept under DATA_DIR (documents, signed PDFs), written once and named by the server."""
+
 import hashlib
 import os
 import uuid

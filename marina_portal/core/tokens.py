@@ -1,4 +1,5 @@
 """Signed, expiring, single-use links: one salt per purpose, an explicit max age, a used-token table."""
+
 import hashlib
 
 from flask import current_app

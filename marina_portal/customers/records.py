@@ -1,12 +1,20 @@
 """Finding customers and gathering everything the harbour office knows about one, in a fixed number of queries."""
+
 from peewee import JOIN
 
 from marina_portal.accounts import logins
-
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.models import (
-    Berth, Boat, Contract, Customer, Invoice, Mandate, Payment, SignatureEvidence, User,
+    Berth,
+    Boat,
+    Contract,
+    Customer,
+    Invoice,
+    Mandate,
+    Payment,
+    SignatureEvidence,
+    User,
 )
 
 PAGE_SIZE = 20
@@ -24,8 +32,12 @@ def search(port, text="", page=1):
         berths = Contract.select(Contract.customer).join(Berth).where(Berth.code.contains(text))
         invoices = Invoice.select(Invoice.customer).where(Invoice.number.contains(text))
         query = query.where(
-            full.contains(text) | reverse.contains(text) | Customer.email.contains(text)
-            | Customer.code.contains(text) | Customer.id.in_(boats) | Customer.id.in_(berths)
+            full.contains(text)
+            | reverse.contains(text)
+            | Customer.email.contains(text)
+            | Customer.code.contains(text)
+            | Customer.id.in_(boats)
+            | Customer.id.in_(berths)
             | Customer.id.in_(invoices)
         )
     total = query.count()
@@ -41,20 +53,28 @@ def case_file(customer):
     contracts = list(
         Contract.select(Contract, Berth, Boat)
         .join(Berth, on=(Contract.berth == Berth.id), join_type=JOIN.LEFT_OUTER)
-        .switch(Contract).join(Boat, on=(Contract.boat == Boat.id), join_type=JOIN.LEFT_OUTER)
-        .where(Contract.customer == customer).order_by(Contract.starts_on.desc())
+        .switch(Contract)
+        .join(Boat, on=(Contract.boat == Boat.id), join_type=JOIN.LEFT_OUTER)
+        .where(Contract.customer == customer)
+        .order_by(Contract.starts_on.desc())
     )
     steps = {}
     if contracts:
-        rows = (SignatureEvidence.select()
-                .where((SignatureEvidence.subject_type == "contract")
-                       & SignatureEvidence.subject_id.in_([c.id for c in contracts]))
-                .order_by(SignatureEvidence.at))
+        rows = (
+            SignatureEvidence.select()
+            .where(
+                (SignatureEvidence.subject_type == "contract")
+                & SignatureEvidence.subject_id.in_([c.id for c in contracts])
+            )
+            .order_by(SignatureEvidence.at)
+        )
         for row in rows:
             steps.setdefault(row.subject_id, []).append(row)
     payments = list(
-        Payment.select(Payment, Invoice).join(Invoice)
-        .where(Invoice.customer == customer).order_by(Payment.received_on.desc(), Payment.id.desc())
+        Payment.select(Payment, Invoice)
+        .join(Invoice)
+        .where(Invoice.customer == customer)
+        .order_by(Payment.received_on.desc(), Payment.id.desc())
     )
     return {
         "boats": list(customer.boats.order_by(Boat.name)),
@@ -79,8 +99,7 @@ def update(user, customer, values, ip=""):
             if name == "email":
                 value = logins.normalise_email(value) or None
             setattr(customer, name, value)
-    return audit.save_if_changed(user, "customer.update", customer, before,
-                                 audit.snapshot(customer, EDITABLE), ip)
+    return audit.save_if_changed(user, "customer.update", customer, before, audit.snapshot(customer, EDITABLE), ip)
 
 
 def send_invitation(user, customer, ip=""):
@@ -95,8 +114,11 @@ def send_invitation(user, customer, ip=""):
 # The pages whose POSTs are rate-limited per email typed (views/auth.py, views/staff/session.py), by setting.
 # Values are names of settings.
 MAIL_SENDING = ("auth.first_login", "auth.forgot_password", "auth.register_contract")
-LIMITED = {"auth.login": "LOGIN_LIMIT", "staff.login": "LOGIN_LIMIT",
-           **{endpoint: "MAIL_LIMIT" for endpoint in MAIL_SENDING}}
+LIMITED = {
+    "auth.login": "LOGIN_LIMIT",
+    "staff.login": "LOGIN_LIMIT",
+    **{endpoint: "MAIL_LIMIT" for endpoint in MAIL_SENDING},
+}
 
 
 def unlock(user, customer, ip=""):

@@ -1,11 +1,22 @@
 """The harbour office's figures at a glance, each from one aggregate query, and a monthly payments chart."""
+
 import datetime as dt
 
 from peewee import Case, fn
 
-from marina_portal.billing.absence_credits import METHOD as ABSENCE_CREDIT, NON_CASH_METHODS
+from marina_portal.billing.absence_credits import METHOD as ABSENCE_CREDIT
+from marina_portal.billing.absence_credits import NON_CASH_METHODS
 from marina_portal.core.formats import paris_today
-from marina_portal.models import BoatChange, Contract, Customer, Invoice, Mandate, Payment, PaymentAttempt, PaymentNotification
+from marina_portal.models import (
+    BoatChange,
+    Contract,
+    Customer,
+    Invoice,
+    Mandate,
+    Payment,
+    PaymentAttempt,
+    PaymentNotification,
+)
 
 CHART_MONTHS = 12
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
@@ -16,11 +27,15 @@ def amounts_due(port, today):
     rows = Invoice.with_paid().where(Invoice.port == port).alias("inv")
     balance = rows.c.total_cents - rows.c.paid_cents
     overdue = rows.c.due_on < today
-    query = Invoice.select(
-        fn.COALESCE(fn.SUM(balance), 0).alias("due"),
-        fn.COALESCE(fn.SUM(Case(None, [(overdue, balance)], 0)), 0).alias("overdue"),
-        fn.COALESCE(fn.SUM(Case(None, [(overdue, 1)], 0)), 0).alias("overdue_count"),
-    ).from_(rows).where(balance > 0)
+    query = (
+        Invoice.select(
+            fn.COALESCE(fn.SUM(balance), 0).alias("due"),
+            fn.COALESCE(fn.SUM(Case(None, [(overdue, balance)], 0)), 0).alias("overdue"),
+            fn.COALESCE(fn.SUM(Case(None, [(overdue, 1)], 0)), 0).alias("overdue_count"),
+        )
+        .from_(rows)
+        .where(balance > 0)
+    )
     row = query.dicts().get()
     return int(row["due"]), int(row["overdue"]), int(row["overdue_count"])
 
@@ -29,17 +44,25 @@ def figures(port, today=None):
     today = today or paris_today()
     due, overdue, overdue_count = amounts_due(port, today)
     contracts = dict(
-        Contract.select(Contract.status, fn.COUNT(Contract.id)).where(Contract.port == port)
-        .group_by(Contract.status).tuples()
+        Contract.select(Contract.status, fn.COUNT(Contract.id))
+        .where(Contract.port == port)
+        .group_by(Contract.status)
+        .tuples()
     )
     since = today - dt.timedelta(days=30)
     cash = Payment.method.not_in(NON_CASH_METHODS)
     credited = Payment.method == ABSENCE_CREDIT
-    recent = (Payment.select(fn.COALESCE(fn.SUM(Case(None, [(cash, 1)], 0)), 0),
-                             fn.COALESCE(fn.SUM(Case(None, [(cash, Payment.amount_cents)], 0)), 0),
-                             fn.COALESCE(fn.SUM(Case(None, [(credited, Payment.amount_cents)], 0)), 0))
-              .join(Invoice).where((Invoice.port == port) & Payment.cancelled_at.is_null()
-                                   & (Payment.received_on >= since)).tuples().get())
+    recent = (
+        Payment.select(
+            fn.COALESCE(fn.SUM(Case(None, [(cash, 1)], 0)), 0),
+            fn.COALESCE(fn.SUM(Case(None, [(cash, Payment.amount_cents)], 0)), 0),
+            fn.COALESCE(fn.SUM(Case(None, [(credited, Payment.amount_cents)], 0)), 0),
+        )
+        .join(Invoice)
+        .where((Invoice.port == port) & Payment.cancelled_at.is_null() & (Payment.received_on >= since))
+        .tuples()
+        .get()
+    )
     return {
         "due_cents": due,
         "overdue_cents": overdue,
@@ -50,11 +73,15 @@ def figures(port, today=None):
         "recent_count": recent[0],
         "recent_cents": int(recent[1]),  # money received: absence credits and credit notes are not
         "recent_absence_credit_cents": int(recent[2]),
-        "attempts_pending": PaymentAttempt.select().join(Invoice)
-        .where((Invoice.port == port) & (PaymentAttempt.status == "pending")).count(),
+        "attempts_pending": PaymentAttempt.select()
+        .join(Invoice)
+        .where((Invoice.port == port) & (PaymentAttempt.status == "pending"))
+        .count(),
         "mismatches": PaymentNotification.select().where(PaymentNotification.outcome == "mismatch").count(),
-        "boat_changes": BoatChange.select().join(Customer)
-        .where((Customer.port == port) & (BoatChange.status == "pending")).count(),
+        "boat_changes": BoatChange.select()
+        .join(Customer)
+        .where((Customer.port == port) & (BoatChange.status == "pending"))
+        .count(),
     }
 
 
@@ -68,10 +95,18 @@ def monthly_payments(port, today=None, months=CHART_MONTHS):
     today = today or paris_today()
     starts = [_month_start(today, back) for back in range(months - 1, -1, -1)]
     day = Payment.received_on
-    rows = (Payment.select(day, fn.SUM(Payment.amount_cents)).join(Invoice)
-            .where((Invoice.port == port) & Payment.cancelled_at.is_null() & (day >= starts[0])
-                   & Payment.method.not_in(NON_CASH_METHODS))
-            .group_by(day).tuples())
+    rows = (
+        Payment.select(day, fn.SUM(Payment.amount_cents))
+        .join(Invoice)
+        .where(
+            (Invoice.port == port)
+            & Payment.cancelled_at.is_null()
+            & (day >= starts[0])
+            & Payment.method.not_in(NON_CASH_METHODS)
+        )
+        .group_by(day)
+        .tuples()
+    )
     sums = {}
     for received_on, cents in rows:
         sums[(received_on.year, received_on.month)] = sums.get((received_on.year, received_on.month), 0) + cents
@@ -86,12 +121,26 @@ def bar_chart(series, width=480, height=180, gap=6, bottom=24):
     bars = []
     for index, (label, cents) in enumerate(series):
         bar_height = round(plot * cents / top, 1)
-        bars.append({"label": label, "short": label.split(" ")[0], "cents": cents,
-                     "x": round(index * slot + gap / 2, 1),
-                     "width": round(slot - gap, 1), "y": round(plot - bar_height, 1), "height": bar_height,
-                     "text_x": round(index * slot + slot / 2, 1)})
-    return {"bars": bars, "width": width, "height": height, "base": plot, "top_cents": top,
-            "empty": not any(cents for _, cents in series)}
+        bars.append(
+            {
+                "label": label,
+                "short": label.split(" ")[0],
+                "cents": cents,
+                "x": round(index * slot + gap / 2, 1),
+                "width": round(slot - gap, 1),
+                "y": round(plot - bar_height, 1),
+                "height": bar_height,
+                "text_x": round(index * slot + slot / 2, 1),
+            }
+        )
+    return {
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "base": plot,
+        "top_cents": top,
+        "empty": not any(cents for _, cents in series),
+    }
 
 
 def overpaid(port, limit=100):
@@ -100,23 +149,32 @@ def overpaid(port, limit=100):
     paid = fn.SUM(Payment.amount_cents)
     return list(
         Invoice.select(Invoice, Customer, paid.alias("paid_cents"))
-        .join(Payment, on=(Payment.invoice == Invoice.id)).switch(Invoice).join(Customer)
+        .join(Payment, on=(Payment.invoice == Invoice.id))
+        .switch(Invoice)
+        .join(Customer)
         .where((Invoice.port == port) & Payment.cancelled_at.is_null())
-        .group_by(Invoice.id, Customer.id).having(paid > Invoice.total_cents)
-        .order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(limit)
+        .group_by(Invoice.id, Customer.id)
+        .having(paid > Invoice.total_cents)
+        .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+        .limit(limit)
     )
 
 
 def online_watch(port, limit=100):
     """Online payments still waiting for the bank, and the bank's notifications that were not recorded."""
     attempts = list(
-        PaymentAttempt.select(PaymentAttempt, Invoice, Customer).join(Invoice)
-        .switch(PaymentAttempt).join(Customer)
+        PaymentAttempt.select(PaymentAttempt, Invoice, Customer)
+        .join(Invoice)
+        .switch(PaymentAttempt)
+        .join(Customer)
         .where((Invoice.port == port) & (PaymentAttempt.status != "paid"))
-        .order_by(PaymentAttempt.created_at.desc()).limit(limit)
+        .order_by(PaymentAttempt.created_at.desc())
+        .limit(limit)
     )
     notifications = list(
-        PaymentNotification.select().where(PaymentNotification.outcome.not_in(["recorded", "duplicate"]))
-        .order_by(PaymentNotification.received_at.desc()).limit(limit)
+        PaymentNotification.select()
+        .where(PaymentNotification.outcome.not_in(["recorded", "duplicate"]))
+        .order_by(PaymentNotification.received_at.desc())
+        .limit(limit)
     )
     return attempts, notifications

@@ -1,4 +1,5 @@
 """Publishing files in ESPACE DE TELECHARGEMENT: type checked by content, size limited, stored by internal id."""
+
 import os
 import re
 import unicodedata
@@ -8,8 +9,8 @@ import filetype
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.core.i18n import N_, Translatable
-from marina_portal.models import Document
 from marina_portal.core.storage import save_bytes
+from marina_portal.models import Document
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # content type -> (stored suffix, extensions a name may carry for it)
@@ -49,21 +50,31 @@ def download_name(title, content_type):
     return slug + ALLOWED[content_type][0]
 
 
-def publish(user, port, data, original_name, title, category="", customer=None, max_bytes=DEFAULT_MAX_BYTES,
-            ip=""):
+def publish(user, port, data, original_name, title, category="", customer=None, max_bytes=DEFAULT_MAX_BYTES, ip=""):
     """Store the file and list it for all boaters (customer None) or for one customer."""
     content_type = check(data, original_name, max_bytes)
     stored, digest = save_bytes("documents", data, ALLOWED[content_type][0])
     with database.atomic():
         document = Document.create(
-            port=port, customer=customer, title=title, category=category or "", filename=download_name(title,
-                                                                                                       content_type),
-            content_type=content_type, size=len(data), sha256=digest, stored_as=stored,
+            port=port,
+            customer=customer,
+            title=title,
+            category=category or "",
+            filename=download_name(title, content_type),
+            content_type=content_type,
+            size=len(data),
+            sha256=digest,
+            stored_as=stored,
             uploaded_by=getattr(user, "id", None),
         )
-        audit.record(user, "document.publish", document, None,
-                     audit.snapshot(document, ("customer", "title", "category", "filename", "content_type", "size",
-                                               "sha256")), ip)
+        audit.record(
+            user,
+            "document.publish",
+            document,
+            None,
+            audit.snapshot(document, ("customer", "title", "category", "filename", "content_type", "size", "sha256")),
+            ip,
+        )
     return document
 
 

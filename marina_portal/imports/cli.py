@@ -1,12 +1,13 @@
 """`flask --app marina_portal import KIND FILE [--dry-run]`: the CSV import from the command line."""
+
 import sys
 
 import click
 
 from marina_portal.core.db import init_db
-from marina_portal.models import Port
 from marina_portal.imports import importing
 from marina_portal.imports.kinds import KINDS
+from marina_portal.models import Port
 
 
 def print_report(report):
@@ -16,12 +17,15 @@ def print_report(report):
     if report.problems:
         click.echo(f"{len(report.problems)} erreur(s) : rien n'a été enregistré.", err=True)
     elif report.applied:
-        click.echo(f"Import terminé : {report.created} créé(s), {report.updated} mis à jour, "
-                   f"{report.unchanged} inchangé(s).")
+        click.echo(
+            f"Import terminé : {report.created} créé(s), {report.updated} mis à jour, {report.unchanged} inchangé(s)."
+        )
     else:
-        click.echo(f"Essai sans enregistrement : {report.lines} ligne(s) correcte(s), "
-                   f"{report.created} à créer, {report.updated} déjà connue(s), "
-                   "mises à jour si elles ont changé.")
+        click.echo(
+            f"Essai sans enregistrement : {report.lines} ligne(s) correcte(s), "
+            f"{report.created} à créer, {report.updated} déjà connue(s), "
+            "mises à jour si elles ont changé."
+        )
 
 
 @click.command("import")

@@ -3,6 +3,7 @@
 Rows are matched on the source system's codes (the `code` column), so importing the same file again
 updates what changed and creates nothing twice. The columns of each kind are in import_kinds.py.
 """
+
 import csv
 import io
 from dataclasses import dataclass, field
@@ -60,8 +61,9 @@ def read_rows(text):
     for cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
-        rows.append((reader.line_num, {name: (cells[i].strip() if i < len(cells) else "")
-                                       for i, name in enumerate(header)}))
+        rows.append(
+            (reader.line_num, {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)})
+        )
     return header, rows
 
 
@@ -95,9 +97,19 @@ def run(user, port, kind, data, dry_run=False, progress=None, ip=""):
         with database.atomic():
             _apply(spec, context, records, report)
             report.credits = spec.after_apply(user, records, ip)
-            audit.record(user, f"import.{kind}", ("import", None), None,
-                         {"lines": report.lines, "created": report.created, "updated": report.updated,
-                          "unchanged": report.unchanged}, ip)
+            audit.record(
+                user,
+                f"import.{kind}",
+                ("import", None),
+                None,
+                {
+                    "lines": report.lines,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                },
+                ip,
+            )
     except IntegrityError as e:
         report.created = report.updated = report.unchanged = 0
         why = f"conflit avec les données déjà enregistrées ({e}) : rien n'a changé"
@@ -160,5 +172,5 @@ def _apply(spec, context, records, report):
         model.update(**spec.for_update(current, changes)).where(model.id == current["id"]).execute()
         report.updated += 1
     for start in range(0, len(new_rows), BATCH):
-        model.insert_many(new_rows[start:start + BATCH]).execute()
+        model.insert_many(new_rows[start : start + BATCH]).execute()
     report.created = len(new_rows)

@@ -2,8 +2,9 @@
 
 docs/import.md documents the same columns for the harbour office; keep both in step.
 """
-import re
+
 import dataclasses
+import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -26,6 +27,7 @@ def text(max_length=200):
         if len(raw) > max_length:
             raise Invalid(f"texte trop long ({len(raw)} caractères, {max_length} au plus)")
         return raw
+
     return parse
 
 
@@ -70,6 +72,7 @@ def choice(mapping):
         if key not in mapping:
             raise Invalid(f"valeur « {raw} » inconnue (attendu : {', '.join(sorted(set(mapping)))})")
         return mapping[key]
+
     return parse
 
 
@@ -149,11 +152,18 @@ def _unique_number(context, fields, what):
 
 class Customers(Kind):
     model = Customer
-    columns = (_code(), Column("last_name", "last_name", upper_text(100), True),
-               Column("first_name", "first_name", text(100)), Column("street", "street"),
-               Column("postcode", "postcode", text(20)), Column("town", "town", upper_text(100)),
-               Column("country", "country", upper_text(2)), Column("email", "email", email),
-               Column("phone", "phone", text(40)), Column("language", "language", text(5)))
+    columns = (
+        _code(),
+        Column("last_name", "last_name", upper_text(100), True),
+        Column("first_name", "first_name", text(100)),
+        Column("street", "street"),
+        Column("postcode", "postcode", text(20)),
+        Column("town", "town", upper_text(100)),
+        Column("country", "country", upper_text(2)),
+        Column("email", "email", email),
+        Column("phone", "phone", text(40)),
+        Column("language", "language", text(5)),
+    )
     defaults = {"email": None, "country": "FR", "language": "fr"}
 
 
@@ -165,10 +175,16 @@ class Berths(Kind):
 
 class Boats(Kind):
     model = Boat
-    columns = (_code(), Column("customer_code", None, text(40), True), Column("name", "name", text(100), True),
-               Column("registration", "registration", text(40)), Column("boat_type", "boat_type", text(60)),
-               Column("length_m", "length_cm", metres), Column("beam_m", "beam_cm", metres),
-               Column("draught_m", "draught_cm", metres))
+    columns = (
+        _code(),
+        Column("customer_code", None, text(40), True),
+        Column("name", "name", text(100), True),
+        Column("registration", "registration", text(40)),
+        Column("boat_type", "boat_type", text(60)),
+        Column("length_m", "length_cm", metres),
+        Column("beam_m", "beam_cm", metres),
+        Column("draught_m", "draught_cm", metres),
+    )
     defaults = {"length_cm": 0, "beam_cm": 0, "draught_cm": 0}
 
     def existing_query(self, port):
@@ -188,25 +204,48 @@ class Boats(Kind):
 
 class Contracts(Kind):
     model = Contract
-    statuses = {"brouillon": "draft", "draft": "draft", "envoyé": "sent", "envoye": "sent", "sent": "sent",
-                "signé": "signed", "signe": "signed", "signed": "signed", "annulé": "cancelled",
-                "annule": "cancelled", "cancelled": "cancelled"}
-    columns = (_code(), Column("number", "number", text(50), True), Column("customer_code", None, text(40), True),
-               Column("boat_code", None, text(40)), Column("berth_code", None, text(40)),
-               Column("contract_type", "contract_type", text(40)), Column("starts_on", "starts_on", date, True),
-               Column("ends_on", "ends_on", date, True), Column("price", "price_cents", euros),
-               Column("status", "status", choice(statuses)))
+    statuses = {
+        "brouillon": "draft",
+        "draft": "draft",
+        "envoyé": "sent",
+        "envoye": "sent",
+        "sent": "sent",
+        "signé": "signed",
+        "signe": "signed",
+        "signed": "signed",
+        "annulé": "cancelled",
+        "annule": "cancelled",
+        "cancelled": "cancelled",
+    }
+    columns = (
+        _code(),
+        Column("number", "number", text(50), True),
+        Column("customer_code", None, text(40), True),
+        Column("boat_code", None, text(40)),
+        Column("berth_code", None, text(40)),
+        Column("contract_type", "contract_type", text(40)),
+        Column("starts_on", "starts_on", date, True),
+        Column("ends_on", "ends_on", date, True),
+        Column("price", "price_cents", euros),
+        Column("status", "status", choice(statuses)),
+    )
     defaults = {"contract_type": "Annuel", "price_cents": 0, "status": "draft"}
 
     def load_references(self, context):
         port = context.port
         context.customers = _codes(Customer.select(Customer.code, Customer.id).where(Customer.port == port))
-        context.boats = {code: (row_id, owner) for code, row_id, owner in
-                         Boat.select(Boat.code, Boat.id, Boat.customer).join(Customer)
-                         .where(Customer.port == port).tuples() if code}
+        context.boats = {
+            code: (row_id, owner)
+            for code, row_id, owner in Boat.select(Boat.code, Boat.id, Boat.customer)
+            .join(Customer)
+            .where(Customer.port == port)
+            .tuples()
+            if code
+        }
         context.berths = _codes(Berth.select(Berth.code, Berth.id).where(Berth.port == port))
-        context.numbers = {n: c for n, c in Contract.select(Contract.number, Contract.code)
-                           .where(Contract.port == port).tuples()}
+        context.numbers = {
+            n: c for n, c in Contract.select(Contract.number, Contract.code).where(Contract.port == port).tuples()
+        }
         context.terms = {}
 
     def resolve(self, context, values):
@@ -237,18 +276,25 @@ class Contracts(Kind):
 
 class Invoices(Kind):
     model = Invoice
-    columns = (_code(), Column("number", "number", text(50), True), Column("customer_code", None, text(40), True),
-               Column("contract_code", None, text(40)), Column("issued_on", "issued_on", date, True),
-               Column("due_on", "due_on", date), Column("label", "label", text(200)),
-               Column("total", "total_cents", euros, True))
+    columns = (
+        _code(),
+        Column("number", "number", text(50), True),
+        Column("customer_code", None, text(40), True),
+        Column("contract_code", None, text(40)),
+        Column("issued_on", "issued_on", date, True),
+        Column("due_on", "due_on", date),
+        Column("label", "label", text(200)),
+        Column("total", "total_cents", euros, True),
+    )
     defaults = {"due_on": None}
 
     def load_references(self, context):
         port = context.port
         context.customers = _codes(Customer.select(Customer.code, Customer.id).where(Customer.port == port))
         context.contracts = _codes(Contract.select(Contract.code, Contract.id).where(Contract.port == port))
-        context.numbers = {n: c for n, c in Invoice.select(Invoice.number, Invoice.code)
-                           .where(Invoice.port == port).tuples()}
+        context.numbers = {
+            n: c for n, c in Invoice.select(Invoice.number, Invoice.code).where(Invoice.port == port).tuples()
+        }
 
     def resolve(self, context, values):
         fields = super().resolve(context, values)
@@ -265,13 +311,30 @@ class Invoices(Kind):
 
 class Payments(Kind):
     model = Payment
-    methods = {"cheque": "cheque", "chèque": "cheque", "transfer": "transfer", "virement": "transfer",
-               "cash": "cash", "espèces": "cash", "especes": "cash", "card": "card", "carte": "card",
-               "direct_debit": "direct_debit", "prélèvement": "direct_debit", "prelevement": "direct_debit",
-               "credit": "credit", "avoir": "credit"}
-    columns = (_code(), Column("invoice_code", None, text(40), True), Column("method", "method", choice(methods), True),
-               Column("amount", "amount_cents", euros, True), Column("received_on", "received_on", date, True),
-               Column("reference", "reference", text(100)))
+    methods = {
+        "cheque": "cheque",
+        "chèque": "cheque",
+        "transfer": "transfer",
+        "virement": "transfer",
+        "cash": "cash",
+        "espèces": "cash",
+        "especes": "cash",
+        "card": "card",
+        "carte": "card",
+        "direct_debit": "direct_debit",
+        "prélèvement": "direct_debit",
+        "prelevement": "direct_debit",
+        "credit": "credit",
+        "avoir": "credit",
+    }
+    columns = (
+        _code(),
+        Column("invoice_code", None, text(40), True),
+        Column("method", "method", choice(methods), True),
+        Column("amount", "amount_cents", euros, True),
+        Column("received_on", "received_on", date, True),
+        Column("reference", "reference", text(100)),
+    )
 
     def existing_query(self, port):
         return Payment.select(Payment).join(Invoice).where(Invoice.port == port)
@@ -290,5 +353,11 @@ class Payments(Kind):
         return fields
 
 
-KINDS = {"customers": Customers(), "boats": Boats(), "berths": Berths(), "contracts": Contracts(),
-         "invoices": Invoices(), "payments": Payments()}
+KINDS = {
+    "customers": Customers(),
+    "boats": Boats(),
+    "berths": Berths(),
+    "contracts": Contracts(),
+    "invoices": Invoices(),
+    "payments": Payments(),
+}

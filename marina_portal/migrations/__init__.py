@@ -3,6 +3,7 @@
 The first migration creates the tables as the models stood then; every later change to the
 schema is a new module using playhouse.migrate, never an edit of an applied one.
 """
+
 import importlib
 import pkgutil
 

@@ -1,4 +1,5 @@
 """The initial schema."""
+
 from marina_portal.models import ALL_MODELS
 
 

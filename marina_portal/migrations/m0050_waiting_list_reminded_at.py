@@ -1,4 +1,5 @@
 """Waiting list: remember when the yearly confirmation reminder was mailed, so it goes out once."""
+
 from peewee import DateTimeField
 from playhouse.migrate import SchemaMigrator, migrate
 

@@ -1,4 +1,5 @@
 """Boat and papers: boat changes awaiting approval, and insurance reminders with their recipients."""
+
 from marina_portal.models import BoatChange, InsuranceReminder, InsuranceReminderMail
 
 

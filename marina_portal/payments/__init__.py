@@ -3,6 +3,7 @@
 A gateway builds the form the browser posts to the bank, verifies and reads the bank's
 server-to-server notification, and says what to answer it. Nothing here touches the database.
 """
+
 from dataclasses import dataclass, field
 
 from flask import current_app

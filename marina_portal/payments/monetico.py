@@ -1,4 +1,5 @@
 """Monetico Paiement (CM-CIC), protocol 3.0: the hosted payment form, its seal, and the CGI2 notification."""
+
 import base64
 import hashlib
 import hmac

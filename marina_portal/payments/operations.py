@@ -3,6 +3,7 @@
 Only a notification with a good seal moves an attempt or credits an invoice; the browser's
 return proves nothing. Every call the bank makes is kept in PaymentNotification.
 """
+
 import datetime as dt
 import json
 import logging
@@ -13,8 +14,8 @@ from flask import current_app, url_for
 from peewee import IntegrityError
 
 from marina_portal.billing import absence_credits
-from marina_portal.core.db import database
 from marina_portal.billing.statement import refresh_pdfs_soon
+from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
@@ -56,8 +57,12 @@ def start_attempt(invoice, customer, receipt_email):
                 if balance <= 0:
                     raise NothingToPay(invoice.number)
                 attempt = PaymentAttempt.create(
-                    invoice=invoice, customer=customer, gateway=gateway.name, reference=new_reference(invoice),
-                    amount_cents=balance, receipt_email=receipt_email,
+                    invoice=invoice,
+                    customer=customer,
+                    gateway=gateway.name,
+                    reference=new_reference(invoice),
+                    amount_cents=balance,
+                    receipt_email=receipt_email,
                 )
             break
         except IntegrityError:  # the random tail collided: draw again
@@ -66,10 +71,16 @@ def start_attempt(invoice, customer, receipt_email):
         raise RuntimeError("could not draw a unique payment reference")
     base = current_app.config["BASE_URL"].rstrip("/")
     request = gateway.build_request(
-        reference=attempt.reference, amount_cents=attempt.amount_cents,
-        when=dt.datetime.now(dt.timezone.utc), email=receipt_email,
-        billing={"addressLine1": customer.street, "city": customer.town, "postalCode": customer.postcode,
-                 "country": customer.country or "FR"},
+        reference=attempt.reference,
+        amount_cents=attempt.amount_cents,
+        when=dt.datetime.now(dt.timezone.utc),
+        email=receipt_email,
+        billing={
+            "addressLine1": customer.street,
+            "city": customer.town,
+            "postalCode": customer.postcode,
+            "country": customer.country or "FR",
+        },
         free_text=f"Facture {invoice.number}",
         return_ok=base + url_for("payment.returned", reference=attempt.reference, way="ok"),
         return_err=base + url_for("payment.returned", reference=attempt.reference, way="err"),
@@ -83,9 +94,13 @@ def handle_notification(gateway_name, fields):
     if gateway is None:
         return None
     if not gateway.verify(fields):
-        PaymentNotification.create(gateway=gateway.name, reference=str(fields.get("reference", ""))[:100],
-                                   fields=json.dumps(fields, ensure_ascii=False), seal_valid=False,
-                                   outcome="bad-seal")
+        PaymentNotification.create(
+            gateway=gateway.name,
+            reference=str(fields.get("reference", ""))[:100],
+            fields=json.dumps(fields, ensure_ascii=False),
+            seal_valid=False,
+            outcome="bad-seal",
+        )
         log.warning("payment notification with a bad seal (reference %r)", fields.get("reference"))
         return gateway.acknowledge(False)
     result = gateway.read(fields)
@@ -94,8 +109,9 @@ def handle_notification(gateway_name, fields):
         refresh_pdfs_soon(attempt.invoice_id)
         _send_receipt(attempt)
     elif outcome == "mismatch":
-        log.warning("payment %s: the bank's amount %r differs from the attempt's", result.reference,
-                    fields.get("montant"))
+        log.warning(
+            "payment %s: the bank's amount %r differs from the attempt's", result.reference, fields.get("montant")
+        )
     return gateway.acknowledge(True)
 
 
@@ -103,10 +119,15 @@ def _apply(gateway_name, result, fields):
     """One transaction: keep the call, move the attempt, credit the invoice at most once."""
     with database.atomic():
         # Writing first takes the write lock before anything is read, so two calls queue up here.
-        note = PaymentNotification.create(gateway=gateway_name, reference=result.reference[:100],
-                                          fields=json.dumps(fields, ensure_ascii=False), seal_valid=True)
-        attempt = PaymentAttempt.get_or_none((PaymentAttempt.reference == result.reference)
-                                             & (PaymentAttempt.gateway == gateway_name))
+        note = PaymentNotification.create(
+            gateway=gateway_name,
+            reference=result.reference[:100],
+            fields=json.dumps(fields, ensure_ascii=False),
+            seal_valid=True,
+        )
+        attempt = PaymentAttempt.get_or_none(
+            (PaymentAttempt.reference == result.reference) & (PaymentAttempt.gateway == gateway_name)
+        )
         if attempt is None:
             outcome = "unknown"
         elif result.status == ACCEPTED:
@@ -123,9 +144,11 @@ def _apply(gateway_name, result, fields):
 
 def _move(attempt, status, from_statuses):
     """Change the attempt's status only from the given ones; True when this call changed it."""
-    changed = (PaymentAttempt.update(status=status, notified_at=utcnow())
-               .where((PaymentAttempt.id == attempt.id) & PaymentAttempt.status.in_(from_statuses))
-               .execute())
+    changed = (
+        PaymentAttempt.update(status=status, notified_at=utcnow())
+        .where((PaymentAttempt.id == attempt.id) & PaymentAttempt.status.in_(from_statuses))
+        .execute()
+    )
     return changed == 1
 
 
@@ -133,16 +156,26 @@ def _accept(attempt, result):
     if result.amount_cents != attempt.amount_cents or result.currency != "EUR":
         if not _move(attempt, "mismatch", ("pending", "refused")):
             return "duplicate"
-        AuditLog.create(action="payment_amount_mismatch", object_type="payment_attempt", object_id=attempt.id,
-                        before=json.dumps({"amount_cents": attempt.amount_cents, "currency": "EUR"}),
-                        after=json.dumps({"amount_cents": result.amount_cents, "currency": result.currency}))
+        AuditLog.create(
+            action="payment_amount_mismatch",
+            object_type="payment_attempt",
+            object_id=attempt.id,
+            before=json.dumps({"amount_cents": attempt.amount_cents, "currency": "EUR"}),
+            after=json.dumps({"amount_cents": result.amount_cents, "currency": result.currency}),
+        )
         return "mismatch"
     if not _move(attempt, "paid", ("pending", "refused")):
         return "duplicate"
     try:
         with database.atomic():
-            Payment.create(invoice=attempt.invoice_id, method="card", amount_cents=attempt.amount_cents,
-                           received_on=paris_today(), reference=attempt.reference, attempt=attempt)
+            Payment.create(
+                invoice=attempt.invoice_id,
+                method="card",
+                amount_cents=attempt.amount_cents,
+                received_on=paris_today(),
+                reference=attempt.reference,
+                attempt=attempt,
+            )
     except IntegrityError:  # Payment.attempt is unique: someone else recorded it
         return "duplicate"
     return "recorded"
@@ -154,10 +187,17 @@ def _send_receipt(attempt):
     if not to:
         return
     try:
-        send_email(to, N_("Reçu de paiement — facture %(number)s"), "payment_receipt",
-                   language=attempt.customer.language, subject_fields={"number": invoice.number},
-                   port=invoice.port, customer=attempt.customer, invoice=invoice,
-                   attempt=PaymentAttempt.get_by_id(attempt.id))
+        send_email(
+            to,
+            N_("Reçu de paiement — facture %(number)s"),
+            "payment_receipt",
+            language=attempt.customer.language,
+            subject_fields={"number": invoice.number},
+            port=invoice.port,
+            customer=attempt.customer,
+            invoice=invoice,
+            attempt=PaymentAttempt.get_by_id(attempt.id),
+        )
     except Exception:  # the payment is recorded whatever happens to the mail
         log.exception("receipt mail for payment %s not sent", attempt.reference)
 

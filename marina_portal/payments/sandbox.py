@@ -3,6 +3,7 @@
 It checks a payment request like the bank would, then builds and sends the signed CGI2
 notification to the merchant over real HTTP, exactly as an outside bank would.
 """
+
 import base64
 import binascii
 import datetime as dt
@@ -15,8 +16,19 @@ import requests
 from marina_portal.core.formats import PARIS
 from marina_portal.payments.monetico import parse_amount, seal, seal_matches
 
-REQUIRED = ("TPE", "date", "montant", "reference", "lgue", "societe", "version", "contexte_commande",
-            "url_retour_ok", "url_retour_err", "MAC")
+REQUIRED = (
+    "TPE",
+    "date",
+    "montant",
+    "reference",
+    "lgue",
+    "societe",
+    "version",
+    "contexte_commande",
+    "url_retour_ok",
+    "url_retour_err",
+    "MAC",
+)
 OPTIONAL = ("texte-libre", "mail")
 LANGUAGES = ("FR", "EN", "DE", "IT", "ES", "NL", "PT", "SV", "JA")
 
@@ -42,10 +54,14 @@ def check_request(fields, merchant):
         (fields["societe"] == merchant.company, "code société inconnu"),
         (fields["version"] == "3.0", "version invalide"),
         (_billing_ok(fields["contexte_commande"]), "contexte_commande invalide"),
-        (len(fields.get("texte-libre", "")) <= 3200 and "\n" not in fields.get("texte-libre", ""),
-         "texte-libre invalide"),
-        (all(fields[k].startswith(("http://", "https://")) for k in ("url_retour_ok", "url_retour_err")),
-         "URL de retour invalide"),
+        (
+            len(fields.get("texte-libre", "")) <= 3200 and "\n" not in fields.get("texte-libre", ""),
+            "texte-libre invalide",
+        ),
+        (
+            all(fields[k].startswith(("http://", "https://")) for k in ("url_retour_ok", "url_retour_err")),
+            "URL de retour invalide",
+        ),
     ]
     return [message for ok, message in checks if not ok]
 
@@ -63,14 +79,21 @@ def _billing_ok(text):
         billing = json.loads(base64.b64decode(text, validate=True).decode("utf-8"))["billing"]
     except (binascii.Error, ValueError, KeyError, TypeError):
         return False
-    return isinstance(billing, dict) and all(billing.get(k) for k in ("addressLine1", "city", "postalCode")) \
+    return (
+        isinstance(billing, dict)
+        and all(billing.get(k) for k in ("addressLine1", "city", "postalCode"))
         and re.fullmatch(r"[A-Z]{2}", str(billing.get("country", ""))) is not None
+    )
 
 
 def notification(fields, accepted, key, client_ip="127.0.0.1"):
     """The signed CGI2 fields the bank posts to the merchant for that request and decision."""
-    auth = {"status": "authenticated" if accepted else "authentication_rejected", "protocol": "3DSecure",
-            "version": "2.2.0", "details": {"liabilityShift": "Y" if accepted else "N"}}
+    auth = {
+        "status": "authenticated" if accepted else "authentication_rejected",
+        "protocol": "3DSecure",
+        "version": "2.2.0",
+        "details": {"liabilityShift": "Y" if accepted else "N"},
+    }
     note = {
         "TPE": fields["TPE"],
         "date": dt.datetime.now(PARIS).strftime("%d/%m/%Y_a_%H:%M:%S"),
@@ -78,10 +101,18 @@ def notification(fields, accepted, key, client_ip="127.0.0.1"):
         "reference": fields["reference"],
         "texte-libre": fields.get("texte-libre", ""),
         "code-retour": "payetest" if accepted else "Annulation",
-        "cvx": "oui", "vld": "1230", "brand": "CB", "usage": "debit", "typecompte": "particulier",
-        "ecard": "non", "originecb": "FRA", "bincb": "497010",
+        "cvx": "oui",
+        "vld": "1230",
+        "brand": "CB",
+        "usage": "debit",
+        "typecompte": "particulier",
+        "ecard": "non",
+        "originecb": "FRA",
+        "bincb": "497010",
         "hpancb": hashlib.sha1(fields["reference"].encode(), usedforsecurity=False).hexdigest().upper(),
-        "ipclient": client_ip, "originetr": "FRA", "modepaiement": "CB",
+        "ipclient": client_ip,
+        "originetr": "FRA",
+        "modepaiement": "CB",
         "authentification": base64.b64encode(json.dumps(auth).encode()).decode(),
     }
     if accepted:

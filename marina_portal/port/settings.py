@@ -1,10 +1,24 @@
 """The port's own settings; the bank terminal key is written but never read back to a page or the audit."""
+
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.models import Port
 
-FIELDS = ("name", "code", "street", "postcode", "town", "phone", "email", "hours", "creditor_id",
-          "iban", "bic", "monetico_tpe", "monetico_company")
+FIELDS = (
+    "name",
+    "code",
+    "street",
+    "postcode",
+    "town",
+    "phone",
+    "email",
+    "hours",
+    "creditor_id",
+    "iban",
+    "bic",
+    "monetico_tpe",
+    "monetico_company",
+)
 
 
 def update(user, port, values, new_key="", ip=""):

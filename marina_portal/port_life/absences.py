@@ -9,6 +9,7 @@ it, from the port's setting: "percent" of the visitor revenue, or "per_night" ce
 The credit still available is what was earned minus the Payments of method "absence_credit" (not
 cancelled) that deduct it from the boater's next invoices: absence_credits.py holds that rule.
 """
+
 import datetime as dt
 
 from flask import url_for
@@ -30,10 +31,13 @@ class EarlyReturn(Translatable):
 
     def __init__(self, letting):
         super().__init__(
-            N_("Votre poste est loué à un bateau de passage jusqu'au %(date)s. "
-               "Si vous revenez plus tôt, la capitainerie devra vous trouver une place : "
-               "cochez la case de confirmation pour avancer votre retour, elle en sera prévenue."),
-            date=fr_date(letting.ends_on))
+            N_(
+                "Votre poste est loué à un bateau de passage jusqu'au %(date)s. "
+                "Si vous revenez plus tôt, la capitainerie devra vous trouver une place : "
+                "cochez la case de confirmation pour avancer votre retour, elle en sera prévenue."
+            ),
+            date=fr_date(letting.ends_on),
+        )
         self.letting = letting
 
 
@@ -80,19 +84,27 @@ def _check_dates(contract, starts_on, ends_on, today, ignore_id=None):
     if starts_on < contract.starts_on or ends_on > contract.ends_on + dt.timedelta(days=1):
         raise AbsenceRefused(
             "Les dates doivent être comprises dans votre contrat, du %(start)s au %(end)s.",
-            start=fr_date(contract.starts_on), end=fr_date(contract.ends_on))
+            start=fr_date(contract.starts_on),
+            end=fr_date(contract.ends_on),
+        )
     clash = (
         Absence.select()
-        .where((Absence.contract == contract) & Absence.cancelled_at.is_null()
-               & (Absence.starts_on < ends_on) & (Absence.ends_on > starts_on)
-               & (Absence.id != (ignore_id or 0)))
+        .where(
+            (Absence.contract == contract)
+            & Absence.cancelled_at.is_null()
+            & (Absence.starts_on < ends_on)
+            & (Absence.ends_on > starts_on)
+            & (Absence.id != (ignore_id or 0))
+        )
         .first()
     )
     if clash is not None:
         raise AbsenceRefused(
             "Ces dates chevauchent votre absence déjà déclarée du %(start)s au %(end)s. "
             "Modifiez celle-ci plutôt que d'en déclarer une autre.",
-            start=fr_date(clash.starts_on), end=fr_date(clash.ends_on))
+            start=fr_date(clash.starts_on),
+            end=fr_date(clash.ends_on),
+        )
 
 
 def _check_still_open(absence, today):
@@ -113,8 +125,9 @@ def declare(customer, contract_id, starts_on, ends_on, comment="", today=None):
         raise AbsenceRefused("Choisissez l'un de vos postes.")
     with database.atomic():
         _check_dates(contract, starts_on, ends_on, today)
-        absence = Absence.create(contract=contract, starts_on=starts_on, ends_on=ends_on,
-                                 comment=(comment or "").strip())
+        absence = Absence.create(
+            contract=contract, starts_on=starts_on, ends_on=ends_on, comment=(comment or "").strip()
+        )
     _mail_boater(customer, absence, contract, "declared")
     return absence
 
@@ -156,8 +169,12 @@ def cancel(customer, absence, today=None):
 
 def change_return_by_staff(absence_id, ends_on, port):
     """The harbour office moves the return date of an absence, even one under way (the boater phoned)."""
-    absence = (Absence.select(Absence, Contract).join(Contract)
-               .where((Absence.id == absence_id) & (Contract.port == port)).first())
+    absence = (
+        Absence.select(Absence, Contract)
+        .join(Contract)
+        .where((Absence.id == absence_id) & (Contract.port == port))
+        .first()
+    )
     if absence is None or absence.cancelled_at is not None:
         raise AbsenceRefused("Cette absence n'existe pas ou a été annulée.")
     if ends_on is None or ends_on <= absence.starts_on:
@@ -165,14 +182,27 @@ def change_return_by_staff(absence_id, ends_on, port):
     with absence_credits.locked([absence.contract.customer_id]):  # as a letting being recorded on it
         cut = _letting_cut_short(absence, absence.starts_on, ends_on)
         if cut is not None:
-            raise AbsenceRefused("Une location est enregistrée jusqu'au %(date)s : "
-                                 "la date de retour ne peut pas être avant.", date=fr_date(cut.ends_on))
-        clash = Absence.select().where(
-            (Absence.contract == absence.contract_id) & Absence.cancelled_at.is_null() & (Absence.id != absence.id)
-            & (Absence.starts_on < ends_on) & (Absence.ends_on > absence.starts_on)).first()
+            raise AbsenceRefused(
+                "Une location est enregistrée jusqu'au %(date)s : la date de retour ne peut pas être avant.",
+                date=fr_date(cut.ends_on),
+            )
+        clash = (
+            Absence.select()
+            .where(
+                (Absence.contract == absence.contract_id)
+                & Absence.cancelled_at.is_null()
+                & (Absence.id != absence.id)
+                & (Absence.starts_on < ends_on)
+                & (Absence.ends_on > absence.starts_on)
+            )
+            .first()
+        )
         if clash is not None:
-            raise AbsenceRefused("Ces dates chevauchent l'absence déjà déclarée du %(start)s au %(end)s.",
-                                 start=fr_date(clash.starts_on), end=fr_date(clash.ends_on))
+            raise AbsenceRefused(
+                "Ces dates chevauchent l'absence déjà déclarée du %(start)s au %(end)s.",
+                start=fr_date(clash.starts_on),
+                end=fr_date(clash.ends_on),
+            )
         absence.ends_on = ends_on
         absence.save()
     return absence
@@ -182,8 +212,10 @@ def _letting_cut_short(absence, starts_on, ends_on):
     """The letting that the new dates would no longer cover, if any."""
     return (
         BerthLetting.select()
-        .where((BerthLetting.absence == absence)
-               & ((BerthLetting.ends_on > ends_on) | (BerthLetting.starts_on < starts_on)))
+        .where(
+            (BerthLetting.absence == absence)
+            & ((BerthLetting.ends_on > ends_on) | (BerthLetting.starts_on < starts_on))
+        )
         .order_by(BerthLetting.ends_on.desc())
         .first()
     )
@@ -197,23 +229,40 @@ def _mail_boater(customer, absence, contract, event):
         "changed": N_("Votre absence est modifiée"),
         "cancelled": N_("Votre absence est annulée"),
     }
-    send_email(customer.email, subjects[event], "absence_confirmation", language=customer.language,
-               customer=customer, absence=absence,
-               berth=contract.berth, event=event, port=Port.get_by_id(contract.port_id),
-               link=url_for("absence.index", _external=True))
+    send_email(
+        customer.email,
+        subjects[event],
+        "absence_confirmation",
+        language=customer.language,
+        customer=customer,
+        absence=absence,
+        berth=contract.berth,
+        event=event,
+        port=Port.get_by_id(contract.port_id),
+        link=url_for("absence.index", _external=True),
+    )
 
 
 def _tell_staff_early_return(customer, absence, letting):
     port = Port.get_by_id(absence.contract.port_id)
     if not port.email:
         return
-    send_email(port.email, f"Retour anticipé sur un poste loué : {absence.contract.berth.code}",
-               "absence_early_return", language="fr", customer=customer, absence=absence, letting=letting,
-               berth=absence.contract.berth, port=port,
-               link=url_for("staff.port_calendar", _external=True))
+    send_email(
+        port.email,
+        f"Retour anticipé sur un poste loué : {absence.contract.berth.code}",
+        "absence_early_return",
+        language="fr",
+        customer=customer,
+        absence=absence,
+        letting=letting,
+        berth=absence.contract.berth,
+        port=port,
+        link=url_for("staff.port_calendar", _external=True),
+    )
 
 
 # Credits -------------------------------------------------------------------------------------------
+
 
 def credit_for(port, revenue_cents, nights):
     """The credit a letting earns under the port's setting, in cents."""
@@ -237,26 +286,43 @@ def record_letting(absence_id, starts_on, ends_on, revenue_cents, staff_user):
             raise AbsenceRefused("Cette absence n'existe pas ou a été annulée.")
         if starts_on < absence.starts_on or ends_on > absence.ends_on:
             raise AbsenceRefused(
-                f"La location doit tenir dans l'absence, du {fr_date(absence.starts_on)} "
-                f"au {fr_date(absence.ends_on)}.")
+                f"La location doit tenir dans l'absence, du {fr_date(absence.starts_on)} au {fr_date(absence.ends_on)}."
+            )
         port = Port.get_by_id(absence.contract.port_id)
-        clash = BerthLetting.select().where(
-            (BerthLetting.absence == absence) & (BerthLetting.starts_on < ends_on) & (BerthLetting.ends_on > starts_on)
-        ).exists()
+        clash = (
+            BerthLetting.select()
+            .where(
+                (BerthLetting.absence == absence)
+                & (BerthLetting.starts_on < ends_on)
+                & (BerthLetting.ends_on > starts_on)
+            )
+            .exists()
+        )
         if clash:
             raise AbsenceRefused("Une location est déjà enregistrée sur ces dates.")
         letting = BerthLetting.create(
-            absence=absence, starts_on=starts_on, ends_on=ends_on, revenue_cents=revenue_cents,
-            credit_cents=credit_for(port, revenue_cents, (ends_on - starts_on).days), recorded_by=staff_user,
+            absence=absence,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            revenue_cents=revenue_cents,
+            credit_cents=credit_for(port, revenue_cents, (ends_on - starts_on).days),
+            recorded_by=staff_user,
         )
         letting.deducted = absence_credits.apply([absence.contract.customer_id], staff_user)
     customer = Customer.get_by_id(absence.contract.customer_id)
     if customer.email and letting.credit_cents:
-        send_email(customer.email, N_("Un crédit a été ajouté à votre compte"), "absence_credit",
-                   language=customer.language, customer=customer,
-                   letting=letting, amount=euros(letting.credit_cents), port=port,
-                   deducted=[(p.invoice.number, p.amount_cents) for p in letting.deducted],
-                   link=url_for("absence.index", _external=True))
+        send_email(
+            customer.email,
+            N_("Un crédit a été ajouté à votre compte"),
+            "absence_credit",
+            language=customer.language,
+            customer=customer,
+            letting=letting,
+            amount=euros(letting.credit_cents),
+            port=port,
+            deducted=[(p.invoice.number, p.amount_cents) for p in letting.deducted],
+            link=url_for("absence.index", _external=True),
+        )
     return letting
 
 
@@ -281,6 +347,9 @@ def set_credit_rule(port, mode, value):
     if mode not in ("percent", "per_night"):
         raise AbsenceRefused("Choisissez un mode de crédit.")
     if value is None or value < 0 or value > 100_000 or (mode == "percent" and value > 100):
-        raise AbsenceRefused(N_("Le pourcentage doit être compris entre 0 et 100.") if mode == "percent"
-                             else N_("Indiquez un montant par nuit positif."))
+        raise AbsenceRefused(
+            N_("Le pourcentage doit être compris entre 0 et 100.")
+            if mode == "percent"
+            else N_("Indiquez un montant par nuit positif.")
+        )
     Port.update(absence_credit_mode=mode, absence_credit_value=value).where(Port.id == port.id).execute()

@@ -1,4 +1,5 @@
 """The harbour office's calendar of berths freed by absences: by day, as CSV and as an iCalendar feed."""
+
 import csv
 import datetime as dt
 import io
@@ -17,14 +18,21 @@ def absences_between(port, first_day, last_day):
         .join(Berth)
         .switch(Contract)
         .join(Customer)
-        .where((Contract.port == port) & Absence.cancelled_at.is_null()
-               & (Absence.starts_on <= last_day) & (Absence.ends_on > first_day))
+        .where(
+            (Contract.port == port)
+            & Absence.cancelled_at.is_null()
+            & (Absence.starts_on <= last_day)
+            & (Absence.ends_on > first_day)
+        )
         .order_by(Absence.starts_on, Berth.code)
     )
     lettings = defaultdict(list)
     if absences:
-        for letting in BerthLetting.select().where(BerthLetting.absence.in_([a.id for a in absences])) \
-                .order_by(BerthLetting.starts_on):
+        for letting in (
+            BerthLetting.select()
+            .where(BerthLetting.absence.in_([a.id for a in absences]))
+            .order_by(BerthLetting.starts_on)
+        ):
             lettings[letting.absence_id].append(letting)
     for absence in absences:
         absence.letting_list = lettings[absence.id]
@@ -50,16 +58,22 @@ def days(port, first_day, count):
 def as_csv(port, first_day, count):
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(["date", "poste", "longueur_m", "largeur_m", "absence_du", "retour_le", "plaisancier",
-                     "loue"])
+    writer.writerow(["date", "poste", "longueur_m", "largeur_m", "absence_du", "retour_le", "plaisancier", "loue"])
     for day, free in days(port, first_day, count)[0]:
         for absence, letting in free:
             berth = absence.contract.berth
-            writer.writerow([
-                day.isoformat(), berth.code, f"{berth.length_cm / 100:.2f}".replace(".", ","),
-                f"{berth.width_cm / 100:.2f}".replace(".", ","), absence.starts_on.isoformat(),
-                absence.ends_on.isoformat(), absence.contract.customer.full_name, "oui" if letting else "non",
-            ])
+            writer.writerow(
+                [
+                    day.isoformat(),
+                    berth.code,
+                    f"{berth.length_cm / 100:.2f}".replace(".", ","),
+                    f"{berth.width_cm / 100:.2f}".replace(".", ","),
+                    absence.starts_on.isoformat(),
+                    absence.ends_on.isoformat(),
+                    absence.contract.customer.full_name,
+                    "oui" if letting else "non",
+                ]
+            )
     return "\ufeff" + out.getvalue()  # a BOM so that spreadsheet programs read the accents right
 
 
@@ -80,7 +94,10 @@ def as_ical(port, first_day, last_day, base_url):
         event.add("dtend", absence.ends_on)
         let = " (loué)" if absence.letting_list else ""
         event.add("summary", f"Poste {berth.code} libre{let}")
-        event.add("description", f"Poste {berth.code}, {berth.length_cm / 100:.2f} m × {berth.width_cm / 100:.2f} m. "
-                                 f"Absence de {absence.contract.customer.full_name}.")
+        event.add(
+            "description",
+            f"Poste {berth.code}, {berth.length_cm / 100:.2f} m × {berth.width_cm / 100:.2f} m. "
+            f"Absence de {absence.contract.customer.full_name}.",
+        )
         calendar.add_component(event)
     return calendar.to_ical()

@@ -4,6 +4,7 @@ Mailing goes out in the background in batches of BATCH_SIZE: each batch is one H
 its mails, adds them to NewsItem.mail_sent and queues the next batch, so the staff page can show
 "mail_sent / mail_total" while it runs and a crash resumes where it stopped.
 """
+
 import datetime as dt
 
 from flask import render_template, url_for
@@ -26,10 +27,12 @@ class NewsRefused(Exception):
 
 def recipients(port):
     """The boaters' logins (one per address) of the port, in a stable order."""
-    return (User.select(User.id, User.email, User.language)
-            .join(Customer)
-            .where((Customer.port == port) & (User.role == "boater") & (User.is_enabled == True))  # noqa: E712
-            .order_by(User.id))
+    return (
+        User.select(User.id, User.email, User.language)
+        .join(Customer)
+        .where((Customer.port == port) & (User.role == "boater") & (User.is_enabled == True))  # noqa: E712
+        .order_by(User.id)
+    )
 
 
 def publish(port, author, title, body, is_alert=False, send_mail=False):
@@ -37,8 +40,14 @@ def publish(port, author, title, body, is_alert=False, send_mail=False):
     if not title or not body:
         raise NewsRefused("Indiquez un titre et un texte.")
     with database.atomic():
-        item = NewsItem.create(port=port, author=author, title=title, body=body, is_alert=bool(is_alert),
-                               mail_total=recipients(port).count() if send_mail else 0)
+        item = NewsItem.create(
+            port=port,
+            author=author,
+            title=title,
+            body=body,
+            is_alert=bool(is_alert),
+            mail_total=recipients(port).count() if send_mail else 0,
+        )
     if item.mail_total:
         send_news_batch(item.id)
     return item
@@ -58,8 +67,11 @@ def send_batch(news_id):
         language = user.language if user.language in LANGUAGES else DEFAULT
         if language not in rendered:
             with in_language(language):
-                rendered[language] = (gettext(subject, title=item.title), render_template("mail/news.txt", **context),
-                                      render_template("mail/news.html", **context))
+                rendered[language] = (
+                    gettext(subject, title=item.title),
+                    render_template("mail/news.txt", **context),
+                    render_template("mail/news.html", **context),
+                )
         deliver(user.email, *rendered[language])
         # counted one by one, so a retry after a failure resumes after the last mail that went out
         NewsItem.update(mail_sent=NewsItem.mail_sent + 1).where(NewsItem.id == item.id).execute()
@@ -73,12 +85,21 @@ def send_batch(news_id):
 def for_home(port, now=None):
     """(alerts of the last ALERT_DAYS days, the latest news), newest first."""
     now = now or utcnow()
-    alerts = list(NewsItem.select().where(
-        (NewsItem.port == port) & (NewsItem.is_alert == True)  # noqa: E712
-        & (NewsItem.published_at >= now - dt.timedelta(days=ALERT_DAYS))
-    ).order_by(NewsItem.published_at.desc()))
-    news = list(NewsItem.select().where((NewsItem.port == port) & (NewsItem.is_alert == False))  # noqa: E712
-                .order_by(NewsItem.published_at.desc()).limit(NEWS_SHOWN))
+    alerts = list(
+        NewsItem.select()
+        .where(
+            (NewsItem.port == port)
+            & (NewsItem.is_alert == True)  # noqa: E712
+            & (NewsItem.published_at >= now - dt.timedelta(days=ALERT_DAYS))
+        )
+        .order_by(NewsItem.published_at.desc())
+    )
+    news = list(
+        NewsItem.select()
+        .where((NewsItem.port == port) & (NewsItem.is_alert == False))  # noqa: E712
+        .order_by(NewsItem.published_at.desc())
+        .limit(NEWS_SHOWN)
+    )
     return alerts, news
 
 

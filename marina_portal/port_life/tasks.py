@@ -1,4 +1,5 @@
 """Port life's scheduled work."""
+
 from huey import crontab
 
 from marina_portal.core.queue import huey, request_context

@@ -13,18 +13,29 @@ that date each year every applicant must confirm they are still interested, unle
 confirmed in the twelve months before it; a reminder goes out REMINDER_DAYS before, and the day after
 the date those who did not confirm drop off ("lapsed").
 """
+
 import datetime as dt
 
 from flask import url_for
 from peewee import JOIN
 
-from marina_portal.core import tokens
 from marina_portal.accounts.logins import hash_password, normalise_email
+from marina_portal.core import tokens
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_, Translatable
 from marina_portal.core.mail import send_email
-from marina_portal.models import Berth, Boat, Contract, ContractTerms, Customer, Port, User, WaitingListApplication, utcnow
+from marina_portal.models import (
+    Berth,
+    Boat,
+    Contract,
+    ContractTerms,
+    Customer,
+    Port,
+    User,
+    WaitingListApplication,
+    utcnow,
+)
 
 PURPOSE = "waiting-list"
 REMINDER_DAYS = 30
@@ -47,8 +58,9 @@ LINK_MESSAGES = {
 }
 
 
-def apply(port, last_name, first_name, email, boat_name, boat_type, length_cm, beam_cm, draught_cm,
-          wanted_from, wanted_to):
+def apply(
+    port, last_name, first_name, email, boat_name, boat_type, length_cm, beam_cm, draught_cm, wanted_from, wanted_to
+):
     """Record an application (pending) and mail the link that confirms the email address."""
     if wanted_from and wanted_to and wanted_to <= wanted_from:
         raise WaitingListRefused("La fin de la période souhaitée doit être après son début.")
@@ -58,14 +70,28 @@ def apply(port, last_name, first_name, email, boat_name, boat_type, length_cm, b
     email = normalise_email(email)
     with database.atomic():
         application = WaitingListApplication.create(
-            port=port, last_name=last_name.strip().upper(), first_name=first_name.strip(), email=email,
-            boat_name=boat_name.strip(), boat_type=boat_type.strip(), length_cm=length_cm, beam_cm=beam_cm,
-            draught_cm=draught_cm, wanted_from=wanted_from, wanted_to=wanted_to,
+            port=port,
+            last_name=last_name.strip().upper(),
+            first_name=first_name.strip(),
+            email=email,
+            boat_name=boat_name.strip(),
+            boat_type=boat_type.strip(),
+            length_cm=length_cm,
+            beam_cm=beam_cm,
+            draught_cm=draught_cm,
+            wanted_from=wanted_from,
+            wanted_to=wanted_to,
         )
     token = tokens.make(PURPOSE, {"a": application.id, "e": email})
-    send_email(email, N_("Confirmez votre demande de place au port"), "waiting_list_confirm",
-               application=application, port=port, login=email,
-               link=url_for("waiting_list.confirm", token=token, _external=True))
+    send_email(
+        email,
+        N_("Confirmez votre demande de place au port"),
+        "waiting_list_confirm",
+        application=application,
+        port=port,
+        login=email,
+        link=url_for("waiting_list.confirm", token=token, _external=True),
+    )
     return application
 
 
@@ -97,14 +123,22 @@ def confirm_email(token, password=None):
         if user is None:
             if not password:
                 raise WaitingListRefused("Choisissez un mot de passe.")
-            customer = Customer.create(port=application.port_id, last_name=application.last_name,
-                                       first_name=application.first_name, email=application.email)
+            customer = Customer.create(
+                port=application.port_id,
+                last_name=application.last_name,
+                first_name=application.first_name,
+                email=application.email,
+            )
             user = User.create(email=application.email, password_hash=hash_password(password), customer=customer)
         elif user.customer_id is None:
-            raise WaitingListRefused("Cette adresse est celle d'un compte de la capitainerie : "
-                                     "déposez la demande avec une autre adresse.")
-        elif WaitingListApplication.select().where((WaitingListApplication.user == user)
-                                                   & WaitingListApplication.status.in_(ON_LIST)).exists():
+            raise WaitingListRefused(
+                "Cette adresse est celle d'un compte de la capitainerie : déposez la demande avec une autre adresse."
+            )
+        elif (
+            WaitingListApplication.select()
+            .where((WaitingListApplication.user == user) & WaitingListApplication.status.in_(ON_LIST))
+            .exists()
+        ):
             raise WaitingListRefused("Vous êtes déjà sur la liste d'attente : connectez-vous pour voir votre rang.")
         application.user = user
         application.status = "active"
@@ -115,15 +149,21 @@ def confirm_email(token, password=None):
 
 def for_user(user):
     """The user's latest application, or None."""
-    return (WaitingListApplication.select().where(WaitingListApplication.user == user)
-            .order_by(WaitingListApplication.applied_at.desc(), WaitingListApplication.id.desc()).first())
+    return (
+        WaitingListApplication.select()
+        .where(WaitingListApplication.user == user)
+        .order_by(WaitingListApplication.applied_at.desc(), WaitingListApplication.id.desc())
+        .first()
+    )
 
 
 def ranked(port):
     """Applications on the list in rank order."""
-    rows = list(WaitingListApplication.select(WaitingListApplication, Berth)
-                .join(Berth, JOIN.LEFT_OUTER, on=(WaitingListApplication.offered_berth == Berth.id))
-                .where((WaitingListApplication.port == port) & WaitingListApplication.status.in_(ON_LIST)))
+    rows = list(
+        WaitingListApplication.select(WaitingListApplication, Berth)
+        .join(Berth, JOIN.LEFT_OUTER, on=(WaitingListApplication.offered_berth == Berth.id))
+        .where((WaitingListApplication.port == port) & WaitingListApplication.status.in_(ON_LIST))
+    )
     rows.sort(key=lambda a: (a.applied_at.date(), a.length_cm, a.id))
     return rows
 
@@ -136,6 +176,7 @@ def rank_of(application):
 
 
 # Yearly confirmation -----------------------------------------------------------------------------
+
 
 def _occurrence(day, year):
     try:
@@ -168,8 +209,7 @@ def due_for(application, deadline):
 def confirm_interest(application):
     if application.status not in ON_LIST:
         raise WaitingListRefused("Votre demande n'est plus sur la liste d'attente : déposez-en une nouvelle.")
-    WaitingListApplication.update(confirmed_at=utcnow()).where(
-        WaitingListApplication.id == application.id).execute()
+    WaitingListApplication.update(confirmed_at=utcnow()).where(WaitingListApplication.id == application.id).execute()
 
 
 def send_reminders(today=None):
@@ -182,17 +222,27 @@ def send_reminders(today=None):
         if (deadline - today).days > REMINDER_DAYS:
             continue
         cycle_start = _occurrence(deadline, deadline.year - 1)
-        for application in list(WaitingListApplication.select().where(
-                (WaitingListApplication.port == port) & WaitingListApplication.status.in_(ON_LIST))):
+        for application in list(
+            WaitingListApplication.select().where(
+                (WaitingListApplication.port == port) & WaitingListApplication.status.in_(ON_LIST)
+            )
+        ):
             reminded = application.reminded_at
             if not due_for(application, deadline) or (reminded and reminded.date() > cycle_start):
                 continue
-            send_email(application.email, N_("Confirmez que vous souhaitez rester sur la liste d'attente"),
-                       "waiting_list_reminder", language=_language(application), application=application, port=port,
-                       deadline=deadline,
-                       link=url_for("waiting_list.status", _external=True))
+            send_email(
+                application.email,
+                N_("Confirmez que vous souhaitez rester sur la liste d'attente"),
+                "waiting_list_reminder",
+                language=_language(application),
+                application=application,
+                port=port,
+                deadline=deadline,
+                link=url_for("waiting_list.status", _external=True),
+            )
             WaitingListApplication.update(reminded_at=utcnow()).where(
-                WaitingListApplication.id == application.id).execute()
+                WaitingListApplication.id == application.id
+            ).execute()
             sent += 1
     return sent
 
@@ -204,15 +254,25 @@ def lapse_unconfirmed(today=None):
     # lists, not cursors: sending a mail may end the connection (the mail task runs in its own app context)
     for port in list(Port.select().where(Port.waiting_list_confirm_on.is_null(False))):
         deadline = last_deadline(port, today)
-        for application in list(WaitingListApplication.select().where(
-                (WaitingListApplication.port == port) & (WaitingListApplication.status == "active"))):
+        for application in list(
+            WaitingListApplication.select().where(
+                (WaitingListApplication.port == port) & (WaitingListApplication.status == "active")
+            )
+        ):
             if due_for(application, deadline):
                 WaitingListApplication.update(status="lapsed").where(
-                    WaitingListApplication.id == application.id).execute()
-                send_email(application.email, N_("Votre demande de place n'est plus sur la liste d'attente"),
-                           "waiting_list_lapsed", language=_language(application), application=application, port=port,
-                           deadline=deadline,
-                           link=url_for("waiting_list.apply", _external=True))
+                    WaitingListApplication.id == application.id
+                ).execute()
+                send_email(
+                    application.email,
+                    N_("Votre demande de place n'est plus sur la liste d'attente"),
+                    "waiting_list_lapsed",
+                    language=_language(application),
+                    application=application,
+                    port=port,
+                    deadline=deadline,
+                    link=url_for("waiting_list.apply", _external=True),
+                )
                 lapsed += 1
     return lapsed
 
@@ -222,6 +282,7 @@ def set_confirmation_date(port, day):
 
 
 # Offers -------------------------------------------------------------------------------------------
+
 
 def make_offer(application_id, berth_id, deadline, today=None):
     today = today or paris_today()
@@ -235,10 +296,17 @@ def make_offer(application_id, berth_id, deadline, today=None):
         raise WaitingListRefused("La date limite de réponse doit être aujourd'hui ou plus tard.")
     application.status, application.offered_berth, application.offer_deadline = "offered", berth, deadline
     application.save()
-    send_email(application.email, N_("Une place vous est proposée : poste %(code)s"), "waiting_list_offer",
-               language=_language(application), subject_fields={"code": berth.code},
-               application=application, berth=berth, port=Port.get_by_id(application.port_id),
-               link=url_for("waiting_list.status", _external=True))
+    send_email(
+        application.email,
+        N_("Une place vous est proposée : poste %(code)s"),
+        "waiting_list_offer",
+        language=_language(application),
+        subject_fields={"code": berth.code},
+        application=application,
+        berth=berth,
+        port=Port.get_by_id(application.port_id),
+        link=url_for("waiting_list.status", _external=True),
+    )
     return application
 
 
@@ -246,8 +314,9 @@ def _offer_open(application, today):
     if application.status != "offered":
         raise WaitingListRefused("Aucune place ne vous est proposée pour le moment.")
     if application.offer_deadline < today:
-        raise WaitingListRefused("La date limite de réponse à cette proposition est passée : "
-                                 "contactez la capitainerie.")
+        raise WaitingListRefused(
+            "La date limite de réponse à cette proposition est passée : contactez la capitainerie."
+        )
 
 
 def accept_offer(application, today=None):
@@ -257,22 +326,44 @@ def accept_offer(application, today=None):
         _offer_open(application, today)
         customer = application.user.customer
         port = Port.get_by_id(application.port_id)
-        boat = Boat.create(customer=customer, name=application.boat_name or "—", boat_type=application.boat_type,
-                           length_cm=application.length_cm, beam_cm=application.beam_cm,
-                           draught_cm=application.draught_cm)
+        boat = Boat.create(
+            customer=customer,
+            name=application.boat_name or "—",
+            boat_type=application.boat_type,
+            length_cm=application.length_cm,
+            beam_cm=application.beam_cm,
+            draught_cm=application.draught_cm,
+        )
         starts_on = max(today, application.wanted_from or today)
-        ends_on = application.wanted_to if application.wanted_to and application.wanted_to > starts_on \
+        ends_on = (
+            application.wanted_to
+            if application.wanted_to and application.wanted_to > starts_on
             else dt.date(starts_on.year, 12, 31)
+        )
         contract = Contract.create(
-            port=port, customer=customer, boat=boat, berth=application.offered_berth_id,
-            terms=ContractTerms.latest(port, "Annuel"), number=f"{starts_on.year}-L{application.id:04d}",
-            contract_type="Annuel", starts_on=starts_on, ends_on=ends_on, status="draft",
+            port=port,
+            customer=customer,
+            boat=boat,
+            berth=application.offered_berth_id,
+            terms=ContractTerms.latest(port, "Annuel"),
+            number=f"{starts_on.year}-L{application.id:04d}",
+            contract_type="Annuel",
+            starts_on=starts_on,
+            ends_on=ends_on,
+            status="draft",
         )
         application.status = "accepted"
         application.save()
     if port.email:
-        send_email(port.email, f"Place acceptée : poste {application.offered_berth.code}", "waiting_list_accepted",
-                   language="fr", application=application, contract=contract, port=port)
+        send_email(
+            port.email,
+            f"Place acceptée : poste {application.offered_berth.code}",
+            "waiting_list_accepted",
+            language="fr",
+            application=application,
+            contract=contract,
+            port=port,
+        )
     return contract
 
 
@@ -280,14 +371,18 @@ def decline_offer(application, today=None):
     """The applicant says no to this berth and keeps their rank."""
     _offer_open(application, today or paris_today())
     WaitingListApplication.update(status="active", offered_berth=None, offer_deadline=None).where(
-        WaitingListApplication.id == application.id).execute()
+        WaitingListApplication.id == application.id
+    ).execute()
 
 
 def expire_offers(today=None):
     """Offers left unanswered past their deadline: the applicant keeps their place on the list."""
     today = today or paris_today()
-    return WaitingListApplication.update(status="active", offered_berth=None, offer_deadline=None).where(
-        (WaitingListApplication.status == "offered") & (WaitingListApplication.offer_deadline < today)).execute()
+    return (
+        WaitingListApplication.update(status="active", offered_berth=None, offer_deadline=None)
+        .where((WaitingListApplication.status == "offered") & (WaitingListApplication.offer_deadline < today))
+        .execute()
+    )
 
 
 def withdraw(application):

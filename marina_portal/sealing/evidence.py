@@ -3,6 +3,7 @@ explicit step they took (time, who, IP, user agent, the declaration's words, the
 
 Both tables are append-only: rows are created here and never updated or deleted.
 """
+
 import hashlib
 
 from marina_portal.models import PdfDownload, SignatureEvidence
@@ -13,15 +14,20 @@ def sha256(data):
 
 
 def record_download(subject_type, subject_id, revision, user, pdf_bytes):
-    return PdfDownload.create(subject_type=subject_type, subject_id=subject_id, subject_revision=revision,
-                              user=user, sha256=sha256(pdf_bytes))
+    return PdfDownload.create(
+        subject_type=subject_type, subject_id=subject_id, subject_revision=revision, user=user, sha256=sha256(pdf_bytes)
+    )
 
 
 def last_download(subject_type, subject_id, revision, user):
     return (
         PdfDownload.select()
-        .where((PdfDownload.subject_type == subject_type) & (PdfDownload.subject_id == subject_id)
-               & (PdfDownload.subject_revision == revision) & (PdfDownload.user == user))
+        .where(
+            (PdfDownload.subject_type == subject_type)
+            & (PdfDownload.subject_id == subject_id)
+            & (PdfDownload.subject_revision == revision)
+            & (PdfDownload.user == user)
+        )
         .order_by(PdfDownload.id.desc())
         .first()
     )
@@ -31,8 +37,11 @@ def steps(subject_type, subject_id, revision):
     """The recorded steps of one revision of a document, in order."""
     return list(
         SignatureEvidence.select()
-        .where((SignatureEvidence.subject_type == subject_type) & (SignatureEvidence.subject_id == subject_id)
-               & (SignatureEvidence.subject_revision == revision))
+        .where(
+            (SignatureEvidence.subject_type == subject_type)
+            & (SignatureEvidence.subject_id == subject_id)
+            & (SignatureEvidence.subject_revision == revision)
+        )
         .order_by(SignatureEvidence.step, SignatureEvidence.id)
     )
 
@@ -41,7 +50,14 @@ def record_step(subject_type, subject_id, revision, step, user, declaration, doc
     """Append one step; `client` is a (ip, user_agent) pair read by the view from the request."""
     ip, user_agent = client
     return SignatureEvidence.create(
-        subject_type=subject_type, subject_id=subject_id, subject_revision=revision, step=step, user=user,
-        customer=user.customer_id, ip=ip or "", user_agent=(user_agent or "")[:1000],
-        declaration=declaration, document_sha256=document_sha256,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_revision=revision,
+        step=step,
+        user=user,
+        customer=user.customer_id,
+        ip=ip or "",
+        user_agent=(user_agent or "")[:1000],
+        declaration=declaration,
+        document_sha256=document_sha256,
     )

@@ -3,6 +3,7 @@
 pyHanko (with aiohttp, asn1crypto, cryptography) is imported on the first seal or check, not with the app:
 a worker that only serves pages does not carry it.
 """
+
 import asyncio
 import concurrent.futures
 import dataclasses
@@ -43,8 +44,12 @@ def _seal(pdf_bytes, reason, signer_name, location, app):
     signer, _ = _signer(app)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     meta = signers.PdfSignatureMetadata(
-        field_name="PortSeal", reason=reason, name=signer_name, location=location,
-        subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+        field_name="PortSeal",
+        reason=reason,
+        name=signer_name,
+        location=location,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
     )
     out = signers.sign_pdf(writer, meta, signer=signer)
     return out.getvalue()
@@ -61,7 +66,8 @@ class SealCheck:
 
 
 def _trust_roots(app):
-    from asn1crypto import pem, x509 as asn1_x509
+    from asn1crypto import pem
+    from asn1crypto import x509 as asn1_x509
 
     _, cert_path = ensure_port_certificate(app)
     with open(cert_path, "rb") as f:

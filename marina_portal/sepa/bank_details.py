@@ -2,6 +2,7 @@
 
 schwifty and its bank registry are imported by the first check, not with the app (worker memory).
 """
+
 import re
 
 from marina_portal.core.i18n import Translatable
@@ -18,7 +19,7 @@ def compact(text):
 
 def grouped(iban):
     """'FR7630006000011234567890189' -> 'FR76 3000 6000 0112 3456 7890 189'."""
-    return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
 def masked(iban):
@@ -38,23 +39,33 @@ def check_iban(text):
     if not re.fullmatch(r"[A-Z0-9]+", value):
         raise BankDetailsError("L'IBAN ne peut contenir que des lettres et des chiffres (les espaces sont acceptés).")
     if len(value) < 5 or not value[:2].isalpha():
-        raise BankDetailsError("Un IBAN commence par le code du pays (2 lettres, FR pour la France) "
-                               "suivi de 2 chiffres de contrôle.")
-    from schwifty import IBAN, exceptions as bad
+        raise BankDetailsError(
+            "Un IBAN commence par le code du pays (2 lettres, FR pour la France) suivi de 2 chiffres de contrôle."
+        )
+    from schwifty import IBAN
+    from schwifty import exceptions as bad
 
     try:
         iban = IBAN(value)
     except bad.InvalidCountryCode:
-        raise BankDetailsError("Le code pays « %(code)s » au début de l'IBAN n'est pas reconnu : "
-                               "vérifiez les deux premières lettres.", code=value[:2]) from None
+        raise BankDetailsError(
+            "Le code pays « %(code)s » au début de l'IBAN n'est pas reconnu : vérifiez les deux premières lettres.",
+            code=value[:2],
+        ) from None
     except bad.InvalidLength:
         expected = IBAN(value, allow_invalid=True).spec.iban_length
-        raise BankDetailsError("La longueur de l'IBAN est incorrecte : %(n)s caractères au lieu de "
-                               "%(expected)s pour un IBAN %(code)s. Vérifiez votre RIB.",
-                               n=len(value), expected=expected, code=value[:2]) from None
+        raise BankDetailsError(
+            "La longueur de l'IBAN est incorrecte : %(n)s caractères au lieu de "
+            "%(expected)s pour un IBAN %(code)s. Vérifiez votre RIB.",
+            n=len(value),
+            expected=expected,
+            code=value[:2],
+        ) from None
     except bad.InvalidChecksumDigits:
-        raise BankDetailsError("Les chiffres de contrôle de l'IBAN ne correspondent pas : un caractère est "
-                               "probablement erroné. Vérifiez votre RIB.") from None
+        raise BankDetailsError(
+            "Les chiffres de contrôle de l'IBAN ne correspondent pas : un caractère est "
+            "probablement erroné. Vérifiez votre RIB."
+        ) from None
     except bad.InvalidBBANChecksum:
         raise BankDetailsError("La clé RIB contenue dans l'IBAN est incorrecte. Vérifiez votre RIB.") from None
     except bad.SchwiftyException:
@@ -66,7 +77,8 @@ def check_iban(text):
 
 def bic_for(iban):
     """The BIC of the IBAN's bank when schwifty's registry knows it, else ''."""
-    from schwifty import IBAN, exceptions as bad
+    from schwifty import IBAN
+    from schwifty import exceptions as bad
 
     try:
         found = IBAN(iban).bic
@@ -83,25 +95,34 @@ def check_bic(text, iban):
         if derived:
             return _eleven(derived)
         raise BankDetailsError("Saisissez le BIC inscrit sur votre RIB (8 ou 11 caractères).")
-    from schwifty import BIC, exceptions as bad
+    from schwifty import BIC
+    from schwifty import exceptions as bad
 
     try:
         bic = BIC(value)
     except bad.InvalidLength:
         raise BankDetailsError("Un BIC compte 8 ou 11 caractères, pas %(n)s.", n=len(value)) from None
     except bad.InvalidCountryCode:
-        raise BankDetailsError("Le code pays « %(code)s » du BIC (5e et 6e caractères) "
-                               "n'est pas reconnu.", code=value[4:6]) from None
+        raise BankDetailsError(
+            "Le code pays « %(code)s » du BIC (5e et 6e caractères) n'est pas reconnu.", code=value[4:6]
+        ) from None
     except bad.SchwiftyException:
-        raise BankDetailsError("Ce BIC n'a pas la forme attendue : 4 lettres pour la banque, 2 pour le pays, "
-                               "puis 2 ou 5 lettres ou chiffres.") from None
+        raise BankDetailsError(
+            "Ce BIC n'a pas la forme attendue : 4 lettres pour la banque, 2 pour le pays, "
+            "puis 2 ou 5 lettres ou chiffres."
+        ) from None
     if bic.country_code != iban[:2] and not _same_sepa_area(bic.country_code, iban[:2]):
-        raise BankDetailsError("Le BIC est celui d'une banque du pays %(bic)s, "
-                               "mais l'IBAN est un compte %(iban)s : vérifiez votre RIB.",
-                               bic=bic.country_code, iban=iban[:2])
+        raise BankDetailsError(
+            "Le BIC est celui d'une banque du pays %(bic)s, mais l'IBAN est un compte %(iban)s : vérifiez votre RIB.",
+            bic=bic.country_code,
+            iban=iban[:2],
+        )
     if derived and derived[:4] != str(bic)[:4]:
-        raise BankDetailsError("Ce BIC n'est pas celui de la banque de cet IBAN (BIC attendu : "
-                               "%(bic)s). Vérifiez votre RIB ou laissez le BIC vide.", bic=_eleven(derived))
+        raise BankDetailsError(
+            "Ce BIC n'est pas celui de la banque de cet IBAN (BIC attendu : "
+            "%(bic)s). Vérifiez votre RIB ou laissez le BIC vide.",
+            bic=_eleven(derived),
+        )
     return _eleven(str(bic))
 
 

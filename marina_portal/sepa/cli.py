@@ -1,13 +1,14 @@
 """Command line for direct debits: `flask --app marina_portal sepa export | return | lapse`."""
+
 import datetime as dt
 
 import click
 from flask.cli import AppGroup
 
-from marina_portal.sepa import mandates, collection
 from marina_portal.core.db import init_db
 from marina_portal.core.formats import euros, paris_today
 from marina_portal.models import DirectDebit, Mandate, Port
+from marina_portal.sepa import collection, mandates
 
 sepa_cli = AppGroup("sepa", help="Prélèvements SEPA : lots pain.008, rejets, mandats caducs.")
 
@@ -21,10 +22,19 @@ def _date(ctx, param, value):
 
 @sepa_cli.command("export")
 @click.option("--collection-date", required=True, callback=_date, help="Date de prélèvement (AAAA-MM-JJ).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Fichier à écrire (sinon la sortie standard).")
-@click.option("--format", "message_format", type=click.Choice(collection.FORMATS), default=collection.DEFAULT_FORMAT,
-              show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Fichier à écrire (sinon la sortie standard).",
+)
+@click.option(
+    "--format",
+    "message_format",
+    type=click.Choice(collection.FORMATS),
+    default=collection.DEFAULT_FORMAT,
+    show_default=True,
+)
 def export_command(collection_date, output, message_format):
     """Write the pain.008 batch of every active mandate's balances due by the collection date."""
     init_db()
@@ -38,10 +48,19 @@ def export_command(collection_date, output, message_format):
     else:
         click.echo(xml)
     total = sum(d.amount_cents for d in batch.debits)
-    click.echo(f"Lot n° {batch.id} ({message_format}) : {len({d.mandate_id for d in batch.debits})} prélèvement(s), "
-               f"{euros(total)}, le {collection_date:%d/%m/%Y}.", err=True)
-    unnotified = sorted({d.mandate.rum for d in DirectDebit.select(DirectDebit, Mandate).join(Mandate)
-                         .where((DirectDebit.batch == batch) & DirectDebit.prenotified_at.is_null())})
+    click.echo(
+        f"Lot n° {batch.id} ({message_format}) : {len({d.mandate_id for d in batch.debits})} prélèvement(s), "
+        f"{euros(total)}, le {collection_date:%d/%m/%Y}.",
+        err=True,
+    )
+    unnotified = sorted(
+        {
+            d.mandate.rum
+            for d in DirectDebit.select(DirectDebit, Mandate)
+            .join(Mandate)
+            .where((DirectDebit.batch == batch) & DirectDebit.prenotified_at.is_null())
+        }
+    )
     if unnotified:
         click.echo("Sans adresse mail, à prévenir par courrier : " + ", ".join(unnotified), err=True)
 

@@ -4,6 +4,7 @@ One collection per active mandate sums the open balances of its customer's invoi
 date. Exporting records the batch, marks those invoices "in_progress" (so no later batch collects them again)
 and books a direct-debit payment for each; a returned debit cancels that payment, which reopens the balance.
 """
+
 import datetime as dt
 
 from flask import current_app
@@ -11,12 +12,11 @@ from peewee import fn
 from text_unidecode import unidecode
 
 from marina_portal.billing import statement
-
-from marina_portal.sepa import mandates
 from marina_portal.core.db import database
 from marina_portal.core.formats import euros, fr_date, paris_today, to_paris
-from marina_portal.models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
 from marina_portal.core.storage import read_bytes, save_bytes
+from marina_portal.models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
+from marina_portal.sepa import mandates
 
 FORMATS = ("pain.008.001.08", "pain.008.001.02")
 DEFAULT_FORMAT = "pain.008.001.08"
@@ -43,10 +43,16 @@ def collectable(port, collection_date):
     if not active:
         return []
     due = fn.COALESCE(Invoice.due_on, Invoice.issued_on)
-    invoices = (Invoice.with_paid()
-                .where((Invoice.port == port) & Invoice.customer.in_(list(active))
-                       & (Invoice.collection_status != "in_progress") & (due <= collection_date))
-                .order_by(Invoice.customer, Invoice.issued_on, Invoice.id))
+    invoices = (
+        Invoice.with_paid()
+        .where(
+            (Invoice.port == port)
+            & Invoice.customer.in_(list(active))
+            & (Invoice.collection_status != "in_progress")
+            & (due <= collection_date)
+        )
+        .order_by(Invoice.customer, Invoice.issued_on, Invoice.id)
+    )
     found = {}
     for invoice in invoices:
         if invoice.balance_cents > 0:
@@ -56,8 +62,12 @@ def collectable(port, collection_date):
 
 def first_time_mandates(mandate_ids):
     """Mandates with no debit yet (a returned one does not count): their next collection is FRST."""
-    used = {d.mandate_id for d in DirectDebit.select(DirectDebit.mandate)
-            .where(DirectDebit.mandate.in_(mandate_ids) & (DirectDebit.status != "returned")).distinct()}
+    used = {
+        d.mandate_id
+        for d in DirectDebit.select(DirectDebit.mandate)
+        .where(DirectDebit.mandate.in_(mandate_ids) & (DirectDebit.status != "returned"))
+        .distinct()
+    }
     return set(mandate_ids) - used
 
 
@@ -67,8 +77,15 @@ class IncompleteSettings(SepaError):
 
 def missing_settings(port):
     """Labels of the port settings a batch needs and that are still empty."""
-    return [label for label, value in (("identifiant créancier SEPA (ICS)", port.creditor_id),
-                                       ("IBAN", port.iban), ("BIC", port.bic)) if not value]
+    return [
+        label
+        for label, value in (
+            ("identifiant créancier SEPA (ICS)", port.creditor_id),
+            ("IBAN", port.iban),
+            ("BIC", port.bic),
+        )
+        if not value
+    ]
 
 
 def _check_port(port, message_format):
@@ -91,8 +108,10 @@ def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None
     _check_port(port, message_format)
     earliest = today + dt.timedelta(days=notice_days())
     if collection_date < earliest:
-        raise SepaError(f"La date de prélèvement doit laisser {notice_days()} jours de préavis aux débiteurs : "
-                        f"choisissez le {fr_date(earliest)} ou une date ultérieure.")
+        raise SepaError(
+            f"La date de prélèvement doit laisser {notice_days()} jours de préavis aux débiteurs : "
+            f"choisissez le {fr_date(earliest)} ou une date ultérieure."
+        )
     mandates.lapse_dormant(today)
     with database.atomic():
         plan = collectable(port, collection_date)
@@ -100,13 +119,25 @@ def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None
             raise SepaError(f"Aucune facture à prélever au {fr_date(collection_date)}.")
         total = sum(i.balance_cents for _, invoices in plan for i in invoices)
         if expected_cents is not None and total != expected_cents:
-            raise SepaError(f"Le lot a changé depuis l'aperçu ({euros(total)} au lieu de {euros(expected_cents)}) : "
-                            "vérifiez-le ci-dessous avant de l'exporter.")
+            raise SepaError(
+                f"Le lot a changé depuis l'aperçu ({euros(total)} au lieu de {euros(expected_cents)}) : "
+                "vérifiez-le ci-dessous avant de l'exporter."
+            )
         first = first_time_mandates([m.id for m, _ in plan])
-        batch = DirectDebitBatch.create(port=port, collection_date=collection_date, message_format=message_format,
-                                        created_by=user)
-        document = SepaDD({"name": _sepa_text(port.name, 70), "IBAN": port.iban, "BIC": port.bic, "batch": True,
-                           "creditor_id": port.creditor_id, "currency": "EUR"}, schema=message_format)
+        batch = DirectDebitBatch.create(
+            port=port, collection_date=collection_date, message_format=message_format, created_by=user
+        )
+        document = SepaDD(
+            {
+                "name": _sepa_text(port.name, 70),
+                "IBAN": port.iban,
+                "BIC": port.bic,
+                "batch": True,
+                "creditor_id": port.creditor_id,
+                "currency": "EUR",
+            },
+            schema=message_format,
+        )
         for mandate, invoices in plan:
             sequence = "FRST" if mandate.id in first else "RCUR"
             end_to_end = f"B{batch.id:06d}M{mandate.id:06d}"
@@ -116,8 +147,11 @@ def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None
         try:
             xml = document.export(validate=True)
         except SchemaError as e:  # nothing is recorded: the transaction rolls back
-            raise SepaError("Le fichier produit ne respecte pas le schéma " + message_format
-                            + " : vérifiez les coordonnées des débiteurs et du port.") from e
+            raise SepaError(
+                "Le fichier produit ne respecte pas le schéma "
+                + message_format
+                + " : vérifiez les coordonnées des débiteurs et du port."
+            ) from e
         batch.message_id = document.msg_id
         batch.stored_as, batch.sha256 = save_bytes("sepa", xml, ".xml")
         batch.save()
@@ -129,24 +163,48 @@ def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None
 def _transaction(mandate, invoices, amount, sequence, end_to_end, collection_date):
     numbers = ", ".join(i.number for i in invoices)
     return {
-        "name": _sepa_text(mandate.debtor_name, 70), "IBAN": mandate.iban, "BIC": mandate.bic, "amount": amount,
-        "type": sequence, "collection_date": collection_date, "mandate_id": mandate.rum,
-        "mandate_date": to_paris(mandate.signed_at).date(), "endtoend_id": end_to_end,
+        "name": _sepa_text(mandate.debtor_name, 70),
+        "IBAN": mandate.iban,
+        "BIC": mandate.bic,
+        "amount": amount,
+        "type": sequence,
+        "collection_date": collection_date,
+        "mandate_id": mandate.rum,
+        "mandate_date": to_paris(mandate.signed_at).date(),
+        "endtoend_id": end_to_end,
         "description": _sepa_text(f"Factures {numbers}" if len(invoices) > 1 else f"Facture {numbers}", 140),
-        "address": {"street_name": _sepa_text(mandate.street, 70), "postcode": _sepa_text(mandate.postcode, 16),
-                    "town": _sepa_text(mandate.town, 35), "country": mandate.country},
+        "address": {
+            "street_name": _sepa_text(mandate.street, 70),
+            "postcode": _sepa_text(mandate.postcode, 16),
+            "town": _sepa_text(mandate.town, 35),
+            "country": mandate.country,
+        },
     }
 
 
 def _book(batch, mandate, invoices, sequence, end_to_end, collection_date, user):
     for invoice in invoices:
-        DirectDebit.create(batch=batch, mandate=mandate, invoice=invoice, amount_cents=invoice.balance_cents,
-                           sequence_type=sequence, end_to_end_id=end_to_end)
-        Payment.create(invoice=invoice, method="direct_debit", amount_cents=invoice.balance_cents,
-                       received_on=collection_date, reference=end_to_end, recorded_by=user)
-    marked = (Invoice.update(collection_status="in_progress")
-              .where(Invoice.id.in_([i.id for i in invoices]) & (Invoice.collection_status != "in_progress"))
-              .execute())
+        DirectDebit.create(
+            batch=batch,
+            mandate=mandate,
+            invoice=invoice,
+            amount_cents=invoice.balance_cents,
+            sequence_type=sequence,
+            end_to_end_id=end_to_end,
+        )
+        Payment.create(
+            invoice=invoice,
+            method="direct_debit",
+            amount_cents=invoice.balance_cents,
+            received_on=collection_date,
+            reference=end_to_end,
+            recorded_by=user,
+        )
+    marked = (
+        Invoice.update(collection_status="in_progress")
+        .where(Invoice.id.in_([i.id for i in invoices]) & (Invoice.collection_status != "in_progress"))
+        .execute()
+    )
     if marked != len(invoices):  # another export took them meanwhile: this one rolls back
         raise SepaError("Un autre lot vient de prendre ces factures : relancez l'export.")
     Mandate.update(last_collection_on=collection_date).where(Mandate.id == mandate.id).execute()
@@ -162,8 +220,13 @@ def prenotify(batch):
     from marina_portal.core.i18n import N_
     from marina_portal.core.mail import send_email
 
-    debits = list(DirectDebit.select(DirectDebit, Invoice, Mandate).join(Invoice)
-                  .switch(DirectDebit).join(Mandate).where(DirectDebit.batch == batch))
+    debits = list(
+        DirectDebit.select(DirectDebit, Invoice, Mandate)
+        .join(Invoice)
+        .switch(DirectDebit)
+        .join(Mandate)
+        .where(DirectDebit.batch == batch)
+    )
     by_mandate = {}
     for debit in debits:
         by_mandate.setdefault(debit.mandate_id, []).append(debit)
@@ -177,10 +240,17 @@ def prenotify(batch):
         to = customer.email or logins.get(customer.id)
         if not to:
             continue
-        send_email(to, N_("Avis de prélèvement SEPA"), "sepa_prenotification", language=customer.language,
-                   port=batch.port, mandate=mandate,
-                   debits=group, amount=euros(sum(d.amount_cents for d in group)),
-                   collection_date=fr_date(batch.collection_date))
+        send_email(
+            to,
+            N_("Avis de prélèvement SEPA"),
+            "sepa_prenotification",
+            language=customer.language,
+            port=batch.port,
+            mandate=mandate,
+            debits=group,
+            amount=euros(sum(d.amount_cents for d in group)),
+            collection_date=fr_date(batch.collection_date),
+        )
         mailed.extend(d.id for d in group)
     if mailed:
         DirectDebit.update(prenotified_at=utcnow()).where(DirectDebit.id.in_(mailed)).execute()
@@ -190,17 +260,26 @@ def prenotify(batch):
 def record_return(end_to_end_id, reason="", user=None):
     """The bank returned (rejected) a collection: its payments are cancelled, so the balances reopen."""
     with database.atomic():
-        debits = list(DirectDebit.select().where((DirectDebit.end_to_end_id == end_to_end_id)
-                                                 & (DirectDebit.status != "returned")))
+        debits = list(
+            DirectDebit.select().where(
+                (DirectDebit.end_to_end_id == end_to_end_id) & (DirectDebit.status != "returned")
+            )
+        )
         if not debits:
             raise SepaError(f"Aucun prélèvement en cours avec la référence {end_to_end_id}.")
         invoice_ids = [d.invoice_id for d in debits]
         DirectDebit.update(status="returned", returned_at=utcnow(), return_reason=reason[:255]).where(
-            DirectDebit.id.in_([d.id for d in debits])).execute()
-        booked = (Payment.invoice.in_(invoice_ids) & (Payment.method == "direct_debit")
-                  & (Payment.reference == end_to_end_id) & Payment.cancelled_at.is_null())
-        Payment.update(cancelled_at=utcnow(), cancelled_by=user,
-                       cancel_reason=f"Prélèvement rejeté {reason}".strip()).where(booked).execute()
+            DirectDebit.id.in_([d.id for d in debits])
+        ).execute()
+        booked = (
+            Payment.invoice.in_(invoice_ids)
+            & (Payment.method == "direct_debit")
+            & (Payment.reference == end_to_end_id)
+            & Payment.cancelled_at.is_null()
+        )
+        Payment.update(
+            cancelled_at=utcnow(), cancelled_by=user, cancel_reason=f"Prélèvement rejeté {reason}".strip()
+        ).where(booked).execute()
         Invoice.update(collection_status="").where(Invoice.id.in_(invoice_ids)).execute()
     statement.refresh_pdfs_soon(*invoice_ids)
     return debits
@@ -210,8 +289,11 @@ def settle(today=None):
     """Debits a week past their collection date count as collected; their invoices leave "in progress"."""
     limit = (today or paris_today()) - dt.timedelta(days=SETTLE_DAYS)
     with database.atomic():
-        debits = list(DirectDebit.select(DirectDebit.id, DirectDebit.invoice).join(DirectDebitBatch)
-                      .where((DirectDebit.status == "pending") & (DirectDebitBatch.collection_date <= limit)))
+        debits = list(
+            DirectDebit.select(DirectDebit.id, DirectDebit.invoice)
+            .join(DirectDebitBatch)
+            .where((DirectDebit.status == "pending") & (DirectDebitBatch.collection_date <= limit))
+        )
         if debits:
             DirectDebit.update(status="collected").where(DirectDebit.id.in_([d.id for d in debits])).execute()
             Invoice.update(collection_status="").where(

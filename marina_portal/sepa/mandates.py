@@ -1,22 +1,23 @@
 """SEPA mandates: the RUM, the debtor's details, signing with evidence and a sealed PDF, revocation, lapse."""
+
 import datetime as dt
 import secrets
 
 from peewee import IntegrityError
 
-from marina_portal.sepa import bank_details
-
-from marina_portal.sealing import evidence
 from marina_portal.core.db import database
 from marina_portal.core.i18n import Translatable
 from marina_portal.models import Mandate, utcnow
+from marina_portal.sealing import evidence
+from marina_portal.sepa import bank_details
 
 SUBJECT = "mandate"
 REVISION = 1  # a mandate's text never changes once signed; new details mean a new mandate
 LAPSE_MONTHS = 36
 RUM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: a RUM is read aloud on the phone
-SIGN_DECLARATION = ("Je signe ce mandat de prélèvement SEPA et j'autorise le créancier à prélever "
-                    "mon compte selon ses termes.")
+SIGN_DECLARATION = (
+    "Je signe ce mandat de prélèvement SEPA et j'autorise le créancier à prélever mon compte selon ses termes."
+)
 
 
 class MandateError(Translatable):
@@ -43,15 +44,21 @@ def new_rum(port, customer):
 
 def current(customer):
     """The customer's active mandate, else their draft, else None."""
-    rows = list(Mandate.select().where((Mandate.customer == customer)
-                                       & Mandate.status.in_(["active", "draft"])).order_by(Mandate.id.desc()))
+    rows = list(
+        Mandate.select()
+        .where((Mandate.customer == customer) & Mandate.status.in_(["active", "draft"]))
+        .order_by(Mandate.id.desc())
+    )
     active = [m for m in rows if m.status == "active"]
     return (active or rows or [None])[0]
 
 
 def history(customer):
-    return list(Mandate.select().where((Mandate.customer == customer)
-                                       & Mandate.status.in_(["revoked", "lapsed"])).order_by(Mandate.id.desc()))
+    return list(
+        Mandate.select()
+        .where((Mandate.customer == customer) & Mandate.status.in_(["revoked", "lapsed"]))
+        .order_by(Mandate.id.desc())
+    )
 
 
 def open_for(port, customer):
@@ -66,9 +73,14 @@ def open_for(port, customer):
         try:
             with database.atomic():
                 return Mandate.create(
-                    customer=customer, rum=new_rum(port, customer), status="draft",
-                    debtor_name=customer.full_name, street=customer.street, postcode=customer.postcode,
-                    town=customer.town, country=customer.country or "FR",
+                    customer=customer,
+                    rum=new_rum(port, customer),
+                    status="draft",
+                    debtor_name=customer.full_name,
+                    street=customer.street,
+                    postcode=customer.postcode,
+                    town=customer.town,
+                    country=customer.country or "FR",
                 )
         except IntegrityError:  # the same RUM drawn twice: draw again
             continue
@@ -117,8 +129,8 @@ def text(mandate, port):
 def sign(mandate, port, user, client):
     """The boater's explicit act: evidence, a sealed PDF kept by the port, and the mandate becomes active."""
     from marina_portal.core.pdf import render_pdf
-    from marina_portal.sealing.seals import seal_pdf
     from marina_portal.core.storage import save_bytes
+    from marina_portal.sealing.seals import seal_pdf
 
     if mandate.status != "draft":
         raise MandateError("Ce mandat n'est plus à signer.")
@@ -130,16 +142,24 @@ def sign(mandate, port, user, client):
     digest = evidence.sha256(words.encode("utf-8"))
     signed_at = utcnow()
     mandate.signed_at = signed_at
-    pdf = render_pdf("pdf/mandate.html", port=port, mandate=mandate, legal=legal_text(port.name),
-                     iban=bank_details.grouped(mandate.iban), text_sha256=digest, signer=user.email)
+    pdf = render_pdf(
+        "pdf/mandate.html",
+        port=port,
+        mandate=mandate,
+        legal=legal_text(port.name),
+        iban=bank_details.grouped(mandate.iban),
+        text_sha256=digest,
+        signer=user.email,
+    )
     sealed = seal_pdf(pdf, reason=f"Mandat de prélèvement SEPA {mandate.rum} signé", signer_name=port.name)
     stored, pdf_digest = save_bytes("mandates", sealed, ".pdf")
     with database.atomic():
-        evidence.record_step(SUBJECT, mandate.id, REVISION, 1, user, f"{SIGN_DECLARATION}\n\n{words}", digest,
-                             client)
-        updated = (Mandate.update(status="active", signed_at=signed_at, signed_pdf=stored,
-                                  signed_pdf_sha256=pdf_digest)
-                   .where((Mandate.id == mandate.id) & (Mandate.status == "draft")).execute())
+        evidence.record_step(SUBJECT, mandate.id, REVISION, 1, user, f"{SIGN_DECLARATION}\n\n{words}", digest, client)
+        updated = (
+            Mandate.update(status="active", signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=pdf_digest)
+            .where((Mandate.id == mandate.id) & (Mandate.status == "draft"))
+            .execute()
+        )
         if not updated:
             raise MandateError("Ce mandat n'est plus à signer.")
     return Mandate.get_by_id(mandate.id)
@@ -167,10 +187,12 @@ def months_before(day, months):
 def lapse_dormant(today):
     """Active mandates with no collection for 36 months (counted from signing when never used) lapse."""
     limit = months_before(today, LAPSE_MONTHS)
-    dormant = [m for m in Mandate.select().where(Mandate.status == "active")
-               if (m.last_collection_on or (m.signed_at.date() if m.signed_at else today)) <= limit]
+    dormant = [
+        m
+        for m in Mandate.select().where(Mandate.status == "active")
+        if (m.last_collection_on or (m.signed_at.date() if m.signed_at else today)) <= limit
+    ]
     with database.atomic():
         for mandate in dormant:
             Mandate.update(status="lapsed").where(Mandate.id == mandate.id).execute()
     return [m.rum for m in dormant]
-

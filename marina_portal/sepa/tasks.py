@@ -1,4 +1,5 @@
 """Direct debit's scheduled work."""
+
 from huey import crontab
 
 from marina_portal.core.formats import paris_today

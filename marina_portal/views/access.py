@@ -1,4 +1,5 @@
 """The one place that decides whether the logged-in person may see a row: staff all, a boater theirs."""
+
 from flask import abort
 from flask_login import current_user
 

@@ -1,4 +1,5 @@
 """Login, logout, first-login and registration links, forgotten and changed passwords."""
+
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -6,7 +7,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from marina_portal.accounts import logins
 from marina_portal.core.extensions import limiter
-from marina_portal.views.forms import ChangePasswordForm, EmailForm, EmptyForm, LoginForm, RegisterContractForm, SetPasswordForm
+from marina_portal.views.forms import (
+    ChangePasswordForm,
+    EmailForm,
+    EmptyForm,
+    LoginForm,
+    RegisterContractForm,
+    SetPasswordForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -25,9 +33,11 @@ def _target():
 
 def per_ip_and_target(limit):
     """Rate-limit POSTs both per client address and per email typed, so neither can be hammered."""
+
     def decorate(view):
         view = limiter.limit(limit, methods=["POST"], key_func=_target)(view)
         return limiter.limit(limit, methods=["POST"])(view)
+
     return decorate
 
 
@@ -77,8 +87,11 @@ def first_login():
     """Case 1: the boater typed their email as Login and asked for a link. Same answer either way."""
     form = EmailForm()
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=LoginForm(formdata=None, email=form.email.data),
-                               first_login_errors=form.email.errors), 200
+        return render_template(
+            "auth/login.html",
+            form=LoginForm(formdata=None, email=form.email.data),
+            first_login_errors=form.email.errors,
+        ), 200
     logins.request_password_link(form.email.data)
     return redirect(url_for("auth.link_sent"), code=303)
 
@@ -110,8 +123,7 @@ def register_contract():
     form = RegisterContractForm()
     refused = False
     if form.validate_on_submit():
-        if logins.request_registration(form.email.data, form.invoice_number.data,
-                                         form.parsed_date, form.parsed_amount):
+        if logins.request_registration(form.email.data, form.invoice_number.data, form.parsed_date, form.parsed_amount):
             return redirect(url_for("auth.registration_sent"), code=303)
         refused = True
     return render_template("auth/register_contract.html", form=form, refused=refused)

@@ -1,12 +1,12 @@
 """COMPTE CLIENT: the boater's invoices with what is paid and what is due, and each invoice as a PDF."""
+
 from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
 
-from marina_portal.port_life import absences
-
 from marina_portal.billing import statement as billing
-from marina_portal.views.access import boater_required, owned_or_404
 from marina_portal.models import Invoice
+from marina_portal.port_life import absences
+from marina_portal.views.access import boater_required, owned_or_404
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -14,14 +14,21 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @bp.route("/")
 @boater_required
 def show():
-    return render_template("account/show.html", statement=billing.statement(current_user.customer_id),
-                           credit_cents=absences.customer_credit_cents(current_user.customer_id))
+    return render_template(
+        "account/show.html",
+        statement=billing.statement(current_user.customer_id),
+        credit_cents=absences.customer_credit_cents(current_user.customer_id),
+    )
 
 
 @bp.route("/invoices/<int:invoice_id>/pdf")
 @login_required
 def invoice_pdf(invoice_id):
     invoice = owned_or_404(Invoice, invoice_id)
-    return Response(billing.invoice_pdf(invoice.id), mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{billing.pdf_filename(invoice)}"',
-    })
+    return Response(
+        billing.invoice_pdf(invoice.id),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{billing.pdf_filename(invoice)}"',
+        },
+    )

@@ -1,4 +1,5 @@
 """CONTRAT: the boater's contract, its PDF, signing in three steps, the signed PDF; `flask contract verify`."""
+
 import io
 import logging
 import sys
@@ -8,12 +9,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marina_portal.contracts import signing, berth_contracts
-from marina_portal.views.access import boater_required, owned_or_404
+from marina_portal.contracts import berth_contracts, signing
 from marina_portal.core.formats import fr_datetime
 from marina_portal.core.i18n import N_
 from marina_portal.models import Contract
 from marina_portal.sealing.seals import verify_pdf
+from marina_portal.views.access import boater_required, owned_or_404
 
 bp = Blueprint("contract", __name__, url_prefix="/contract")  # CLI group: `flask contract …`
 
@@ -56,8 +57,9 @@ def _file_name(contract, suffix=""):
 def _render_signing(state, error=None, status=200):
     if _fragment_wanted():
         # htmx swaps only 2xx answers: a refusal comes back as a fragment carrying its message
-        return render_template("contract/_signing.html", state=state, contract=state.contract, error=error,
-                               fragment=True)
+        return render_template(
+            "contract/_signing.html", state=state, contract=state.contract, error=error, fragment=True
+        )
     return render_template("contract/sign.html", state=state, contract=state.contract, error=error), status
 
 
@@ -73,8 +75,9 @@ def show():
 def pdf(contract_id):
     contract = _contract_or_404(contract_id)
     data = berth_contracts.download_pdf(contract, current_user)
-    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                     download_name=_file_name(contract))
+    return send_file(
+        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=_file_name(contract)
+    )
 
 
 @bp.route("/<int:contract_id>/sign")
@@ -110,8 +113,7 @@ def signed_pdf(contract_id):
     path = berth_contracts.signed_pdf_path(contract)
     if path is None:
         abort(404)
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=_file_name(contract, "-signe"))
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=_file_name(contract, "-signe"))
 
 
 @bp.cli.command("verify")

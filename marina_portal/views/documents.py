@@ -1,10 +1,11 @@
 """ESPACE DE TELECHARGEMENT: the port's documents for all boaters, and each boater's own."""
+
 from flask import Blueprint, abort, render_template, send_file
 from flask_login import current_user, login_required
 
-from marina_portal.views.access import may_see
-from marina_portal.models import Document
 from marina_portal.core.storage import absolute
+from marina_portal.models import Document
+from marina_portal.views.access import may_see
 from marina_portal.views.shell import current_port
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -30,5 +31,9 @@ def download(document_id):
     document = Document.get_or_none(Document.id == document_id)
     if document is None or (document.customer_id is not None and not may_see(document)):
         abort(404)
-    return send_file(absolute(document.stored_as), mimetype=document.content_type,
-                     as_attachment=True, download_name=document.filename)
+    return send_file(
+        absolute(document.stored_as),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.filename,
+    )

@@ -1,4 +1,5 @@
 """Friendly error pages in French; a rate limit or an expired form says what to do."""
+
 from flask import render_template
 from flask_wtf.csrf import CSRFError
 from peewee import OperationalError
@@ -6,19 +7,29 @@ from peewee import OperationalError
 from marina_portal.core.i18n import N_
 
 MESSAGES = {
-    400: (N_("Requête incorrecte"),
-          N_("La demande n'a pas pu être comprise. Revenez à la page précédente et réessayez.")),
+    400: (
+        N_("Requête incorrecte"),
+        N_("La demande n'a pas pu être comprise. Revenez à la page précédente et réessayez."),
+    ),
     403: (N_("Accès refusé"), N_("Vous n'avez pas accès à cette page.")),
     404: (N_("Page introuvable"), N_("Cette page n'existe pas ou ne vous est pas accessible.")),
     405: (N_("Action impossible"), N_("Cette action n'est pas possible depuis cette page.")),
     413: (N_("Fichier trop volumineux"), N_("Le fichier envoyé dépasse la taille autorisée.")),
-    429: (N_("Trop de tentatives"),
-          N_("Vous avez fait trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer.")),
-    500: (N_("Erreur du portail"),
-          N_("Une erreur est survenue de notre côté. Rien n'a été perdu : réessayez dans un instant, "
-             "ou contactez la capitainerie.")),
-    503: (N_("Portail momentanément occupé"),
-          N_("Le portail est très sollicité en ce moment et n'a rien enregistré. Réessayez dans quelques secondes.")),
+    429: (
+        N_("Trop de tentatives"),
+        N_("Vous avez fait trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer."),
+    ),
+    500: (
+        N_("Erreur du portail"),
+        N_(
+            "Une erreur est survenue de notre côté. Rien n'a été perdu : réessayez dans un instant, "
+            "ou contactez la capitainerie."
+        ),
+    ),
+    503: (
+        N_("Portail momentanément occupé"),
+        N_("Le portail est très sollicité en ce moment et n'a rien enregistré. Réessayez dans quelques secondes."),
+    ),
 }
 
 
@@ -41,5 +52,6 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def _csrf(e):
-        return render_error(400, N_("Le formulaire a expiré ou n'est pas valide. "
-                                    "Rechargez la page et envoyez-le à nouveau."))
+        return render_error(
+            400, N_("Le formulaire a expiré ou n'est pas valide. Rechargez la page et envoyez-le à nouveau.")
+        )

@@ -1,4 +1,5 @@
 """Forms shared by several features; a feature's own forms live beside its views."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
@@ -18,6 +19,7 @@ class BoatSizes:
     """Mixin for a form with `length`, `beam` and `draught` typed in metres ("9,50"): each validated one
     leaves its centimetres in `length_cm`, `beam_cm`, `draught_cm`. Boaters must give all three; the
     harbour office may leave one empty (0, unknown)."""
+
     sizes_optional = False
     sizes_message = _l("Indiquez une mesure en mètres, par exemple 9,50.")
 
@@ -25,8 +27,12 @@ class BoatSizes:
         if self.sizes_optional and not field.data:
             return 0
         centimetres = parse_metres(field.data)
-        if centimetres is None or centimetres < 0 or (centimetres == 0 and not self.sizes_optional) \
-                or centimetres > 20000:
+        if (
+            centimetres is None
+            or centimetres < 0
+            or (centimetres == 0 and not self.sizes_optional)
+            or centimetres > 20000
+        ):
             raise ValidationError(self.sizes_message)
         return centimetres
 
@@ -46,20 +52,36 @@ class LoginForm(FlaskForm):
 
 
 class EmailForm(FlaskForm):
-    email = EmailField("Login", filters=[lambda v: v.strip() if v else v], validators=[
-        DataRequired(REQUIRED), Email(_l("Saisissez une adresse mail valide."), check_deliverability=False)
-    ])
+    email = EmailField(
+        "Login",
+        filters=[lambda v: v.strip() if v else v],
+        validators=[
+            DataRequired(REQUIRED),
+            Email(_l("Saisissez une adresse mail valide."), check_deliverability=False),
+        ],
+    )
 
 
 class RegisterContractForm(FlaskForm):
-    email = EmailField("Adresse mail", filters=[lambda v: v.strip() if v else v], validators=[
-        DataRequired(REQUIRED), Email(_l("Saisissez une adresse mail valide."), check_deliverability=False)
-    ])
+    email = EmailField(
+        "Adresse mail",
+        filters=[lambda v: v.strip() if v else v],
+        validators=[
+            DataRequired(REQUIRED),
+            Email(_l("Saisissez une adresse mail valide."), check_deliverability=False),
+        ],
+    )
     invoice_number = StringField("Numéro de facture", validators=[DataRequired(REQUIRED), Length(max=50)])
-    invoice_date = StringField("Date de facture", validators=[DataRequired(REQUIRED)],
-                               description=_l("Au format JJ/MM/AAAA, par exemple 15/01/2026."))
-    amount = StringField("Montant TTC", validators=[DataRequired(REQUIRED)],
-                         description=_l("Le montant total de la facture, par exemple 1 520,00."))
+    invoice_date = StringField(
+        "Date de facture",
+        validators=[DataRequired(REQUIRED)],
+        description=_l("Au format JJ/MM/AAAA, par exemple 15/01/2026."),
+    )
+    amount = StringField(
+        "Montant TTC",
+        validators=[DataRequired(REQUIRED)],
+        description=_l("Le montant total de la facture, par exemple 1 520,00."),
+    )
 
     def validate_invoice_date(self, field):
         self.parsed_date = parse_french_date(field.data)
@@ -73,14 +95,21 @@ class RegisterContractForm(FlaskForm):
 
 
 def _new_password_fields():
-    password = PasswordField(_l("Nouveau mot de passe"), validators=[
-        DataRequired(REQUIRED),
-        Length(min=PASSWORD_MIN_LENGTH,
-               message=_l("Le mot de passe doit contenir au moins %(n)s caractères.", n=PASSWORD_MIN_LENGTH)),
-    ], description=_l("Au moins %(n)s caractères.", n=PASSWORD_MIN_LENGTH))
-    confirm = PasswordField(_l("Confirmer le mot de passe"), validators=[
-        DataRequired(REQUIRED), EqualTo("password", _l("Les deux mots de passe ne sont pas identiques."))
-    ])
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                message=_l("Le mot de passe doit contenir au moins %(n)s caractères.", n=PASSWORD_MIN_LENGTH),
+            ),
+        ],
+        description=_l("Au moins %(n)s caractères.", n=PASSWORD_MIN_LENGTH),
+    )
+    confirm = PasswordField(
+        _l("Confirmer le mot de passe"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("Les deux mots de passe ne sont pas identiques."))],
+    )
     return password, confirm
 
 

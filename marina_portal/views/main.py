@@ -1,10 +1,11 @@
 """The home page (login when anonymous), the port-code address from the tutorial, and a health check."""
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marina_portal.views.forms import EmptyForm, LoginForm
 from marina_portal.core.i18n import set_language
 from marina_portal.views.accounts import safe_next
+from marina_portal.views.forms import EmptyForm, LoginForm
 from marina_portal.views.shell import current_port
 
 bp = Blueprint("main", __name__)

@@ -1,4 +1,5 @@
 """Development outbox: the mails the portal would have sent, when MAIL_OUTBOX is on."""
+
 from flask import Blueprint, abort, current_app, render_template
 
 from marina_portal.models import OutboxMail

@@ -1,4 +1,5 @@
 """Paying one invoice online: confirmation, the form to the bank, the bank's notification, the return pages."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -8,20 +9,25 @@ from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length
 
 from marina_portal.billing import statement
-from marina_portal.views.access import boater_required, may_see
 from marina_portal.core.extensions import csrf
-from marina_portal.views.forms import REQUIRED
 from marina_portal.payments import operations
+from marina_portal.views.access import boater_required, may_see
+from marina_portal.views.forms import REQUIRED
 
 bp = Blueprint("payment", __name__, url_prefix="/payment")
 
 
 class PayForm(FlaskForm):
-    receipt_email = EmailField("Adresse de réception du ticket de paiement",
-                               filters=[lambda v: v.strip() if v else v], validators=[
-                                   DataRequired(REQUIRED), Length(max=120),
-                                   Email(_l("Saisissez une adresse mail valide."), check_deliverability=False)],
-                               description=_l("La banque et le port y envoient le ticket et le reçu du paiement."))
+    receipt_email = EmailField(
+        "Adresse de réception du ticket de paiement",
+        filters=[lambda v: v.strip() if v else v],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=120),
+            Email(_l("Saisissez une adresse mail valide."), check_deliverability=False),
+        ],
+        description=_l("La banque et le port y envoient le ticket et le reçu du paiement."),
+    )
 
 
 def _own_invoice(invoice_id):

@@ -1,13 +1,14 @@
 """The bank sandbox's pages (only with MONETICO_SANDBOX): the payment page, then pay, refuse or give up."""
+
 import logging
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from marina_portal.core.extensions import csrf
-from marina_portal.views.forms import EmptyForm
 from marina_portal.payments import merchant_for
 from marina_portal.payments import sandbox as bank
 from marina_portal.payments.monetico import parse_amount
+from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox/monetico")
@@ -29,8 +30,13 @@ def _checked(fields):
     try:
         return bank.check_request(fields, merchant_for(current_port())), None
     except bank.BadSeal:
-        return None, (render_template("sandbox/error.html", problems=[
-            "Le sceau (MAC) de la demande de paiement ne correspond pas : la demande a été refusée."]), 400)
+        return None, (
+            render_template(
+                "sandbox/error.html",
+                problems=["Le sceau (MAC) de la demande de paiement ne correspond pas : la demande a été refusée."],
+            ),
+            400,
+        )
 
 
 @bp.route("/paiement.cgi", methods=["POST"])
@@ -43,8 +49,14 @@ def payment_page():
     if problems:
         return render_template("sandbox/error.html", problems=problems), 400
     cents, currency = parse_amount(fields["montant"])
-    return render_template("sandbox/pay.html", fields=fields, cents=cents, currency=currency,
-                           merchant=merchant_for(current_port()), form=EmptyForm())
+    return render_template(
+        "sandbox/pay.html",
+        fields=fields,
+        cents=cents,
+        currency=currency,
+        merchant=merchant_for(current_port()),
+        form=EmptyForm(),
+    )
 
 
 @bp.route("/decision", methods=["POST"])

@@ -1,4 +1,5 @@
 """Response headers (CSP without inline script, framing and sniffing off, no caching of personal pages); proxies."""
+
 from urllib.parse import urlsplit
 
 from flask import current_app, request, session

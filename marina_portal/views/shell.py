@@ -1,4 +1,5 @@
 """What every page needs: the current port for the header and footer, and the user loader."""
+
 from flask import current_app, g, url_for
 from flask_babel import gettext
 
@@ -58,5 +59,9 @@ def init_app(app):
 
         from marina_portal.core.i18n import LANGUAGES
 
-        return {"port": current_port(), "view_endpoints": current_app.view_functions,
-                "languages": LANGUAGES, "current_language": str(get_locale() or "fr")}
+        return {
+            "port": current_port(),
+            "view_endpoints": current_app.view_functions,
+            "languages": LANGUAGES,
+            "current_language": str(get_locale() or "fr"),
+        }

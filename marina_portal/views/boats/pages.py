@@ -1,16 +1,18 @@
 """Mon bateau et mes papiers: the boater's contact details, boat facts to correct, insurance and registration."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marina_portal.boats import changes as boat_changes, papers
-from marina_portal.views.access import boater_required, owned_or_404
-from marina_portal.documents import uploads
+from marina_portal.boats import changes as boat_changes
+from marina_portal.boats import papers
 from marina_portal.core.formats import paris_today
-from marina_portal.views.forms import EmptyForm
-from marina_portal.models import Document
 from marina_portal.core.storage import absolute
+from marina_portal.documents import uploads
+from marina_portal.models import Document
+from marina_portal.views.access import boater_required, owned_or_404
 from marina_portal.views.boats.forms import BOAT_TYPE_LABELS, BoatChangeForm, ContactForm, PaperForm
+from marina_portal.views.forms import EmptyForm
 
 bp = Blueprint("boat", __name__, url_prefix="/my-boat")
 
@@ -25,11 +27,18 @@ def _page(paper_form=None, problem=None, status=200):
     customer = current_user.customer
     own_papers = papers.for_customer(customer)
     return render_template(
-        "boat/index.html", customer=customer, boats=boat_changes.boats_of(customer),
-        changes=boat_changes.latest_by_boat(customer), papers=own_papers, kinds=papers.KINDS,
-        type_labels=BOAT_TYPE_LABELS, removable={p.id for p in own_papers if papers.removable(p, current_user)},
-        insured_until=papers.insured_until(own_papers), today=paris_today(),
-        paper_form=paper_form or PaperForm(formdata=None), problem=problem,
+        "boat/index.html",
+        customer=customer,
+        boats=boat_changes.boats_of(customer),
+        changes=boat_changes.latest_by_boat(customer),
+        papers=own_papers,
+        kinds=papers.KINDS,
+        type_labels=BOAT_TYPE_LABELS,
+        removable={p.id for p in own_papers if papers.removable(p, current_user)},
+        insured_until=papers.insured_until(own_papers),
+        today=paris_today(),
+        paper_form=paper_form or PaperForm(formdata=None),
+        problem=problem,
     ), status
 
 
@@ -59,9 +68,16 @@ def change(boat_id):
         abort(404)
     metres = BoatChangeForm.metres_text
     facts = boat_changes.pending_for(boat) or boat  # replacing a request starts from what was asked
-    form = BoatChangeForm(data={"name": facts.name, "registration": facts.registration, "boat_type": facts.boat_type,
-                                "length": metres(facts.length_cm), "beam": metres(facts.beam_cm),
-                                "draught": metres(facts.draught_cm)})
+    form = BoatChangeForm(
+        data={
+            "name": facts.name,
+            "registration": facts.registration,
+            "boat_type": facts.boat_type,
+            "length": metres(facts.length_cm),
+            "beam": metres(facts.beam_cm),
+            "draught": metres(facts.draught_cm),
+        }
+    )
     form.set_type_choices(boat.boat_type)
     problem = None
     if form.validate_on_submit():
@@ -100,9 +116,15 @@ def upload():
         return _page(form, status=422)
     upload = form.file.data
     try:
-        papers.add(current_user, current_user.customer, form.kind.data, upload.read() if upload else b"",
-                   upload.filename if upload else "", form.valid_until.date,
-                   current_app.config.get("UPLOAD_MAX_BYTES", uploads.DEFAULT_MAX_BYTES))
+        papers.add(
+            current_user,
+            current_user.customer,
+            form.kind.data,
+            upload.read() if upload else b"",
+            upload.filename if upload else "",
+            form.valid_until.date,
+            current_app.config.get("UPLOAD_MAX_BYTES", uploads.DEFAULT_MAX_BYTES),
+        )
     except (papers.PaperRefused, uploads.Refused) as refusal:
         field = getattr(form, getattr(refusal, "field", None) or "file")  # an upload refusal is about the file
         field.errors = [*field.errors, refusal.translated()]
@@ -118,8 +140,12 @@ def paper(document_id):
     document = owned_or_404(Document, document_id)
     if document.kind not in papers.KINDS:
         abort(404)
-    return send_file(absolute(document.stored_as), mimetype=document.content_type, as_attachment=True,
-                     download_name=document.filename)
+    return send_file(
+        absolute(document.stored_as),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.filename,
+    )
 
 
 @bp.route("/papers/<int:document_id>/remove", methods=["POST"])

@@ -1,12 +1,13 @@
 """Déclarer une absence: a boater's absences, their credit, and the forms to declare, change or cancel."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from marina_portal.core.formats import paris_today
 from marina_portal.port_life import absences
 from marina_portal.views.access import boater_required
-from marina_portal.core.formats import paris_today
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.port_life.forms import AbsenceForm
 
@@ -16,9 +17,11 @@ bp = Blueprint("absence", __name__, url_prefix="/absences")
 @bp.app_context_processor
 def _holds_berth():
     """Templates may call holds_berth(): does the logged-in boater have a berth under a current contract?"""
+
     def holds_berth():
         customer_id = getattr(current_user, "customer_id", None)
         return bool(customer_id) and bool(absences.contracts_with_berth(customer_id))
+
     return {"holds_berth": holds_berth}
 
 
@@ -31,7 +34,8 @@ def _own(absence_id):
 
 def _contract_choices(form, contracts):
     form.contract.choices = [
-        SelectChoice(c.id, _("Poste %(code)s — contrat %(number)s", code=c.berth.code, number=c.number)) for c in contracts
+        SelectChoice(c.id, _("Poste %(code)s — contrat %(number)s", code=c.berth.code, number=c.number))
+        for c in contracts
     ]
 
 
@@ -40,9 +44,13 @@ def _contract_choices(form, contracts):
 def index():
     customer = current_user.customer
     return render_template(
-        "absence/index.html", absences=absences.for_customer(customer),
-        has_berth=bool(absences.contracts_with_berth(customer)), credit_cents=absences.customer_credit_cents(customer),
-        credit_rows=absences.credit_rows(customer), form=EmptyForm(), today=paris_today(),
+        "absence/index.html",
+        absences=absences.for_customer(customer),
+        has_berth=bool(absences.contracts_with_berth(customer)),
+        credit_cents=absences.customer_credit_cents(customer),
+        credit_rows=absences.credit_rows(customer),
+        form=EmptyForm(),
+        today=paris_today(),
     )
 
 
@@ -77,8 +85,14 @@ def edit(absence_id):
     problem, early = None, None
     if form.validate_on_submit():
         try:
-            absences.change(current_user.customer, absence, form.starts_on.date, form.ends_on.date,
-                            form.comment.data, confirm_early=form.confirm_early.data)
+            absences.change(
+                current_user.customer,
+                absence,
+                form.starts_on.date,
+                form.ends_on.date,
+                form.comment.data,
+                confirm_early=form.confirm_early.data,
+            )
         except absences.EarlyReturn as warning:
             early = warning.translated()
         except absences.AbsenceRefused as refusal:
@@ -95,6 +109,7 @@ def _prefill(absence):
         starts_on = absence.starts_on.isoformat()
         ends_on = absence.ends_on.isoformat()
         comment = absence.comment
+
     return Values
 
 

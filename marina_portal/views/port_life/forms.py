@@ -1,11 +1,12 @@
 """Forms of the port-life pages: absences, lettings, the waiting list, news and their settings."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from marina_portal.views.forms import REQUIRED, BoatSizes, _new_password_fields
 from marina_portal.core.formats import parse_euros, parse_french_date
+from marina_portal.views.forms import REQUIRED, BoatSizes, _new_password_fields
 
 DATE_HELP = _l("Au format JJ/MM/AAAA.")
 
@@ -32,10 +33,16 @@ class DateInput(StringField):
 
 class AbsenceForm(FlaskForm):
     contract = SelectField(_l("Poste"), coerce=int, validate_choice=False)
-    starts_on = DateInput(_l("Date de départ"), validators=[DataRequired(REQUIRED)],
-                          description=_l("Le jour où le bateau quitte le port."))
-    ends_on = DateInput(_l("Date de retour"), validators=[DataRequired(REQUIRED)],
-                        description=_l("Le jour où le bateau revient à son poste."))
+    starts_on = DateInput(
+        _l("Date de départ"),
+        validators=[DataRequired(REQUIRED)],
+        description=_l("Le jour où le bateau quitte le port."),
+    )
+    ends_on = DateInput(
+        _l("Date de retour"),
+        validators=[DataRequired(REQUIRED)],
+        description=_l("Le jour où le bateau revient à son poste."),
+    )
     comment = TextAreaField(_l("Commentaire (facultatif)"), validators=[Optional(), Length(max=1000)])
     confirm_early = BooleanField(_l("Je confirme mon retour anticipé alors que mon poste est loué"))
 
@@ -43,8 +50,9 @@ class AbsenceForm(FlaskForm):
 class LettingForm(FlaskForm):
     starts_on = DateInput("Arrivée du visiteur", validators=[DataRequired(REQUIRED)])
     ends_on = DateInput("Départ du visiteur", validators=[DataRequired(REQUIRED)])
-    revenue = StringField("Montant encaissé (TTC)", validators=[DataRequired(REQUIRED)],
-                          description="En euros, par exemple 240,00.")
+    revenue = StringField(
+        "Montant encaissé (TTC)", validators=[DataRequired(REQUIRED)], description="En euros, par exemple 240,00."
+    )
 
     def validate_revenue(self, field):
         self.revenue_cents = parse_euros(field.data)
@@ -57,30 +65,48 @@ class ReturnDateForm(FlaskForm):
 
 
 class CreditRuleForm(FlaskForm):
-    mode = SelectField("Crédit du plaisancier absent", choices=[
-        SelectChoice("percent", "Un pourcentage du montant payé par le visiteur"),
-        SelectChoice("per_night", "Un montant fixe par nuit louée"),
-    ])
-    value = StringField("Valeur", validators=[DataRequired(REQUIRED)], description=(
-        "Le pourcentage (par exemple 50), ou le montant par nuit en euros (par exemple 12,00)."))
+    mode = SelectField(
+        "Crédit du plaisancier absent",
+        choices=[
+            SelectChoice("percent", "Un pourcentage du montant payé par le visiteur"),
+            SelectChoice("per_night", "Un montant fixe par nuit louée"),
+        ],
+    )
+    value = StringField(
+        "Valeur",
+        validators=[DataRequired(REQUIRED)],
+        description=("Le pourcentage (par exemple 50), ou le montant par nuit en euros (par exemple 12,00)."),
+    )
 
 
 class ApplicationForm(BoatSizes, FlaskForm):
     last_name = StringField(_l("Nom"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     first_name = StringField(_l("Prénom"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
-    email = EmailField("Adresse mail", filters=[_strip], validators=[
-        DataRequired(REQUIRED), Length(max=254, message=_l("Saisissez une adresse mail valide.")),
-        Email(_l("Saisissez une adresse mail valide."), check_deliverability=False)])
+    email = EmailField(
+        "Adresse mail",
+        filters=[_strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message=_l("Saisissez une adresse mail valide.")),
+            Email(_l("Saisissez une adresse mail valide."), check_deliverability=False),
+        ],
+    )
     boat_name = StringField(_l("Nom du bateau"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
-    boat_type = SelectField(_l("Type de bateau"), choices=[
-        SelectChoice("Voilier", _l("Voilier")), SelectChoice("Vedette", _l("Vedette")),
-        SelectChoice("Semi-rigide", _l("Semi-rigide")), SelectChoice("Catamaran", _l("Catamaran")),
-        SelectChoice("Autre", _l("Autre")),
-    ])
+    boat_type = SelectField(
+        _l("Type de bateau"),
+        choices=[
+            SelectChoice("Voilier", _l("Voilier")),
+            SelectChoice("Vedette", _l("Vedette")),
+            SelectChoice("Semi-rigide", _l("Semi-rigide")),
+            SelectChoice("Catamaran", _l("Catamaran")),
+            SelectChoice("Autre", _l("Autre")),
+        ],
+    )
     length = StringField(_l("Longueur (m)"), validators=[DataRequired(REQUIRED)], description=_l("Par exemple 9,50."))
     beam = StringField(_l("Largeur (m)"), validators=[DataRequired(REQUIRED)], description=_l("Par exemple 3,20."))
-    draught = StringField(_l("Tirant d'eau (m)"), validators=[DataRequired(REQUIRED)],
-                          description=_l("Par exemple 1,50."))
+    draught = StringField(
+        _l("Tirant d'eau (m)"), validators=[DataRequired(REQUIRED)], description=_l("Par exemple 1,50.")
+    )
     wanted_from = DateInput(_l("Place souhaitée à partir du"), validators=[Optional()], description=DATE_HELP)
     wanted_to = DateInput(_l("Jusqu'au (facultatif)"), validators=[Optional()], description=DATE_HELP)
 
@@ -95,8 +121,11 @@ class OfferForm(FlaskForm):
 
 
 class ConfirmDateForm(FlaskForm):
-    confirm_on = DateInput("Date annuelle de confirmation", validators=[Optional()], description=(
-        "Chaque année à cette date, les demandeurs doivent avoir confirmé leur intérêt."))
+    confirm_on = DateInput(
+        "Date annuelle de confirmation",
+        validators=[Optional()],
+        description=("Chaque année à cette date, les demandeurs doivent avoir confirmé leur intérêt."),
+    )
 
 
 class NewsForm(FlaskForm):

@@ -1,14 +1,15 @@
 """Je n'ai pas de contrat: apply for a berth, confirm the email, then see one's rank and answer offers."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marina_portal.port_life import waiting_list
+from marina_portal.core.extensions import limiter
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
-from marina_portal.views.forms import EmptyForm
-from marina_portal.core.extensions import limiter
+from marina_portal.port_life import waiting_list
 from marina_portal.views.accounts import _login_limit, _mail_limit, _start_session, per_ip_and_target
+from marina_portal.views.forms import EmptyForm
 from marina_portal.views.port_life.forms import ApplicationForm, ConfirmApplicationForm
 from marina_portal.views.shell import current_port
 
@@ -18,8 +19,9 @@ bp = Blueprint("waiting_list", __name__, url_prefix="/waiting-list")
 @bp.app_context_processor
 def _application():
     """Templates may call waiting_application() for the logged-in user's application (None if none)."""
-    return {"waiting_application": lambda: waiting_list.for_user(current_user)
-            if current_user.is_authenticated else None}
+    return {
+        "waiting_application": lambda: waiting_list.for_user(current_user) if current_user.is_authenticated else None
+    }
 
 
 @bp.route("/apply", methods=["GET", "POST"])
@@ -30,9 +32,17 @@ def apply():
     if form.validate_on_submit():
         try:
             waiting_list.apply(
-                current_port(), form.last_name.data, form.first_name.data, form.email.data, form.boat_name.data,
-                form.boat_type.data, form.length_cm, form.beam_cm, form.draught_cm,
-                form.wanted_from.date, form.wanted_to.date,
+                current_port(),
+                form.last_name.data,
+                form.first_name.data,
+                form.email.data,
+                form.boat_name.data,
+                form.boat_type.data,
+                form.length_cm,
+                form.beam_cm,
+                form.draught_cm,
+                form.wanted_from.date,
+                form.wanted_to.date,
             )
         except waiting_list.WaitingListRefused as refusal:
             problem = refusal.translated()
@@ -77,10 +87,21 @@ def status():
     if application is not None:
         rank, total = waiting_list.rank_of(application)
         deadline = waiting_list.next_deadline(current_port(), paris_today())
-    due = deadline is not None and application.status in waiting_list.ON_LIST \
+    due = (
+        deadline is not None
+        and application.status in waiting_list.ON_LIST
         and waiting_list.due_for(application, deadline)
-    return render_template("waiting_list/status.html", application=application, rank=rank, total=total,
-                           deadline=deadline, due=due, form=EmptyForm(), today=paris_today())
+    )
+    return render_template(
+        "waiting_list/status.html",
+        application=application,
+        rank=rank,
+        total=total,
+        deadline=deadline,
+        due=due,
+        form=EmptyForm(),
+        today=paris_today(),
+    )
 
 
 def _act(action, done):
@@ -107,8 +128,13 @@ def confirm_interest():
 @bp.route("/offer/accept", methods=["POST"])
 @login_required
 def accept():
-    return _act(waiting_list.accept_offer, N_("Vous avez accepté la place. Votre contrat est en préparation "
-                                              "à la capitainerie : il apparaîtra dans CONTRAT."))
+    return _act(
+        waiting_list.accept_offer,
+        N_(
+            "Vous avez accepté la place. Votre contrat est en préparation "
+            "à la capitainerie : il apparaîtra dans CONTRAT."
+        ),
+    )
 
 
 @bp.route("/offer/decline", methods=["POST"])

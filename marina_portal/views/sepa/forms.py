@@ -1,4 +1,5 @@
 """The mandate's forms: the debtor's details with IBAN/BIC checks, and the explicit signing act."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
@@ -13,18 +14,35 @@ def _strip(value):
 
 
 class MandateDetailsForm(FlaskForm):
-    debtor_name = StringField(_l("Nom"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=70)],
-                              description=_l("Le titulaire du compte, tel qu'il figure sur votre RIB."))
+    debtor_name = StringField(
+        _l("Nom"),
+        filters=[_strip],
+        validators=[DataRequired(REQUIRED), Length(max=70)],
+        description=_l("Le titulaire du compte, tel qu'il figure sur votre RIB."),
+    )
     street = StringField(_l("Adresse"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=70)])
     postcode = StringField(_l("Code postal"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=16)])
     town = StringField(_l("Ville"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=35)])
-    country = StringField(_l("Pays"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(
-        min=2, max=2, message=_l("Le pays s'écrit avec son code à 2 lettres, par exemple FR."))],
-        description=_l("Code à 2 lettres, par exemple FR."))
-    iban = StringField("IBAN", validators=[DataRequired(_l("Saisissez l'IBAN inscrit sur votre RIB."))],
-                       description=_l("Par exemple FR76 3000 6000 0112 3456 7890 189 ; les espaces sont acceptés."))
-    bic = StringField("BIC", description=_l("8 ou 11 caractères ; laissez vide pour qu'il soit déduit de l'IBAN "
-                                            "quand la banque est connue."))
+    country = StringField(
+        _l("Pays"),
+        filters=[_strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(min=2, max=2, message=_l("Le pays s'écrit avec son code à 2 lettres, par exemple FR.")),
+        ],
+        description=_l("Code à 2 lettres, par exemple FR."),
+    )
+    iban = StringField(
+        "IBAN",
+        validators=[DataRequired(_l("Saisissez l'IBAN inscrit sur votre RIB."))],
+        description=_l("Par exemple FR76 3000 6000 0112 3456 7890 189 ; les espaces sont acceptés."),
+    )
+    bic = StringField(
+        "BIC",
+        description=_l(
+            "8 ou 11 caractères ; laissez vide pour qu'il soit déduit de l'IBAN quand la banque est connue."
+        ),
+    )
 
     def validate_iban(self, field):
         try:
@@ -48,5 +66,7 @@ class MandateDetailsForm(FlaskForm):
 
 
 class SignMandateForm(FlaskForm):
-    accept = BooleanField(_l("J'ai vérifié les informations ci-dessus et j'autorise le prélèvement selon ce mandat."),
-                          validators=[DataRequired(_l("Cochez la case pour confirmer votre signature."))])
+    accept = BooleanField(
+        _l("J'ai vérifié les informations ci-dessus et j'autorise le prélèvement selon ce mandat."),
+        validators=[DataRequired(_l("Cochez la case pour confirmer votre signature."))],
+    )

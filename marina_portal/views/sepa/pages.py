@@ -1,14 +1,15 @@
 """Paiement par prélèvement: the boater's SEPA mandate, to fill, check, sign, download and revoke."""
+
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marina_portal.sepa import mandates
-from marina_portal.views.access import boater_required, owned_or_404
-from marina_portal.sepa.bank_details import masked
-from marina_portal.views.forms import EmptyForm
-from marina_portal.models import Mandate
 from marina_portal.core.storage import absolute
+from marina_portal.models import Mandate
+from marina_portal.sepa import mandates
+from marina_portal.sepa.bank_details import masked
+from marina_portal.views.access import boater_required, owned_or_404
+from marina_portal.views.forms import EmptyForm
 from marina_portal.views.sepa.forms import MandateDetailsForm, SignMandateForm
 from marina_portal.views.shell import current_port
 
@@ -21,9 +22,14 @@ def _page(mandate, form=None, sign_form=None, status=200):
         form = MandateDetailsForm(obj=mandate, formdata=None)
         form.iban.data = ""
     return render_template(
-        "mandate/show.html", mandate=mandate, form=form if editing else None,
-        sign_form=sign_form or SignMandateForm(), action_form=EmptyForm(), masked_iban=masked(mandate.iban),
-        legal=mandates.legal_text(current_port().name), history=mandates.history(mandate.customer_id),
+        "mandate/show.html",
+        mandate=mandate,
+        form=form if editing else None,
+        sign_form=sign_form or SignMandateForm(),
+        action_form=EmptyForm(),
+        masked_iban=masked(mandate.iban),
+        legal=mandates.legal_text(current_port().name),
+        history=mandates.history(mandate.customer_id),
     ), status
 
 
@@ -43,8 +49,16 @@ def save():
     form = MandateDetailsForm()
     if not form.validate_on_submit():
         return _page(mandate, form=form, status=422)
-    mandates.save_details(mandate, form.debtor_name.data, form.street.data, form.postcode.data, form.town.data,
-                          form.country.data, form.clean_iban, form.clean_bic)
+    mandates.save_details(
+        mandate,
+        form.debtor_name.data,
+        form.street.data,
+        form.postcode.data,
+        form.town.data,
+        form.country.data,
+        form.clean_iban,
+        form.clean_bic,
+    )
     flash(_("Vos coordonnées bancaires sont enregistrées. Vérifiez-les, puis signez le mandat."), "success")
     return redirect(url_for(".show"), 303)
 
@@ -57,8 +71,12 @@ def sign(mandate_id):
     if not form.validate_on_submit():
         return _page(mandate, sign_form=form, status=422)
     try:
-        mandates.sign(mandate, current_port(), current_user._get_current_object(),
-                      (request.remote_addr, request.user_agent.string))
+        mandates.sign(
+            mandate,
+            current_port(),
+            current_user._get_current_object(),
+            (request.remote_addr, request.user_agent.string),
+        )
     except mandates.MandateError as e:
         flash(e.translated(), "error")
     else:
@@ -87,5 +105,9 @@ def pdf(mandate_id):
     mandate = owned_or_404(Mandate, mandate_id)
     if not mandate.signed_pdf:
         return redirect(url_for(".show"))
-    return send_file(absolute(mandate.signed_pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"mandat-sepa-{mandate.rum}.pdf")
+    return send_file(
+        absolute(mandate.signed_pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"mandat-sepa-{mandate.rum}.pdf",
+    )

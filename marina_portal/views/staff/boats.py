@@ -1,22 +1,34 @@
 """Harbour office: boat changes to approve or refuse, customers missing a valid insurance, reminders to them."""
+
 import json
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marina_portal.boats import changes as boat_changes, papers
-from marina_portal.views.access import staff_required
-from marina_portal.views.forms import EmptyForm
+from marina_portal.boats import changes as boat_changes
+from marina_portal.boats import papers
 from marina_portal.models import BoatChange
+from marina_portal.views.access import staff_required
 from marina_portal.views.boats.forms import RefusalForm
+from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
-
 from marina_portal.views.staff import bp
 
-FACT_LABELS = [("name", "Nom"), ("registration", "Immatriculation"), ("boat_type", "Type"),
-               ("length_cm", "Longueur"), ("beam_cm", "Largeur"), ("draught_cm", "Tirant d'eau")]
-CONTACT_LABELS = {"phone": "téléphone", "street": "adresse", "postcode": "code postal", "town": "ville",
-                  "country": "pays"}
+FACT_LABELS = [
+    ("name", "Nom"),
+    ("registration", "Immatriculation"),
+    ("boat_type", "Type"),
+    ("length_cm", "Longueur"),
+    ("beam_cm", "Largeur"),
+    ("draught_cm", "Tirant d'eau"),
+]
+CONTACT_LABELS = {
+    "phone": "téléphone",
+    "street": "adresse",
+    "postcode": "code postal",
+    "town": "ville",
+    "country": "pays",
+}
 
 
 def _ip():
@@ -27,8 +39,13 @@ def _ip():
 @staff_required
 def changes():
     port = current_port()
-    return render_template("staff/boats/changes.html", pending=boat_changes.pending(port),
-                           decided=boat_changes.recently_decided(port), facts=FACT_LABELS, form=EmptyForm())
+    return render_template(
+        "staff/boats/changes.html",
+        pending=boat_changes.pending(port),
+        decided=boat_changes.recently_decided(port),
+        facts=FACT_LABELS,
+        form=EmptyForm(),
+    )
 
 
 @bp.route("/boat-changes/<int:change_id>/approve", methods=["POST"])
@@ -65,8 +82,13 @@ def refuse(change_id):
 def insurance():
     port = current_port()
     rows = papers.missing_insurance(port)
-    return render_template("staff/boats/insurance.html", rows=rows, reachable=sum(1 for r in rows if r.reminder_email),
-                           reminder=papers.latest_reminder(port), form=EmptyForm())
+    return render_template(
+        "staff/boats/insurance.html",
+        rows=rows,
+        reachable=sum(1 for r in rows if r.reminder_email),
+        reminder=papers.latest_reminder(port),
+        form=EmptyForm(),
+    )
 
 
 @bp.route("/insurance/remind", methods=["POST"])
@@ -78,8 +100,10 @@ def remind():
         except papers.PaperRefused as refusal:
             flash(str(refusal), "error")
         else:
-            flash(f"Rappel en cours d'envoi à {reminder.mail_total} plaisancier"
-                  f"{'s' if reminder.mail_total > 1 else ''}.", "success")
+            flash(
+                f"Rappel en cours d'envoi à {reminder.mail_total} plaisancier{'s' if reminder.mail_total > 1 else ''}.",
+                "success",
+            )
     return redirect(url_for("staff.insurance"), code=303)
 
 
@@ -108,6 +132,8 @@ def contact_changes(entry):
         before, after = json.loads(entry.before or "{}"), json.loads(entry.after or "{}")
     except ValueError:
         return ""
-    return " ; ".join(f"{CONTACT_LABELS.get(name, name)} : {before.get(name) or '—'} → {after.get(name) or '—'}"
-                      for name in CONTACT_LABELS if before.get(name) != after.get(name))
-
+    return " ; ".join(
+        f"{CONTACT_LABELS.get(name, name)} : {before.get(name) or '—'} → {after.get(name) or '—'}"
+        for name in CONTACT_LABELS
+        if before.get(name) != after.get(name)
+    )

@@ -1,14 +1,15 @@
 """Contracts from the harbour office: create, change, send for signature; versioned terms per type."""
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from marina_portal.views.access import staff_required
 from marina_portal.contracts import office
-from marina_portal.views.staff.forms import ContractForm, TermsForm
-from marina_portal.views.forms import EmptyForm
 from marina_portal.models import Berth, Boat, Contract, ContractTerms, Customer
+from marina_portal.views.access import staff_required
+from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff import bp, client_ip
+from marina_portal.views.staff.forms import ContractForm, TermsForm
 
 
 def _form(customer, contract=None):
@@ -17,8 +18,10 @@ def _form(customer, contract=None):
         form.boat.data = str(contract.boat_id or "")
         form.berth.data = str(contract.berth_id or "")
         form.price.data = f"{contract.price_cents // 100},{contract.price_cents % 100:02d}"
-    form.set_choices(list(customer.boats.order_by(Boat.name)),
-                     list(Berth.select().where(Berth.port == current_port()).order_by(Berth.code)))
+    form.set_choices(
+        list(customer.boats.order_by(Boat.name)),
+        list(Berth.select().where(Berth.port == current_port()).order_by(Berth.code)),
+    )
     return form
 
 
@@ -37,8 +40,9 @@ def contract_new(customer_id):
         else:
             flash("Contrat créé (brouillon).", "success")
             return redirect(url_for("staff.customer", customer_id=customer.id), code=303)
-    return render_template("staff/contracts/form.html", customer=customer, contract=None, form=form,
-                           problem=problem), 422 if form.is_submitted() else 200
+    return render_template(
+        "staff/contracts/form.html", customer=customer, contract=None, form=form, problem=problem
+    ), 422 if form.is_submitted() else 200
 
 
 def _contract_or_404(contract_id):
@@ -62,8 +66,9 @@ def contract_edit(contract_id):
             if changed:
                 flash("Contrat modifié : une signature en cours devra être refaite.", "success")
             return redirect(url_for("staff.customer", customer_id=contract.customer_id), code=303)
-    return render_template("staff/contracts/form.html", customer=contract.customer, contract=contract, form=form,
-                           problem=problem), 422 if form.is_submitted() else 200
+    return render_template(
+        "staff/contracts/form.html", customer=contract.customer, contract=contract, form=form, problem=problem
+    ), 422 if form.is_submitted() else 200
 
 
 @bp.route("/contracts/<int:contract_id>/send", methods=["POST"])
@@ -85,16 +90,21 @@ def terms():
     form, problem = TermsForm(), None
     if form.validate_on_submit():
         try:
-            created = office.add_terms_version(current_user, current_port(), form.contract_type.data,
-                                                  form.body.data, client_ip())
+            created = office.add_terms_version(
+                current_user, current_port(), form.contract_type.data, form.body.data, client_ip()
+            )
         except office.Refused as refusal:
             problem = str(refusal)
         else:
             flash(f"Conditions « {created.contract_type} » version {created.version} enregistrées.", "success")
             return redirect(url_for("staff.terms"), code=303)
-    versions = list(ContractTerms.select().where(ContractTerms.port == current_port())
-                    .order_by(ContractTerms.contract_type, ContractTerms.version.desc()))
+    versions = list(
+        ContractTerms.select()
+        .where(ContractTerms.port == current_port())
+        .order_by(ContractTerms.contract_type, ContractTerms.version.desc())
+    )
     if not form.is_submitted() and versions:
         form.body.data = versions[0].body
     return render_template("staff/contracts/terms.html", form=form, versions=versions, problem=problem), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )

@@ -1,15 +1,16 @@
 """Customers: search as you type, the customer page, edit, and the first-login invitation."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marina_portal.views.access import staff_required
-from marina_portal.customers import records
-from marina_portal.views.staff.forms import CustomerForm, NewCustomerForm
 from marina_portal.billing.invoicing import METHOD_LABELS
-from marina_portal.views.forms import EmptyForm
+from marina_portal.customers import records
 from marina_portal.models import Customer
+from marina_portal.views.access import staff_required
+from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff import bp, client_ip, is_fragment_request
+from marina_portal.views.staff.forms import CustomerForm, NewCustomerForm
 
 
 def _customer_or_404(customer_id):
@@ -44,15 +45,17 @@ def customer_new():
             return redirect(url_for("staff.customer", customer_id=row.id), code=303)
         problem = f"Le code client {form.code.data} est déjà utilisé."
     return render_template("staff/customers/edit.html", customer=None, form=form, problem=problem), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )
 
 
 @bp.route("/customers/<int:customer_id>")
 @staff_required
 def customer(customer_id):
     row = _customer_or_404(customer_id)
-    return render_template("staff/customers/show.html", customer=row, case=records.case_file(row),
-                           methods=METHOD_LABELS, form=EmptyForm())
+    return render_template(
+        "staff/customers/show.html", customer=row, case=records.case_file(row), methods=METHOD_LABELS, form=EmptyForm()
+    )
 
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])

@@ -1,13 +1,14 @@
 """Boats of a customer and the port's berths, typed in at the harbour office."""
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from marina_portal.views.access import staff_required
 from marina_portal.boats import fleet
-from marina_portal.views.staff.forms import BerthForm, BoatForm
 from marina_portal.models import Boat, Customer
+from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff import bp, client_ip
+from marina_portal.views.staff.forms import BerthForm, BoatForm
 
 
 def _metres(cm):
@@ -28,7 +29,8 @@ def _boat_page(customer, boat=None):
             flash("Bateau enregistré.", "success")
             return redirect(url_for("staff.customer", customer_id=customer.id), code=303)
     return render_template("staff/fleet/boat.html", customer=customer, boat=boat, form=form, problem=problem), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )
 
 
 @bp.route("/customers/<int:customer_id>/boats/new", methods=["GET", "POST"])
@@ -43,8 +45,12 @@ def boat_new(customer_id):
 @bp.route("/boats/<int:boat_id>/edit", methods=["GET", "POST"])
 @staff_required
 def boat_edit(boat_id):
-    boat = (Boat.select(Boat, Customer).join(Customer)
-            .where((Boat.id == boat_id) & (Customer.port == current_port())).first())
+    boat = (
+        Boat.select(Boat, Customer)
+        .join(Customer)
+        .where((Boat.id == boat_id) & (Customer.port == current_port()))
+        .first()
+    )
     if boat is None:
         abort(404)
     return _boat_page(boat.customer, boat)
@@ -56,12 +62,17 @@ def berth_list():
     form, problem = BerthForm(), None
     if form.validate_on_submit():
         try:
-            berth = fleet.add_berth(current_user, current_port(), {
-                "code": form.code.data, "length_cm": form.length_cm, "width_cm": form.width_cm}, client_ip())
+            berth = fleet.add_berth(
+                current_user,
+                current_port(),
+                {"code": form.code.data, "length_cm": form.length_cm, "width_cm": form.width_cm},
+                client_ip(),
+            )
         except fleet.Refused as refusal:
             problem = str(refusal)
         else:
             flash(f"Poste {berth.code} ajouté.", "success")
             return redirect(url_for("staff.berth_list"), code=303)
-    return render_template("staff/fleet/berths.html", berths=fleet.berths_with_holders(current_port()), form=form,
-                           problem=problem), 422 if form.is_submitted() else 200
+    return render_template(
+        "staff/fleet/berths.html", berths=fleet.berths_with_holders(current_port()), form=form, problem=problem
+    ), 422 if form.is_submitted() else 200

@@ -1,24 +1,38 @@
 """The back office's forms: customer edit, invoice with lines, payment, cancellation, upload, import, settings."""
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField, EmailField, FieldList, FormField, PasswordField, SelectField, StringField, TextAreaField,
+    DateField,
+    EmailField,
+    FieldList,
+    FormField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
 )
 from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from marina_portal.sepa.bank_details import BankDetailsError, check_bic, check_iban
-from marina_portal.core.formats import parse_euros, parse_metres
-from marina_portal.views.forms import BoatSizes
 from marina_portal.billing.invoicing import OFFICE_METHODS
+from marina_portal.core.formats import parse_euros, parse_metres
+from marina_portal.sepa.bank_details import BankDetailsError, check_bic, check_iban
+from marina_portal.views.forms import BoatSizes
 
 REQUIRED = "Ce champ est obligatoire."
 DATE_MESSAGE = "Saisissez une date valide."
 
 
-KIND_LABELS = {"customers": "Clients", "boats": "Bateaux", "berths": "Postes", "contracts": "Contrats",
-               "invoices": "Factures", "payments": "Règlements"}
+KIND_LABELS = {
+    "customers": "Clients",
+    "boats": "Bateaux",
+    "berths": "Postes",
+    "contracts": "Contrats",
+    "invoices": "Factures",
+    "payments": "Règlements",
+}
 
 
 def _choices(pairs):
@@ -43,8 +57,11 @@ class CustomerForm(FlaskForm):
     postcode = StringField("Code postal", filters=[_strip], validators=[Length(max=20)])
     town = StringField("Ville", filters=[_strip], validators=[Length(max=100)])
     country = StringField("Pays (code)", filters=[_strip], validators=[Length(max=2)])
-    email = EmailField("Adresse mail", filters=[_strip], validators=[
-        Optional(), Email("Saisissez une adresse mail valide.", check_deliverability=False)])
+    email = EmailField(
+        "Adresse mail",
+        filters=[_strip],
+        validators=[Optional(), Email("Saisissez une adresse mail valide.", check_deliverability=False)],
+    )
     phone = StringField("Téléphone", filters=[_strip], validators=[Length(max=40)])
 
 
@@ -52,9 +69,9 @@ class LineForm(PlainForm):
     description = StringField("Désignation", filters=[_strip], validators=[Length(max=200)])
     quantity = StringField("Quantité", filters=[_strip], default="1")
     unit_price = StringField("Prix unitaire HT", filters=[_strip])
-    vat_rate = SelectField("TVA", choices=_choices(
-        [("2000", "20 %"), ("1000", "10 %"), ("550", "5,5 %"), ("0", "0 %")]),
-                           default="2000")
+    vat_rate = SelectField(
+        "TVA", choices=_choices([("2000", "20 %"), ("1000", "10 %"), ("550", "5,5 %"), ("0", "0 %")]), default="2000"
+    )
 
 
 class InvoiceForm(FlaskForm):
@@ -66,8 +83,9 @@ class InvoiceForm(FlaskForm):
     lines = FieldList(FormField(LineForm), min_entries=4, max_entries=20)
 
     def set_contracts(self, contracts):
-        self.contract.choices = _choices([("", "Aucun")] + [(str(c.id), f"{c.number} ({c.contract_type})")
-                                                            for c in contracts])
+        self.contract.choices = _choices(
+            [("", "Aucun")] + [(str(c.id), f"{c.number} ({c.contract_type})") for c in contracts]
+        )
         self._contract_ids = {str(c.id) for c in contracts}
 
     def validate_contract(self, field):
@@ -77,8 +95,9 @@ class InvoiceForm(FlaskForm):
 
 class PaymentForm(FlaskForm):
     method = SelectField("Mode de règlement", choices=_choices(OFFICE_METHODS.items()), default="cheque")
-    amount = StringField("Montant", filters=[_strip], validators=[DataRequired(REQUIRED)],
-                         description="En euros, par exemple 100,00.")
+    amount = StringField(
+        "Montant", filters=[_strip], validators=[DataRequired(REQUIRED)], description="En euros, par exemple 100,00."
+    )
     received_on = DateField("Reçu le", validators=[DataRequired(DATE_MESSAGE)])
     reference = StringField("Référence (n° de chèque, virement…)", filters=[_strip], validators=[Length(max=100)])
 
@@ -87,17 +106,27 @@ class PaymentForm(FlaskForm):
 
 
 class CancelPaymentForm(FlaskForm):
-    reason = TextAreaField("Motif de l'annulation", filters=[_strip],
-                           validators=[DataRequired("Indiquez le motif de l'annulation."), Length(max=500)])
+    reason = TextAreaField(
+        "Motif de l'annulation",
+        filters=[_strip],
+        validators=[DataRequired("Indiquez le motif de l'annulation."), Length(max=500)],
+    )
 
 
 class UploadForm(FlaskForm):
     title = StringField("Titre", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=150)])
-    category = StringField("Catégorie", filters=[_strip], validators=[Length(max=80)],
-                           description="Par exemple : Guides, Règlement, Tarifs.")
-    customer_code = StringField("Pour un seul client (code client ou adresse mail)", filters=[_strip],
-                                validators=[Length(max=200)],
-                                description="Laissez vide pour publier le document à tous les plaisanciers.")
+    category = StringField(
+        "Catégorie",
+        filters=[_strip],
+        validators=[Length(max=80)],
+        description="Par exemple : Guides, Règlement, Tarifs.",
+    )
+    customer_code = StringField(
+        "Pour un seul client (code client ou adresse mail)",
+        filters=[_strip],
+        validators=[Length(max=200)],
+        description="Laissez vide pour publier le document à tous les plaisanciers.",
+    )
     file = FileField("Fichier (PDF, PNG, JPEG)")
 
 
@@ -108,24 +137,40 @@ class ImportForm(FlaskForm):
 
 class PortSettingsForm(FlaskForm):
     name = StringField("Nom du port", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=150)])
-    code = StringField("Code du port", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=30)],
-                       description="L'adresse du portail imprimée dans le tutoriel (…/CODE).")
+    code = StringField(
+        "Code du port",
+        filters=[_strip],
+        validators=[DataRequired(REQUIRED), Length(max=30)],
+        description="L'adresse du portail imprimée dans le tutoriel (…/CODE).",
+    )
     street = StringField("Adresse", filters=[_strip], validators=[Length(max=200)])
     postcode = StringField("Code postal", filters=[_strip], validators=[Length(max=20)])
     town = StringField("Ville", filters=[_strip], validators=[Length(max=100)])
     phone = StringField("Aide téléphonique", filters=[_strip], validators=[Length(max=40)])
-    email = EmailField("Aide numérique (adresse mail)", filters=[_strip], validators=[
-        Optional(), Email("Saisissez une adresse mail valide.", check_deliverability=False)])
+    email = EmailField(
+        "Aide numérique (adresse mail)",
+        filters=[_strip],
+        validators=[Optional(), Email("Saisissez une adresse mail valide.", check_deliverability=False)],
+    )
     hours = StringField("Horaires", filters=[_strip], validators=[Length(max=200)])
     creditor_id = StringField("Identifiant créancier SEPA (ICS)", filters=[_strip], validators=[Length(max=35)])
-    iban = StringField("IBAN du compte du port", filters=[_strip], validators=[Length(max=50)],
-                       description="Le compte crédité par les prélèvements.")
-    bic = StringField("BIC", filters=[_strip], validators=[Length(max=20)],
-                      description="Laissez vide pour le déduire de l'IBAN.")
+    iban = StringField(
+        "IBAN du compte du port",
+        filters=[_strip],
+        validators=[Length(max=50)],
+        description="Le compte crédité par les prélèvements.",
+    )
+    bic = StringField(
+        "BIC", filters=[_strip], validators=[Length(max=20)], description="Laissez vide pour le déduire de l'IBAN."
+    )
     monetico_tpe = StringField("Terminal de paiement (TPE)", filters=[_strip], validators=[Length(max=20)])
     monetico_company = StringField("Code société", filters=[_strip], validators=[Length(max=50)])
-    monetico_key = PasswordField("Clé du terminal", filters=[_strip], validators=[Length(max=80)],
-                                 description="Jamais réaffichée. Laissez vide pour garder la clé enregistrée.")
+    monetico_key = PasswordField(
+        "Clé du terminal",
+        filters=[_strip],
+        validators=[Length(max=80)],
+        description="Jamais réaffichée. Laissez vide pour garder la clé enregistrée.",
+    )
 
     def validate_iban(self, field):
         if field.data:
@@ -153,14 +198,19 @@ class PortSettingsForm(FlaskForm):
 
 class ContractForm(FlaskForm):
     number = StringField("N° de contrat", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=50)])
-    contract_type = StringField("Type de contrat", filters=[_strip], default="Annuel",
-                                validators=[DataRequired(REQUIRED), Length(max=40)])
+    contract_type = StringField(
+        "Type de contrat", filters=[_strip], default="Annuel", validators=[DataRequired(REQUIRED), Length(max=40)]
+    )
     boat = SelectField("Bateau", validate_choice=False)
     berth = SelectField("Poste", validate_choice=False)
     starts_on = DateField("Début", validators=[DataRequired(DATE_MESSAGE)])
     ends_on = DateField("Fin", validators=[DataRequired(DATE_MESSAGE)])
-    price = StringField("Prix T.T.C", filters=[_strip], validators=[DataRequired(REQUIRED)],
-                        description="En euros, par exemple 1 520,00.")
+    price = StringField(
+        "Prix T.T.C",
+        filters=[_strip],
+        validators=[DataRequired(REQUIRED)],
+        description="En euros, par exemple 1 520,00.",
+    )
     payment_terms = TextAreaField("Modalités de paiement", filters=[_strip], validators=[Length(max=1000)])
 
     def set_choices(self, boats, berths):
@@ -180,23 +230,36 @@ class ContractForm(FlaskForm):
         self.price_cents = _euros(field)
 
     def values(self):
-        return {"number": self.number.data, "contract_type": self.contract_type.data,
-                "boat": int(self.boat.data) if self.boat.data else None,
-                "berth": int(self.berth.data) if self.berth.data else None,
-                "starts_on": self.starts_on.data, "ends_on": self.ends_on.data, "price_cents": self.price_cents,
-                "payment_terms": self.payment_terms.data or ""}
+        return {
+            "number": self.number.data,
+            "contract_type": self.contract_type.data,
+            "boat": int(self.boat.data) if self.boat.data else None,
+            "berth": int(self.berth.data) if self.berth.data else None,
+            "starts_on": self.starts_on.data,
+            "ends_on": self.ends_on.data,
+            "price_cents": self.price_cents,
+            "payment_terms": self.payment_terms.data or "",
+        }
 
 
 class TermsForm(FlaskForm):
-    contract_type = StringField("Type de contrat", filters=[_strip], default="Annuel",
-                                validators=[DataRequired(REQUIRED), Length(max=40)])
-    body = TextAreaField("Conditions", filters=[_strip], validators=[DataRequired(REQUIRED)],
-                         description="Le texte complet ; une nouvelle version ne change pas les contrats existants.")
+    contract_type = StringField(
+        "Type de contrat", filters=[_strip], default="Annuel", validators=[DataRequired(REQUIRED), Length(max=40)]
+    )
+    body = TextAreaField(
+        "Conditions",
+        filters=[_strip],
+        validators=[DataRequired(REQUIRED)],
+        description="Le texte complet ; une nouvelle version ne change pas les contrats existants.",
+    )
 
 
 class StaffInviteForm(FlaskForm):
-    email = EmailField("Adresse mail", filters=[_strip], validators=[
-        DataRequired(REQUIRED), Email("Saisissez une adresse mail valide.", check_deliverability=False)])
+    email = EmailField(
+        "Adresse mail",
+        filters=[_strip],
+        validators=[DataRequired(REQUIRED), Email("Saisissez une adresse mail valide.", check_deliverability=False)],
+    )
     role = SelectField("Rôle", choices=_choices([("agent", "Agent"), ("admin", "Administrateur")]))
 
 
@@ -206,8 +269,12 @@ class StaffUpdateForm(FlaskForm):
 
 
 class NewCustomerForm(CustomerForm):
-    code = StringField("Code client", filters=[_strip], validators=[Length(max=40)],
-                       description="Le code du client dans votre logiciel, s'il en a un (les imports s'en servent).")
+    code = StringField(
+        "Code client",
+        filters=[_strip],
+        validators=[Length(max=40)],
+        description="Le code du client dans votre logiciel, s'il en a un (les imports s'en servent).",
+    )
 
 
 def _metres(field):
@@ -223,25 +290,40 @@ class BoatForm(BoatSizes, FlaskForm):
     sizes_optional = True
     sizes_message = "Saisissez une longueur en mètres, par exemple 9,50."
 
-    code = StringField("Code bateau", filters=[_strip], validators=[Length(max=40)],
-                       description="Le code du bateau dans votre logiciel, s'il en a un.")
+    code = StringField(
+        "Code bateau",
+        filters=[_strip],
+        validators=[Length(max=40)],
+        description="Le code du bateau dans votre logiciel, s'il en a un.",
+    )
     name = StringField("Nom du bateau", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     registration = StringField("Immatriculation", filters=[_strip], validators=[Length(max=40)])
-    boat_type = StringField("Type", filters=[_strip], validators=[Length(max=60)],
-                            description="Par exemple : Voilier, Vedette.")
+    boat_type = StringField(
+        "Type", filters=[_strip], validators=[Length(max=60)], description="Par exemple : Voilier, Vedette."
+    )
     length = StringField("Longueur (m)", filters=[_strip])
     beam = StringField("Largeur (m)", filters=[_strip])
     draught = StringField("Tirant d'eau (m)", filters=[_strip])
 
     def values(self):
-        return {"code": self.code.data, "name": self.name.data, "registration": self.registration.data or "",
-                "boat_type": self.boat_type.data or "", "length_cm": self.length_cm, "beam_cm": self.beam_cm,
-                "draught_cm": self.draught_cm}
+        return {
+            "code": self.code.data,
+            "name": self.name.data,
+            "registration": self.registration.data or "",
+            "boat_type": self.boat_type.data or "",
+            "length_cm": self.length_cm,
+            "beam_cm": self.beam_cm,
+            "draught_cm": self.draught_cm,
+        }
 
 
 class BerthForm(FlaskForm):
-    code = StringField("Poste", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=20)],
-                       description="Ponton et numéro, par exemple B-12.")
+    code = StringField(
+        "Poste",
+        filters=[_strip],
+        validators=[DataRequired(REQUIRED), Length(max=20)],
+        description="Ponton et numéro, par exemple B-12.",
+    )
     length = StringField("Longueur (m)", filters=[_strip])
     width = StringField("Largeur (m)", filters=[_strip])
 

@@ -1,21 +1,22 @@
 """Invoices and payments at the harbour office: create an invoice, record a payment, cancel one."""
+
 import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marina_portal.billing.absence_credits import NON_CASH_METHODS
-from marina_portal.views.access import staff_required
 from marina_portal.billing import invoicing
-from marina_portal.views.staff.forms import CancelPaymentForm, InvoiceForm, PaymentForm
+from marina_portal.billing.absence_credits import NON_CASH_METHODS
 from marina_portal.core.formats import euros, paris_today, parse_euros, parse_french_date
 from marina_portal.models import Contract, Customer, Invoice, Payment
+from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff import bp, client_ip
+from marina_portal.views.staff.forms import CancelPaymentForm, InvoiceForm, PaymentForm
 
 
 def _invoice_or_404(invoice_id):
-    invoice = (Invoice.with_paid().where((Invoice.id == invoice_id) & (Invoice.port == current_port())).first())
+    invoice = Invoice.with_paid().where((Invoice.id == invoice_id) & (Invoice.port == current_port())).first()
     if invoice is None:
         abort(404)
     return invoice
@@ -59,15 +60,26 @@ def invoice_new(customer_id):
         lines = _lines(form)
         if lines is not None:
             try:
-                invoice = invoicing.create_invoice(current_user, customer, form.number.data, form.issued_on.data,
-                                                   form.due_on.data, form.label.data, lines, client_ip(),
-                                                   int(form.contract.data) if form.contract.data else None)
+                invoice = invoicing.create_invoice(
+                    current_user,
+                    customer,
+                    form.number.data,
+                    form.issued_on.data,
+                    form.due_on.data,
+                    form.label.data,
+                    lines,
+                    client_ip(),
+                    int(form.contract.data) if form.contract.data else None,
+                )
             except invoicing.Refused as refusal:
                 problem = str(refusal)
             else:
                 deducted = invoice.absence_credit_cents
-                flash(f"Facture {invoice.number} créée."
-                      + (f" Crédit absence déduit : {euros(deducted)}." if deducted else ""), "success")
+                flash(
+                    f"Facture {invoice.number} créée."
+                    + (f" Crédit absence déduit : {euros(deducted)}." if deducted else ""),
+                    "success",
+                )
                 return redirect(url_for("staff.invoice", invoice_id=invoice.id), code=303)
     return render_template("staff/invoices/new.html", customer=customer, form=form, problem=problem)
 
@@ -76,9 +88,16 @@ def _show(invoice, payment_form=None, problem=None, status=200):
     if payment_form is None:
         payment_form = PaymentForm(formdata=None, received_on=paris_today())
     payments = list(invoice.payments.order_by(Payment.received_on, Payment.id))
-    return render_template("staff/invoices/show.html", invoice=invoice, lines=list(invoice.lines),
-                           payments=payments, form=payment_form, card=invoicing.card_under_way(invoice.id),
-                           methods=invoicing.METHOD_LABELS, problem=problem), status
+    return render_template(
+        "staff/invoices/show.html",
+        invoice=invoice,
+        lines=list(invoice.lines),
+        payments=payments,
+        form=payment_form,
+        card=invoicing.card_under_way(invoice.id),
+        methods=invoicing.METHOD_LABELS,
+        problem=problem,
+    ), status
 
 
 @bp.route("/invoices/<int:invoice_id>")
@@ -95,8 +114,15 @@ def payment_record(invoice_id):
     if not form.validate_on_submit():
         return _show(row, form, status=422)
     try:
-        invoicing.record_payment(current_user, row.id, form.method.data, form.amount_cents,
-                                 form.received_on.data, form.reference.data, client_ip())
+        invoicing.record_payment(
+            current_user,
+            row.id,
+            form.method.data,
+            form.amount_cents,
+            form.received_on.data,
+            form.reference.data,
+            client_ip(),
+        )
     except invoicing.Refused as refusal:
         return _show(row, form, str(refusal), status=422)
     flash("Règlement enregistré.", "success")
@@ -106,8 +132,12 @@ def payment_record(invoice_id):
 @bp.route("/payments/<int:payment_id>/cancel", methods=["POST"])
 @staff_required
 def payment_cancel(payment_id):
-    payment = (Payment.select(Payment).join(Invoice)
-               .where((Payment.id == payment_id) & (Invoice.port == current_port())).first())
+    payment = (
+        Payment.select(Payment)
+        .join(Invoice)
+        .where((Payment.id == payment_id) & (Invoice.port == current_port()))
+        .first()
+    )
     if payment is None:
         abort(404)
     form = CancelPaymentForm()
@@ -132,5 +162,13 @@ def payment_list():
     method = request.args.get("method", "")
     method = method if method in invoicing.METHOD_LABELS else ""
     rows, total = invoicing.received_between(current_port(), start, end, method)
-    return render_template("staff/invoices/payments.html", payments=rows, total=total, start=start, end=end,
-                           method=method, methods=invoicing.METHOD_LABELS, non_cash=NON_CASH_METHODS)
+    return render_template(
+        "staff/invoices/payments.html",
+        payments=rows,
+        total=total,
+        start=start,
+        end=end,
+        method=method,
+        methods=invoicing.METHOD_LABELS,
+        non_cash=NON_CASH_METHODS,
+    )

@@ -1,4 +1,5 @@
 """Harbour office, port life: free-berth calendar (CSV, iCalendar), visitor lettings, waiting list, news."""
+
 import datetime as dt
 import re
 
@@ -7,15 +8,22 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
-from marina_portal.views.access import staff_required
-from marina_portal.port_life import absences, berth_calendar, news, waiting_list
 from marina_portal.core.formats import euros, paris_today, parse_euros, parse_french_date
-from marina_portal.views.forms import EmptyForm
 from marina_portal.models import Absence, Berth, Contract, Customer, NewsItem, WaitingListApplication
-from marina_portal.views.port_life.forms import ConfirmDateForm, CreditRuleForm, LettingForm, NewsForm, OfferForm, ReturnDateForm
+from marina_portal.port_life import absences, berth_calendar, news, waiting_list
+from marina_portal.views.access import staff_required
+from marina_portal.views.forms import EmptyForm
+from marina_portal.views.port_life.forms import (
+    ConfirmDateForm,
+    CreditRuleForm,
+    LettingForm,
+    NewsForm,
+    OfferForm,
+    ReturnDateForm,
+)
 from marina_portal.views.shell import current_port
-
 from marina_portal.views.staff import bp
+
 CALENDAR_DAYS = 31
 
 
@@ -28,8 +36,9 @@ def _feed_serializer():
 def port_life():
     port = current_port()
     credit = CreditRuleForm(mode=port.absence_credit_mode, value=_credit_value_text(port))
-    confirm = ConfirmDateForm(confirm_on=port.waiting_list_confirm_on.isoformat()
-                              if port.waiting_list_confirm_on else "")
+    confirm = ConfirmDateForm(
+        confirm_on=port.waiting_list_confirm_on.isoformat() if port.waiting_list_confirm_on else ""
+    )
     return render_template("staff/port_life/index.html", credit=credit, confirm=confirm)
 
 
@@ -45,7 +54,11 @@ def port_credit_rule():
     form = CreditRuleForm()
     if form.validate_on_submit():
         text = form.value.data.replace("%", "").strip()
-        value = parse_euros(text) if form.mode.data == "per_night" else (int(text) if re.fullmatch(r"[0-9]{1,3}", text) else None)
+        value = (
+            parse_euros(text)
+            if form.mode.data == "per_night"
+            else (int(text) if re.fullmatch(r"[0-9]{1,3}", text) else None)
+        )
         try:
             absences.set_credit_rule(current_port(), form.mode.data, value)
         except absences.AbsenceRefused as refusal:
@@ -84,9 +97,16 @@ def port_calendar():
     first, count = _period()
     by_day, period_absences = berth_calendar.days(current_port(), first, count)
     feed_key = _feed_serializer().dumps(current_port().id)
-    return render_template("staff/port_life/calendar.html", by_day=by_day, absences=period_absences, first=first,
-                           count=count, feed_key=feed_key, previous=first - dt.timedelta(days=count),
-                           following=first + dt.timedelta(days=count))
+    return render_template(
+        "staff/port_life/calendar.html",
+        by_day=by_day,
+        absences=period_absences,
+        first=first,
+        count=count,
+        feed_key=feed_key,
+        previous=first - dt.timedelta(days=count),
+        following=first + dt.timedelta(days=count),
+    )
 
 
 @bp.route("/port/calendar.csv")
@@ -94,8 +114,11 @@ def port_calendar():
 def port_calendar_csv():
     first, count = _period()
     body = berth_calendar.as_csv(current_port(), first, count)
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="postes-libres-{first.isoformat()}.csv"'})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="postes-libres-{first.isoformat()}.csv"'},
+    )
 
 
 @bp.route("/port/calendar.ics")
@@ -109,35 +132,56 @@ def port_calendar_ics():
         except BadSignature:
             abort(404)
     today = paris_today()
-    body = berth_calendar.as_ical(port, today - dt.timedelta(days=30), today + dt.timedelta(days=366),
-                                  current_app.config["BASE_URL"])
-    return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": 'inline; filename="postes-libres.ics"'})
+    body = berth_calendar.as_ical(
+        port, today - dt.timedelta(days=30), today + dt.timedelta(days=366), current_app.config["BASE_URL"]
+    )
+    return Response(
+        body, mimetype="text/calendar", headers={"Content-Disposition": 'inline; filename="postes-libres.ics"'}
+    )
 
 
 @bp.route("/port/absences/<int:absence_id>/letting", methods=["GET", "POST"])
 @staff_required
 def port_letting(absence_id):
-    absence = (Absence.select(Absence, Contract, Berth, Customer).join(Contract).join(Berth).switch(Contract)
-               .join(Customer).where((Absence.id == absence_id) & (Contract.port == current_port())).first())
+    absence = (
+        Absence.select(Absence, Contract, Berth, Customer)
+        .join(Contract)
+        .join(Berth)
+        .switch(Contract)
+        .join(Customer)
+        .where((Absence.id == absence_id) & (Contract.port == current_port()))
+        .first()
+    )
     if absence is None:
         abort(404)
     form = LettingForm()
     problem = None
     if form.validate_on_submit():
         try:
-            done = absences.record_letting(absence.id, form.starts_on.date, form.ends_on.date,
-                                           form.revenue_cents, current_user.id)
+            done = absences.record_letting(
+                absence.id, form.starts_on.date, form.ends_on.date, form.revenue_cents, current_user.id
+            )
         except absences.AbsenceRefused as refusal:
             problem = str(refusal)
         else:
-            flash(f"Location enregistrée : crédit de {euros(done.credit_cents)} pour "
-                  f"{absence.contract.customer.full_name}."
-                  + "".join(f" Crédit absence déduit de la facture {p.invoice.number} : {euros(p.amount_cents)}."
-                            for p in done.deducted), "success")
+            flash(
+                f"Location enregistrée : crédit de {euros(done.credit_cents)} pour "
+                f"{absence.contract.customer.full_name}."
+                + "".join(
+                    f" Crédit absence déduit de la facture {p.invoice.number} : {euros(p.amount_cents)}."
+                    for p in done.deducted
+                ),
+                "success",
+            )
             return redirect(url_for("staff.port_calendar", **{"from": absence.starts_on.isoformat()}), code=303)
-    return render_template("staff/port_life/letting.html", form=form, absence=absence, problem=problem,
-                           lettings=list(absence.lettings), return_form=ReturnDateForm(formdata=None))
+    return render_template(
+        "staff/port_life/letting.html",
+        form=form,
+        absence=absence,
+        problem=problem,
+        lettings=list(absence.lettings),
+        return_form=ReturnDateForm(formdata=None),
+    )
 
 
 @bp.route("/port/absences/<int:absence_id>/return", methods=["POST"])
@@ -166,12 +210,15 @@ def port_waiting_list_index():
 @staff_required
 def port_offer(application_id):
     application = WaitingListApplication.get_or_none(
-        (WaitingListApplication.id == application_id) & (WaitingListApplication.port == current_port()))
+        (WaitingListApplication.id == application_id) & (WaitingListApplication.port == current_port())
+    )
     if application is None:
         abort(404)
     form = OfferForm()
-    form.berth.choices = [SelectChoice(b.id, f"{b.code} — {b.length_cm / 100:.2f} × {b.width_cm / 100:.2f} m")
-                          for b in Berth.select().where(Berth.port == current_port()).order_by(Berth.code)]
+    form.berth.choices = [
+        SelectChoice(b.id, f"{b.code} — {b.length_cm / 100:.2f} × {b.width_cm / 100:.2f} m")
+        for b in Berth.select().where(Berth.port == current_port()).order_by(Berth.code)
+    ]
     problem = None
     if form.validate_on_submit():
         try:
@@ -179,8 +226,10 @@ def port_offer(application_id):
         except waiting_list.WaitingListRefused as refusal:
             problem = str(refusal)
         else:
-            flash(f"Place proposée à {application.last_name} {application.first_name} ; un mail lui a été envoyé.",
-                  "success")
+            flash(
+                f"Place proposée à {application.last_name} {application.first_name} ; un mail lui a été envoyé.",
+                "success",
+            )
             return redirect(url_for("staff.port_waiting_list_index"), code=303)
     return render_template("staff/port_life/offer.html", form=form, application=application, problem=problem)
 
@@ -192,15 +241,26 @@ def port_news_index():
     problem = None
     if form.validate_on_submit():
         try:
-            news.publish(current_port(), current_user.id, form.title.data, form.body.data, form.is_alert.data,
-                         form.send_mail.data)
+            news.publish(
+                current_port(),
+                current_user.id,
+                form.title.data,
+                form.body.data,
+                form.is_alert.data,
+                form.send_mail.data,
+            )
         except news.NewsRefused as refusal:
             problem = str(refusal)
         else:
             flash("L'information est publiée sur la page d'accueil des plaisanciers.", "success")
             return redirect(url_for("staff.port_news_index"), code=303)
-    return render_template("staff/port_life/news.html", form=form, problem=problem,
-                           items=news.for_staff(current_port()), delete_form=EmptyForm())
+    return render_template(
+        "staff/port_life/news.html",
+        form=form,
+        problem=problem,
+        items=news.for_staff(current_port()),
+        delete_form=EmptyForm(),
+    )
 
 
 @bp.route("/port/news/<int:news_id>/progress")

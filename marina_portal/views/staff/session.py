@@ -1,10 +1,11 @@
 """The staff login page: only agent and admin accounts get in here; boaters are refused."""
+
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marina_portal.accounts import logins
-from marina_portal.views.forms import LoginForm
 from marina_portal.views.accounts import _login_limit, _start_session, per_ip_and_target, safe_next
+from marina_portal.views.forms import LoginForm
 from marina_portal.views.staff import bp
 
 

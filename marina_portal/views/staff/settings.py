@@ -1,12 +1,13 @@
 """Port settings, for the administrator only."""
+
 from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
-from marina_portal.views.access import admin_required
 from marina_portal.port import settings
-from marina_portal.views.staff.forms import PortSettingsForm
+from marina_portal.views.access import admin_required
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff import bp, client_ip
+from marina_portal.views.staff.forms import PortSettingsForm
 
 
 @bp.route("/settings", methods=["GET", "POST"], endpoint="port_settings")
@@ -22,4 +23,5 @@ def port_settings_page():
         g.pop("port", None)
         return redirect(url_for("staff.port_settings"), code=303)
     return render_template("staff/settings.html", form=form, has_key=bool(port.monetico_key)), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )

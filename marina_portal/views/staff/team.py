@@ -1,12 +1,13 @@
 """For the administrator: the harbour office's accounts and the audit journal."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marina_portal.views.access import admin_required
 from marina_portal.accounts import team
-from marina_portal.views.staff.forms import StaffInviteForm, StaffUpdateForm
 from marina_portal.models import User
+from marina_portal.views.access import admin_required
 from marina_portal.views.staff import bp, client_ip
+from marina_portal.views.staff.forms import StaffInviteForm, StaffUpdateForm
 
 
 @bp.route("/team", methods=["GET", "POST"])
@@ -21,8 +22,9 @@ def team_page():
         else:
             flash(f"Compte créé : un lien pour choisir le mot de passe a été envoyé à {user.email}.", "success")
             return redirect(url_for("staff.team_page"), code=303)
-    return render_template("staff/team.html", form=form, members=team.members(), problem=problem,
-                           roles=team.ROLES), 422 if form.is_submitted() else 200
+    return render_template(
+        "staff/team.html", form=form, members=team.members(), problem=problem, roles=team.ROLES
+    ), 422 if form.is_submitted() else 200
 
 
 @bp.route("/team/<int:user_id>", methods=["POST"])
