@@ -5,11 +5,15 @@ import datetime as dt
 
 import pytest
 from conftest import PASSWORD, Auth
-from phone import focus, log_in
+from phone import fits_the_phone, focus, log_in
 
+from marina_portal.boats import changes, papers
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
-from marina_portal.models import Boat, Contract, Invoice
+from marina_portal.models import Boat, Contract, Customer, Invoice, Port, User
+from marina_portal.port_life import absences
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 TODAY = paris_today()
 YEAR = TODAY.year
@@ -31,6 +35,70 @@ def jean(live_server):
     return ids
 
 
+@pytest.fixture
+def busy_jean(live_server, jean):
+    """JEAN DUPONT with something on every page: a paper, a boat change waiting, an absence let to a visitor."""
+    app = live_server.app
+    with app.test_request_context():
+        user = User.get(User.email == "jean.dupont@example.com")
+        customer = Customer.get(Customer.code == "C0001")
+        papers.add(user, customer, "insurance", PDF, "attestation.pdf", TODAY + dt.timedelta(days=200))
+        boat = Boat.get_by_id(jean["boat"])
+        facts = {name: getattr(boat, name) for name in changes.BOAT_FACTS}
+        changes.propose(user, boat, dict(facts, name="BELLE ÉTOILE II", length_cm=990))
+        Port.update(absence_credit_value=50).execute()
+        start = TODAY + dt.timedelta(days=10)
+        absence = absences.declare(customer, jean["contract"], start, start + dt.timedelta(days=14), "Tour de Corse")
+        absences.record_letting(absence.id, start, start + dt.timedelta(days=3), 12000, None)
+        jean["absence"] = absence.id
+        database.close()
+    return jean
+
+
+def boater_pages(ids):
+    return [
+        "/",
+        "/contract/",
+        f"/contract/{ids['contract']}/sign",
+        "/account/",
+        f"/payment/invoices/{ids['invoice']}",
+        "/documents/",
+        "/mandate/",
+        "/my-boat/",
+        "/my-boat/contact",
+        f"/my-boat/boats/{ids['boat']}/change",
+        "/absences/",
+        "/absences/new",
+        f"/absences/{ids['absence']}/edit",
+        "/waiting-list/",
+        "/account/password",
+    ]
+
+
+VISITOR_PAGES = [
+    "/",
+    "/register",
+    "/register/contract",
+    "/waiting-list/apply",
+    "/password/forgot",
+    "/link-sent",
+    "/register/sent",
+    "/waiting-list/sent",
+]
+
+
+def test_no_page_is_wider_than_the_phone_nor_has_a_small_tap_target(live_server, page, busy_jean):
+    problems = {}
+    for path in VISITOR_PAGES:
+        assert page.goto(live_server.url + path).ok, path
+        problems[path] = fits_the_phone(page)
+    log_in(page, live_server.url)
+    for path in boater_pages(busy_jean):
+        assert page.goto(live_server.url + path).ok, path
+        problems["boater " + path] = fits_the_phone(page)
+    assert {path: found for path, found in problems.items() if found} == {}
+
+
 def refused(page, expected_focus, expected_text):
     """After a refused form: the focus is on `expected_focus` (an id), it and its message are on screen."""
     page.get_by_text(expected_text).first.wait_for()
@@ -38,6 +106,7 @@ def refused(page, expected_focus, expected_text):
     assert found["focused"] == expected_focus, found
     assert expected_text in found["text"], found
     assert found["inside"] and found["alert"], found
+    assert fits_the_phone(page) == []
 
 
 def test_a_visitors_refused_forms_open_at_their_first_error(live_server, page):
