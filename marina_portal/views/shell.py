@@ -28,6 +28,15 @@ def row_url(endpoint, field, **values):
 _USER = Compiled(User, lambda user_id: User.select().where(User.id == user_id))
 
 
+def claim_focus():
+    """True for the first refusal rendered in this response, which gets `autofocus`: the browser opens the
+    page there (with or without JavaScript) instead of at the top, and a screen reader reads it."""
+    if g.get("focus_claimed"):
+        return False
+    g.focus_claimed = True
+    return True
+
+
 @login_manager.user_loader
 def load_user(user_id):
     """The session holds 'id:version'; a bumped version (password change) ends older sessions."""
@@ -52,6 +61,7 @@ def init_app(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.jinja_env.globals["row_url"] = row_url
+    app.jinja_env.globals["claim_focus"] = claim_focus
 
     @app.context_processor
     def _shell():

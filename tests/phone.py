@@ -1,0 +1,35 @@
+"""What the phone tests measure in the page (tests/phone.js): sideways scrolling, tap targets, the focus."""
+
+import os
+
+from conftest import PASSWORD
+
+WIDTH, HEIGHT = 375, 812
+
+with open(os.path.join(os.path.dirname(__file__), "phone.js")) as f:
+    _MEASURES = f.read()
+
+
+def _measure(page, function):
+    return page.evaluate(f"() => {{ {_MEASURES}\nreturn {function}(); }}")
+
+
+def fits_the_phone(page):
+    """The list of what does not fit a 375 px screen (empty when all is well)."""
+    return _measure(page, "phoneProblems")
+
+
+def focus(page):
+    """{focused, text, inside, alert}: the focused element's id (or class) and the message that explains it."""
+    page.wait_for_load_state()
+    if page.js_enabled:
+        page.wait_for_timeout(150)  # an htmx swap settles, then portal.js moves the focus
+    return _measure(page, "focusedError")
+
+
+def log_in(page, base, email="jean.dupont@example.com", password=PASSWORD):
+    page.goto(base + "/")
+    page.get_by_label("Login").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Bienvenue").first.wait_for()

@@ -1,0 +1,204 @@
+"""The boater's phone in Chromium at 375 × 812, JavaScript on and off: every refused form opens at its first
+error (focused, inside the screen, announced); no page scrolls sideways; no tap target is under 24 × 24 px."""
+
+import datetime as dt
+
+import pytest
+from conftest import PASSWORD, Auth
+from phone import fits_the_phone, focus, log_in
+
+from marina_portal.boats import changes, papers
+from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
+from marina_portal.models import Boat, Contract, Customer, Invoice, Port, User
+from marina_portal.port_life import absences
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+TODAY = paris_today()
+YEAR = TODAY.year
+
+
+@pytest.fixture
+def jean(live_server):
+    """JEAN DUPONT with a login; his contract runs long enough for an absence to be declared."""
+    app = live_server.app
+    Auth(app, app.test_client()).create_boater("C0001")
+    with app.app_context():
+        Contract.update(ends_on=TODAY + dt.timedelta(days=400)).where(Contract.number.endswith("0042")).execute()
+        ids = {
+            "contract": Contract.get(Contract.number.endswith("0042")).id,
+            "boat": Boat.get(Boat.code == "B0001").id,
+            "invoice": Invoice.get(Invoice.number.endswith("02135")).id,
+        }
+        database.close()
+    return ids
+
+
+@pytest.fixture
+def busy_jean(live_server, jean):
+    """JEAN DUPONT with something on every page: a paper, a boat change waiting, an absence let to a visitor."""
+    app = live_server.app
+    with app.test_request_context():
+        user = User.get(User.email == "jean.dupont@example.com")
+        customer = Customer.get(Customer.code == "C0001")
+        papers.add(user, customer, "insurance", PDF, "attestation.pdf", TODAY + dt.timedelta(days=200))
+        boat = Boat.get_by_id(jean["boat"])
+        facts = {name: getattr(boat, name) for name in changes.BOAT_FACTS}
+        changes.propose(user, boat, dict(facts, name="BELLE ÉTOILE II", length_cm=990))
+        Port.update(absence_credit_value=50).execute()
+        start = TODAY + dt.timedelta(days=10)
+        absence = absences.declare(customer, jean["contract"], start, start + dt.timedelta(days=14), "Tour de Corse")
+        absences.record_letting(absence.id, start, start + dt.timedelta(days=3), 12000, None)
+        jean["absence"] = absence.id
+        database.close()
+    return jean
+
+
+def boater_pages(ids):
+    return [
+        "/",
+        "/contract/",
+        f"/contract/{ids['contract']}/sign",
+        "/account/",
+        f"/payment/invoices/{ids['invoice']}",
+        "/documents/",
+        "/mandate/",
+        "/my-boat/",
+        "/my-boat/contact",
+        f"/my-boat/boats/{ids['boat']}/change",
+        "/absences/",
+        "/absences/new",
+        f"/absences/{ids['absence']}/edit",
+        "/waiting-list/",
+        "/account/password",
+    ]
+
+
+VISITOR_PAGES = [
+    "/",
+    "/register",
+    "/register/contract",
+    "/waiting-list/apply",
+    "/password/forgot",
+    "/link-sent",
+    "/register/sent",
+    "/waiting-list/sent",
+]
+
+
+def test_no_page_is_wider_than_the_phone_nor_has_a_small_tap_target(live_server, page, busy_jean):
+    problems = {}
+    for path in VISITOR_PAGES:
+        assert page.goto(live_server.url + path).ok, path
+        problems[path] = fits_the_phone(page)
+    log_in(page, live_server.url)
+    for path in boater_pages(busy_jean):
+        assert page.goto(live_server.url + path).ok, path
+        problems["boater " + path] = fits_the_phone(page)
+    assert {path: found for path, found in problems.items() if found} == {}
+
+
+def refused(page, expected_focus, expected_text):
+    """After a refused form: the focus is on `expected_focus` (an id), it and its message are on screen."""
+    page.get_by_text(expected_text).first.wait_for()
+    found = focus(page)
+    assert found["focused"] == expected_focus, found
+    assert expected_text in found["text"], found
+    assert found["inside"] and found["alert"], found
+    assert fits_the_phone(page) == []
+
+
+def test_a_visitors_refused_forms_open_at_their_first_error(live_server, page):
+    base = live_server.url
+    page.goto(base + "/")
+    page.get_by_label("Login").fill("jean.dupont@example.com")
+    page.get_by_label("Mot de passe").fill("not the password")
+    page.get_by_role("button", name="Se connecter").click()
+    refused(page, "password", "Login ou mot de passe incorrect.")
+
+    page.get_by_label("Login").fill("jean.dupont@")
+    page.get_by_role("button", name="Recevoir mon lien de première connexion").click()
+    refused(page, "email", "adresse mail valide")
+
+    page.goto(base + "/password/forgot")
+    page.get_by_role("button", name="Recevoir un lien").click()
+    refused(page, "email", "Ce champ est obligatoire.")
+
+    page.goto(base + "/register/contract")
+    page.get_by_label("Adresse mail").fill("sophie.martin@example.com")
+    page.get_by_label("Numéro de facture").fill(f"{YEAR}/02301")
+    page.get_by_label("Date de facture").fill("le dix janvier")
+    page.get_by_label("Montant TTC").fill("2 340,00")
+    page.get_by_role("button", name="Valider").click()
+    refused(page, "invoice_date", "JJ/MM/AAAA")
+    page.get_by_label("Date de facture").fill(f"10/01/{YEAR}")
+    page.get_by_label("Montant TTC").fill("2 000,00")
+    page.get_by_role("button", name="Valider").click()
+    refused(page, "flash flash-error", "ne correspondent à aucune facture")
+
+    page.goto(base + "/waiting-list/apply")
+    page.get_by_label("Nom", exact=True).fill("Marin")
+    page.get_by_label("Prénom").fill("Paul")
+    page.get_by_label("Adresse mail").fill("paul.marin@example.com")
+    page.get_by_label("Nom du bateau").fill("ALBATROS")
+    page.get_by_label("Longueur (m)").fill("huit")
+    page.get_by_label("Largeur (m)").fill("2,90")
+    page.get_by_label("Tirant d'eau (m)").fill("1,40")
+    page.get_by_role("button", name="Envoyer ma demande").click()
+    refused(page, "length", "en mètres")
+
+
+def test_a_boaters_refused_forms_open_at_their_first_error(live_server, page, jean, tmp_path):
+    base = live_server.url
+    log_in(page, base)
+
+    page.goto(base + "/mandate/")
+    page.get_by_label("IBAN").fill("FR7634303100000001000100")  # the tutorial's sample, three characters short
+    page.get_by_role("button", name="Enregistrer et vérifier mon RIB").click()
+    refused(page, "iban", "La longueur de l'IBAN est incorrecte")
+    page.get_by_label("IBAN").fill("FR76 3000 6000 0112 3456 7890 189")
+    page.get_by_role("button", name="Enregistrer et vérifier mon RIB").click()
+    page.get_by_role("button", name="Signer le mandat").click()
+    refused(page, "accept", "Cochez la case")
+
+    page.goto(base + "/my-boat/contact")
+    page.get_by_label("Téléphone").fill("appelez-moi")
+    page.get_by_role("button", name="Enregistrer mes coordonnées").click()
+    refused(page, "phone", "numéro de téléphone")
+
+    page.goto(base + f"/my-boat/boats/{jean['boat']}/change")
+    page.get_by_label("Tirant d'eau (m)").fill("profond")
+    page.get_by_role("button", name="Envoyer ma demande").click()
+    refused(page, "draught", "en mètres")
+
+    wrong = tmp_path / "notes.pdf"
+    wrong.write_text("not a pdf at all")
+    page.goto(base + "/my-boat/")
+    page.get_by_role("button", name="Envoyer le document").click()
+    refused(page, "valid_until", "Indiquez la date de fin de validité")
+    page.get_by_label("Valable jusqu'au (assurance)").fill((TODAY + dt.timedelta(days=180)).isoformat())
+    page.get_by_label("Fichier (PDF, ou photo JPEG ou PNG)").set_input_files(str(wrong))
+    page.get_by_role("button", name="Envoyer le document").click()
+    refused(page, "file", "Seuls les fichiers PDF, PNG et JPEG sont acceptés.")
+
+    page.goto(base + "/absences/new")
+    page.get_by_label("Date de départ").fill((TODAY + dt.timedelta(days=4)).isoformat())
+    page.get_by_label("Date de retour").fill((TODAY + dt.timedelta(days=2)).isoformat())
+    page.get_by_role("button", name="Déclarer l'absence").click()
+    refused(page, "flash flash-error", "La date de retour doit être après la date de départ")
+
+    page.goto(base + "/account/password")
+    page.get_by_label("Mot de passe actuel").fill("not the password")
+    page.get_by_label("Nouveau mot de passe").fill(PASSWORD + "!")
+    page.get_by_label("Confirmer le mot de passe").fill(PASSWORD + "!")
+    page.get_by_role("button", name="Changer le mot de passe").click()
+    refused(page, "current", "n'est pas le bon")
+
+    page.goto(base + f"/contract/{jean['contract']}/sign")
+    with page.expect_download():
+        page.get_by_role("link", name="PDF du contrat à signer").click()
+    if not page.js_enabled:  # with JavaScript the panel reloads itself after the download
+        page.get_by_role("button", name="J'ai téléchargé le PDF").click()
+    page.get_by_role("button", name="Accepter").click()  # the box left unticked
+    refused(page, "flash flash-error", "Cochez la case de l'ETAPE 1/3")
