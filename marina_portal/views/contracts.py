@@ -26,12 +26,6 @@ STATUS_LABELS = {
 }
 
 
-@bp.app_template_filter("metres")
-def metres(cm):
-    """950 -> '9,50 m'."""
-    return f"{(cm or 0) / 100:.2f}".replace(".", ",") + " m"
-
-
 @bp.context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "declarations": signing.DECLARATIONS}

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from marina_portal.boats import fleet
+from marina_portal.core.formats import metres
 from marina_portal.models import Boat, Customer
 from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
@@ -11,15 +12,11 @@ from marina_portal.views.staff import bp, client_ip
 from marina_portal.views.staff.forms import BerthForm, BoatForm
 
 
-def _metres(cm):
-    return f"{cm // 100},{cm % 100:02d}" if cm else ""
-
-
 def _boat_page(customer, boat=None):
     form, problem = BoatForm(obj=boat), None
     if boat is not None and not form.is_submitted():
-        form.length.data, form.beam.data = _metres(boat.length_cm), _metres(boat.beam_cm)
-        form.draught.data = _metres(boat.draught_cm)
+        form.length.data, form.beam.data = metres(boat.length_cm, unit=False), metres(boat.beam_cm, unit=False)
+        form.draught.data = metres(boat.draught_cm, unit=False)
     if form.validate_on_submit():
         try:
             fleet.save_boat(current_user, customer, form.values(), boat, client_ip())

@@ -8,7 +8,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
-from marina_portal.core.formats import euros, paris_today, parse_euros, parse_french_date
+from marina_portal.core.formats import euros, metres, paris_today, parse_euros, parse_french_date
 from marina_portal.models import Absence, Berth, Contract, Customer, NewsItem, WaitingListApplication
 from marina_portal.port_life import absences, berth_calendar, news, waiting_list
 from marina_portal.views.access import staff_required
@@ -216,7 +216,7 @@ def port_offer(application_id):
         abort(404)
     form = OfferForm()
     form.berth.choices = [
-        SelectChoice(b.id, f"{b.code} — {b.length_cm / 100:.2f} × {b.width_cm / 100:.2f} m")
+        SelectChoice(b.id, f"{b.code} — {metres(b.length_cm)} × {metres(b.width_cm)}")
         for b in Berth.select().where(Berth.port == current_port()).order_by(Berth.code)
     ]
     problem = None

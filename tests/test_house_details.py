@@ -1,0 +1,110 @@
+"""One place per concept (issue 12): sizes in metres, htmx fragments, port rows, refusals; the small defects."""
+
+import pytest
+from conftest import PASSWORD, csrf_token
+
+from marina_portal.core import formats
+from marina_portal.core.db import database
+from marina_portal.models import Customer, Port, User, WaitingListApplication
+
+
+def _text(response):
+    return response.get_data(as_text=True).replace("&#39;", "'")
+
+
+@pytest.mark.parametrize(
+    "centimetres, shown, typed",
+    [(950, "9,50 m", "9,50"), (1000, "10,00 m", "10,00"), (5, "0,05 m", "0,05"), (0, "—", ""), (None, "—", "")],
+)
+def test_metres_is_written_one_way(centimetres, shown, typed):
+    assert formats.metres(centimetres) == shown
+    assert formats.metres(centimetres, unit=False) == typed
+
+
+def test_one_metres_filter_for_every_template(app):
+    assert app.jinja_env.filters["metres"] is formats.metres
+
+
+def test_the_staff_berth_offer_page_writes_sizes_the_french_way(app, auth):
+    with app.app_context():
+        application = WaitingListApplication.create(
+            port=Port.get(),
+            last_name="MARIN",
+            email="paul.marin@example.com",
+            boat_name="ALBATROS",
+            length_cm=850,
+            beam_cm=290,
+            draught_cm=140,
+            status="active",
+        )
+        database.close()
+    auth.staff()
+    page = _text(auth.client.get(f"/staff/port/waiting-list/{application.id}/offer"))
+    assert "(8,50 m × 2,90 m)" in page
+    assert "B-12 — 10,00 m × 3,50 m" in page  # the berth choices, once "10.00 × 3.50 m"
+    assert ".00" not in page.split("<select", 1)[1].split("</select>", 1)[0]
+
+
+def _in_english(app, customer_code="C0001"):
+    with app.app_context():
+        Customer.update(language="en").where(Customer.code == customer_code).execute()
+        User.update(language="en").where(User.customer == Customer.get(Customer.code == customer_code)).execute()
+        database.close()
+
+
+def test_an_english_boater_choosing_a_password_reads_english(app, client, mailbox):
+    _in_english(app)
+    page = client.get("/")
+    client.post(
+        "/first-login", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "email": "jean.dupont@example.com"}
+    )
+    path = mailbox.link().split("127.0.0.1:5000", 1)[-1]
+    form = client.get(path)
+    response = client.post(
+        path, data={"csrf_token": csrf_token(_text(form)), "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.status_code == 303
+    home = _text(client.get("/"))
+    assert "Your password is saved. Welcome to the portal." in home
+    assert "Votre mot de passe est enregistré" not in home
+
+
+def test_an_english_boater_changing_a_password_reads_english(app, client, auth):
+    auth.create_boater()
+    _in_english(app)
+    auth.login()
+    page = client.get("/account/password")
+    wrong = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(_text(page)),
+            "current": "not it",
+            "password": "a new long password",
+            "confirm": "a new long password",
+        },
+    )
+    assert "The current password is not the right one." in _text(wrong)
+    response = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(_text(page)),
+            "current": PASSWORD,
+            "password": "a new long password",
+            "confirm": "a new long password",
+        },
+    )
+    assert response.status_code == 303
+    home = _text(client.get("/"))
+    assert "Your password has been changed. Your other sessions have been closed." in home
+    assert "Votre mot de passe a été changé" not in home
+
+
+def test_a_wrong_password_is_explained_in_english_too(client):
+    page = client.get("/")
+    token = csrf_token(page.get_data(as_text=True))
+    client.post("/language", data={"csrf_token": token, "language": "en", "next": "/"})
+    page = client.get("/")
+    response = client.post(
+        "/login", data={"csrf_token": csrf_token(_text(page)), "email": "nobody@example.com", "password": "wrong one"}
+    )
+    assert "Incorrect login or password." in _text(response)
