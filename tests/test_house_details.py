@@ -5,7 +5,16 @@ from conftest import PASSWORD, csrf_token
 
 from marina_portal.core import formats
 from marina_portal.core.db import database
-from marina_portal.models import Customer, Port, User, WaitingListApplication
+from marina_portal.models import (
+    Contract,
+    Customer,
+    Invoice,
+    NewsItem,
+    PaymentAttempt,
+    Port,
+    User,
+    WaitingListApplication,
+)
 
 
 def _text(response):
@@ -43,6 +52,41 @@ def test_the_staff_berth_offer_page_writes_sizes_the_french_way(app, auth):
     assert "(8,50 m × 2,90 m)" in page
     assert "B-12 — 10,00 m × 3,50 m" in page  # the berth choices, once "10.00 × 3.50 m"
     assert ".00" not in page.split("<select", 1)[1].split("</select>", 1)[0]
+
+
+HISTORY_RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+
+
+def test_a_history_restore_gets_the_whole_contract_page(app, client, auth):
+    auth.boater()
+    with app.app_context():
+        cid = Contract.select(Contract.id).join(Customer).where(Customer.code == "C0001").scalar()
+    assert "<html" not in _text(client.get(f"/contract/{cid}/sign", headers={"HX-Request": "true"}))
+    assert "<html" in _text(client.get(f"/contract/{cid}/sign", headers=HISTORY_RESTORE))
+
+
+def test_a_history_restore_gets_the_whole_payment_page(app, client, auth):
+    auth.boater()
+    with app.app_context():
+        invoice = Invoice.select().join(Customer).where(Customer.code == "C0001").first()
+        PaymentAttempt.create(
+            invoice=invoice, customer=invoice.customer, reference="HOUSE0001", amount_cents=100, status="pending"
+        )
+        database.close()
+    assert "<html" not in _text(client.get("/payment/HOUSE0001/ok", headers={"HX-Request": "true"}))
+    assert "<html" in _text(client.get("/payment/HOUSE0001/ok", headers=HISTORY_RESTORE))
+    assert "<html" in _text(client.get("/payment/HOUSE0001/ok", headers={"HX-Request": "true", "HX-Boosted": "true"}))
+
+
+def test_a_history_restore_of_a_progress_poll_goes_to_the_page(app, client, auth):
+    with app.app_context():
+        item = NewsItem.create(port=Port.get(), title="Alerte", body="…", mail_total=10, mail_sent=4)
+        database.close()
+    auth.staff()
+    assert client.get(f"/staff/port/news/{item.id}/progress", headers={"HX-Request": "true"}).status_code == 200
+    assert client.get(f"/staff/port/news/{item.id}/progress", headers=HISTORY_RESTORE).status_code == 302
+    assert client.get("/staff/insurance/progress", headers={"HX-Request": "true"}).status_code == 200
+    assert client.get("/staff/insurance/progress", headers=HISTORY_RESTORE).status_code == 302
 
 
 def _in_english(app, customer_code="C0001"):

@@ -9,16 +9,6 @@ def client_ip():
     return request.remote_addr or ""
 
 
-def is_fragment_request():
-    """An htmx request that is not boosted gets a fragment; everything else (history restore too) a full page."""
-    headers = request.headers
-    return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-Boosted") != "true"
-        and headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
 # The pages register their routes on `bp` when imported.
 from marina_portal.views.staff import (  # noqa: E402,F401,I001
     session,

@@ -13,6 +13,7 @@ from marina_portal.models import Absence, Berth, Contract, Customer, NewsItem, W
 from marina_portal.port_life import absences, berth_calendar, news, waiting_list
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
+from marina_portal.views.htmx import is_fragment_request
 from marina_portal.views.port_life.forms import (
     ConfirmDateForm,
     CreditRuleForm,
@@ -269,7 +270,7 @@ def port_news_progress(news_id):
     item = NewsItem.get_or_none((NewsItem.id == news_id) & (NewsItem.port == current_port()))
     if item is None:
         abort(404)
-    if request.headers.get("HX-Request") != "true" or request.headers.get("HX-Boosted"):
+    if not is_fragment_request():
         return redirect(url_for("staff.port_news_index"))
     response = Response(render_template("staff/port_life/_news_progress.html", item=item))
     response.headers["Vary"] = "HX-Request"
