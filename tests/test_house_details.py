@@ -5,16 +5,25 @@ from conftest import PASSWORD, csrf_token
 
 from marina_portal.core import formats
 from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
 from marina_portal.models import (
+    Absence,
+    Berth,
+    Boat,
     Contract,
     Customer,
+    DirectDebitBatch,
+    Document,
     Invoice,
     NewsItem,
+    Payment,
     PaymentAttempt,
     Port,
     User,
     WaitingListApplication,
 )
+
+TODAY = paris_today()
 
 
 def _text(response):
@@ -152,3 +161,50 @@ def test_a_wrong_password_is_explained_in_english_too(client):
         "/login", data={"csrf_token": csrf_token(_text(page)), "email": "nobody@example.com", "password": "wrong one"}
     )
     assert "Incorrect login or password." in _text(response)
+
+
+def test_staff_reach_no_row_of_another_port(app, client, auth):
+    """Every staff page taking a row id answers 404 for a row of another port (views/staff.port_row_or_404)."""
+    with app.app_context():
+        other = Port.create(name="Autre port", code="AUTRE")
+        customer = Customer.create(port=other, last_name="AILLEURS")
+        boat = Boat.create(customer=customer, name="LOIN")
+        berth = Berth.create(port=other, code="Z-01", length_cm=900, width_cm=300)
+        contract = Contract.create(
+            port=other, customer=customer, berth=berth, number="Z1", starts_on=TODAY, ends_on=TODAY, status="sent"
+        )
+        invoice = Invoice.create(port=other, customer=customer, number="Z/1", issued_on=TODAY, total_cents=100)
+        payment = Payment.create(invoice=invoice, method="cash", amount_cents=100, received_on=TODAY)
+        batch = DirectDebitBatch.create(port=other, collection_date=TODAY)
+        absence = Absence.create(contract=contract, starts_on=TODAY, ends_on=TODAY)
+        application = WaitingListApplication.create(port=other, last_name="LOIN", email="loin@example.com")
+        news = NewsItem.create(port=other, title="Ailleurs", body="…")
+        document = Document.create(
+            port=other,
+            title="Ailleurs",
+            filename="a.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="0",
+            stored_as="x",
+        )
+        database.close()
+    auth.staff()
+    for path in [
+        f"/staff/customers/{customer.id}",
+        f"/staff/customers/{customer.id}/edit",
+        f"/staff/customers/{customer.id}/contracts/new",
+        f"/staff/customers/{customer.id}/invoices/new",
+        f"/staff/customers/{customer.id}/boats/new",
+        f"/staff/contracts/{contract.id}/edit",
+        f"/staff/invoices/{invoice.id}",
+        f"/staff/boats/{boat.id}/edit",
+        f"/staff/direct-debits/{batch.id}",
+        f"/staff/port/absences/{absence.id}/letting",
+        f"/staff/port/waiting-list/{application.id}/offer",
+        f"/staff/port/news/{news.id}/progress",
+    ]:
+        assert client.get(path).status_code == 404, path
+    token = csrf_token(_text(client.get("/staff/")))
+    for path in [f"/staff/payments/{payment.id}/cancel", f"/staff/documents/{document.id}/withdraw"]:
+        assert client.post(path, data={"csrf_token": token, "reason": "erreur"}).status_code == 404, path

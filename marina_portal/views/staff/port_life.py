@@ -23,7 +23,7 @@ from marina_portal.views.port_life.forms import (
     ReturnDateForm,
 )
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp
+from marina_portal.views.staff import bp, port_row_or_404
 
 CALENDAR_DAYS = 31
 
@@ -144,17 +144,10 @@ def port_calendar_ics():
 @bp.route("/port/absences/<int:absence_id>/letting", methods=["GET", "POST"])
 @staff_required
 def port_letting(absence_id):
-    absence = (
-        Absence.select(Absence, Contract, Berth, Customer)
-        .join(Contract)
-        .join(Berth)
-        .switch(Contract)
-        .join(Customer)
-        .where((Absence.id == absence_id) & (Contract.port == current_port()))
-        .first()
+    query = (
+        Absence.select(Absence, Contract, Berth, Customer).join(Contract).join(Berth).switch(Contract).join(Customer)
     )
-    if absence is None:
-        abort(404)
+    absence = port_row_or_404(Absence, absence_id, query, Contract.port)
     form = LettingForm()
     problem = None
     if form.validate_on_submit():
@@ -210,11 +203,7 @@ def port_waiting_list_index():
 @bp.route("/port/waiting-list/<int:application_id>/offer", methods=["GET", "POST"])
 @staff_required
 def port_offer(application_id):
-    application = WaitingListApplication.get_or_none(
-        (WaitingListApplication.id == application_id) & (WaitingListApplication.port == current_port())
-    )
-    if application is None:
-        abort(404)
+    application = port_row_or_404(WaitingListApplication, application_id)
     form = OfferForm()
     form.berth.choices = [
         SelectChoice(b.id, f"{b.code} — {metres(b.length_cm)} × {metres(b.width_cm)}")
@@ -267,9 +256,7 @@ def port_news_index():
 @bp.route("/port/news/<int:news_id>/progress")
 @staff_required
 def port_news_progress(news_id):
-    item = NewsItem.get_or_none((NewsItem.id == news_id) & (NewsItem.port == current_port()))
-    if item is None:
-        abort(404)
+    item = port_row_or_404(NewsItem, news_id)
     if not is_fragment_request():
         return redirect(url_for("staff.port_news_index"))
     response = Response(render_template("staff/port_life/_news_progress.html", item=item))
