@@ -1,11 +1,20 @@
 """One place per concept (issue 12): sizes in metres, htmx fragments, port rows, refusals; the small defects."""
 
+import importlib
+import inspect
+import pkgutil
+
 import pytest
 from conftest import PASSWORD, csrf_token
+from flask_babel import force_locale
 
+import marina_portal
+from marina_portal.contracts.signing import SigningRefused
 from marina_portal.core import formats
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
+from marina_portal.core.i18n import Translatable
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import (
     Absence,
     Berth,
@@ -208,3 +217,28 @@ def test_staff_reach_no_row_of_another_port(app, client, auth):
     token = csrf_token(_text(client.get("/staff/")))
     for path in [f"/staff/payments/{payment.id}/cancel", f"/staff/documents/{document.id}/withdraw"]:
         assert client.post(path, data={"csrf_token": token, "reason": "erreur"}).status_code == 404, path
+
+
+INTERNAL_EXCEPTIONS = {"NothingToPay", "BadSeal"}  # never shown to anyone as such: the views check first
+
+
+def test_every_refusal_of_a_feature_is_a_refusal(app):
+    """A view catches one kind of thing and shows its words: every exception a feature defines is a Refusal."""
+    assert Translatable is Refusal
+    found = []
+    for info in pkgutil.walk_packages(marina_portal.__path__, "marina_portal."):
+        if info.name.startswith(("marina_portal.core", "marina_portal.views", "marina_portal.migrations")):
+            continue
+        module = importlib.import_module(info.name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == info.name and issubclass(cls, Exception) and name not in INTERNAL_EXCEPTIONS:
+                found.append(cls)
+                assert issubclass(cls, Refusal), f"{info.name}.{name}"
+    assert len(found) >= 15
+
+
+def test_a_refusal_is_translated_where_it_is_shown(app):
+    refusal = SigningRefused("Ce contrat est déjà signé : il ne peut pas être signé une seconde fois.")
+    assert str(refusal).startswith("Ce contrat est déjà signé")  # the CLI and the back office read French
+    with app.test_request_context(), force_locale("en"):
+        assert refusal.translated() == "This contract is already signed: it cannot be signed a second time."

@@ -14,6 +14,7 @@ from text_unidecode import unidecode
 from marina_portal.billing import statement
 from marina_portal.core.db import database
 from marina_portal.core.formats import euros, fr_date, paris_today, to_paris
+from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import read_bytes, save_bytes
 from marina_portal.models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
 from marina_portal.sepa import mandates
@@ -24,7 +25,7 @@ DEFAULT_NOTICE_DAYS = 14
 SETTLE_DAYS = 7  # after this many days past the collection date a debit counts as collected
 
 
-class SepaError(Exception):
+class SepaError(Refusal):
     """A French message: why no batch was produced."""
 
 
