@@ -36,7 +36,8 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messag
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 
-# Refusals raised with their French words, translated where they are shown (i18n.Translatable).
+# Refusals raised with their French words, translated where they are shown (core.refusals.Refusal); the others mark
+# their words with N_().
 REFUSALS := -k AbsenceRefused -k WaitingListRefused -k MandateError -k SigningRefused -k BankDetailsError
 # After changing words on screen: refresh the catalogue, then translate the new empty entries in the .po files.
 translations: $(VENV)/.installed

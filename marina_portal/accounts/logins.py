@@ -9,6 +9,7 @@ from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import Customer, Invoice, User, utcnow
 
 PASSWORD_MIN_LENGTH = 10
@@ -25,7 +26,7 @@ FIRST_LOGIN, REGISTER, RESET = "first-login", "register", "password-reset"
 PURPOSES = (FIRST_LOGIN, REGISTER, RESET)
 
 
-class LinkRefused(Exception):
+class LinkRefused(Refusal):
     """A mailed link that can't be used, with the words to show."""
 
 

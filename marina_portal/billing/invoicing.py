@@ -8,6 +8,7 @@ from marina_portal.billing import absence_credits
 from marina_portal.billing.statement import refresh_pdfs_soon
 from marina_portal.core import audit
 from marina_portal.core.db import database
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import Customer, Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 
 OFFICE_METHODS = {"cheque": "Chèque", "transfer": "Virement", "cash": "Espèces"}
@@ -21,7 +22,7 @@ METHOD_LABELS = dict(
 PAYMENT_FIELDS = ("invoice", "method", "amount_cents", "received_on", "reference", "cancelled_at", "cancel_reason")
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """A change the harbour office asked for that can't be made, with the words to show."""
 
 

@@ -11,15 +11,16 @@ from flask import url_for
 
 from marina_portal.core import audit
 from marina_portal.core.db import database, write_locked
-from marina_portal.core.i18n import N_, Translatable
+from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import Boat, BoatChange, Customer, Port, User, utcnow
 
 CONTACT_FIELDS = ("phone", "street", "postcode", "town", "country")
 BOAT_FACTS = ("name", "registration", "boat_type", "length_cm", "beam_cm", "draught_cm")
 
 
-class ChangeRefused(Translatable):
+class ChangeRefused(Refusal):
     """A change the boater or the harbour office can't make now, with the words to show."""
 
 

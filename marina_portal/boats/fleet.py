@@ -4,13 +4,14 @@ from peewee import JOIN
 
 from marina_portal.core import audit
 from marina_portal.core.db import database
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import Berth, Boat, Contract, Customer
 
 BOAT_FIELDS = ("code", "name", "registration", "boat_type", "length_cm", "beam_cm", "draught_cm")
 BERTH_FIELDS = ("code", "length_cm", "width_cm")
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """A boat or berth change that can't be made, with the words to show."""
 
 

@@ -22,9 +22,10 @@ from peewee import JOIN, chunked, fn
 from marina_portal.core import audit
 from marina_portal.core.db import database, write_locked
 from marina_portal.core.formats import fr_datetime, paris_today
-from marina_portal.core.i18n import DEFAULT, LANGUAGES, N_, Translatable, in_language
+from marina_portal.core.i18n import DEFAULT, LANGUAGES, N_, in_language
 from marina_portal.core.mail import deliver
 from marina_portal.core.queue import huey, request_context
+from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import absolute, save_bytes
 from marina_portal.documents import uploads
 from marina_portal.models import (
@@ -45,7 +46,7 @@ REMOVABLE_FOR = dt.timedelta(hours=24)
 REMIND_GAP = dt.timedelta(hours=1)  # a second reminder sooner is a double click, refused
 
 
-class PaperRefused(Translatable):
+class PaperRefused(Refusal):
     """A paper that can't be accepted, with the words to show and the form field they are about (if one)."""
 
     def __init__(self, message, field=None, **fields):

@@ -6,12 +6,13 @@ from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import Contract, ContractTerms, User, utcnow
 
 FACTS = ("number", "contract_type", "boat", "berth", "starts_on", "ends_on", "price_cents", "payment_terms")
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """A contract change that can't be made, with the words to show."""
 
 

@@ -14,8 +14,8 @@ import os
 from marina_portal.contracts.berth_contracts import SUBJECT, applicable_terms, render_contract_pdf
 from marina_portal.core import storage
 from marina_portal.core.db import write_locked
-from marina_portal.core.i18n import Translatable
 from marina_portal.core.pdf import render_pdf
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import AuditLog, Contract
 from marina_portal.sealing import evidence
 from marina_portal.sealing.seals import seal_pdf
@@ -28,7 +28,7 @@ DECLARATIONS = {
 LAST_STEP = len(DECLARATIONS)
 
 
-class SigningRefused(Translatable):
+class SigningRefused(Refusal):
     """A step that cannot be taken now; the message tells the boater why and what to do."""
 
 

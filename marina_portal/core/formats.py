@@ -40,6 +40,16 @@ def parse_euros(text):
     return int(units) * 100 + int((rest + "00")[:2])
 
 
+def metres(centimetres, unit=True):
+    """950 -> '9,50 m'; without the unit '9,50' (what a form field or a CSV cell holds). No size (None or 0) -> '—',
+    or '' without the unit."""
+    if not centimetres:
+        return "—" if unit else ""
+    sign = "-" if centimetres < 0 else ""
+    units, rest = divmod(abs(int(centimetres)), 100)
+    return f"{sign}{units},{rest:02d} m" if unit else f"{sign}{units},{rest:02d}"
+
+
 def parse_metres(text):
     """'9,50', '9.5' or '9' metres -> 950 centimetres; None when unreadable (same grammar as amounts)."""
     return parse_euros(text)
@@ -85,4 +95,4 @@ def fr_datetime(value, fmt=None, seconds=False):
 
 
 def init_app(app):
-    app.jinja_env.filters.update(euros=euros, fr_date=fr_date, fr_datetime=fr_datetime)
+    app.jinja_env.filters.update(euros=euros, metres=metres, fr_date=fr_date, fr_datetime=fr_datetime)

@@ -5,8 +5,10 @@ translated, so the printed tutorial stays true in both languages.
 """
 
 from flask import has_request_context, request, session
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from flask_login import current_user
+
+from marina_portal.core.refusals import Refusal
 
 LANGUAGES = {"fr": "Français", "en": "English"}
 DEFAULT = "fr"
@@ -18,15 +20,7 @@ def N_(text):
     return text
 
 
-class Translatable(Exception):
-    """A refusal whose French words (a message id with %(name)s fields) are translated where they are shown."""
-
-    def __init__(self, message, **fields):
-        super().__init__(message % fields if fields else message)
-        self.message, self.fields = message, fields
-
-    def translated(self):
-        return gettext(self.message, **self.fields) if has_request_context() else str(self)
+Translatable = Refusal  # the former name of core.refusals.Refusal, for code written before it
 
 
 def select_locale():

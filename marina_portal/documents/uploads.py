@@ -8,7 +8,8 @@ import filetype
 
 from marina_portal.core import audit
 from marina_portal.core.db import database
-from marina_portal.core.i18n import N_, Translatable
+from marina_portal.core.i18n import N_
+from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import save_bytes
 from marina_portal.models import Document
 
@@ -21,7 +22,7 @@ ALLOWED = {
 }
 
 
-class Refused(Translatable):
+class Refused(Refusal):
     """An upload that is not accepted, with the words to show (in the boater's language on their pages)."""
 
 

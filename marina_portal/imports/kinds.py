@@ -10,10 +10,11 @@ from types import SimpleNamespace
 
 from marina_portal.billing import absence_credits
 from marina_portal.core.formats import parse_euros, parse_french_date, parse_metres
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import Berth, Boat, Contract, ContractTerms, Customer, Invoice, Payment, utcnow
 
 
-class Invalid(ValueError):
+class Invalid(Refusal, ValueError):
     """A cell (or a line) that can't be imported, with the reason in words."""
 
 

@@ -17,16 +17,17 @@ from flask import url_for
 from marina_portal.billing import absence_credits
 from marina_portal.core.db import database
 from marina_portal.core.formats import euros, fr_date, paris_today
-from marina_portal.core.i18n import N_, Translatable
+from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import Absence, Berth, BerthLetting, Contract, Customer, Port, utcnow
 
 
-class AbsenceRefused(Translatable):
+class AbsenceRefused(Refusal):
     """A declaration, change or letting that can't be made, with the words to show."""
 
 
-class EarlyReturn(Translatable):
+class EarlyReturn(Refusal):
     """The new return date falls while the berth is let: the boater must confirm, staff will be told."""
 
     def __init__(self, letting):

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import icalendar
 
+from marina_portal.core.formats import metres
 from marina_portal.models import Absence, Berth, BerthLetting, Contract, Customer, utcnow
 
 
@@ -66,8 +67,8 @@ def as_csv(port, first_day, count):
                 [
                     day.isoformat(),
                     berth.code,
-                    f"{berth.length_cm / 100:.2f}".replace(".", ","),
-                    f"{berth.width_cm / 100:.2f}".replace(".", ","),
+                    metres(berth.length_cm, unit=False),
+                    metres(berth.width_cm, unit=False),
                     absence.starts_on.isoformat(),
                     absence.ends_on.isoformat(),
                     absence.contract.customer.full_name,
@@ -96,7 +97,7 @@ def as_ical(port, first_day, last_day, base_url):
         event.add("summary", f"Poste {berth.code} libre{let}")
         event.add(
             "description",
-            f"Poste {berth.code}, {berth.length_cm / 100:.2f} m × {berth.width_cm / 100:.2f} m. "
+            f"Poste {berth.code}, {metres(berth.length_cm)} × {metres(berth.width_cm)}. "
             f"Absence de {absence.contract.customer.full_name}.",
         )
         calendar.add_component(event)

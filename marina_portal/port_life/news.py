@@ -14,6 +14,7 @@ from marina_portal.core.db import database
 from marina_portal.core.i18n import DEFAULT, LANGUAGES, N_, in_language
 from marina_portal.core.mail import deliver
 from marina_portal.core.queue import huey, request_context
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import Customer, NewsItem, Port, User, utcnow
 
 BATCH_SIZE = 50
@@ -21,7 +22,7 @@ ALERT_DAYS = 7  # an alert stays on the home page this long
 NEWS_SHOWN = 5
 
 
-class NewsRefused(Exception):
+class NewsRefused(Refusal):
     """A news item that can't be published, with the words to show."""
 
 

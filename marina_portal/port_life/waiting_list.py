@@ -23,8 +23,9 @@ from marina_portal.accounts.logins import hash_password, normalise_email
 from marina_portal.core import tokens
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
-from marina_portal.core.i18n import N_, Translatable
+from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import (
     Berth,
     Boat,
@@ -47,7 +48,7 @@ def _language(application):
     return User.get_by_id(application.user_id).language if application.user_id else "fr"
 
 
-class WaitingListRefused(Translatable):
+class WaitingListRefused(Refusal):
     """Something the applicant or staff can't do now, with the words to show."""
 
 

@@ -5,10 +5,10 @@ schwifty and its bank registry are imported by the first check, not with the app
 
 import re
 
-from marina_portal.core.i18n import Translatable
+from marina_portal.core.refusals import Refusal
 
 
-class BankDetailsError(Translatable, ValueError):
+class BankDetailsError(Refusal, ValueError):
     """A French message saying what is wrong with the IBAN or the BIC."""
 
 

@@ -16,6 +16,7 @@ from marina_portal.core.db import database
 from marina_portal.core.formats import euros, fr_date, paris_today, to_paris
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
+from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import read_bytes, save_bytes
 from marina_portal.models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
 from marina_portal.sepa import mandates
@@ -26,7 +27,7 @@ DEFAULT_NOTICE_DAYS = 14
 SETTLE_DAYS = 7  # after this many days past the collection date a debit counts as collected
 
 
-class SepaError(Exception):
+class SepaError(Refusal):
     """A French message: why no batch was produced."""
 
 

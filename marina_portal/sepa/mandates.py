@@ -6,8 +6,8 @@ import secrets
 from peewee import IntegrityError
 
 from marina_portal.core.db import database
-from marina_portal.core.i18n import Translatable
 from marina_portal.core.pdf import render_pdf
+from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import save_bytes
 from marina_portal.models import Mandate, utcnow
 from marina_portal.sealing import evidence
@@ -23,7 +23,7 @@ SIGN_DECLARATION = (
 )
 
 
-class MandateError(Translatable):
+class MandateError(Refusal):
     """A French message: why this act is not possible now."""
 
 

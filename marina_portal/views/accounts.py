@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marina_portal.accounts import logins
@@ -69,7 +70,7 @@ def login():
             target = safe_next(request.args.get("next"))
             _start_session(user)
             return redirect(target or url_for("main.home"), code=303)
-        form.password.errors.append("Login ou mot de passe incorrect.")
+        form.password.errors.append(_("Login ou mot de passe incorrect."))
     return render_template("auth/login.html", form=form)
 
 
@@ -148,7 +149,7 @@ def set_password(purpose, token):
         except logins.LinkRefused as refusal:
             return render_template("auth/link_refused.html", message=str(refusal)), 410
         _start_session(user)
-        flash("Votre mot de passe est enregistré. Bienvenue sur le portail.", "success")
+        flash(_("Votre mot de passe est enregistré. Bienvenue sur le portail."), "success")
         return redirect(url_for("main.home"), code=303)
     return render_template("auth/set_password.html", form=form, login=login, purpose=purpose)
 
@@ -162,7 +163,7 @@ def change_password():
         user = logins.change_password(current_user, form.current.data, form.password.data)
         if user is not None:
             _start_session(user)
-            flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.", "success")
+            flash(_("Votre mot de passe a été changé. Vos autres sessions ont été fermées."), "success")
             return redirect(url_for("main.home"), code=303)
-        form.current.errors.append("Le mot de passe actuel n'est pas le bon.")
+        form.current.errors.append(_("Le mot de passe actuel n'est pas le bon."))
     return render_template("auth/change_password.html", form=form)

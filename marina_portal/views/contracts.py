@@ -15,6 +15,7 @@ from marina_portal.core.i18n import N_
 from marina_portal.models import Contract
 from marina_portal.sealing.seals import verify_pdf
 from marina_portal.views.access import boater_required, owned_or_404
+from marina_portal.views.htmx import is_fragment_request
 
 bp = Blueprint("contract", __name__, url_prefix="/contract")  # CLI group: `flask contract …`
 
@@ -26,19 +27,9 @@ STATUS_LABELS = {
 }
 
 
-@bp.app_template_filter("metres")
-def metres(cm):
-    """950 -> '9,50 m'."""
-    return f"{(cm or 0) / 100:.2f}".replace(".", ",") + " m"
-
-
 @bp.context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "declarations": signing.DECLARATIONS}
-
-
-def _fragment_wanted():
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
 def _contract_or_404(contract_id):
@@ -55,7 +46,7 @@ def _file_name(contract, suffix=""):
 
 
 def _render_signing(state, error=None, status=200):
-    if _fragment_wanted():
+    if is_fragment_request():
         # htmx swaps only 2xx answers: a refusal comes back as a fragment carrying its message
         return render_template(
             "contract/_signing.html", state=state, contract=state.contract, error=error, fragment=True
@@ -97,7 +88,7 @@ def sign_step(contract_id, step):
     except signing.SigningRefused as refusal:
         state = signing.signing_state(Contract.get_by_id(contract.id), current_user)
         return _render_signing(state, error=refusal.translated(), status=409)
-    if _fragment_wanted():
+    if is_fragment_request():
         return _render_signing(state)
     if state.signed:
         flash(_("Votre contrat est signé. Il est enregistré au port."), "success")

@@ -13,6 +13,7 @@ from marina_portal.core.extensions import csrf
 from marina_portal.payments import operations
 from marina_portal.views.access import boater_required, may_see
 from marina_portal.views.forms import REQUIRED
+from marina_portal.views.htmx import is_fragment_request
 
 bp = Blueprint("payment", __name__, url_prefix="/payment")
 
@@ -60,7 +61,7 @@ def returned(reference, way):
     if attempt is None or not may_see(attempt):
         abort(404)
     context = {"attempt": attempt, "way": way}
-    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+    if is_fragment_request():
         return render_template("payment/_status.html", **context)
     return render_template("payment/returned.html", **context)
 

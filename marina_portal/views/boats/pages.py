@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from marina_portal.boats import changes as boat_changes
 from marina_portal.boats import papers
-from marina_portal.core.formats import paris_today
+from marina_portal.core.formats import metres, paris_today
 from marina_portal.core.storage import absolute
 from marina_portal.documents import uploads
 from marina_portal.models import Document
@@ -15,12 +15,6 @@ from marina_portal.views.boats.forms import BOAT_TYPE_LABELS, BoatChangeForm, Co
 from marina_portal.views.forms import EmptyForm
 
 bp = Blueprint("boat", __name__, url_prefix="/my-boat")
-
-
-@bp.app_template_filter("metres")
-def metres(centimetres):
-    """950 -> '9,50 m'."""
-    return f"{centimetres // 100},{centimetres % 100:02d} m" if centimetres else "—"
 
 
 def _page(paper_form=None, problem=None, status=200):
@@ -66,16 +60,15 @@ def change(boat_id):
     boat = boat_changes.own_boat(boat_id, current_user.customer_id)
     if boat is None:
         abort(404)
-    metres = BoatChangeForm.metres_text
     facts = boat_changes.pending_for(boat) or boat  # replacing a request starts from what was asked
     form = BoatChangeForm(
         data={
             "name": facts.name,
             "registration": facts.registration,
             "boat_type": facts.boat_type,
-            "length": metres(facts.length_cm),
-            "beam": metres(facts.beam_cm),
-            "draught": metres(facts.draught_cm),
+            "length": metres(facts.length_cm, unit=False),
+            "beam": metres(facts.beam_cm, unit=False),
+            "draught": metres(facts.draught_cm, unit=False),
         }
     )
     form.set_type_choices(boat.boat_type)

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marina_portal.billing import invoicing
@@ -12,14 +12,11 @@ from marina_portal.models import Contract, Customer, Invoice, Payment
 from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff.forms import CancelPaymentForm, InvoiceForm, PaymentForm
-from marina_portal.views.staff.frame import bp, client_ip
+from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 
 def _invoice_or_404(invoice_id):
-    invoice = Invoice.with_paid().where((Invoice.id == invoice_id) & (Invoice.port == current_port())).first()
-    if invoice is None:
-        abort(404)
-    return invoice
+    return port_row_or_404(Invoice, invoice_id, Invoice.with_paid())
 
 
 def _lines(form):
@@ -48,9 +45,7 @@ def _lines(form):
 @bp.route("/customers/<int:customer_id>/invoices/new", methods=["GET", "POST"])
 @staff_required
 def invoice_new(customer_id):
-    customer = Customer.get_or_none((Customer.id == customer_id) & (Customer.port == current_port()))
-    if customer is None:
-        abort(404)
+    customer = port_row_or_404(Customer, customer_id)
     form = InvoiceForm()
     form.set_contracts(list(customer.contracts.order_by(Contract.starts_on.desc())))
     if not form.is_submitted():
@@ -132,14 +127,7 @@ def payment_record(invoice_id):
 @bp.route("/payments/<int:payment_id>/cancel", methods=["POST"])
 @staff_required
 def payment_cancel(payment_id):
-    payment = (
-        Payment.select(Payment)
-        .join(Invoice)
-        .where((Payment.id == payment_id) & (Invoice.port == current_port()))
-        .first()
-    )
-    if payment is None:
-        abort(404)
+    payment = port_row_or_404(Payment, payment_id, Payment.select(Payment).join(Invoice), Invoice.port)
     form = CancelPaymentForm()
     if not form.validate_on_submit():
         flash("Indiquez le motif de l'annulation.", "error")

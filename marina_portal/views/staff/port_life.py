@@ -8,11 +8,12 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
-from marina_portal.core.formats import euros, paris_today, parse_euros, parse_french_date
+from marina_portal.core.formats import euros, metres, paris_today, parse_euros, parse_french_date
 from marina_portal.models import Absence, Berth, Contract, Customer, NewsItem, WaitingListApplication
 from marina_portal.port_life import absences, berth_calendar, news, waiting_list
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
+from marina_portal.views.htmx import is_fragment_request
 from marina_portal.views.port_life.forms import (
     ConfirmDateForm,
     CreditRuleForm,
@@ -22,7 +23,7 @@ from marina_portal.views.port_life.forms import (
     ReturnDateForm,
 )
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff.frame import bp
+from marina_portal.views.staff.frame import bp, port_row_or_404
 
 CALENDAR_DAYS = 31
 
@@ -143,17 +144,10 @@ def port_calendar_ics():
 @bp.route("/port/absences/<int:absence_id>/letting", methods=["GET", "POST"])
 @staff_required
 def port_letting(absence_id):
-    absence = (
-        Absence.select(Absence, Contract, Berth, Customer)
-        .join(Contract)
-        .join(Berth)
-        .switch(Contract)
-        .join(Customer)
-        .where((Absence.id == absence_id) & (Contract.port == current_port()))
-        .first()
+    query = (
+        Absence.select(Absence, Contract, Berth, Customer).join(Contract).join(Berth).switch(Contract).join(Customer)
     )
-    if absence is None:
-        abort(404)
+    absence = port_row_or_404(Absence, absence_id, query, Contract.port)
     form = LettingForm()
     problem = None
     if form.validate_on_submit():
@@ -209,14 +203,10 @@ def port_waiting_list_index():
 @bp.route("/port/waiting-list/<int:application_id>/offer", methods=["GET", "POST"])
 @staff_required
 def port_offer(application_id):
-    application = WaitingListApplication.get_or_none(
-        (WaitingListApplication.id == application_id) & (WaitingListApplication.port == current_port())
-    )
-    if application is None:
-        abort(404)
+    application = port_row_or_404(WaitingListApplication, application_id)
     form = OfferForm()
     form.berth.choices = [
-        SelectChoice(b.id, f"{b.code} — {b.length_cm / 100:.2f} × {b.width_cm / 100:.2f} m")
+        SelectChoice(b.id, f"{b.code} — {metres(b.length_cm)} × {metres(b.width_cm)}")
         for b in Berth.select().where(Berth.port == current_port()).order_by(Berth.code)
     ]
     problem = None
@@ -266,10 +256,8 @@ def port_news_index():
 @bp.route("/port/news/<int:news_id>/progress")
 @staff_required
 def port_news_progress(news_id):
-    item = NewsItem.get_or_none((NewsItem.id == news_id) & (NewsItem.port == current_port()))
-    if item is None:
-        abort(404)
-    if request.headers.get("HX-Request") != "true" or request.headers.get("HX-Boosted"):
+    item = port_row_or_404(NewsItem, news_id)
+    if not is_fragment_request():
         return redirect(url_for("staff.port_news_index"))
     response = Response(render_template("staff/port_life/_news_progress.html", item=item))
     response.headers["Vary"] = "HX-Request"
