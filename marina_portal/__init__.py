@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from marina_portal import cli
+from marina_portal import cli, migrations
 from marina_portal.accounts import cli as staff_cli
 from marina_portal.core import config, db, formats, queue
 from marina_portal.core.extensions import babel, csrf, limiter, login_manager, mail
@@ -39,6 +39,7 @@ def create_app(test_config=None):
 
 def register_extensions(app):
     db.init_app(app)
+    migrations.init_app(app)
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
