@@ -7,6 +7,7 @@ import re
 import socket
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -76,6 +77,12 @@ class Mailbox:
     def text(message):
         return message.get_body(preferencelist=("plain",)).get_content()
 
+    def links(self):
+        """Every portal link in every mail received since the last clear()."""
+        return [
+            link for message in list(self.messages) for link in re.findall(r"https?://[^\s<>\"]+", self.text(message))
+        ]
+
     def link(self, to=None):
         """The first portal link in the last mail (to `to`)."""
         found = re.search(r"https?://\S+", self.text(self.last(to)))
@@ -92,10 +99,26 @@ def smtp():
     controller.stop()
 
 
+FOREIGN_HOST = "evil.example"
+
+
 @pytest.fixture
-def mailbox(smtp):
+def mailbox(smtp, request):
+    """The test SMTP server's mails. After the test, every link mailed during it is checked: built from
+    BASE_URL (never from the test client's own Host, localhost), and refused when replayed with a foreign
+    Host header."""
     smtp.handler.clear()
-    return smtp.handler
+    yield smtp.handler
+    links = smtp.handler.links()
+    from_request = [link for link in links if urlsplit(link).hostname == "localhost"]
+    assert not from_request, f"mailed links built from the request's Host header: {from_request}"
+    if links and "app" in request.fixturenames:
+        replay = request.getfixturevalue("app").test_client()
+        for link in links:
+            parts = urlsplit(link)
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            answer = replay.get(path, headers={"Host": FOREIGN_HOST})
+            assert answer.status_code == 400, f"{link} replayed with Host: {FOREIGN_HOST} answered {answer.status_code}"
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +152,7 @@ def make_app(tmp_path, smtp, signing_files):
             "RATELIMIT_STORAGE_URI": "memory://",
             "SIGNING_KEY_FILE": signing_files[0],
             "SIGNING_CERT_FILE": signing_files[1],
+            "EXTRA_HOSTS": ["localhost"],  # the test client's Host; links still come from BASE_URL
         }
         if TEST_DATABASE_URL:
             settings["DATABASE"] = TEST_DATABASE_URL

@@ -1,6 +1,5 @@
 """Boater access: passwords, the mailed links of registration cases 1 and 2 and of a forgotten password."""
 
-from flask import url_for
 from peewee import JOIN, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -9,6 +8,7 @@ from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
+from marina_portal.core.urls import external_url
 from marina_portal.models import Customer, Invoice, User, utcnow
 
 PASSWORD_MIN_LENGTH = 10
@@ -100,9 +100,7 @@ def request_registration(email, invoice_number, invoice_date, amount_cents):
     if User.select().where(User.customer == invoice.customer_id).exists():
         return False
     if User.select().where(User.email == email).exists():
-        send_email(
-            email, N_("Votre compte existe déjà"), "already_registered", login_url=url_for("auth.login", _external=True)
-        )
+        send_email(email, N_("Votre compte existe déjà"), "already_registered", login_url=external_url("auth.login"))
         return True
     _mail_link(email, REGISTER, {"c": invoice.customer_id, "e": email}, "register", customer=invoice.customer)
     return True
@@ -110,7 +108,7 @@ def request_registration(email, invoice_number, invoice_date, amount_cents):
 
 def _mail_link(email, purpose, payload, template, language=None, **context):
     token = tokens.make(purpose, payload)
-    link = url_for("auth.set_password", purpose=purpose, token=token, _external=True)
+    link = external_url("auth.set_password", purpose=purpose, token=token)
     subjects = {
         FIRST_LOGIN: N_("Votre accès au portail du port"),
         REGISTER: N_("Confirmez votre inscription au portail du port"),
