@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from marina_portal import create_app
@@ -104,9 +105,8 @@ FOREIGN_HOST = "evil.example"
 
 @pytest.fixture
 def mailbox(smtp, request):
-    """The test SMTP server's mails. After the test, every link mailed during it is checked: built from
-    BASE_URL (never from the test client's own Host, localhost), and refused when replayed with a foreign
-    Host header."""
+    """The test SMTP server's mails. After the test, every link mailed during it is checked: never built from
+    a request's Host (localhost is no test's BASE_URL), and refused when replayed with a foreign Host header."""
     smtp.handler.clear()
     yield smtp.handler
     links = smtp.handler.links()
@@ -119,6 +119,24 @@ def mailbox(smtp, request):
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             answer = replay.get(path, headers={"Host": FOREIGN_HOST})
             assert answer.status_code == 400, f"{link} replayed with Host: {FOREIGN_HOST} answered {answer.status_code}"
+
+
+class PortalClient(FlaskClient):
+    """A test client that visits the portal at its public address, BASE_URL, as a boater's browser does
+    (Flask's own client would call itself localhost, a host the portal refuses)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base_url = self.application.config["BASE_URL"]
+
+    def open(self, *args, **kwargs):
+        if args and isinstance(args[0], str) and "://" not in args[0]:
+            kwargs.setdefault("base_url", self.base_url)
+        return super().open(*args, **kwargs)
+
+    def session_transaction(self, *args, **kwargs):
+        kwargs.setdefault("base_url", self.base_url)
+        return super().session_transaction(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -152,12 +170,12 @@ def make_app(tmp_path, smtp, signing_files):
             "RATELIMIT_STORAGE_URI": "memory://",
             "SIGNING_KEY_FILE": signing_files[0],
             "SIGNING_CERT_FILE": signing_files[1],
-            "EXTRA_HOSTS": ["localhost"],  # the test client's Host; links still come from BASE_URL
         }
         if TEST_DATABASE_URL:
             settings["DATABASE"] = TEST_DATABASE_URL
         settings.update(config)
         app = create_app(settings)
+        app.test_client_class = PortalClient
         with app.app_context():
             if settings["DATABASE"] == TEST_DATABASE_URL:
                 reset_server_database()
