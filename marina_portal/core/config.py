@@ -42,6 +42,7 @@ class Defaults:
     TOKEN_MAX_AGE = 24 * 3600
     WTF_CSRF_TIME_LIMIT = None  # a form left open all day still posts; the token stays tied to the session
     SESSION_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600  # « Rester connecté »; the server ends idle sessions sooner
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marina_portal.accounts import logins
+from marina_portal.accounts import logins, sessions
 from marina_portal.core.extensions import limiter
 from marina_portal.views.forms import (
     ChangePasswordForm,
@@ -51,10 +51,20 @@ def safe_next(target):
     return target
 
 
-def _start_session(user):
-    session.clear()  # a fresh session at login: nothing carried over from before
+def _start_session(user, remember=False):
+    """A fresh session at login (nothing carried over from before), recorded on the server."""
+    session.clear()
+    user.login_session_id = sessions.open_for(user, remember).id
+    lifetime = sessions.cookie_lifetime(user, remember)
+    session.permanent = lifetime is not None  # else the browser forgets the cookie when it closes
     login_user(user)
     logins.record_login(user)
+
+
+def _end_session():
+    sessions.end(getattr(current_user, "login_session_id", None))
+    logout_user()
+    session.clear()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -67,7 +77,7 @@ def login():
         user = logins.authenticate(form.email.data, form.password.data)
         if user is not None:
             target = safe_next(request.args.get("next"))
-            _start_session(user)
+            _start_session(user, remember=form.remember.data)
             return redirect(target or url_for("main.home"), code=303)
         form.password.errors.append("Login ou mot de passe incorrect.")
     return render_template("auth/login.html", form=form)
@@ -76,8 +86,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        _end_session()
     return redirect(url_for("main.home"), code=303)
 
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from marina_portal.accounts.logins import PASSWORD_MIN_LENGTH
@@ -49,6 +49,9 @@ class BoatSizes:
 class LoginForm(FlaskForm):
     email = StringField("Login", filters=[lambda v: v.strip() if v else v], validators=[DataRequired(REQUIRED)])
     password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)])
+    remember = BooleanField(
+        _l("Rester connecté"), description=_l("30 jours sur cet appareil ; sinon la session se ferme après 2 heures.")
+    )
 
 
 class EmailForm(FlaskForm):
