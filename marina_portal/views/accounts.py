@@ -151,6 +151,7 @@ def set_password(purpose, token):
     except logins.LinkRefused as refusal:
         return render_template("auth/link_refused.html", message=str(refusal)), 410
     form = SetPasswordForm()
+    form.password_facts = logins.facts_for(login)
     if form.validate_on_submit():
         try:
             user = logins.set_password_from_link(purpose, token, form.password.data)
@@ -167,6 +168,7 @@ def set_password(purpose, token):
 @limiter.limit(_login_limit, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
+    form.password_facts = logins.facts_for(current_user.email)
     if form.validate_on_submit():
         user = logins.change_password(current_user, form.current.data, form.password.data)
         if user is not None:
