@@ -94,8 +94,10 @@ class User(UserMixin, BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
 
+    login_session_id = None  # the LoginSession the current cookie names (set at login and by the user loader)
+
     def get_id(self):
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.login_session_id or 0}"
 
     @property
     def is_active(self):
@@ -529,3 +531,20 @@ class InsuranceReminderMail(BaseModel):
 
 
 ALL_MODELS += [BoatChange, InsuranceReminder, InsuranceReminderMail]
+
+
+# --- Trust: server-side login sessions, opaque mailed links, per-staff calendar keys ---
+
+
+class LoginSession(BaseModel):
+    """One login on one browser. The cookie names it; logout or a timeout ends it here, on the server,
+    so a cookie copied before cannot be replayed."""
+
+    user = ForeignKeyField(User, backref="login_sessions", on_delete="CASCADE")
+    remember = BooleanField(default=False)  # « Rester connecté » ticked (boaters only)
+    started_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+    ended_at = DateTimeField(null=True)
+
+
+ALL_MODELS += [LoginSession]

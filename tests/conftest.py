@@ -7,9 +7,11 @@ import re
 import socket
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from marina_portal import create_app
@@ -77,6 +79,12 @@ class Mailbox:
     def text(message):
         return message.get_body(preferencelist=("plain",)).get_content()
 
+    def links(self):
+        """Every portal link in every mail received since the last clear()."""
+        return [
+            link for message in list(self.messages) for link in re.findall(r"https?://[^\s<>\"]+", self.text(message))
+        ]
+
     def link(self, to=None):
         """The first portal link in the last mail (to `to`)."""
         found = re.search(r"https?://\S+", self.text(self.last(to)))
@@ -93,10 +101,43 @@ def smtp():
     controller.stop()
 
 
+FOREIGN_HOST = "evil.example"
+
+
 @pytest.fixture
-def mailbox(smtp):
+def mailbox(smtp, request):
+    """The test SMTP server's mails. After the test, every link mailed during it is checked: never built from
+    a request's Host (localhost is no test's BASE_URL), and refused when replayed with a foreign Host header."""
     smtp.handler.clear()
-    return smtp.handler
+    yield smtp.handler
+    links = smtp.handler.links()
+    from_request = [link for link in links if urlsplit(link).hostname == "localhost"]
+    assert not from_request, f"mailed links built from the request's Host header: {from_request}"
+    if links and "app" in request.fixturenames:
+        replay = request.getfixturevalue("app").test_client()
+        for link in links:
+            parts = urlsplit(link)
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            answer = replay.get(path, headers={"Host": FOREIGN_HOST})
+            assert answer.status_code == 400, f"{link} replayed with Host: {FOREIGN_HOST} answered {answer.status_code}"
+
+
+class PortalClient(FlaskClient):
+    """A test client that visits the portal at its public address, BASE_URL, as a boater's browser does
+    (Flask's own client would call itself localhost, a host the portal refuses)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base_url = self.application.config["BASE_URL"]
+
+    def open(self, *args, **kwargs):
+        if args and isinstance(args[0], str) and "://" not in args[0]:
+            kwargs.setdefault("base_url", self.base_url)
+        return super().open(*args, **kwargs)
+
+    def session_transaction(self, *args, **kwargs):
+        kwargs.setdefault("base_url", self.base_url)
+        return super().session_transaction(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +176,7 @@ def make_app(tmp_path, smtp, signing_files):
             settings["DATABASE"] = TEST_DATABASE_URL
         settings.update(config)
         app = create_app(settings)
+        app.test_client_class = PortalClient
         with app.app_context():
             if settings["DATABASE"] == TEST_DATABASE_URL:
                 reset_server_database()

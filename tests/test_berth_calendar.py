@@ -79,9 +79,9 @@ def test_calendar_as_icalendar_feed(client, auth, absences):
 def test_feed_key_lets_a_calendar_program_subscribe(client, auth, absences, app):
     auth.staff()
     page = client.get("/staff/port/calendar").get_data(as_text=True)
-    feed = re.search(r"(http://localhost/staff/port/calendar\.ics\?key=[^\s<]+)", page).group(1)
+    feed = re.search(r"(http://127\.0\.0\.1:5000/staff/port/calendar\.ics\?key=[^\s<]+)", page).group(1)
     anonymous = app.test_client()
-    response = anonymous.get(feed.replace("http://localhost", ""))
+    response = anonymous.get(feed.replace("http://127.0.0.1:5000", ""))
     assert response.status_code == 200
     assert icalendar.Calendar.from_ical(response.get_data()).walk("VEVENT")
     assert anonymous.get("/staff/port/calendar.ics").status_code == 404

@@ -1,18 +1,19 @@
 """Boater access: passwords, the mailed links of registration cases 1 and 2 and of a forgotten password."""
 
-from flask import url_for
 from peewee import JOIN, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from marina_portal.accounts import passwords
 from marina_portal.core import tokens
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import Customer, Invoice, User, utcnow
+from marina_portal.core.urls import external_url
+from marina_portal.models import Customer, Invoice, Port, User, utcnow
 
-PASSWORD_MIN_LENGTH = 10
+PASSWORD_MIN_LENGTH = passwords.MIN_LENGTH
 # Checked against when the email is unknown, so a login takes the same time either way. The hash of a
 # forgotten random password, written out rather than computed at import: scrypt's 32 MiB working memory
 # would otherwise raise every worker's peak memory before it serves anything.
@@ -101,9 +102,7 @@ def request_registration(email, invoice_number, invoice_date, amount_cents):
     if User.select().where(User.customer == invoice.customer_id).exists():
         return False
     if User.select().where(User.email == email).exists():
-        send_email(
-            email, N_("Votre compte existe déjà"), "already_registered", login_url=url_for("auth.login", _external=True)
-        )
+        send_email(email, N_("Votre compte existe déjà"), "already_registered", login_url=external_url("auth.login"))
         return True
     _mail_link(email, REGISTER, {"c": invoice.customer_id, "e": email}, "register", customer=invoice.customer)
     return True
@@ -111,7 +110,7 @@ def request_registration(email, invoice_number, invoice_date, amount_cents):
 
 def _mail_link(email, purpose, payload, template, language=None, **context):
     token = tokens.make(purpose, payload)
-    link = url_for("auth.set_password", purpose=purpose, token=token, _external=True)
+    link = external_url("auth.set_password", purpose=purpose, token=token)
     subjects = {
         FIRST_LOGIN: N_("Votre accès au portail du port"),
         REGISTER: N_("Confirmez votre inscription au portail du port"),
@@ -182,8 +181,21 @@ def create_staff(email, password, role="admin"):
     return User.create(email=normalise_email(email), password_hash=hash_password(password), role=role)
 
 
-def password_problem(password):
-    """Words to show when a new password is too weak, else None."""
-    if len(password or "") < PASSWORD_MIN_LENGTH:
-        return f"Le mot de passe doit contenir au moins {PASSWORD_MIN_LENGTH} caractères."
-    return None
+def password_problem(password, facts=()):
+    """A passwords.WeakPassword saying why a new password is refused and what would be better, else None.
+    `facts`: what a guesser knows of its owner (login email, names); the port's name is added here."""
+    port = Port.current()
+    return passwords.weakness(password, [*facts, *((port.name, port.code) if port else ())])
+
+
+def facts_for(email):
+    """The login email and, when it belongs to a customer, their names: words a password must not lean on."""
+    email = normalise_email(email)
+    user = User.get_or_none(User.email == email)
+    customer = (
+        user.customer
+        if user is not None and user.customer_id
+        else Customer.select().where(fn.LOWER(Customer.email) == email).first()
+    )
+    names = (customer.last_name, customer.first_name) if customer is not None else ()
+    return [email, *names]

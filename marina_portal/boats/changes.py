@@ -7,13 +7,12 @@ only those onto the Boat and audits it; refusing needs a reason. Either way the 
 their language. The boater may withdraw a request still pending ("withdrawn", audited, no mail).
 """
 
-from flask import url_for
-
 from marina_portal.core import audit
 from marina_portal.core.db import database, write_locked
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
+from marina_portal.core.urls import external_url
 from marina_portal.models import Boat, BoatChange, Customer, Port, User, utcnow
 
 CONTACT_FIELDS = ("phone", "street", "postcode", "town", "country")
@@ -204,5 +203,5 @@ def _mail_decision(change, boat):
         boat=boat,
         change=change,
         port=Port.get_by_id(customer.port_id),
-        link=url_for("boat.index", _external=True),
+        link=external_url("boat.index"),
     )

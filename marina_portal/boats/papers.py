@@ -15,7 +15,7 @@ sent as it leaves, so a retry resumes after the last one.
 import datetime as dt
 import os
 
-from flask import render_template, url_for
+from flask import render_template
 from flask_babel import gettext
 from peewee import JOIN, chunked, fn
 
@@ -27,6 +27,7 @@ from marina_portal.core.mail import deliver
 from marina_portal.core.queue import huey, request_context
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import absolute, save_bytes
+from marina_portal.core.urls import external_url
 from marina_portal.documents import uploads
 from marina_portal.models import (
     Contract,
@@ -276,7 +277,7 @@ def send_batch(reminder_id):
         .order_by(InsuranceReminderMail.id)
         .limit(BATCH_SIZE + 1)
     )
-    link = url_for("boat.index", _external=True)
+    link = external_url("boat.index")
     for mail in batch[:BATCH_SIZE]:
         language = mail.language if mail.language in LANGUAGES else DEFAULT
         context = dict(customer=mail.customer, port=port, link=link)

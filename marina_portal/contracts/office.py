@@ -1,12 +1,13 @@
 """Contracts and their versioned terms, from the harbour office: create, change, send for signature."""
 
-from flask import current_app, url_for
+from flask import current_app
 
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
+from marina_portal.core.urls import external_url
 from marina_portal.models import Contract, ContractTerms, User, utcnow
 
 FACTS = ("number", "contract_type", "boat", "berth", "starts_on", "ends_on", "price_cents", "payment_terms")
@@ -88,7 +89,7 @@ def send_for_signature(user, contract, ip=""):
         language=contract.customer.language,
         contract=contract,
         customer=contract.customer,
-        link=url_for(endpoint, _external=True),
+        link=external_url(endpoint),
     )
     return to
 

@@ -5,6 +5,8 @@ import secrets
 
 from flask import Config
 
+from marina_portal.core.urls import trusted_hosts
+
 PROJECT_ROOT = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 INSTANCE_PATH = os.path.join(PROJECT_ROOT, "instance")
 
@@ -13,6 +15,7 @@ class Defaults:
     DATABASE = "data/portal.sqlite3"
     DATA_DIR = "data"
     BASE_URL = "http://127.0.0.1:5000"
+    EXTRA_HOSTS = None  # other names the portal answers to besides BASE_URL's host (a list, or "a,b")
     PORT_CODE = "STEMARIE66"
     MAIL_SERVER = None
     MAIL_PORT = 25
@@ -39,6 +42,7 @@ class Defaults:
     TOKEN_MAX_AGE = 24 * 3600
     WTF_CSRF_TIME_LIMIT = None  # a form left open all day still posts; the token stays tied to the session
     SESSION_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600  # « Rester connecté »; the server ends idle sessions sooner
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -87,6 +91,8 @@ def load(app, test_config=None):
         app.config["MONETICO_URL"] = app.config["BASE_URL"].rstrip("/") + "/sandbox/monetico/paiement.cgi"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    # The hosts a request may name; any other Host header is refused before a link could be built from it.
+    app.config["ALLOWED_HOSTS"] = trusted_hosts(app.config["BASE_URL"], app.config.get("EXTRA_HOSTS"))
     secure = app.config["BASE_URL"].startswith("https://")
     app.config["SESSION_COOKIE_SECURE"] = secure or bool(app.config.get("SESSION_COOKIE_SECURE"))
     app.config["REMEMBER_COOKIE_SECURE"] = secure or bool(app.config.get("REMEMBER_COOKIE_SECURE"))

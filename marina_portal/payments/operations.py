@@ -10,7 +10,6 @@ import logging
 import re
 import secrets
 
-from flask import current_app, url_for
 from peewee import IntegrityError
 
 from marina_portal.billing import absence_credits
@@ -19,6 +18,7 @@ from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
+from marina_portal.core.urls import external_url
 from marina_portal.models import AuditLog, Invoice, Payment, PaymentAttempt, PaymentNotification, Port, utcnow
 from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_named
 
@@ -69,7 +69,6 @@ def start_attempt(invoice, customer, receipt_email):
             continue
     else:
         raise RuntimeError("could not draw a unique payment reference")
-    base = current_app.config["BASE_URL"].rstrip("/")
     request = gateway.build_request(
         reference=attempt.reference,
         amount_cents=attempt.amount_cents,
@@ -82,8 +81,8 @@ def start_attempt(invoice, customer, receipt_email):
             "country": customer.country or "FR",
         },
         free_text=f"Facture {invoice.number}",
-        return_ok=base + url_for("payment.returned", reference=attempt.reference, way="ok"),
-        return_err=base + url_for("payment.returned", reference=attempt.reference, way="err"),
+        return_ok=external_url("payment.returned", reference=attempt.reference, way="ok"),
+        return_err=external_url("payment.returned", reference=attempt.reference, way="err"),
     )
     return attempt, request
 

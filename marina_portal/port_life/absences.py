@@ -12,14 +12,13 @@ cancelled) that deduct it from the boater's next invoices: absence_credits.py ho
 
 import datetime as dt
 
-from flask import url_for
-
 from marina_portal.billing import absence_credits
 from marina_portal.core.db import database
 from marina_portal.core.formats import euros, fr_date, paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
+from marina_portal.core.urls import external_url
 from marina_portal.models import Absence, Berth, BerthLetting, Contract, Customer, Port, utcnow
 
 
@@ -240,7 +239,7 @@ def _mail_boater(customer, absence, contract, event):
         berth=contract.berth,
         event=event,
         port=Port.get_by_id(contract.port_id),
-        link=url_for("absence.index", _external=True),
+        link=external_url("absence.index"),
     )
 
 
@@ -258,7 +257,7 @@ def _tell_staff_early_return(customer, absence, letting):
         letting=letting,
         berth=absence.contract.berth,
         port=port,
-        link=url_for("staff.port_calendar", _external=True),
+        link=external_url("staff.port_calendar"),
     )
 
 
@@ -322,7 +321,7 @@ def record_letting(absence_id, starts_on, ends_on, revenue_cents, staff_user):
             amount=euros(letting.credit_cents),
             port=port,
             deducted=[(p.invoice.number, p.amount_cents) for p in letting.deducted],
-            link=url_for("absence.index", _external=True),
+            link=external_url("absence.index"),
         )
     return letting
 

@@ -7,7 +7,7 @@ its mails, adds them to NewsItem.mail_sent and queues the next batch, so the sta
 
 import datetime as dt
 
-from flask import render_template, url_for
+from flask import render_template
 from flask_babel import gettext
 
 from marina_portal.core.db import database
@@ -15,6 +15,7 @@ from marina_portal.core.i18n import DEFAULT, LANGUAGES, N_, in_language
 from marina_portal.core.mail import deliver
 from marina_portal.core.queue import huey, request_context
 from marina_portal.core.refusals import Refusal
+from marina_portal.core.urls import external_url
 from marina_portal.models import Customer, NewsItem, Port, User, utcnow
 
 BATCH_SIZE = 50
@@ -62,7 +63,7 @@ def send_batch(news_id):
     port = Port.get_by_id(item.port_id)
     batch = list(recipients(port).offset(item.mail_sent).limit(min(BATCH_SIZE, item.mail_total - item.mail_sent)))
     subject = N_("Alerte du port : %(title)s") if item.is_alert else N_("Information du port : %(title)s")
-    context = dict(item=item, port=port, link=url_for("main.home", _external=True))
+    context = dict(item=item, port=port, link=external_url("main.home"))
     rendered = {}  # one rendering per language, each boater reads theirs
     for user in batch:
         language = user.language if user.language in LANGUAGES else DEFAULT

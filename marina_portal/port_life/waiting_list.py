@@ -16,7 +16,6 @@ the date those who did not confirm drop off ("lapsed").
 
 import datetime as dt
 
-from flask import url_for
 from peewee import JOIN
 
 from marina_portal.accounts.logins import hash_password, normalise_email
@@ -26,6 +25,7 @@ from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
+from marina_portal.core.urls import external_url
 from marina_portal.models import (
     Berth,
     Boat,
@@ -91,7 +91,7 @@ def apply(
         application=application,
         port=port,
         login=email,
-        link=url_for("waiting_list.confirm", token=token, _external=True),
+        link=external_url("waiting_list.confirm", token=token),
     )
     return application
 
@@ -239,7 +239,7 @@ def send_reminders(today=None):
                 application=application,
                 port=port,
                 deadline=deadline,
-                link=url_for("waiting_list.status", _external=True),
+                link=external_url("waiting_list.status"),
             )
             WaitingListApplication.update(reminded_at=utcnow()).where(
                 WaitingListApplication.id == application.id
@@ -272,7 +272,7 @@ def lapse_unconfirmed(today=None):
                     application=application,
                     port=port,
                     deadline=deadline,
-                    link=url_for("waiting_list.apply", _external=True),
+                    link=external_url("waiting_list.apply"),
                 )
                 lapsed += 1
     return lapsed
@@ -306,7 +306,7 @@ def make_offer(application_id, berth_id, deadline, today=None):
         application=application,
         berth=berth,
         port=Port.get_by_id(application.port_id),
-        link=url_for("waiting_list.status", _external=True),
+        link=external_url("waiting_list.status"),
     )
     return application
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marina_portal.accounts import logins
+from marina_portal.accounts import logins, sessions
 from marina_portal.core.extensions import limiter
 from marina_portal.views.forms import (
     ChangePasswordForm,
@@ -52,10 +52,20 @@ def safe_next(target):
     return target
 
 
-def _start_session(user):
-    session.clear()  # a fresh session at login: nothing carried over from before
+def _start_session(user, remember=False):
+    """A fresh session at login (nothing carried over from before), recorded on the server."""
+    session.clear()
+    user.login_session_id = sessions.open_for(user, remember).id
+    lifetime = sessions.cookie_lifetime(user, remember)
+    session.permanent = lifetime is not None  # else the browser forgets the cookie when it closes
     login_user(user)
     logins.record_login(user)
+
+
+def _end_session():
+    sessions.end(getattr(current_user, "login_session_id", None))
+    logout_user()
+    session.clear()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -68,7 +78,7 @@ def login():
         user = logins.authenticate(form.email.data, form.password.data)
         if user is not None:
             target = safe_next(request.args.get("next"))
-            _start_session(user)
+            _start_session(user, remember=form.remember.data)
             return redirect(target or url_for("main.home"), code=303)
         form.password.errors.append(_("Login ou mot de passe incorrect."))
     return render_template("auth/login.html", form=form)
@@ -77,8 +87,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        _end_session()
     return redirect(url_for("main.home"), code=303)
 
 
@@ -143,6 +152,7 @@ def set_password(purpose, token):
     except logins.LinkRefused as refusal:
         return render_template("auth/link_refused.html", message=str(refusal)), 410
     form = SetPasswordForm()
+    form.password_facts = logins.facts_for(login)
     if form.validate_on_submit():
         try:
             user = logins.set_password_from_link(purpose, token, form.password.data)
@@ -159,6 +169,7 @@ def set_password(purpose, token):
 @limiter.limit(_login_limit, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
+    form.password_facts = logins.facts_for(current_user.email)
     if form.validate_on_submit():
         user = logins.change_password(current_user, form.current.data, form.password.data)
         if user is not None:

@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from marina_portal.accounts.logins import PASSWORD_MIN_LENGTH
+from marina_portal.accounts.logins import PASSWORD_MIN_LENGTH, password_problem
 from marina_portal.core.formats import parse_euros, parse_french_date, parse_metres
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -49,6 +49,9 @@ class BoatSizes:
 class LoginForm(FlaskForm):
     email = StringField("Login", filters=[lambda v: v.strip() if v else v], validators=[DataRequired(REQUIRED)])
     password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)])
+    remember = BooleanField(
+        _l("Rester connecté"), description=_l("30 jours sur cet appareil ; sinon la session se ferme après 2 heures.")
+    )
 
 
 class EmailForm(FlaskForm):
@@ -113,10 +116,24 @@ def _new_password_fields():
     return password, confirm
 
 
-class SetPasswordForm(FlaskForm):
+class NewPassword:
+    """Mixin for a form choosing a password: refused when easy to guess. The view sets `password_facts`
+    (the login email, names) before validating, so that a password made of them is refused too."""
+
+    password_facts = ()
+
+    def validate_password(self, field):
+        if len(field.data or "") < PASSWORD_MIN_LENGTH:
+            return  # the Length validator already says so
+        problem = password_problem(field.data, self.password_facts)
+        if problem:
+            raise ValidationError(problem.translated())
+
+
+class SetPasswordForm(NewPassword, FlaskForm):
     password, confirm = _new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(NewPassword, FlaskForm):
     current = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired(REQUIRED)])
     password, confirm = _new_password_fields()

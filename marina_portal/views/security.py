@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.sansio.utils import host_is_trusted
 
 from marina_portal.views.errors import render_error
 
@@ -42,6 +43,15 @@ def trust_proxies(app):
 
 def init_app(app):
     trust_proxies(app)
+
+    @app.before_request
+    def _refuse_unknown_hosts():
+        # A Host header naming another site would end up in a page's links, so it is refused; the health
+        # check answers whatever name a load balancer uses.
+        if request.path != "/healthz" and not host_is_trusted(request.host.lower(), app.config["ALLOWED_HOSTS"]):
+            from marina_portal.views.errors import render_error
+
+            return render_error(400)
 
     @app.before_request
     def _refuse_nul_bytes():

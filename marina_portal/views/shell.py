@@ -3,10 +3,12 @@
 from flask import current_app, g, url_for
 from flask_babel import get_locale, gettext
 
+from marina_portal.accounts import sessions
 from marina_portal.core.db import Compiled
 from marina_portal.core.extensions import login_manager
 from marina_portal.core.i18n import LANGUAGES, N_
-from marina_portal.models import Port, User
+from marina_portal.core.urls import external_url
+from marina_portal.models import LoginSession, Port, User
 from marina_portal.port_life import news
 
 
@@ -26,6 +28,8 @@ def row_url(endpoint, field, **values):
 
 
 _USER = Compiled(User, lambda user_id: User.select().where(User.id == user_id))
+_LOGIN = Compiled(LoginSession, lambda login_id: LoginSession.select().where(LoginSession.id == login_id))
+_MAX_ID = 2**63 - 1
 
 
 def claim_focus():
@@ -39,13 +43,19 @@ def claim_focus():
 
 @login_manager.user_loader
 def load_user(user_id):
-    """The session holds 'id:version'; a bumped version (password change) ends older sessions."""
-    uid, _, version = user_id.partition(":")
-    if not uid.isdigit() or not version.isdigit():
+    """The cookie holds 'user id:version:session id'. A bumped version (password change) ends every
+    session of that login; logout or a timeout ends one session (accounts.sessions)."""
+    parts = user_id.split(":")
+    if len(parts) != 3 or not all(part.isdigit() and 0 < int(part) <= _MAX_ID for part in parts):
         return None
-    user = _USER.first(int(uid))
-    if user is None or user.session_version != int(version):
+    uid, version, login_id = (int(part) for part in parts)
+    user = _USER.first(uid)
+    if user is None or user.session_version != version:
         return None
+    login = _LOGIN.first(login_id)
+    if login is None or login.user_id != uid or not sessions.still_open(login, user):
+        return None
+    user.login_session_id = login_id
     return user
 
 
@@ -62,6 +72,7 @@ def init_app(app):
     login_manager.session_protection = "basic"
     app.jinja_env.globals["row_url"] = row_url
     app.jinja_env.globals["claim_focus"] = claim_focus
+    app.jinja_env.globals["external_url"] = external_url
 
     @app.context_processor
     def _shell():
