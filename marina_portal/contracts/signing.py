@@ -14,6 +14,7 @@ import os
 from marina_portal.contracts.berth_contracts import SUBJECT, applicable_terms, render_contract_pdf
 from marina_portal.core import storage
 from marina_portal.core.db import write_locked
+from marina_portal.core.formats import fr_datetime
 from marina_portal.core.i18n import Translatable
 from marina_portal.core.pdf import render_pdf
 from marina_portal.models import AuditLog, Contract
@@ -158,9 +159,13 @@ def _sign(state, contract_pdf, user, terms, client):
     )
     sealed = seal_pdf(
         _concatenate(contract_pdf, page),
-        reason=f"Contrat {contract.number} signé en ligne par {customer.full_name}",
-        signer_name=customer.full_name,
-        location=contract.port.name,
+        reason=(
+            f"Contrat {contract.number} signé en ligne par {customer.full_name} : "
+            f"ETAPES 1/{LAST_STEP} à {LAST_STEP}/{LAST_STEP} acceptées, la dernière le "
+            f"{fr_datetime(signed_at, '%d/%m/%Y à %H:%M')} (heure de Paris)"
+        ),
+        port=contract.port,
+        location=contract.port.town or contract.port.name,
     )
     stored, digest = storage.save_bytes("contracts", sealed, ".pdf")
     try:

@@ -151,7 +151,9 @@ def sign(mandate, port, user, client):
         text_sha256=digest,
         signer=user.email,
     )
-    sealed = seal_pdf(pdf, reason=f"Mandat de prélèvement SEPA {mandate.rum} signé", signer_name=port.name)
+    sealed = seal_pdf(
+        pdf, reason=f"Mandat de prélèvement SEPA {mandate.rum} signé en ligne par {mandate.debtor_name}", port=port
+    )
     stored, pdf_digest = save_bytes("mandates", sealed, ".pdf")
     with database.atomic():
         evidence.record_step(SUBJECT, mandate.id, REVISION, 1, user, f"{SIGN_DECLARATION}\n\n{words}", digest, client)
