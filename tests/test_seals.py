@@ -1,10 +1,22 @@
 """Seals and signatures: `flask contract verify` pins the port's certificate and the recorded file, the seal is
 the port's, trusted time with a timestamp authority, the downloaded bytes kept, acknowledgement mails."""
 
+import datetime as dt
 import io
+import threading
 
+from asn1crypto import keys, tsp
+from asn1crypto import x509 as asn1_x509
+from conftest import Auth, free_port
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pypdf import PdfReader
-from test_contract import contract_id, pdf_text, sign_all
+from test_contract import contract_id, pdf_text, sign_all, step, stored
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 from marina_portal.contracts.berth_contracts import render_contract_pdf
 from marina_portal.models import Contract, Port
@@ -67,8 +79,6 @@ def test_verify_refuses_a_port_sealed_file_the_portal_never_recorded(app, client
 def test_the_seal_is_the_ports_and_names_the_boater_in_its_reason(make_app, tmp_path):
     app = make_app(SIGNING_KEY_FILE=None, SIGNING_CERT_FILE=None, SIGNING_DIR=str(tmp_path / "signing"))
     client = app.test_client()
-    from conftest import Auth
-
     Auth(app, client).boater()
     cid = contract_id(app)
     sign_all(client, cid)
@@ -97,3 +107,92 @@ def test_the_seal_is_the_ports_and_names_the_boater_in_its_reason(make_app, tmp_
         assert fresh.signer == "REGIE DU PORT SAINTE MARIE" and "REGIE DU PORT" in fresh.subject and fresh.trusted
     result = app.test_cli_runner().invoke(args=["contract", "verify", str(old)])
     assert result.exit_code == 0, result.output
+
+
+class TimestampAuthority:
+    """A real RFC 3161 server over HTTP, answering with pyHanko's dummy timestamper and its own certificate."""
+
+    def __init__(self, folder):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Horodatage de test")])
+        now = dt.datetime.now(dt.timezone.utc)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        self.cert_file = folder / "tsa.pem"
+        self.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        stamper = DummyTimeStamper(
+            tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+            tsa_key=keys.PrivateKeyInfo.load(
+                key.private_bytes(
+                    serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            ),
+        )
+        self.requests = 0
+
+        @Request.application
+        def answer(request):
+            self.requests += 1
+            reply = stamper.request_tsa_response(tsp.TimeStampReq.load(request.get_data()))
+            return Response(reply.dump(), content_type="application/timestamp-reply")
+
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/tsa"
+        self._server = make_server("127.0.0.1", port, answer, threaded=True)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self._server.shutdown()
+
+
+def test_with_a_timestamp_authority_the_seal_carries_a_trusted_time(make_app, tmp_path):
+    tsa = TimestampAuthority(tmp_path)
+    try:
+        app = make_app(TSA_URL=tsa.url, TSA_CERT_FILE=str(tsa.cert_file))
+        client = app.test_client()
+        Auth(app, client).boater()
+        cid = contract_id(app)
+        sign_all(client, cid)
+        signed = client.get(f"/contract/{cid}/signed.pdf").data
+    finally:
+        tsa.stop()
+    assert tsa.requests >= 1  # pyHanko asks once more to size the signature
+    with app.app_context():
+        check = verify_pdf(signed)
+    assert check.intact and check.trusted and check.timestamp_at is not None
+    assert "Horodatage de test" in check.tsa
+    assert "attestée par une autorité d'horodatage" in pdf_text(signed)
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    result = app.test_cli_runner().invoke(args=["contract", "verify", str(path)])
+    assert result.exit_code == 0 and "Heure attestée par une autorité d'horodatage : " in result.output
+
+
+def test_without_one_the_signature_page_says_the_time_is_the_servers(app, client, auth):
+    auth.boater()
+    cid = contract_id(app)
+    sign_all(client, cid)
+    text = pdf_text(client.get(f"/contract/{cid}/signed.pdf").data)
+    assert "celles de l'horloge du serveur du port" in " ".join(text.split())
+
+
+def test_a_silent_timestamp_authority_stores_nothing_and_says_so(make_app):
+    app = make_app(TSA_URL=f"http://127.0.0.1:{free_port()}/tsa")
+    client = app.test_client()
+    Auth(app, client).boater()
+    cid = contract_id(app)
+    client.get(f"/contract/{cid}/pdf")
+    step(client, cid, 1)
+    step(client, cid, 2)
+    response = step(client, cid, 3)
+    assert response.status_code == 409 and "horodatage du port ne répond pas" in response.get_data(as_text=True)
+    assert stored(app) == (2, 0, 0)

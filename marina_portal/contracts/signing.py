@@ -9,6 +9,7 @@ the write lock, so a double click or a replayed POST finds the step already take
 import dataclasses
 import io
 import json
+import logging
 import os
 
 from marina_portal.contracts.berth_contracts import SUBJECT, applicable_terms, render_contract_pdf
@@ -19,7 +20,7 @@ from marina_portal.core.i18n import Translatable
 from marina_portal.core.pdf import render_pdf
 from marina_portal.models import AuditLog, Contract
 from marina_portal.sealing import evidence
-from marina_portal.sealing.seals import seal_pdf
+from marina_portal.sealing.seals import SealError, seal_pdf, timestamped
 
 DECLARATIONS = {
     1: "Je déclare avoir téléchargé le contrat au format PDF et avoir un logiciel pour le lire.",
@@ -27,6 +28,7 @@ DECLARATIONS = {
     3: "Je déclare accepter les termes dudit contrat.",
 }
 LAST_STEP = len(DECLARATIONS)
+log = logging.getLogger(__name__)
 
 
 class SigningRefused(Translatable):
@@ -156,17 +158,25 @@ def _sign(state, contract_pdf, user, terms, client):
         declarations=DECLARATIONS,
         download=state.download,
         signed_at=signed_at,
+        timestamped=timestamped(),
     )
-    sealed = seal_pdf(
-        _concatenate(contract_pdf, page),
-        reason=(
-            f"Contrat {contract.number} signé en ligne par {customer.full_name} : "
-            f"ETAPES 1/{LAST_STEP} à {LAST_STEP}/{LAST_STEP} acceptées, la dernière le "
-            f"{fr_datetime(signed_at, '%d/%m/%Y à %H:%M')} (heure de Paris)"
-        ),
-        port=contract.port,
-        location=contract.port.town or contract.port.name,
-    )
+    try:
+        sealed = seal_pdf(
+            _concatenate(contract_pdf, page),
+            reason=(
+                f"Contrat {contract.number} signé en ligne par {customer.full_name} : "
+                f"ETAPES 1/{LAST_STEP} à {LAST_STEP}/{LAST_STEP} acceptées, la dernière le "
+                f"{fr_datetime(signed_at, '%d/%m/%Y à %H:%M')} (heure de Paris)"
+            ),
+            port=contract.port,
+            location=contract.port.town or contract.port.name,
+        )
+    except SealError:
+        log.exception("contract %s not sealed", contract.number)
+        raise SigningRefused(
+            "Le service d'horodatage du port ne répond pas : votre signature n'a pas été enregistrée. "
+            "Réessayez l'ETAPE 3/3 dans quelques minutes."
+        ) from None
     stored, digest = storage.save_bytes("contracts", sealed, ".pdf")
     try:
         changed = (

@@ -170,18 +170,10 @@ def _verify(pdf_bytes, app):
         fingerprint=printed,
         signed_at=status.signer_reported_dt,
         timestamp_at=stamp.timestamp if stamp is not None and stamp.intact and stamp.valid else None,
-        tsa=_tsa_name(signature) if stamp is not None else "",
+        tsa=stamp.signing_cert.subject.human_friendly if stamp is not None and stamp.signing_cert else "",
         reason=str(sig_object.get("/Reason", "")),
         problem=problem,
     )
-
-
-def _tsa_name(signature):
-    try:
-        token = signature.attached_timestamp_data
-        return token["content"]["encap_content_info"]["content"].parsed["tsa"].chosen.human_friendly
-    except Exception:  # the name is informative only
-        return ""
 
 
 def recorded_as(pdf_bytes):

@@ -130,7 +130,7 @@ def sign(mandate, port, user, client):
     """The boater's explicit act: evidence, a sealed PDF kept by the port, and the mandate becomes active."""
     from marina_portal.core.pdf import render_pdf
     from marina_portal.core.storage import save_bytes
-    from marina_portal.sealing.seals import seal_pdf
+    from marina_portal.sealing.seals import SealError, seal_pdf, timestamped
 
     if mandate.status != "draft":
         raise MandateError("Ce mandat n'est plus à signer.")
@@ -150,10 +150,17 @@ def sign(mandate, port, user, client):
         iban=bank_details.grouped(mandate.iban),
         text_sha256=digest,
         signer=user.email,
+        timestamped=timestamped(),
     )
-    sealed = seal_pdf(
-        pdf, reason=f"Mandat de prélèvement SEPA {mandate.rum} signé en ligne par {mandate.debtor_name}", port=port
-    )
+    try:
+        sealed = seal_pdf(
+            pdf, reason=f"Mandat de prélèvement SEPA {mandate.rum} signé en ligne par {mandate.debtor_name}", port=port
+        )
+    except SealError:
+        raise MandateError(
+            "Le service d'horodatage du port ne répond pas : le mandat n'est pas signé. "
+            "Réessayez dans quelques minutes."
+        ) from None
     stored, pdf_digest = save_bytes("mandates", sealed, ".pdf")
     with database.atomic():
         evidence.record_step(SUBJECT, mandate.id, REVISION, 1, user, f"{SIGN_DECLARATION}\n\n{words}", digest, client)
