@@ -3,6 +3,7 @@ the port's, trusted time with a timestamp authority, the downloaded bytes kept, 
 
 import datetime as dt
 import io
+import os
 import threading
 
 from asn1crypto import keys, tsp
@@ -19,7 +20,9 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from marina_portal.contracts.berth_contracts import render_contract_pdf
-from marina_portal.models import Contract, Port
+from marina_portal.core.formats import paris_today
+from marina_portal.models import Contract, Port, SignatureEvidence
+from marina_portal.sealing.evidence import sha256
 from marina_portal.sealing.keys import ensure_port_certificate
 from marina_portal.sealing.seals import seal_pdf, verify_pdf
 
@@ -196,3 +199,21 @@ def test_a_silent_timestamp_authority_stores_nothing_and_says_so(make_app):
     response = step(client, cid, 3)
     assert response.status_code == 409 and "horodatage du port ne répond pas" in response.get_data(as_text=True)
     assert stored(app) == (2, 0, 0)
+
+
+def test_the_exact_downloaded_bytes_are_kept_and_embedded_in_the_sealed_file(app, client, auth):
+    auth.boater()
+    cid = contract_id(app)
+    downloaded = sign_all(client, cid)
+    digest = sha256(downloaded)
+    kept = os.path.join(app.config["DATA_DIR"], "downloads", f"{digest}.pdf")
+    with open(kept, "rb") as f:
+        assert f.read() == downloaded  # content-addressed: the name is the hash of the bytes
+    with app.app_context():  # what printed on the contract changes afterwards: nothing kept depends on it
+        Port.update(street="1, QUAI NEUF").execute()
+        assert [r.document_sha256 for r in SignatureEvidence.select()] == [digest] * 3
+    signed = client.get(f"/contract/{cid}/signed.pdf").data
+    attachments = PdfReader(io.BytesIO(signed)).attachments
+    name = f"contrat-{paris_today().year}-0042-telecharge.pdf"
+    assert list(attachments) == [name] and attachments[name] == [downloaded]
+    assert name in " ".join(pdf_text(signed).split())

@@ -132,15 +132,23 @@ def take_step(contract_id, user, step, accepted, client):
     return state
 
 
-def _concatenate(*documents):
+def _concatenate(documents, attachments=()):
+    """One PDF of the documents' pages, carrying the attachments [(file name, bytes)] as embedded files."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     for data in documents:
         writer.append(PdfReader(io.BytesIO(data)))
+    for name, data in attachments:
+        writer.add_attachment(name, data)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def downloaded_name(contract):
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in contract.number)
+    return f"contrat-{safe}-telecharge.pdf"
 
 
 def _sign(state, contract_pdf, user, terms, client):
@@ -148,6 +156,9 @@ def _sign(state, contract_pdf, user, terms, client):
     contract = state.contract
     customer = contract.customer
     signed_at = state.done[-1].at
+    # The very bytes the boater downloaded and the steps name; the render is the same bytes (same hash) and
+    # stands in only for a download made before the bytes were kept.
+    contract_pdf = evidence.downloaded_bytes(state.download) or contract_pdf
     page = render_pdf(
         "pdf/signature_page.html",
         port=contract.port,
@@ -159,10 +170,11 @@ def _sign(state, contract_pdf, user, terms, client):
         download=state.download,
         signed_at=signed_at,
         timestamped=timestamped(),
+        attachment_name=downloaded_name(contract),
     )
     try:
         sealed = seal_pdf(
-            _concatenate(contract_pdf, page),
+            _concatenate([contract_pdf, page], [(downloaded_name(contract), contract_pdf)]),
             reason=(
                 f"Contrat {contract.number} signé en ligne par {customer.full_name} : "
                 f"ETAPES 1/{LAST_STEP} à {LAST_STEP}/{LAST_STEP} acceptées, la dernière le "
