@@ -8,7 +8,7 @@ import threading
 
 from asn1crypto import keys, tsp
 from asn1crypto import x509 as asn1_x509
-from conftest import Auth, free_port
+from conftest import PASSWORD, Auth, csrf_token, free_port
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -16,6 +16,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pypdf import PdfReader
 from test_contract import contract_id, pdf_text, sign_all, step, stored
+from test_mandate import GOOD_IBAN, mandate_rows, save
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -217,3 +218,59 @@ def test_the_exact_downloaded_bytes_are_kept_and_embedded_in_the_sealed_file(app
     name = f"contrat-{paris_today().year}-0042-telecharge.pdf"
     assert list(attachments) == [name] and attachments[name] == [downloaded]
     assert name in " ".join(pdf_text(signed).split())
+
+
+def attachment(message, name_part):
+    for part in message.iter_attachments():
+        if name_part in (part.get_filename() or ""):
+            return part.get_content()
+    raise AssertionError(f"no attachment like {name_part}")
+
+
+def test_the_third_step_is_acknowledged_by_mail_with_the_sealed_pdf(app, client, auth, mailbox):
+    auth.boater()
+    cid = contract_id(app)
+    sign_all(client, cid)
+    message = mailbox.last("jean.dupont@example.com")
+    assert "Accusé de réception" in message["Subject"] and f"{paris_today().year}-0042" in message["Subject"]
+    text = mailbox.text(message)
+    assert "1127-2" in text and "Contrat signé le" in text
+    signed = client.get(f"/contract/{cid}/signed.pdf").data
+    assert attachment(message, "-signe.pdf") == signed and sha256(signed) in text
+
+
+def test_signing_and_revoking_a_mandate_are_acknowledged_by_mail(app, client, auth, form_post, mailbox):
+    auth.boater("C0001")
+    save(form_post, GOOD_IBAN)
+    (draft,) = mandate_rows(app)
+    mailbox.clear()
+    form_post("/mandate/", f"/mandate/{draft.id}/sign", accept="y")
+    signed = mailbox.last("jean.dupont@example.com")
+    assert draft.rum in signed["Subject"] and "Accusé de réception" in signed["Subject"]
+    assert attachment(signed, "mandat-sepa") == client.get(f"/mandate/{draft.id}/pdf").data
+    assert "FR72ZZZ123456" in mailbox.text(signed) and "0189" in mailbox.text(signed)
+    assert "3000 6000 0112" not in mailbox.text(signed)  # the IBAN stays masked in a mail
+    mailbox.clear()
+    form_post("/mandate/", f"/mandate/{draft.id}/revoke")
+    revoked = mailbox.last("jean.dupont@example.com")
+    assert "révoqué" in revoked["Subject"] and draft.rum in mailbox.text(revoked)
+
+
+def test_a_password_change_is_told_by_mail(app, client, auth, mailbox):
+    auth.boater()
+    mailbox.clear()
+    page = client.get("/account/password")
+    new = "Ponton B-12, marée haute à 6 h 40"
+    response = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "current": PASSWORD,
+            "password": new,
+            "confirm": new,
+        },
+    )
+    assert response.status_code == 303
+    message = mailbox.last("jean.dupont@example.com")
+    assert message["Subject"] == "Votre mot de passe a été modifié"
+    assert "Si ce n'est pas vous" in mailbox.text(message)

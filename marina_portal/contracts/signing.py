@@ -12,11 +12,14 @@ import json
 import logging
 import os
 
+from flask import current_app, url_for
+
 from marina_portal.contracts.berth_contracts import SUBJECT, applicable_terms, render_contract_pdf
 from marina_portal.core import storage
 from marina_portal.core.db import write_locked
 from marina_portal.core.formats import fr_datetime
-from marina_portal.core.i18n import Translatable
+from marina_portal.core.i18n import N_, Translatable
+from marina_portal.core.mail import send_email
 from marina_portal.core.pdf import render_pdf
 from marina_portal.models import AuditLog, Contract
 from marina_portal.sealing import evidence
@@ -129,7 +132,29 @@ def take_step(contract_id, user, step, accepted, client):
         state.done.append(row)
         if step == LAST_STEP:
             _sign(state, pdf, user, rendered.applicable_terms, client)
+    if step == LAST_STEP:
+        acknowledge(state.contract, user)
     return state
+
+
+def acknowledge(contract, user):
+    """Acknowledge the signature by mail, the sealed PDF attached (art. 1127-2 Code civil)."""
+    endpoint = "contract.show" if "contract.show" in current_app.view_functions else "main.home"
+    try:
+        send_email(
+            user.email,
+            N_("Accusé de réception : contrat %(number)s signé"),
+            "contract_signed",
+            language=contract.customer.language,
+            subject_fields={"number": contract.number},
+            attachments=[(signed_file_name(contract), "application/pdf", contract.signed_pdf)],
+            contract=contract,
+            customer=contract.customer,
+            port=contract.port,
+            link=url_for(endpoint, _external=True),
+        )
+    except Exception:  # the contract is signed and kept whatever happens to the mail
+        log.exception("acknowledgement of contract %s not sent", contract.number)
 
 
 def _concatenate(documents, attachments=()):
@@ -146,9 +171,16 @@ def _concatenate(documents, attachments=()):
     return out.getvalue()
 
 
+def _safe(number):
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in number)
+
+
 def downloaded_name(contract):
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in contract.number)
-    return f"contrat-{safe}-telecharge.pdf"
+    return f"contrat-{_safe(contract.number)}-telecharge.pdf"
+
+
+def signed_file_name(contract):
+    return f"contrat-{_safe(contract.number)}-signe.pdf"
 
 
 def _sign(state, contract_pdf, user, terms, client):

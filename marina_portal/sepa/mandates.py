@@ -1,12 +1,15 @@
 """SEPA mandates: the RUM, the debtor's details, signing with evidence and a sealed PDF, revocation, lapse."""
 
 import datetime as dt
+import logging
 import secrets
 
+from flask import current_app, url_for
 from peewee import IntegrityError
 
 from marina_portal.core.db import database
-from marina_portal.core.i18n import Translatable
+from marina_portal.core.i18n import N_, Translatable
+from marina_portal.core.mail import send_email
 from marina_portal.models import Mandate, utcnow
 from marina_portal.sealing import evidence
 from marina_portal.sepa import bank_details
@@ -18,6 +21,9 @@ RUM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: a RUM is rea
 SIGN_DECLARATION = (
     "Je signe ce mandat de prélèvement SEPA et j'autorise le créancier à prélever mon compte selon ses termes."
 )
+
+
+log = logging.getLogger(__name__)
 
 
 class MandateError(Translatable):
@@ -171,16 +177,47 @@ def sign(mandate, port, user, client):
         )
         if not updated:
             raise MandateError("Ce mandat n'est plus à signer.")
-    return Mandate.get_by_id(mandate.id)
+    signed = Mandate.get_by_id(mandate.id)
+    _acknowledge(
+        signed,
+        port,
+        user.email,
+        N_("Accusé de réception : mandat de prélèvement SEPA %(rum)s"),
+        "mandate_signed",
+        [(f"mandat-sepa-{signed.rum}.pdf", "application/pdf", signed.signed_pdf)],
+    )
+    return signed
 
 
-def revoke(mandate):
-    """The boater withdraws the mandate: no further collection under this RUM."""
+def revoke(mandate, port=None, user=None):
+    """The boater withdraws the mandate: no further collection under this RUM; they get a mail saying so."""
     if mandate.status != "active":
         raise MandateError("Seul un mandat signé et actif peut être révoqué.")
     with database.atomic():
         Mandate.update(status="revoked", revoked_at=utcnow()).where(Mandate.id == mandate.id).execute()
-    return Mandate.get_by_id(mandate.id)
+    revoked = Mandate.get_by_id(mandate.id)
+    to = user.email if user is not None else (revoked.customer.email or "")
+    if to:
+        _acknowledge(revoked, port, to, N_("Mandat de prélèvement SEPA %(rum)s révoqué"), "mandate_revoked")
+    return revoked
+
+
+def _acknowledge(mandate, port, to, subject, template, attachments=()):
+    try:
+        send_email(
+            to,
+            subject,
+            template,
+            language=mandate.customer.language,
+            subject_fields={"rum": mandate.rum},
+            attachments=attachments,
+            mandate=mandate,
+            port=port,
+            masked_iban=bank_details.masked(mandate.iban),
+            link=url_for("mandate.show", _external=True) if "mandate.show" in current_app.view_functions else "",
+        )
+    except Exception:  # the mandate's state is recorded whatever happens to the mail
+        log.exception("mail %s for mandate %s not sent", template, mandate.rum)
 
 
 def months_before(day, months):
