@@ -16,7 +16,7 @@ from marina_portal.core.db import database
 from marina_portal.core.formats import euros, fr_date, paris_today, to_paris
 from marina_portal.core.storage import read_bytes, save_bytes
 from marina_portal.models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
-from marina_portal.sepa import mandates
+from marina_portal.sepa import bank_details, mandates
 
 FORMATS = ("pain.008.001.08", "pain.008.001.02")
 DEFAULT_FORMAT = "pain.008.001.08"
@@ -76,8 +76,8 @@ class IncompleteSettings(SepaError):
 
 
 def missing_settings(port):
-    """Labels of the port settings a batch needs and that are still empty."""
-    return [
+    """Labels of the port settings a batch needs and that are still empty, or wrong (an ICS the bank refuses)."""
+    missing = [
         label
         for label, value in (
             ("identifiant créancier SEPA (ICS)", port.creditor_id),
@@ -86,6 +86,9 @@ def missing_settings(port):
         )
         if not value
     ]
+    if port.creditor_id and bank_details.creditor_id_problem(port.creditor_id):
+        missing.insert(0, f"identifiant créancier SEPA (ICS) valide (« {port.creditor_id} » ne l'est pas)")
+    return missing
 
 
 def _check_port(port, message_format):
