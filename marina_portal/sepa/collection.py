@@ -9,7 +9,6 @@ import datetime as dt
 
 from flask import current_app
 from peewee import fn
-from text_unidecode import unidecode
 
 from marina_portal.billing import statement
 from marina_portal.core.db import database
@@ -17,6 +16,7 @@ from marina_portal.core.formats import euros, fr_date, paris_today, to_paris
 from marina_portal.core.storage import read_bytes, save_bytes
 from marina_portal.models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
 from marina_portal.sepa import bank_details, mandates
+from marina_portal.sepa.charset import epc_text
 
 FORMATS = ("pain.008.001.08", "pain.008.001.02")
 DEFAULT_FORMAT = "pain.008.001.08"
@@ -33,8 +33,7 @@ def notice_days():
 
 
 def _sepa_text(value, length):
-    """Latin letters only, as the SEPA character set asks."""
-    return unidecode(value or "").strip()[:length]
+    return epc_text(value, length)
 
 
 def collectable(port, collection_date):

@@ -13,6 +13,7 @@ from marina_portal.core.mail import send_email
 from marina_portal.models import Mandate, utcnow
 from marina_portal.sealing import evidence
 from marina_portal.sepa import bank_details
+from marina_portal.sepa.charset import rum_letters
 
 SUBJECT = "mandate"
 REVISION = 1  # a mandate's text never changes once signed; new details mean a new mandate
@@ -43,9 +44,10 @@ def legal_text(creditor_name):
 
 
 def new_rum(port, customer):
-    """A fresh reference (≤ 35 characters, SEPA letters and digits only) that no mandate has ever used."""
-    prefix = "".join(c for c in port.code.upper() if c.isalnum())[:12]
-    return f"{prefix}-{customer.id:06d}-{''.join(secrets.choice(RUM_ALPHABET) for _ in range(10))}"
+    """A fresh reference that no mandate has ever used: at most 28 characters from [A-Z0-9] (the port's code
+    without accents, the customer number, ten random characters), so no bank's rule can reject it."""
+    prefix = rum_letters(port.code)[:12]
+    return f"{prefix}{customer.id:06d}{''.join(secrets.choice(RUM_ALPHABET) for _ in range(10))}"
 
 
 def current(customer):
