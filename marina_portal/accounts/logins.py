@@ -157,14 +157,16 @@ def set_password_from_link(purpose, token, password):
             user.password_hash = hash_password(password)
             user.session_version += 1
             user.save()
-            return user
-        customer = Customer.get_by_id(payload["c"])
-        if not customer.email:
-            customer.email = email
-            customer.save()
-        return User.create(
-            email=email, password_hash=hash_password(password), customer=customer, language=customer.language
-        )
+        else:
+            customer = Customer.get_by_id(payload["c"])
+            if not customer.email:
+                customer.email = email
+                customer.save()
+            return User.create(
+                email=email, password_hash=hash_password(password), customer=customer, language=customer.language
+            )
+    tell_password_changed(user)
+    return user
 
 
 def change_password(user, current, new):
@@ -174,7 +176,22 @@ def change_password(user, current, new):
     User.update(password_hash=hash_password(new), session_version=User.session_version + 1).where(
         User.id == user.id
     ).execute()
+    tell_password_changed(user)
     return User.get_by_id(user.id)
+
+
+def tell_password_changed(user):
+    """Mail the login that its password changed, so that a change nobody asked for is noticed."""
+    send_email(
+        user.email,
+        N_("Votre mot de passe a été modifié"),
+        "password_changed",
+        language=user.language,
+        login=user.email,
+        changed_at=utcnow(),
+        port=Port.current(),
+        link=external_url("auth.login"),
+    )
 
 
 def create_staff(email, password, role="admin"):

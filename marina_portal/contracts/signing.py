@@ -9,16 +9,23 @@ the write lock, so a double click or a replayed POST finds the step already take
 import dataclasses
 import io
 import json
+import logging
 import os
+
+from flask import current_app
 
 from marina_portal.contracts.berth_contracts import SUBJECT, applicable_terms, render_contract_pdf
 from marina_portal.core import storage
 from marina_portal.core.db import write_locked
+from marina_portal.core.formats import fr_datetime
+from marina_portal.core.i18n import N_
+from marina_portal.core.mail import send_email
 from marina_portal.core.pdf import render_pdf
 from marina_portal.core.refusals import Refusal
+from marina_portal.core.urls import external_url
 from marina_portal.models import AuditLog, Contract
 from marina_portal.sealing import evidence
-from marina_portal.sealing.seals import seal_pdf
+from marina_portal.sealing.seals import SealError, seal_pdf, timestamped
 
 DECLARATIONS = {
     1: "Je déclare avoir téléchargé le contrat au format PDF et avoir un logiciel pour le lire.",
@@ -26,6 +33,7 @@ DECLARATIONS = {
     3: "Je déclare accepter les termes dudit contrat.",
 }
 LAST_STEP = len(DECLARATIONS)
+log = logging.getLogger(__name__)
 
 
 class SigningRefused(Refusal):
@@ -126,18 +134,55 @@ def take_step(contract_id, user, step, accepted, client):
         state.done.append(row)
         if step == LAST_STEP:
             _sign(state, pdf, user, rendered.applicable_terms, client)
+    if step == LAST_STEP:
+        acknowledge(state.contract, user)
     return state
 
 
-def _concatenate(*documents):
+def acknowledge(contract, user):
+    """Acknowledge the signature by mail, the sealed PDF attached (art. 1127-2 Code civil)."""
+    endpoint = "contract.show" if "contract.show" in current_app.view_functions else "main.home"
+    try:
+        send_email(
+            user.email,
+            N_("Accusé de réception : contrat %(number)s signé"),
+            "contract_signed",
+            language=contract.customer.language,
+            subject_fields={"number": contract.number},
+            attachments=[(signed_file_name(contract), "application/pdf", contract.signed_pdf)],
+            contract=contract,
+            customer=contract.customer,
+            port=contract.port,
+            link=external_url(endpoint),
+        )
+    except Exception:  # the contract is signed and kept whatever happens to the mail
+        log.exception("acknowledgement of contract %s not sent", contract.number)
+
+
+def _concatenate(documents, attachments=()):
+    """One PDF of the documents' pages, carrying the attachments [(file name, bytes)] as embedded files."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     for data in documents:
         writer.append(PdfReader(io.BytesIO(data)))
+    for name, data in attachments:
+        writer.add_attachment(name, data)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _safe(number):
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in number)
+
+
+def downloaded_name(contract):
+    return f"contrat-{_safe(contract.number)}-telecharge.pdf"
+
+
+def signed_file_name(contract):
+    return f"contrat-{_safe(contract.number)}-signe.pdf"
 
 
 def _sign(state, contract_pdf, user, terms, client):
@@ -145,6 +190,9 @@ def _sign(state, contract_pdf, user, terms, client):
     contract = state.contract
     customer = contract.customer
     signed_at = state.done[-1].at
+    # The very bytes the boater downloaded and the steps name; the render is the same bytes (same hash) and
+    # stands in only for a download made before the bytes were kept.
+    contract_pdf = evidence.downloaded_bytes(state.download) or contract_pdf
     page = render_pdf(
         "pdf/signature_page.html",
         port=contract.port,
@@ -155,13 +203,26 @@ def _sign(state, contract_pdf, user, terms, client):
         declarations=DECLARATIONS,
         download=state.download,
         signed_at=signed_at,
+        timestamped=timestamped(),
+        attachment_name=downloaded_name(contract),
     )
-    sealed = seal_pdf(
-        _concatenate(contract_pdf, page),
-        reason=f"Contrat {contract.number} signé en ligne par {customer.full_name}",
-        signer_name=customer.full_name,
-        location=contract.port.name,
-    )
+    try:
+        sealed = seal_pdf(
+            _concatenate([contract_pdf, page], [(downloaded_name(contract), contract_pdf)]),
+            reason=(
+                f"Contrat {contract.number} signé en ligne par {customer.full_name} : "
+                f"ETAPES 1/{LAST_STEP} à {LAST_STEP}/{LAST_STEP} acceptées, la dernière le "
+                f"{fr_datetime(signed_at, '%d/%m/%Y à %H:%M')} (heure de Paris)"
+            ),
+            port=contract.port,
+            location=contract.port.town or contract.port.name,
+        )
+    except SealError:
+        log.exception("contract %s not sealed", contract.number)
+        raise SigningRefused(
+            "Le service d'horodatage du port ne répond pas : votre signature n'a pas été enregistrée. "
+            "Réessayez l'ETAPE 3/3 dans quelques minutes."
+        ) from None
     stored, digest = storage.save_bytes("contracts", sealed, ".pdf")
     try:
         changed = (

@@ -53,6 +53,10 @@ class Defaults:
     BABEL_TRANSLATION_DIRECTORIES = "translations"  # relative to marina_portal/
     SIGNING_KEY_FILE = None  # PEM key and certificate used to seal PDFs; generated under instance/ when unset
     SIGNING_CERT_FILE = None
+    SIGNING_DIR = None  # where a self-made pair lives (instance/signing when unset)
+    SIGNING_CERT_FINGERPRINTS = ""  # SHA-256 of earlier port certificates whose seals still count as the port's
+    TSA_URL = None  # RFC 3161 timestamp authority: seals then carry a trusted time (PAdES B-T)
+    TSA_CERT_FILE = None  # the authority's root certificate (PEM), to check its timestamps
 
 
 DEV_DEFAULTS = {

@@ -25,6 +25,31 @@ def save_bytes(area, data, suffix=""):
     return f"{area}/{name}", hashlib.sha256(data).hexdigest()
 
 
+def keep(area, data, suffix=""):
+    """Store bytes under DATA_DIR/area named by their SHA-256 (written once, whole); return (relative path, sha256).
+
+    The same bytes kept twice are one file: the name proves the content."""
+    digest = hashlib.sha256(data).hexdigest()
+    relative = f"{area}/{digest}{suffix}"
+    path = os.path.join(data_dir(), relative)
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        partial = f"{path}.{uuid.uuid4().hex}.part"
+        with open(partial, "xb") as f:
+            f.write(data)
+        os.replace(partial, path)
+    return relative, digest
+
+
+def kept(area, digest, suffix=""):
+    """The bytes kept under that digest, or None (checked against their name)."""
+    try:
+        data = read_bytes(f"{area}/{digest}{suffix}")
+    except (FileNotFoundError, ValueError):
+        return None
+    return data if hashlib.sha256(data).hexdigest() == digest else None
+
+
 def absolute(relative):
     """The absolute path of a stored file; refuses anything that would leave DATA_DIR."""
     root = data_dir()

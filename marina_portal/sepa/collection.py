@@ -9,7 +9,6 @@ import datetime as dt
 
 from flask import current_app
 from peewee import fn
-from text_unidecode import unidecode
 
 from marina_portal.billing import statement
 from marina_portal.core.db import database
@@ -19,7 +18,8 @@ from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import read_bytes, save_bytes
 from marina_portal.models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
-from marina_portal.sepa import mandates
+from marina_portal.sepa import bank_details, mandates
+from marina_portal.sepa.charset import epc_text
 
 FORMATS = ("pain.008.001.08", "pain.008.001.02")
 DEFAULT_FORMAT = "pain.008.001.08"
@@ -36,8 +36,7 @@ def notice_days():
 
 
 def _sepa_text(value, length):
-    """Latin letters only, as the SEPA character set asks."""
-    return unidecode(value or "").strip()[:length]
+    return epc_text(value, length)
 
 
 def collectable(port, collection_date):
@@ -79,8 +78,8 @@ class IncompleteSettings(SepaError):
 
 
 def missing_settings(port):
-    """Labels of the port settings a batch needs and that are still empty."""
-    return [
+    """Labels of the port settings a batch needs and that are still empty, or wrong (an ICS the bank refuses)."""
+    missing = [
         label
         for label, value in (
             ("identifiant créancier SEPA (ICS)", port.creditor_id),
@@ -89,6 +88,9 @@ def missing_settings(port):
         )
         if not value
     ]
+    if port.creditor_id and bank_details.creditor_id_problem(port.creditor_id):
+        missing.insert(0, f"identifiant créancier SEPA (ICS) valide (« {port.creditor_id} » ne l'est pas)")
+    return missing
 
 
 def _check_port(port, message_format):

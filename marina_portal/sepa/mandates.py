@@ -1,18 +1,24 @@
 """SEPA mandates: the RUM, the debtor's details, signing with evidence and a sealed PDF, revocation, lapse."""
 
 import datetime as dt
+import logging
 import secrets
 
+from flask import current_app
 from peewee import IntegrityError
 
 from marina_portal.core.db import database
+from marina_portal.core.i18n import N_
+from marina_portal.core.mail import send_email
 from marina_portal.core.pdf import render_pdf
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import save_bytes
+from marina_portal.core.urls import external_url
 from marina_portal.models import Mandate, utcnow
 from marina_portal.sealing import evidence
-from marina_portal.sealing.seals import seal_pdf
+from marina_portal.sealing.seals import SealError, seal_pdf, timestamped
 from marina_portal.sepa import bank_details
+from marina_portal.sepa.charset import rum_letters
 
 SUBJECT = "mandate"
 REVISION = 1  # a mandate's text never changes once signed; new details mean a new mandate
@@ -21,6 +27,9 @@ RUM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: a RUM is rea
 SIGN_DECLARATION = (
     "Je signe ce mandat de prélèvement SEPA et j'autorise le créancier à prélever mon compte selon ses termes."
 )
+
+
+log = logging.getLogger(__name__)
 
 
 class MandateError(Refusal):
@@ -40,9 +49,10 @@ def legal_text(creditor_name):
 
 
 def new_rum(port, customer):
-    """A fresh reference (≤ 35 characters, SEPA letters and digits only) that no mandate has ever used."""
-    prefix = "".join(c for c in port.code.upper() if c.isalnum())[:12]
-    return f"{prefix}-{customer.id:06d}-{''.join(secrets.choice(RUM_ALPHABET) for _ in range(10))}"
+    """A fresh reference that no mandate has ever used: at most 28 characters from [A-Z0-9] (the port's code
+    without accents, the customer number, ten random characters), so no bank's rule can reject it."""
+    prefix = rum_letters(port.code)[:12]
+    return f"{prefix}{customer.id:06d}{''.join(secrets.choice(RUM_ALPHABET) for _ in range(10))}"
 
 
 def current(customer):
@@ -150,8 +160,17 @@ def sign(mandate, port, user, client):
         iban=bank_details.grouped(mandate.iban),
         text_sha256=digest,
         signer=user.email,
+        timestamped=timestamped(),
     )
-    sealed = seal_pdf(pdf, reason=f"Mandat de prélèvement SEPA {mandate.rum} signé", signer_name=port.name)
+    try:
+        sealed = seal_pdf(
+            pdf, reason=f"Mandat de prélèvement SEPA {mandate.rum} signé en ligne par {mandate.debtor_name}", port=port
+        )
+    except SealError:
+        raise MandateError(
+            "Le service d'horodatage du port ne répond pas : le mandat n'est pas signé. "
+            "Réessayez dans quelques minutes."
+        ) from None
     stored, pdf_digest = save_bytes("mandates", sealed, ".pdf")
     with database.atomic():
         evidence.record_step(SUBJECT, mandate.id, REVISION, 1, user, f"{SIGN_DECLARATION}\n\n{words}", digest, client)
@@ -162,16 +181,47 @@ def sign(mandate, port, user, client):
         )
         if not updated:
             raise MandateError("Ce mandat n'est plus à signer.")
-    return Mandate.get_by_id(mandate.id)
+    signed = Mandate.get_by_id(mandate.id)
+    _acknowledge(
+        signed,
+        port,
+        user.email,
+        N_("Accusé de réception : mandat de prélèvement SEPA %(rum)s"),
+        "mandate_signed",
+        [(f"mandat-sepa-{signed.rum}.pdf", "application/pdf", signed.signed_pdf)],
+    )
+    return signed
 
 
-def revoke(mandate):
-    """The boater withdraws the mandate: no further collection under this RUM."""
+def revoke(mandate, port=None, user=None):
+    """The boater withdraws the mandate: no further collection under this RUM; they get a mail saying so."""
     if mandate.status != "active":
         raise MandateError("Seul un mandat signé et actif peut être révoqué.")
     with database.atomic():
         Mandate.update(status="revoked", revoked_at=utcnow()).where(Mandate.id == mandate.id).execute()
-    return Mandate.get_by_id(mandate.id)
+    revoked = Mandate.get_by_id(mandate.id)
+    to = user.email if user is not None else (revoked.customer.email or "")
+    if to:
+        _acknowledge(revoked, port, to, N_("Mandat de prélèvement SEPA %(rum)s révoqué"), "mandate_revoked")
+    return revoked
+
+
+def _acknowledge(mandate, port, to, subject, template, attachments=()):
+    try:
+        send_email(
+            to,
+            subject,
+            template,
+            language=mandate.customer.language,
+            subject_fields={"rum": mandate.rum},
+            attachments=attachments,
+            mandate=mandate,
+            port=port,
+            masked_iban=bank_details.masked(mandate.iban),
+            link=external_url("mandate.show") if "mandate.show" in current_app.view_functions else "",
+        )
+    except Exception:  # the mandate's state is recorded whatever happens to the mail
+        log.exception("mail %s for mandate %s not sent", template, mandate.rum)
 
 
 def months_before(day, months):

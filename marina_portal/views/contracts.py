@@ -13,7 +13,7 @@ from marina_portal.contracts import berth_contracts, signing
 from marina_portal.core.formats import fr_datetime
 from marina_portal.core.i18n import N_
 from marina_portal.models import Contract
-from marina_portal.sealing.seals import verify_pdf
+from marina_portal.sealing.seals import recorded_as, verify_pdf
 from marina_portal.views.access import boater_required, owned_or_404
 from marina_portal.views.htmx import is_fragment_request
 
@@ -110,16 +110,32 @@ def signed_pdf(contract_id):
 @bp.cli.command("verify")
 @click.argument("file", type=click.File("rb"))
 def verify_command(file):
-    """Check a signed contract PDF: is its seal intact, who signed and when. Exit status 0 only when intact."""
+    """Check a signed contract or mandate PDF: intact, sealed with the port's certificate, and the very file the
+    portal recorded. Exit status 0 only then; otherwise 1 with the reason."""
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # its tracebacks would bury the verdict below
-    check = verify_pdf(file.read())
-    if not check.intact:
+    data = file.read()
+    check = verify_pdf(data)
+    if not check.intact or not check.trusted:
         click.echo(f"Sceau NON valide : {check.problem or 'le document a été modifié.'}")
         sys.exit(1)
+    recorded = recorded_as(data)
+    if recorded is None:
+        click.echo(
+            "Sceau NON valide : ce fichier n'est pas celui que le portail a enregistré à la signature "
+            "(son empreinte SHA-256 ne correspond à aucun contrat ni mandat signé)."
+        )
+        sys.exit(1)
     click.echo("Sceau intact : le document n'a pas été modifié depuis sa signature.")
-    click.echo(f"Signé par : {check.signer or 'inconnu'}")
-    when = fr_datetime(check.signed_at) if check.signed_at else "date inconnue"
-    click.echo(f"Le : {when} (heure de Paris)")
+    click.echo(
+        f"Scellé par : {check.signer or check.subject} (certificat du port, empreinte SHA-256 {check.fingerprint})"
+    )
+    kind, number = recorded
+    click.echo(f"Document enregistré : {kind} {number}, empreinte SHA-256 identique à celle conservée par le portail.")
+    if check.timestamp_at:
+        click.echo(f"Le : {fr_datetime(check.timestamp_at)} (heure de Paris)")
+        click.echo(f"Heure attestée par une autorité d'horodatage{' : ' + check.tsa if check.tsa else ''}.")
+    else:
+        click.echo(f"Le : {fr_datetime(check.signed_at) if check.signed_at else 'date inconnue'} (heure de Paris)")
+        click.echo("Heure donnée par l'horloge du serveur du port (pas d'horodatage externe).")
     if check.reason:
         click.echo(f"Motif : {check.reason}")
-    click.echo("Certificat : celui du port." if check.trusted else "Certificat : non reconnu par ce portail.")

@@ -91,7 +91,7 @@ def revoke(mandate_id):
     if not EmptyForm().validate_on_submit():
         return redirect(url_for(".show"), 303)
     try:
-        mandates.revoke(mandate)
+        mandates.revoke(mandate, current_port(), current_user._get_current_object())
     except mandates.MandateError as e:
         flash(e.translated(), "error")
     else:

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from marina_portal.billing.invoicing import OFFICE_METHODS
 from marina_portal.core.formats import parse_euros, parse_metres
-from marina_portal.sepa.bank_details import BankDetailsError, check_bic, check_iban
+from marina_portal.sepa.bank_details import BankDetailsError, check_bic, check_creditor_id, check_iban
 from marina_portal.views.forms import BoatSizes
 
 REQUIRED = "Ce champ est obligatoire."
@@ -190,6 +190,13 @@ class PortSettingsForm(FlaskForm):
             field.data = check_bic(field.data, self.iban.data)
         except BankDetailsError as e:
             raise ValidationError(str(e)) from None  # staff pages are French only
+
+    def validate_creditor_id(self, field):
+        if field.data:
+            try:
+                field.data = check_creditor_id(field.data)
+            except BankDetailsError as e:
+                raise ValidationError(str(e)) from None  # staff pages are French only
 
     def validate_monetico_key(self, field):
         if field.data and (len(field.data) != 40):
