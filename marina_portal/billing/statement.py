@@ -37,7 +37,7 @@ def _statement_query(customer_id, since):
     return (
         Invoice.with_paid()
         .select_extend(awaiting.alias("awaiting"), absence_credits.deducted_column().alias("absence_credit_cents"))
-        .where(Invoice.customer == customer_id)
+        .where((Invoice.customer == customer_id) & (Invoice.status == "issued"))
         .order_by(Invoice.issued_on, Invoice.number)
     )
 

@@ -3,6 +3,7 @@
 from peewee import JOIN
 
 from marina_portal.accounts import logins
+from marina_portal.billing import credit_notes
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.models import (
@@ -81,8 +82,9 @@ def case_file(customer):
         "contracts": contracts,
         "evidence": steps,
         "invoices": invoices,
-        "total_cents": sum(i.total_cents for i in invoices),
-        "paid_cents": sum(i.paid_cents for i in invoices),
+        "total_cents": sum(i.total_cents for i in invoices if not i.is_draft),
+        "paid_cents": sum(i.paid_cents for i in invoices if not i.is_draft),
+        "credit_notes": credit_notes.of_customer(customer.id),
         "payments": payments,
         "mandates": list(customer.mandates.order_by(Mandate.created_at.desc())),
         "logins": list(User.select().where(User.customer == customer)),
