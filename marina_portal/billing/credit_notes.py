@@ -12,13 +12,13 @@ from peewee import fn
 
 from marina_portal.billing import numbering
 from marina_portal.billing.invoicing import Line, Refused, round_div
+from marina_portal.billing.methods import CREDIT_NOTE
 from marina_portal.billing.statement import refresh_pdfs_soon
 from marina_portal.core import audit
 from marina_portal.core.db import write_locked
 from marina_portal.core.formats import euros, paris_today
 from marina_portal.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment, utcnow
 
-METHOD = "credit"
 FIELDS = ("invoice", "number", "issued_on", "total_cents", "reason")
 
 
@@ -155,7 +155,7 @@ def issue_credit_note(user, invoice, reason, quantities=None, amount_cents=None,
         number = numbering.take_next(CreditNote, invoice.port_id, numbering.credit_note_series(on))
         payment = Payment.create(
             invoice=invoice,
-            method=METHOD,
+            method=CREDIT_NOTE,
             amount_cents=total,
             received_on=on,
             reference=f"Avoir {number}",
@@ -190,13 +190,3 @@ def issue_credit_note(user, invoice, reason, quantities=None, amount_cents=None,
         audit.record(user, "credit_note.issue", note, None, dict(audit.snapshot(note, FIELDS), lines=len(lines)), ip)
     refresh_pdfs_soon(invoice.id)
     return note
-
-
-def of_customer(customer_id):
-    """The customer's credit notes with their invoice's number, newest first, in one query."""
-    return list(
-        CreditNote.select(CreditNote, Invoice)
-        .join(Invoice)
-        .where(CreditNote.customer == customer_id)
-        .order_by(CreditNote.issued_on.desc(), CreditNote.id.desc())
-    )

@@ -7,22 +7,13 @@ from dataclasses import dataclass
 from peewee import IntegrityError
 
 from marina_portal.billing import absence_credits, legal, numbering
+from marina_portal.billing.methods import METHOD_LABELS, OFFICE_METHODS, REFUND  # noqa: F401 (their home before)
 from marina_portal.billing.statement import refresh_pdfs_soon
 from marina_portal.core import audit
 from marina_portal.core.db import database, write_locked
 from marina_portal.core.formats import euros, paris_today
 from marina_portal.models import CreditNote, Invoice, InvoiceLine, Payment, PaymentAttempt, Port, utcnow
 
-OFFICE_METHODS = {"cheque": "Chèque", "transfer": "Virement", "cash": "Espèces"}
-METHOD_LABELS = dict(
-    OFFICE_METHODS,
-    card="Carte bancaire",
-    direct_debit="Prélèvement SEPA",
-    credit="Avoir",
-    absence_credit="Crédit absence déduit",
-    refund="Remboursement",
-)
-REFUND = "refund"  # money paid back to the customer: a payment of negative amount
 PAYMENT_FIELDS = ("invoice", "method", "amount_cents", "received_on", "reference", "cancelled_at", "cancel_reason")
 
 

@@ -32,6 +32,10 @@ RECOVERY_INDEMNITY = (
     "(articles L441-10 et D441-5 du Code de commerce)."
 )
 NO_DISCOUNT = "Escompte pour paiement anticipé : néant."
+DEFAULT_PAYMENT_TERMS = (
+    "à régler au plus tard à la date d'échéance, par carte bancaire sur le portail, chèque, virement "
+    "ou prélèvement SEPA"
+)
 
 
 class IdentifierError(ValueError):
@@ -120,8 +124,7 @@ def seller_lines(port):
 def payment_mentions(port, customer):
     """Payment terms, discount, and for a business buyer the penalty rate and the 40 € indemnity."""
     lines = []
-    if port.payment_terms:
-        lines.append(f"Conditions de paiement : {port.payment_terms}")
+    lines.append(f"Conditions de paiement : {port.payment_terms or DEFAULT_PAYMENT_TERMS}.")
     lines.append(NO_DISCOUNT)
     if customer.is_business:
         lines.append(f"Pénalités de retard : {port.late_penalty or DEFAULT_LATE_PENALTY}.")
