@@ -22,6 +22,7 @@ from marina_portal.views import (
     security,
     shell,
     staff,
+    tariffs,
 )
 from marina_portal.views.boats import pages as boat_pages
 from marina_portal.views.port_life import absences, waiting_list
@@ -65,6 +66,7 @@ def register_blueprints(app):
         payments.bp,
         sandbox.bp,
         boat_pages.bp,
+        tariffs.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others
