@@ -35,4 +35,5 @@ from marina_portal.views.staff import (  # noqa: E402,F401,I001
     boats,
     port_life,
     tariffs,
+    follow_up,
 )
