@@ -18,6 +18,7 @@ from marina_portal.views import (
     main,
     outbox,
     payments,
+    receipts,
     sandbox,
     security,
     shell,
@@ -67,6 +68,7 @@ def register_blueprints(app):
         sandbox.bp,
         boat_pages.bp,
         tariffs.bp,
+        receipts.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others

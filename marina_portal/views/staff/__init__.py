@@ -36,4 +36,5 @@ from marina_portal.views.staff import (  # noqa: E402,F401,I001
     port_life,
     tariffs,
     follow_up,
+    receipts,
 )
