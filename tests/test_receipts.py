@@ -81,6 +81,10 @@ def test_another_boaters_receipts_are_not_found(app, client, auth):
     year = dupont_payment.received_on.year
     assert "848,00" not in pdf_text(sophie.get(f"/account/receipts/attestation-{year}.pdf").data)
     assert app.test_client().get(f"/account/receipts/{dupont_payment.id}.pdf").status_code == 302  # anonymous
+    with app.app_context():
+        dupont_id = Customer.get(Customer.code == "C0001").id
+    assert sophie.get(f"/account/receipts/customers/{dupont_id}/attestation-{year}.pdf").status_code == 404
+    assert client.get(f"/account/receipts/customers/{dupont_id}/attestation-{year}.pdf").status_code == 200
 
 
 def test_staff_cheque_deposit_slip(app, client, auth):
@@ -123,16 +127,15 @@ def test_staff_deposit_bad_inputs(app, client, auth):
         response = client.post("/staff/cheque-deposits", data=dict(data, csrf_token=csrf_token(text)))
         assert response.status_code == 422 and words in response.get_data(as_text=True), data
     assert client.get("/staff/cheque-deposits/999.pdf").status_code == 404
-    assert client.get("/staff/payments/999999/receipt.pdf").status_code == 404
+    assert client.get("/account/receipts/999999.pdf").status_code == 404
 
 
 def test_staff_receipts_from_the_invoice_page(app, client, auth):
     auth.staff()
     payment = _payments(app, "C0001")[0]
     page = client.get(f"/staff/invoices/{payment.invoice_id}").get_data(as_text=True)
-    assert f"/staff/payments/{payment.id}/receipt.pdf" in page
-    assert client.get(f"/staff/payments/{payment.id}/receipt.pdf").data.startswith(b"%PDF")
+    assert f"/account/receipts/{payment.id}.pdf" in page
+    assert client.get(f"/account/receipts/{payment.id}.pdf").data.startswith(b"%PDF")
     year = payment.received_on.year
-    assert "848,00 €" in pdf_text(
-        client.get(f"/staff/customers/{payment.invoice.customer_id}/attestation-{year}.pdf").data
-    )
+    statement = f"/account/receipts/customers/{payment.invoice.customer_id}/attestation-{year}.pdf"
+    assert "848,00 €" in pdf_text(client.get(statement).data)

@@ -1,8 +1,9 @@
 """Receipts: one PDF per payment received, a boater's yearly payment statement, and cheque deposit slips.
 
-A receipt exists for every payment not cancelled whose amount is positive: at the office (cheque, transfer,
-cash), by card, by direct debit, or an absence credit deducted. Its number is the payment's own ("R" + id),
-so it never changes and needs no counter. A cheque goes on one deposit slip only (unique index).
+A receipt exists for every payment not cancelled whose amount is positive: at the office (cheque,
+transfer, cash), by card, by direct debit, or an absence credit deducted (a credit note has its own PDF,
+a refund none). Its number is the payment's own ("R" + id), so it never changes and needs no counter.
+A cheque goes on one deposit slip only (unique index).
 """
 
 import datetime as dt
@@ -25,7 +26,8 @@ def receipt_number(payment):
 
 
 def _received():
-    return Payment.cancelled_at.is_null() & (Payment.amount_cents > 0)
+    """Money (or an absence credit) received: not a credit note set against the invoice, not a refund."""
+    return Payment.cancelled_at.is_null() & (Payment.amount_cents > 0) & (Payment.method != "credit")
 
 
 def payments_of(customer_id, year=None):

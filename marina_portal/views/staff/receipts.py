@@ -1,34 +1,16 @@
-"""Receipts at the harbour office: any payment's receipt, a customer's yearly statement, cheque deposit slips."""
+"""Cheque deposit slips (bordereaux de remise) at the harbour office; receipts are in views/receipts.py."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marina_portal.billing import receipts
 from marina_portal.core.formats import paris_today, parse_french_date
-from marina_portal.models import ChequeDeposit, Customer
+from marina_portal.models import ChequeDeposit
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.receipts import pdf_response
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff import bp, client_ip
-
-
-@bp.route("/payments/<int:payment_id>/receipt.pdf")
-@staff_required
-def payment_receipt(payment_id):
-    payment = receipts.receipt_of(payment_id)
-    if payment is None or payment.invoice.port_id != current_port().id:
-        abort(404)
-    return pdf_response(receipts.receipt_pdf(payment), f"recu-{receipts.receipt_number(payment)}.pdf")
-
-
-@bp.route("/customers/<int:customer_id>/attestation-<int:year>.pdf")
-@staff_required
-def customer_statement(customer_id, year):
-    customer = Customer.get_or_none((Customer.id == customer_id) & (Customer.port == current_port()))
-    if customer is None or not 2000 <= year <= 2100:
-        abort(404)
-    return pdf_response(receipts.statement_pdf(customer, year), f"attestation-paiements-{year}.pdf")
 
 
 def _deposit_page(problem=None, status=200):
