@@ -18,10 +18,12 @@ from marina_portal.views import (
     main,
     outbox,
     payments,
+    receipts,
     sandbox,
     security,
     shell,
     staff,
+    tariffs,
 )
 from marina_portal.views.boats import pages as boat_pages
 from marina_portal.views.port_life import absences, waiting_list
@@ -66,6 +68,8 @@ def register_blueprints(app):
         payments.bp,
         sandbox.bp,
         boat_pages.bp,
+        tariffs.bp,
+        receipts.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others

@@ -17,7 +17,22 @@ from marina_portal.models import (
     InvoiceLine,
     Payment,
     Port,
+    Tariff,
+    TariffRate,
 )
+from marina_portal.tariffs import publishing
+
+# The season's grid on pontoons, annual and monthly, HT: a 9,50 m boat pays 1 266,67 € HT, 1 520,00 € TTC.
+PONTOON_BANDS = [
+    (0, 600, 60000, 9000),
+    (600, 700, 75000, 11000),
+    (700, 800, 90000, 13000),
+    (800, 900, 110000, 16000),
+    (900, 1000, 126667, 19000),
+    (1000, 1100, 160000, 23000),
+    (1100, 1200, 195000, 28000),
+    (1200, 1500, 240000, 34000),
+]
 
 ANNUAL_TERMS = """\
 Article 1 – Objet. Le présent contrat attribue au titulaire l'usage d'un poste d'amarrage désigné, \
@@ -212,4 +227,37 @@ def load_demo():
             sha256=digest,
             stored_as=stored,
         )
+        _tariff(port, year)
     return True
+
+
+def _tariff(port, year):
+    """Year Y's published grid: pontoons by length band, and dry berths (terre-plein) by area."""
+    tariff = Tariff.create(port=port, year=year)
+    for low, high, annual, month in PONTOON_BANDS:
+        TariffRate.create(
+            tariff=tariff,
+            category="Ponton",
+            period="annual",
+            length_from_cm=low,
+            length_to_cm=high,
+            price_ht_cents=annual,
+        )
+        TariffRate.create(
+            tariff=tariff,
+            category="Ponton",
+            period="month",
+            length_from_cm=low,
+            length_to_cm=high,
+            price_ht_cents=month,
+        )
+    TariffRate.create(
+        tariff=tariff,
+        category="Terre-plein",
+        period="annual",
+        length_from_cm=0,
+        length_to_cm=1500,
+        basis="area",
+        price_ht_cents=2000,
+    )
+    publishing.publish(None, tariff)

@@ -163,6 +163,7 @@ class Berth(BaseModel):
     code = CharField()  # pontoon and number, e.g. "B-12"
     length_cm = IntegerField(default=0)
     width_cm = IntegerField(default=0)
+    category = CharField(default="Ponton")  # the tariff grid's berth category
 
     class Meta:
         indexes = ((("port", "code"), True),)
@@ -650,3 +651,143 @@ class CreditNoteLine(BaseModel):
 
 
 ALL_MODELS += [NumberSeries, CreditNote, CreditNoteLine]
+
+
+# Tariffs, follow-up, receipts, accounting, yearly run ---------------------------------------------
+
+
+class Tariff(BaseModel):
+    """One season's tariff grid; the public page, the renewal and the yearly run read it once published."""
+
+    port = ForeignKeyField(Port, backref="tariffs")
+    year = IntegerField()
+    published_at = DateTimeField(null=True)
+    document = ForeignKeyField(Document, null=True)  # its PDF in ESPACE DE TELECHARGEMENT
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("port", "year"), True),)
+
+
+class TariffRate(BaseModel):
+    """One cell of a grid: a berth category, a period, a length band (lower bound excluded), a price HT."""
+
+    tariff = ForeignKeyField(Tariff, backref="rates", on_delete="CASCADE")
+    category = CharField()
+    period = CharField(default="annual")  # annual, half_year, month, week, night
+    length_from_cm = IntegerField(default=0)
+    length_to_cm = IntegerField()
+    basis = CharField(default="flat")  # flat: the band's price; area: price per m² of length × beam
+    price_ht_cents = IntegerField()
+    vat_rate_bp = IntegerField(default=2000)
+
+
+class ReminderStep(BaseModel):
+    """The port's follow-up schedule: a reminder (or the formal notice) so many days after the due date."""
+
+    port = ForeignKeyField(Port, backref="reminder_steps")
+    days_after_due = IntegerField()
+    kind = CharField(default="reminder")  # reminder, formal_notice
+
+    class Meta:
+        indexes = ((("port", "days_after_due"), True),)
+
+
+class InvoiceReminder(BaseModel):
+    """A reminder mailed (or due but undeliverable) for one invoice at one step: kept on its history."""
+
+    invoice = ForeignKeyField(Invoice, backref="reminders")
+    step = ForeignKeyField(ReminderStep, null=True, on_delete="SET NULL")
+    days_after_due = IntegerField()
+    kind = CharField()
+    email = CharField(default="")  # empty: no address on file, to send by post
+    balance_cents = IntegerField()
+    sent_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("invoice", "days_after_due"), True),)
+
+
+class InvoiceDispute(BaseModel):
+    """The boater contests the invoice: reminders stop until staff close the dispute."""
+
+    invoice = ForeignKeyField(Invoice, backref="disputes")
+    reason = TextField(default="")
+    opened_at = DateTimeField(default=utcnow)
+    opened_by = ForeignKeyField(User, null=True)
+    closed_at = DateTimeField(null=True)
+    closed_by = ForeignKeyField(User, null=True)
+
+
+class ChequeDeposit(BaseModel):
+    """A bordereau de remise: the cheques taken to the port's bank together."""
+
+    port = ForeignKeyField(Port)
+    deposited_on = DateField()
+    total_cents = IntegerField(default=0)
+    created_by = ForeignKeyField(User, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class ChequeDepositItem(BaseModel):
+    deposit = ForeignKeyField(ChequeDeposit, backref="items")
+    payment = ForeignKeyField(Payment, unique=True)  # a cheque is deposited once
+
+
+class LedgerAccount(BaseModel):
+    """The port's chart of accounts for the FEC: one account number per purpose (and key)."""
+
+    port = ForeignKeyField(Port)
+    purpose = CharField()  # sales, vat, customers, bank, cheques, cash, credits
+    key = CharField(default="")  # the berth category for sales, the VAT rate in basis points for vat
+    number = CharField()
+    label = CharField()
+
+    class Meta:
+        indexes = ((("port", "purpose", "key"), True),)
+
+
+class BillingRun(BaseModel):
+    """One yearly renewal or invoicing run, with its progress for the bar."""
+
+    port = ForeignKeyField(Port)
+    year = IntegerField()
+    kind = CharField()  # renewal, invoicing
+    status = CharField(default="running")  # running, done, failed
+    total = IntegerField(default=0)
+    done = IntegerField(default=0)
+    created_by = ForeignKeyField(User, null=True)
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+
+class ContractRenewal(BaseModel):
+    """A contract and the next year's draft made from it; unique, so a second renewal makes nothing."""
+
+    contract = ForeignKeyField(Contract, unique=True, backref="renewal")
+    renewal = ForeignKeyField(Contract, unique=True)
+    run = ForeignKeyField(BillingRun, null=True)
+
+
+class YearlyInvoice(BaseModel):
+    """The yearly run's invoice of one contract; unique, so a second run issues nothing more."""
+
+    contract = ForeignKeyField(Contract, unique=True)
+    invoice = ForeignKeyField(Invoice, unique=True)
+    run = ForeignKeyField(BillingRun, null=True)
+    mailed_at = DateTimeField(null=True)
+
+
+ALL_MODELS += [
+    Tariff,
+    TariffRate,
+    ReminderStep,
+    InvoiceReminder,
+    InvoiceDispute,
+    ChequeDeposit,
+    ChequeDepositItem,
+    LedgerAccount,
+    BillingRun,
+    ContractRenewal,
+    YearlyInvoice,
+]

@@ -2,6 +2,7 @@
 
 from marina_portal import create_app
 from marina_portal.billing import statement  # noqa: F401  (registers tasks)
+from marina_portal.billing import tasks as billing_tasks  # noqa: F401
 from marina_portal.boats import papers  # noqa: F401
 from marina_portal.core import mail, queue  # noqa: F401
 from marina_portal.port_life import news  # noqa: F401

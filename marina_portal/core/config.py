@@ -40,6 +40,7 @@ class Defaults:
     LOGIN_LIMIT = "10/minute;50/hour"
     MAIL_LIMIT = "5/minute;20/hour"
     TOKEN_MAX_AGE = 24 * 3600
+    PAY_LINK_MAX_AGE = 60 * 24 * 3600  # a pay link in an invoice or reminder mail
     WTF_CSRF_TIME_LIMIT = None  # a form left open all day still posts; the token stays tied to the session
     SESSION_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600  # « Rester connecté »; the server ends idle sessions sooner

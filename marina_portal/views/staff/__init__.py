@@ -10,12 +10,15 @@ from marina_portal.views.staff import (  # noqa: F401
     direct_debits,
     documents,
     fleet,
+    follow_up,
     imports,
     invoice_list,
     invoices,
     port_life,
+    receipts,
     session,
     settings,
+    tariffs,
     team,
 )
 from marina_portal.views.staff.frame import bp  # noqa: F401
