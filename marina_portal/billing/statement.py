@@ -7,7 +7,7 @@ from peewee import SQL, fn
 
 from marina_portal.billing import absence_credits
 from marina_portal.core.db import Compiled
-from marina_portal.core.pdf import render_pdf_cached
+from marina_portal.core.pdf import PDF_A_3B, render_pdf_cached
 from marina_portal.core.queue import app_context, huey
 from marina_portal.models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 
@@ -74,6 +74,7 @@ def invoice_pdf(invoice_id):
     return render_pdf_cached(
         f"invoice-{invoice.id}",
         "pdf/invoice.html",
+        variant=PDF_A_3B,
         port=invoice.port,
         customer=invoice.customer,
         invoice=invoice,

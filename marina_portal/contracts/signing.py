@@ -7,11 +7,15 @@ the write lock, so a double click or a replayed POST finds the step already take
 """
 
 import dataclasses
-import io
 import json
 import os
 
-from marina_portal.contracts.berth_contracts import SUBJECT, applicable_terms, render_contract_pdf
+from marina_portal.contracts.berth_contracts import (
+    SUBJECT,
+    applicable_terms,
+    contract_pdf_context,
+    render_contract_pdf,
+)
 from marina_portal.core import storage
 from marina_portal.core.db import write_locked
 from marina_portal.core.i18n import Translatable
@@ -125,31 +129,22 @@ def take_step(contract_id, user, step, accepted, client):
         )
         state.done.append(row)
         if step == LAST_STEP:
-            _sign(state, pdf, user, rendered.applicable_terms, client)
+            _sign(state, user, rendered.applicable_terms, client)
     return state
 
 
-def _concatenate(*documents):
-    from pypdf import PdfReader, PdfWriter
+def _sign(state, user, terms, client):
+    """Mark the contract signed and keep the contract plus its signature page, sealed, once.
 
-    writer = PdfWriter()
-    for data in documents:
-        writer.append(PdfReader(io.BytesIO(data)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _sign(state, contract_pdf, user, terms, client):
-    """Mark the contract signed and keep the contract plus its signature page, sealed, once."""
+    The contract's pages are rendered again with the signature page as one document (page numbers run
+    across both); the facts are those of the PDF downloaded, whose hash the steps checked just before.
+    """
     contract = state.contract
     customer = contract.customer
     signed_at = state.done[-1].at
-    page = render_pdf(
-        "pdf/signature_page.html",
-        port=contract.port,
-        contract=contract,
-        customer=customer,
+    signed = render_pdf(
+        "pdf/signed_contract.html",
+        **contract_pdf_context(contract),
         user=user,
         steps=state.done,
         declarations=DECLARATIONS,
@@ -157,7 +152,7 @@ def _sign(state, contract_pdf, user, terms, client):
         signed_at=signed_at,
     )
     sealed = seal_pdf(
-        _concatenate(contract_pdf, page),
+        signed,
         reason=f"Contrat {contract.number} signé en ligne par {customer.full_name}",
         signer_name=customer.full_name,
         location=contract.port.name,
