@@ -215,7 +215,7 @@ def load_demo():
         )
         Berth.create(port=port, code="A-07", length_cm=800, width_cm=300)
 
-        pdf = render_pdf("pdf/tutorial.html", port=port)
+        pdf = render_pdf("pdf/tutorial.html", port=port, made_on=paris_today())
         stored, digest = save_bytes("documents", pdf, ".pdf")
         Document.create(
             port=port,

@@ -8,7 +8,7 @@ from peewee import SQL, fn
 from marina_portal.billing import legal
 from marina_portal.billing.methods import METHOD_LABELS
 from marina_portal.core.db import Compiled
-from marina_portal.core.pdf import render_pdf_cached
+from marina_portal.core.pdf import PDF_A_3B, render_pdf_cached
 from marina_portal.core.queue import app_context, huey
 from marina_portal.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 
@@ -90,6 +90,7 @@ def invoice_pdf(invoice_id):
     return render_pdf_cached(
         f"invoice-{invoice.id}",
         "pdf/invoice.html",
+        variant=PDF_A_3B,
         customer=customer,
         invoice=invoice,
         payments=payments,
@@ -107,6 +108,7 @@ def credit_note_pdf(note_id):
     return render_pdf_cached(
         f"credit-note-{note.id}",
         "pdf/credit_note.html",
+        variant=PDF_A_3B,
         customer=note.customer,
         note=note,
         invoice=note.invoice,

@@ -1,7 +1,5 @@
 """Berth contracts: which ones a boater sees, their PDF, and the sealed PDF kept once signed."""
 
-import threading
-
 from peewee import JOIN
 
 from marina_portal.core import storage
@@ -13,8 +11,6 @@ from marina_portal.sealing import evidence
 
 SUBJECT = "contract"  # evidence rows name their subject by this type
 SHOWN_STATUSES = ("sent", "signed")
-
-_invariant = threading.Lock()
 
 
 def with_facts():
@@ -62,26 +58,24 @@ def applicable_terms(contract):
     return contract.applicable_terms
 
 
-def render_contract_pdf(contract):
-    """The contract's PDF. Same facts, same bytes (no creation date, no random id): its hash names this version."""
-    from reportlab import rl_config
-
+def contract_pdf_context(contract):
+    """What the contract's pages print; `version_at`, the PDF's creation date, is when these facts were set."""
     terms = applicable_terms(contract)
-    with _invariant:
-        before = rl_config.invariant
-        rl_config.invariant = 1
-        try:
-            return render_pdf(
-                "pdf/contract.html",
-                port=contract.port,
-                contract=contract,
-                customer=contract.customer,
-                boat=contract.boat,
-                berth=contract.berth,
-                terms=terms,
-            )
-        finally:
-            rl_config.invariant = before
+    version_at = max(filter(None, (contract.updated_at, terms.created_at if terms else None)))
+    return dict(
+        port=contract.port,
+        contract=contract,
+        customer=contract.customer,
+        boat=contract.boat,
+        berth=contract.berth,
+        terms=terms,
+        version_at=version_at,
+    )
+
+
+def render_contract_pdf(contract):
+    """The contract's PDF. Same facts, same bytes (no clock, no random id): its hash names this version."""
+    return render_pdf("pdf/contract.html", **contract_pdf_context(contract))
 
 
 def download_pdf(contract, user):

@@ -14,7 +14,12 @@ import os
 
 from flask import current_app
 
-from marina_portal.contracts.berth_contracts import SUBJECT, applicable_terms, render_contract_pdf
+from marina_portal.contracts.berth_contracts import (
+    SUBJECT,
+    applicable_terms,
+    contract_pdf_context,
+    render_contract_pdf,
+)
 from marina_portal.core import storage
 from marina_portal.core.db import write_locked
 from marina_portal.core.formats import fr_datetime
@@ -193,11 +198,11 @@ def _sign(state, contract_pdf, user, terms, client):
     # The very bytes the boater downloaded and the steps name; the render is the same bytes (same hash) and
     # stands in only for a download made before the bytes were kept.
     contract_pdf = evidence.downloaded_bytes(state.download) or contract_pdf
-    page = render_pdf(
-        "pdf/signature_page.html",
-        port=contract.port,
-        contract=contract,
-        customer=customer,
+    # The contract's pages are rendered again with the signature page as one document (page numbers run
+    # across both); the exact bytes downloaded travel inside it as an attachment.
+    signed = render_pdf(
+        "pdf/signed_contract.html",
+        **contract_pdf_context(contract),
         user=user,
         steps=state.done,
         declarations=DECLARATIONS,
@@ -208,7 +213,7 @@ def _sign(state, contract_pdf, user, terms, client):
     )
     try:
         sealed = seal_pdf(
-            _concatenate([contract_pdf, page], [(downloaded_name(contract), contract_pdf)]),
+            _concatenate([signed], [(downloaded_name(contract), contract_pdf)]),
             reason=(
                 f"Contrat {contract.number} signé en ligne par {customer.full_name} : "
                 f"ETAPES 1/{LAST_STEP} à {LAST_STEP}/{LAST_STEP} acceptées, la dernière le "

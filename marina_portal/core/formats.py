@@ -139,6 +139,17 @@ def fr_datetime(value, fmt=None, seconds=False):
     return to_paris(value).strftime(fmt) if value else ""
 
 
+def w3c(value):
+    """A date, or a naive UTC datetime, as a W3C date (PDF metadata): "2026-01-15", "2026-01-15T09:30:00Z"."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
 def init_app(app):
     app.jinja_env.filters.update(
         euros=euros,
@@ -148,4 +159,5 @@ def init_app(app):
         quantity=quantity,
         vat_rate=vat_rate,
         unit_price=unit_price,
+        w3c=w3c,
     )
