@@ -3,7 +3,8 @@
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from marina_portal.core.i18n import LANGUAGES
+from marina_portal.core.i18n import LANGUAGES, set_language
+from marina_portal.customers import next_steps
 from marina_portal.models import Customer, User
 from marina_portal.views.accounts import safe_next
 from marina_portal.views.forms import EmptyForm, LoginForm
@@ -18,7 +19,8 @@ def home():
         return render_template("auth/login.html", form=LoginForm())
     if current_user.is_staff:
         return redirect(url_for("staff.dashboard"))
-    return render_template("main/home.html")
+    home = next_steps.for_boater(current_user, current_port()) if current_user.customer_id else None
+    return render_template("main/home.html", home=home)
 
 
 @bp.route("/healthz")
