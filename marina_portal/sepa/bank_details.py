@@ -6,6 +6,8 @@ schwifty and its bank registry are imported by the first check, not with the app
 
 import re
 
+from stdnum.eu import at_02
+
 from marina_portal.core.refusals import Refusal
 
 
@@ -144,7 +146,6 @@ _CREDITOR_ID = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}")
 
 def check_creditor_id(text):
     """The normalised SEPA creditor identifier (ICS), or BankDetailsError: its form, then its check digits."""
-    from stdnum.eu import at_02
 
     value = compact(text)
     if not value:

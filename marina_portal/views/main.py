@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from marina_portal.core.i18n import LANGUAGES, set_language
+from marina_portal.core.i18n import LANGUAGES
 from marina_portal.customers import next_steps
 from marina_portal.models import Customer, User
 from marina_portal.views.accounts import safe_next

@@ -49,8 +49,6 @@ def init_app(app):
         # A Host header naming another site would end up in a page's links, so it is refused; the health
         # check answers whatever name a load balancer uses.
         if request.path != "/healthz" and not host_is_trusted(request.host.lower(), app.config["ALLOWED_HOSTS"]):
-            from marina_portal.views.errors import render_error
-
             return render_error(400)
 
     @app.before_request
