@@ -6,6 +6,7 @@ import pkgutil
 
 import pytest
 from conftest import PASSWORD, csrf_token
+from flask import render_template_string
 from flask_babel import force_locale
 
 import marina_portal
@@ -17,13 +18,21 @@ from marina_portal.core.i18n import Translatable
 from marina_portal.core.refusals import Refusal
 from marina_portal.models import (
     Absence,
+    ApplicationStatus,
+    AttemptStatus,
     Berth,
     Boat,
+    BoatChangeStatus,
+    CollectionStatus,
     Contract,
+    ContractStatus,
     Customer,
+    DebitStatus,
     DirectDebitBatch,
     Document,
     Invoice,
+    Mandate,
+    MandateStatus,
     NewsItem,
     Payment,
     PaymentAttempt,
@@ -242,3 +251,32 @@ def test_a_refusal_is_translated_where_it_is_shown(app):
     assert str(refusal).startswith("Ce contrat est déjà signé")  # the CLI and the back office read French
     with app.test_request_context(), force_locale("en"):
         assert refusal.translated() == "This contract is already signed: it cannot be signed a second time."
+
+
+@pytest.mark.parametrize(
+    "vocabulary, stored",
+    [
+        (ContractStatus, ["draft", "sent", "signed", "cancelled"]),
+        (AttemptStatus, ["pending", "paid", "refused", "mismatch"]),
+        (MandateStatus, ["draft", "active", "revoked", "lapsed"]),
+        (DebitStatus, ["pending", "collected", "returned"]),
+        (ApplicationStatus, ["pending", "active", "offered", "accepted", "lapsed", "withdrawn"]),
+        (BoatChangeStatus, ["pending", "approved", "refused", "replaced", "withdrawn"]),
+        (CollectionStatus, ["", "in_progress"]),
+    ],
+)
+def test_a_status_vocabulary_holds_the_words_stored(vocabulary, stored):
+    """Members equal the strings in the database, so code comparing with "pending" keeps working."""
+    assert [member.value for member in vocabulary] == stored
+    assert all(member == value and isinstance(member, str) for member, value in zip(vocabulary, stored, strict=True))
+    assert all(member.label or not member.value for member in vocabulary)
+    assert vocabulary.label_of("not one of ours") == "not one of ours"
+
+
+def test_status_defaults_and_labels_on_the_pages(app):
+    assert Contract.status.default is ContractStatus.DRAFT and Mandate.status.default is MandateStatus.DRAFT
+    with app.test_request_context():
+        assert render_template_string("{{ MandateStatus.label_of(s) }}", s="lapsed") == "caduc"
+        assert render_template_string("{{ DebitStatus.label_of('returned') }}") == "rejeté"
+    with app.app_context():
+        assert Contract.select().where(Contract.status == ContractStatus.SENT).count() == 2  # the demo's contracts

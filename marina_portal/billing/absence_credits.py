@@ -26,7 +26,18 @@ from peewee import fn
 from marina_portal.core import audit
 from marina_portal.core.db import write_locked
 from marina_portal.core.formats import paris_today, to_paris
-from marina_portal.models import Absence, BerthLetting, Contract, Customer, Invoice, Payment, PaymentAttempt, utcnow
+from marina_portal.models import (
+    Absence,
+    AttemptStatus,
+    BerthLetting,
+    CollectionStatus,
+    Contract,
+    Customer,
+    Invoice,
+    Payment,
+    PaymentAttempt,
+    utcnow,
+)
 
 METHOD = "absence_credit"
 NON_CASH_METHODS = (METHOD, "credit")  # deducted or credited, not money received
@@ -97,7 +108,7 @@ def _open_invoices(pots):
         (CancelledCredit.method == METHOD) & CancelledCredit.cancelled_at.is_null(False)
     )
     card = PaymentAttempt.select(PaymentAttempt.invoice).where(
-        (PaymentAttempt.status == "pending")
+        (PaymentAttempt.status == AttemptStatus.PENDING)
         & (PaymentAttempt.created_at > utcnow() - CARD_WINDOW)
         & PaymentAttempt.customer.in_(list(pots))
     )
@@ -106,7 +117,7 @@ def _open_invoices(pots):
         .where(
             Invoice.customer.in_(list(pots))
             & (Invoice.issued_on >= since)
-            & (Invoice.collection_status != "in_progress")
+            & (Invoice.collection_status != CollectionStatus.IN_PROGRESS)
             & Invoice.id.not_in(refused)
             & Invoice.id.not_in(card)
         )

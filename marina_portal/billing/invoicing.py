@@ -9,7 +9,7 @@ from marina_portal.billing.statement import refresh_pdfs_soon
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
+from marina_portal.models import AttemptStatus, Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 
 OFFICE_METHODS = {"cheque": "Chèque", "transfer": "Virement", "cash": "Espèces"}
 METHOD_LABELS = dict(
@@ -119,7 +119,7 @@ def card_under_way(invoice_id):
         PaymentAttempt.select()
         .where(
             (PaymentAttempt.invoice == invoice_id)
-            & (PaymentAttempt.status == "pending")
+            & (PaymentAttempt.status == AttemptStatus.PENDING)
             & (PaymentAttempt.created_at > utcnow() - absence_credits.CARD_WINDOW)
         )
         .order_by(PaymentAttempt.created_at.desc())

@@ -9,7 +9,7 @@ from marina_portal.billing import absence_credits
 from marina_portal.core.db import Compiled
 from marina_portal.core.pdf import render_pdf_cached
 from marina_portal.core.queue import app_context, huey
-from marina_portal.models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
+from marina_portal.models import AttemptStatus, Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 
 
 @dataclass
@@ -30,7 +30,7 @@ def _statement_query(customer_id, since):
         PaymentAttempt.select(SQL("1")).where(
             (PaymentAttempt.invoice == Invoice.id)
             & (PaymentAttempt.customer == Invoice.customer)
-            & (PaymentAttempt.status == "pending")
+            & (PaymentAttempt.status == AttemptStatus.PENDING)
             & (PaymentAttempt.created_at > since)
         )
     )

@@ -14,7 +14,7 @@ from marina_portal.core.db import database, write_locked
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import Boat, BoatChange, Customer, Port, User, utcnow
+from marina_portal.models import Boat, BoatChange, BoatChangeStatus, Customer, Port, User, utcnow
 
 CONTACT_FIELDS = ("phone", "street", "postcode", "town", "country")
 BOAT_FACTS = ("name", "registration", "boat_type", "length_cm", "beam_cm", "draught_cm")
@@ -46,7 +46,7 @@ def own_boat(boat_id, customer):
 
 def pending_for(boat):
     """The boat's request awaiting the harbour office, or None."""
-    return BoatChange.get_or_none((BoatChange.boat == boat) & (BoatChange.status == "pending"))
+    return BoatChange.get_or_none((BoatChange.boat == boat) & (BoatChange.status == BoatChangeStatus.PENDING))
 
 
 def latest_by_boat(customer):
@@ -54,14 +54,17 @@ def latest_by_boat(customer):
     found = {}
     rows = (
         BoatChange.select()
-        .where((BoatChange.customer == customer) & BoatChange.status.not_in(("replaced", "withdrawn")))
+        .where(
+            (BoatChange.customer == customer)
+            & BoatChange.status.not_in((BoatChangeStatus.REPLACED, BoatChangeStatus.WITHDRAWN))
+        )
         .order_by(BoatChange.requested_at.desc(), BoatChange.id.desc())
     )
     for change in rows:
         pending, decided = found.get(change.boat_id, (None, None))
-        if change.status == "pending" and pending is None:
+        if change.status == BoatChangeStatus.PENDING and pending is None:
             pending = change
-        elif change.status != "pending" and decided is None:
+        elif change.status != BoatChangeStatus.PENDING and decided is None:
             decided = change
         found[change.boat_id] = (pending, decided)
     return found
@@ -82,8 +85,8 @@ def propose(user, boat, values):
     # pending to replace and leave two requests waiting.
     with write_locked(Boat.select(Boat.id).where(Boat.id == boat.id)):
         (
-            BoatChange.update(status="replaced", decided_at=utcnow())
-            .where((BoatChange.boat == boat) & (BoatChange.status == "pending"))
+            BoatChange.update(status=BoatChangeStatus.REPLACED, decided_at=utcnow())
+            .where((BoatChange.boat == boat) & (BoatChange.status == BoatChangeStatus.PENDING))
             .execute()
         )
         return BoatChange.create(
@@ -104,8 +107,10 @@ def withdraw(user, change, ip=""):
     """The boater takes back their request while it is still pending (audited as boat.change_withdrawn)."""
     with database.atomic():
         updated = (
-            BoatChange.update(status="withdrawn", decided_at=utcnow(), decided_by=getattr(user, "id", user))
-            .where((BoatChange.id == change.id) & (BoatChange.status == "pending"))
+            BoatChange.update(
+                status=BoatChangeStatus.WITHDRAWN, decided_at=utcnow(), decided_by=getattr(user, "id", user)
+            )
+            .where((BoatChange.id == change.id) & (BoatChange.status == BoatChangeStatus.PENDING))
             .execute()
         )
         if not updated:
@@ -120,7 +125,7 @@ def pending(port):
         .join(Boat, on=(BoatChange.boat == Boat.id))
         .switch(BoatChange)
         .join(Customer, on=(BoatChange.customer == Customer.id))
-        .where((BoatChange.status == "pending") & (Customer.port == port))
+        .where((BoatChange.status == BoatChangeStatus.PENDING) & (Customer.port == port))
         .order_by(BoatChange.requested_at, BoatChange.id)
     )
 
@@ -131,7 +136,7 @@ def recently_decided(port, limit=20):
         .join(Boat, on=(BoatChange.boat == Boat.id))
         .switch(BoatChange)
         .join(Customer, on=(BoatChange.customer == Customer.id))
-        .where(BoatChange.status.in_(("approved", "refused")) & (Customer.port == port))
+        .where(BoatChange.status.in_((BoatChangeStatus.APPROVED, BoatChangeStatus.REFUSED)) & (Customer.port == port))
         .order_by(BoatChange.decided_at.desc(), BoatChange.id.desc())
         .limit(limit)
     )
@@ -150,7 +155,7 @@ def _decide(change_id, port, staff_user, status, reason=""):
         decided_by = getattr(staff_user, "id", staff_user)
         updated = (
             BoatChange.update(status=status, decided_at=utcnow(), decided_by=decided_by, refusal_reason=reason)
-            .where((BoatChange.id == change.id) & (BoatChange.status == "pending"))
+            .where((BoatChange.id == change.id) & (BoatChange.status == BoatChangeStatus.PENDING))
             .execute()
         )
     if not updated:
@@ -191,7 +196,7 @@ def _mail_decision(change, boat):
         return
     subject = (
         N_("Votre bateau %(name)s : modification acceptée")
-        if change.status == "approved"
+        if change.status == BoatChangeStatus.APPROVED
         else N_("Votre bateau %(name)s : modification refusée")
     )
     send_email(

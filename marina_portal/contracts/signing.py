@@ -16,7 +16,7 @@ from marina_portal.core import storage
 from marina_portal.core.db import write_locked
 from marina_portal.core.pdf import render_pdf
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import AuditLog, Contract
+from marina_portal.models import AuditLog, Contract, ContractStatus
 from marina_portal.sealing import evidence
 from marina_portal.sealing.seals import seal_pdf
 
@@ -41,7 +41,7 @@ class SigningState:
 
     @property
     def signed(self):
-        return self.contract.status == "signed"
+        return self.contract.status == ContractStatus.SIGNED
 
     @property
     def next_step(self):
@@ -51,7 +51,7 @@ class SigningState:
 def signing_state(contract, user, pdf_sha256=None):
     """Where this boater stands in signing this contract; renders the PDF unless its hash is given."""
     state = SigningState(contract)
-    if state.signed or contract.status != "sent":
+    if state.signed or contract.status != ContractStatus.SENT:
         return state
     if pdf_sha256 is None:
         pdf_sha256 = evidence.sha256(render_contract_pdf(contract))
@@ -77,7 +77,7 @@ def _check(state, step, accepted):
     contract = state.contract
     if state.signed:
         raise SigningRefused("Ce contrat est déjà signé : il ne peut pas être signé une seconde fois.")
-    if contract.status != "sent":
+    if contract.status != ContractStatus.SENT:
         raise SigningRefused("Ce contrat n'est pas ouvert à la signature. Contactez la capitainerie.")
     if step not in DECLARATIONS:
         raise SigningRefused("Cette étape n'existe pas.")
@@ -166,10 +166,16 @@ def _sign(state, contract_pdf, user, terms, client):
     try:
         changed = (
             Contract.update(
-                status="signed", signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=digest, terms=terms
+                status=ContractStatus.SIGNED,
+                signed_at=signed_at,
+                signed_pdf=stored,
+                signed_pdf_sha256=digest,
+                terms=terms,
             )
             .where(
-                (Contract.id == contract.id) & (Contract.status == "sent") & (Contract.revision == contract.revision)
+                (Contract.id == contract.id)
+                & (Contract.status == ContractStatus.SENT)
+                & (Contract.revision == contract.revision)
             )
             .execute()
         )
@@ -182,11 +188,11 @@ def _sign(state, contract_pdf, user, terms, client):
             object_type="contract",
             object_id=contract.id,
             before=json.dumps({"status": contract.status}),
-            after=json.dumps({"status": "signed", "signed_pdf_sha256": digest}),
+            after=json.dumps({"status": ContractStatus.SIGNED, "signed_pdf_sha256": digest}),
             ip=client[0] or "",
         )
     except Exception:
         os.remove(storage.absolute(stored))
         raise
-    contract.status, contract.signed_at = "signed", signed_at
+    contract.status, contract.signed_at = ContractStatus.SIGNED, signed_at
     contract.signed_pdf, contract.signed_pdf_sha256 = stored, digest

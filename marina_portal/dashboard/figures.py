@@ -8,11 +8,14 @@ from marina_portal.billing.absence_credits import METHOD as ABSENCE_CREDIT
 from marina_portal.billing.absence_credits import NON_CASH_METHODS
 from marina_portal.core.formats import paris_today
 from marina_portal.models import (
+    AttemptStatus,
     BoatChange,
+    BoatChangeStatus,
     Contract,
     Customer,
     Invoice,
     Mandate,
+    MandateStatus,
     Payment,
     PaymentAttempt,
     PaymentNotification,
@@ -69,18 +72,18 @@ def figures(port, today=None):
         "overdue_count": overdue_count,
         "contracts_signed": contracts.get("signed", 0),
         "contracts_sent": contracts.get("signed", 0) + contracts.get("sent", 0),
-        "active_mandates": Mandate.select().where(Mandate.status == "active").count(),
+        "active_mandates": Mandate.select().where(Mandate.status == MandateStatus.ACTIVE).count(),
         "recent_count": recent[0],
         "recent_cents": int(recent[1]),  # money received: absence credits and credit notes are not
         "recent_absence_credit_cents": int(recent[2]),
         "attempts_pending": PaymentAttempt.select()
         .join(Invoice)
-        .where((Invoice.port == port) & (PaymentAttempt.status == "pending"))
+        .where((Invoice.port == port) & (PaymentAttempt.status == AttemptStatus.PENDING))
         .count(),
         "mismatches": PaymentNotification.select().where(PaymentNotification.outcome == "mismatch").count(),
         "boat_changes": BoatChange.select()
         .join(Customer)
-        .where((Customer.port == port) & (BoatChange.status == "pending"))
+        .where((Customer.port == port) & (BoatChange.status == BoatChangeStatus.PENDING))
         .count(),
     }
 
@@ -167,7 +170,7 @@ def online_watch(port, limit=100):
         .join(Invoice)
         .switch(PaymentAttempt)
         .join(Customer)
-        .where((Invoice.port == port) & (PaymentAttempt.status != "paid"))
+        .where((Invoice.port == port) & (PaymentAttempt.status != AttemptStatus.PAID))
         .order_by(PaymentAttempt.created_at.desc())
         .limit(limit)
     )

@@ -19,7 +19,16 @@ from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
-from marina_portal.models import AuditLog, Invoice, Payment, PaymentAttempt, PaymentNotification, Port, utcnow
+from marina_portal.models import (
+    AttemptStatus,
+    AuditLog,
+    Invoice,
+    Payment,
+    PaymentAttempt,
+    PaymentNotification,
+    Port,
+    utcnow,
+)
 from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_named
 
 log = logging.getLogger(__name__)
@@ -133,7 +142,7 @@ def _apply(gateway_name, result, fields):
         elif result.status == ACCEPTED:
             outcome = _accept(attempt, result)
         elif result.status == REFUSED:
-            moved = _move(attempt, "refused", ("pending",))
+            moved = _move(attempt, AttemptStatus.REFUSED, (AttemptStatus.PENDING,))
             outcome = "refused" if moved else "ignored"
         else:
             outcome = "ignored"
@@ -154,7 +163,7 @@ def _move(attempt, status, from_statuses):
 
 def _accept(attempt, result):
     if result.amount_cents != attempt.amount_cents or result.currency != "EUR":
-        if not _move(attempt, "mismatch", ("pending", "refused")):
+        if not _move(attempt, AttemptStatus.MISMATCH, (AttemptStatus.PENDING, AttemptStatus.REFUSED)):
             return "duplicate"
         AuditLog.create(
             action="payment_amount_mismatch",
@@ -164,7 +173,7 @@ def _accept(attempt, result):
             after=json.dumps({"amount_cents": result.amount_cents, "currency": result.currency}),
         )
         return "mismatch"
-    if not _move(attempt, "paid", ("pending", "refused")):
+    if not _move(attempt, AttemptStatus.PAID, (AttemptStatus.PENDING, AttemptStatus.REFUSED)):
         return "duplicate"
     try:
         with database.atomic():

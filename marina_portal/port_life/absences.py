@@ -20,7 +20,7 @@ from marina_portal.core.formats import euros, fr_date, paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import Absence, Berth, BerthLetting, Contract, Customer, Port, utcnow
+from marina_portal.models import Absence, Berth, BerthLetting, Contract, ContractStatus, Customer, Port, utcnow
 
 
 class AbsenceRefused(Refusal):
@@ -48,7 +48,11 @@ def contracts_with_berth(customer, today=None):
     return list(
         Contract.select(Contract, Berth)
         .join(Berth)
-        .where((Contract.customer == customer) & (Contract.status != "cancelled") & (Contract.ends_on >= today))
+        .where(
+            (Contract.customer == customer)
+            & (Contract.status != ContractStatus.CANCELLED)
+            & (Contract.ends_on >= today)
+        )
         .order_by(Contract.ends_on, Contract.id)
     )
 

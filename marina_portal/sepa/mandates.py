@@ -7,7 +7,7 @@ from peewee import IntegrityError
 
 from marina_portal.core.db import database
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import Mandate, utcnow
+from marina_portal.models import Mandate, MandateStatus, utcnow
 from marina_portal.sealing import evidence
 from marina_portal.sepa import bank_details
 
@@ -46,17 +46,17 @@ def current(customer):
     """The customer's active mandate, else their draft, else None."""
     rows = list(
         Mandate.select()
-        .where((Mandate.customer == customer) & Mandate.status.in_(["active", "draft"]))
+        .where((Mandate.customer == customer) & Mandate.status.in_([MandateStatus.ACTIVE, MandateStatus.DRAFT]))
         .order_by(Mandate.id.desc())
     )
-    active = [m for m in rows if m.status == "active"]
+    active = [m for m in rows if m.status == MandateStatus.ACTIVE]
     return (active or rows or [None])[0]
 
 
 def history(customer):
     return list(
         Mandate.select()
-        .where((Mandate.customer == customer) & Mandate.status.in_(["revoked", "lapsed"]))
+        .where((Mandate.customer == customer) & Mandate.status.in_([MandateStatus.REVOKED, MandateStatus.LAPSED]))
         .order_by(Mandate.id.desc())
     )
 
@@ -75,7 +75,7 @@ def open_for(port, customer):
                 return Mandate.create(
                     customer=customer,
                     rum=new_rum(port, customer),
-                    status="draft",
+                    status=MandateStatus.DRAFT,
                     debtor_name=customer.full_name,
                     street=customer.street,
                     postcode=customer.postcode,
@@ -89,7 +89,7 @@ def open_for(port, customer):
 
 def save_details(mandate, debtor_name, street, postcode, town, country, iban, bic):
     """Store the debtor's details on a draft; the IBAN and BIC are checked (BankDetailsError) before any write."""
-    if mandate.status != "draft":
+    if mandate.status != MandateStatus.DRAFT:
         raise MandateError("Ce mandat est déjà signé : il ne peut plus être modifié.")
     iban = bank_details.check_iban(iban)
     bic = bank_details.check_bic(bic, iban)
@@ -132,11 +132,15 @@ def sign(mandate, port, user, client):
     from marina_portal.core.storage import save_bytes
     from marina_portal.sealing.seals import seal_pdf
 
-    if mandate.status != "draft":
+    if mandate.status != MandateStatus.DRAFT:
         raise MandateError("Ce mandat n'est plus à signer.")
     if not is_complete(mandate):
         raise MandateError("Complétez et enregistrez vos coordonnées bancaires avant de signer.")
-    if Mandate.select().where((Mandate.customer == mandate.customer_id) & (Mandate.status == "active")).exists():
+    if (
+        Mandate.select()
+        .where((Mandate.customer == mandate.customer_id) & (Mandate.status == MandateStatus.ACTIVE))
+        .exists()
+    ):
         raise MandateError("Vous avez déjà un mandat actif : révoquez-le avant d'en signer un autre.")
     words = text(mandate, port)
     digest = evidence.sha256(words.encode("utf-8"))
@@ -156,8 +160,10 @@ def sign(mandate, port, user, client):
     with database.atomic():
         evidence.record_step(SUBJECT, mandate.id, REVISION, 1, user, f"{SIGN_DECLARATION}\n\n{words}", digest, client)
         updated = (
-            Mandate.update(status="active", signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=pdf_digest)
-            .where((Mandate.id == mandate.id) & (Mandate.status == "draft"))
+            Mandate.update(
+                status=MandateStatus.ACTIVE, signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=pdf_digest
+            )
+            .where((Mandate.id == mandate.id) & (Mandate.status == MandateStatus.DRAFT))
             .execute()
         )
         if not updated:
@@ -167,10 +173,10 @@ def sign(mandate, port, user, client):
 
 def revoke(mandate):
     """The boater withdraws the mandate: no further collection under this RUM."""
-    if mandate.status != "active":
+    if mandate.status != MandateStatus.ACTIVE:
         raise MandateError("Seul un mandat signé et actif peut être révoqué.")
     with database.atomic():
-        Mandate.update(status="revoked", revoked_at=utcnow()).where(Mandate.id == mandate.id).execute()
+        Mandate.update(status=MandateStatus.REVOKED, revoked_at=utcnow()).where(Mandate.id == mandate.id).execute()
     return Mandate.get_by_id(mandate.id)
 
 
@@ -189,10 +195,10 @@ def lapse_dormant(today):
     limit = months_before(today, LAPSE_MONTHS)
     dormant = [
         m
-        for m in Mandate.select().where(Mandate.status == "active")
+        for m in Mandate.select().where(Mandate.status == MandateStatus.ACTIVE)
         if (m.last_collection_on or (m.signed_at.date() if m.signed_at else today)) <= limit
     ]
     with database.atomic():
         for mandate in dormant:
-            Mandate.update(status="lapsed").where(Mandate.id == mandate.id).execute()
+            Mandate.update(status=MandateStatus.LAPSED).where(Mandate.id == mandate.id).execute()
     return [m.rum for m in dormant]

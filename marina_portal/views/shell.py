@@ -6,7 +6,7 @@ from flask_babel import gettext
 from marina_portal.core.db import Compiled
 from marina_portal.core.extensions import login_manager
 from marina_portal.core.i18n import N_
-from marina_portal.models import Port, User
+from marina_portal.models import Port, User, Vocabulary
 from marina_portal.port_life import news
 
 
@@ -52,6 +52,8 @@ def init_app(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.jinja_env.globals["row_url"] = row_url
+    # The status vocabularies, for their labels: {{ MandateStatus.label_of(m.status) }}
+    app.jinja_env.globals.update({vocabulary.__name__: vocabulary for vocabulary in Vocabulary.__subclasses__()})
 
     @app.context_processor
     def _shell():
