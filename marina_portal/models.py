@@ -248,6 +248,9 @@ class CollectionStatus(Vocabulary):
     IN_PROGRESS = "in_progress", "prélèvement en cours"  # a direct debit of it is pending
 
 
+ABSENCE_CREDIT = "absence_credit"  # the Payment.method of an absence credit deducted from an invoice
+
+
 class Invoice(BaseModel):
     port = ForeignKeyField(Port, backref="invoices")
     customer = ForeignKeyField(Customer, backref="invoices")
@@ -276,6 +279,16 @@ class Invoice(BaseModel):
             (PaymentAlias.invoice == cls.id) & PaymentAlias.cancelled_at.is_null()
         )
         return cls.select(cls, paid.alias("paid_cents"))
+
+    @classmethod
+    def absence_credit_column(cls):
+        """A correlated subquery giving each selected invoice's deducted absence credit, to add to a select."""
+        PaymentAlias = Payment.alias()
+        return PaymentAlias.select(fn.COALESCE(fn.SUM(PaymentAlias.amount_cents), 0)).where(
+            (PaymentAlias.invoice == cls.id)
+            & (PaymentAlias.method == ABSENCE_CREDIT)
+            & PaymentAlias.cancelled_at.is_null()
+        )
 
     @property
     def balance_cents(self):

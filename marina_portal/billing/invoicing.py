@@ -9,7 +9,7 @@ from marina_portal.billing.statement import refresh_pdfs_soon
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import AttemptStatus, Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
+from marina_portal.models import AttemptStatus, Customer, Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 
 OFFICE_METHODS = {"cheque": "Chèque", "transfer": "Virement", "cash": "Espèces"}
 METHOD_LABELS = dict(
@@ -170,7 +170,6 @@ def cancel_payment(user, payment, reason, ip=""):
 
 def received_between(port, start, end, method=""):
     """Payments received in [start, end] (not cancelled), with invoice and customer, and their total."""
-    from marina_portal.models import Customer
 
     query = (
         Payment.select(Payment, Invoice, Customer)

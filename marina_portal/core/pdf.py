@@ -14,8 +14,11 @@ import logging
 import os
 import re
 import uuid
+from importlib.metadata import version
 
 from flask import current_app, render_template
+
+from marina_portal.core.storage import data_dir
 
 CACHE_AREA = "pdf-cache"
 CACHE_FORMAT = "1"  # bump when the HTML-to-PDF step changes in a way the HTML does not show
@@ -53,7 +56,6 @@ def render_pdf(template, **context):
 
 @functools.cache
 def _renderer():
-    from importlib.metadata import version
 
     return f"{CACHE_FORMAT}|{version('xhtml2pdf')}|{version('reportlab')}|"
 
@@ -72,7 +74,6 @@ def cache_key(html):
 def render_pdf_cached(name, template, **context):
     """The PDF of `template`, rendered once per distinct HTML; `name` (like "invoice-12") groups the
     versions of one document so that a new version replaces the older files."""
-    from marina_portal.core.storage import data_dir
 
     html = render_template(template, **context)
     folder = os.path.join(data_dir(), CACHE_AREA)

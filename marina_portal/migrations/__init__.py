@@ -9,6 +9,7 @@ import pkgutil
 
 from peewee import CharField, DateTimeField, Model
 
+from marina_portal.core.db import database
 from marina_portal.models import utcnow
 
 
@@ -44,3 +45,9 @@ def migrate(db):
             versions.create(name=name)
         applied.append(name)
     return applied
+
+
+def init_db():
+    """Create or upgrade the schema of the app's database; return the migrations applied."""
+    database.connect(reuse_if_open=True)
+    return migrate(database)

@@ -1,40 +1,19 @@
-"""The capitainerie's back office under /staff: one blueprint, its pages split by subject."""
-
-from flask import Blueprint, abort, request
-
-from marina_portal.views.shell import current_port
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-
-def client_ip():
-    return request.remote_addr or ""
-
-
-def port_row_or_404(model, row_id, query=None, port_field=None):
-    """The row of `model` with that id if it belongs to this port, else 404: staff never reach another port's rows.
-    `query` selects it (joins, annotations) when the port is reached through another table, named by `port_field`."""
-    query = model.select() if query is None else query
-    port_field = model.port if port_field is None else port_field
-    row = query.where((model.id == row_id) & (port_field == current_port())).first()
-    if row is None:
-        abort(404)
-    return row
-
+"""The capitainerie's back office under /staff: one blueprint (frame.py), its pages split by subject."""
 
 # The pages register their routes on `bp` when imported.
-from marina_portal.views.staff import (  # noqa: E402,F401,I001
-    session,
-    dashboard,
-    customers,
+from marina_portal.views.staff import (  # noqa: F401
+    boats,
     contracts,
-    invoices,
+    customers,
+    dashboard,
+    direct_debits,
     documents,
+    fleet,
     imports,
+    invoices,
+    port_life,
+    session,
     settings,
     team,
-    fleet,
-    direct_debits,
-    boats,
-    port_life,
 )
+from marina_portal.views.staff.frame import bp  # noqa: F401

@@ -8,8 +8,8 @@ from marina_portal.core.formats import metres
 from marina_portal.models import Boat, Customer
 from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp, client_ip, port_row_or_404
 from marina_portal.views.staff.forms import BerthForm, BoatForm
+from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 
 def _boat_page(customer, boat=None):

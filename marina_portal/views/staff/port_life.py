@@ -23,7 +23,7 @@ from marina_portal.views.port_life.forms import (
     ReturnDateForm,
 )
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp, port_row_or_404
+from marina_portal.views.staff.frame import bp, port_row_or_404
 
 CALENDAR_DAYS = 31
 
