@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app marina_portal
 VENDOR := marina_portal/static/vendor
 DB ?= data/portal.sqlite3
 
-.PHONY: run test test-postgres bench translations setup assets install install-dev clean
+.PHONY: run test test-postgres lint bench translations setup assets install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,12 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest
+
+# Lint, format and the architecture gate (import-linter contracts in setup.cfg); .ci/run calls it.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The suite on PostgreSQL (browser journeys excluded: they add nothing database-specific);
 # MARINA_TEST_DATABASE_URL names an empty database the tests may wipe.
