@@ -1,5 +1,7 @@
 """Invoices with lines and VAT, and payments received at the harbour office (never deleted, only cancelled)."""
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from peewee import IntegrityError
@@ -9,7 +11,17 @@ from marina_portal.billing.statement import refresh_pdfs_soon
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import AttemptStatus, Customer, Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
+from marina_portal.models import (
+    AttemptStatus,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAttempt,
+    Port,
+    User,
+    utcnow,
+)
 
 OFFICE_METHODS = {"cheque": "Chèque", "transfer": "Virement", "cash": "Espèces"}
 METHOD_LABELS = dict(
@@ -49,13 +61,23 @@ def _round_div(numerator, denominator):
     return sign * (quotient + (1 if rest * 2 >= denominator else 0))
 
 
-def totals(lines):
+def totals(lines: Iterable[Line]) -> tuple[int, int, int]:
     ht = sum(line.total_ht_cents for line in lines)
     vat = sum(line.total_vat_cents for line in lines)
     return ht, vat, ht + vat
 
 
-def create_invoice(user, customer, number, issued_on, due_on, label, lines, ip="", contract_id=None):
+def create_invoice(
+    user: User,
+    customer: Customer,
+    number: str,
+    issued_on: dt.date,
+    due_on: dt.date | None,
+    label: str,
+    lines: list[Line],
+    ip: str = "",
+    contract_id: int | None = None,
+) -> Invoice:
     """A new invoice whose total is the sum of its lines, HT plus VAT, in cents."""
     if not lines:
         raise Refused("Ajoutez au moins une ligne à la facture.")
@@ -109,11 +131,11 @@ def create_invoice(user, customer, number, issued_on, due_on, label, lines, ip="
     return invoice
 
 
-def invoice_with_paid(invoice_id):
+def invoice_with_paid(invoice_id: int) -> Invoice | None:
     return Invoice.with_paid().where(Invoice.id == invoice_id).first()
 
 
-def card_under_way(invoice_id):
+def card_under_way(invoice_id: int) -> PaymentAttempt | None:
     """The boater's card payment started within the hour and not yet confirmed by the bank, if any."""
     return (
         PaymentAttempt.select()
@@ -127,7 +149,15 @@ def card_under_way(invoice_id):
     )
 
 
-def record_payment(user, invoice_id, method, amount_cents, received_on, reference="", ip=""):
+def record_payment(
+    user: User,
+    invoice_id: int,
+    method: str,
+    amount_cents: int | None,
+    received_on: dt.date,
+    reference: str = "",
+    ip: str = "",
+) -> Payment:
     """A cheque, transfer or cash received for an invoice; it may not exceed what is still due."""
     if method not in OFFICE_METHODS:
         raise Refused("Choisissez le mode de règlement : chèque, virement ou espèces.")
@@ -150,7 +180,7 @@ def record_payment(user, invoice_id, method, amount_cents, received_on, referenc
     return payment
 
 
-def cancel_payment(user, payment, reason, ip=""):
+def cancel_payment(user: User, payment: Payment, reason: str, ip: str = "") -> Payment:
     """Mark a payment as cancelled with its reason; the row stays, the balance comes back."""
     reason = (reason or "").strip()
     if not reason:
@@ -168,7 +198,7 @@ def cancel_payment(user, payment, reason, ip=""):
     return payment
 
 
-def received_between(port, start, end, method=""):
+def received_between(port: Port, start: dt.date, end: dt.date, method: str = "") -> tuple[list[Payment], int]:
     """Payments received in [start, end] (not cancelled), with invoice and customer, and their total."""
 
     query = (

@@ -7,6 +7,8 @@ only those onto the Boat and audits it; refusing needs a reason. Either way the 
 their language. The boater may withdraw a request still pending ("withdrawn", audited, no mail).
 """
 
+from typing import Any
+
 from flask import url_for
 
 from marina_portal.core import audit
@@ -24,7 +26,7 @@ class ChangeRefused(Refusal):
     """A change the boater or the harbour office can't make now, with the words to show."""
 
 
-def update_contact(user, customer, values, ip=""):
+def update_contact(user: User, customer: Customer, values: dict[str, Any], ip: str = "") -> bool:
     """Apply the boater's new contact details; True when something changed (then audited as customer.contact)."""
     before = audit.snapshot(customer, CONTACT_FIELDS)
     for name in CONTACT_FIELDS:
@@ -35,21 +37,21 @@ def update_contact(user, customer, values, ip=""):
     )
 
 
-def boats_of(customer):
+def boats_of(customer: Customer) -> list[Boat]:
     return list(Boat.select().where(Boat.customer == customer).order_by(Boat.name, Boat.id))
 
 
-def own_boat(boat_id, customer):
+def own_boat(boat_id: int, customer: Customer | int) -> Boat | None:
     """The customer's own boat, or None (another boater's looks the same as a missing one)."""
     return Boat.get_or_none((Boat.id == boat_id) & (Boat.customer == customer))
 
 
-def pending_for(boat):
+def pending_for(boat: Boat) -> BoatChange | None:
     """The boat's request awaiting the harbour office, or None."""
     return BoatChange.get_or_none((BoatChange.boat == boat) & (BoatChange.status == BoatChangeStatus.PENDING))
 
 
-def latest_by_boat(customer):
+def latest_by_boat(customer: Customer) -> dict[int, tuple[BoatChange | None, BoatChange | None]]:
     """{boat id: (pending request or None, latest decided request or None)} for the customer, in one query."""
     found = {}
     rows = (
@@ -70,7 +72,7 @@ def latest_by_boat(customer):
     return found
 
 
-def propose(user, boat, values):
+def propose(user: User, boat: Boat, values: dict[str, Any]) -> BoatChange:
     """Record the boater's proposed facts for staff to approve; replaces a request still pending."""
     proposed = {name: values.get(name) for name in BOAT_FACTS}
     proposed["name"] = (proposed["name"] or "").strip()
@@ -98,12 +100,12 @@ def propose(user, boat, values):
         )
 
 
-def own_change(change_id, customer):
+def own_change(change_id: int, customer: Customer | int) -> BoatChange | None:
     """One of the customer's requests, or None (another boater's looks the same as a missing one)."""
     return BoatChange.get_or_none((BoatChange.id == change_id) & (BoatChange.customer == customer))
 
 
-def withdraw(user, change, ip=""):
+def withdraw(user: User, change: BoatChange, ip: str = "") -> None:
     """The boater takes back their request while it is still pending (audited as boat.change_withdrawn)."""
     with database.atomic():
         updated = (
@@ -118,7 +120,7 @@ def withdraw(user, change, ip=""):
         audit.record(user, "boat.change_withdrawn", ("boat", change.boat_id), None, {"change": change.id}, ip)
 
 
-def pending(port):
+def pending(port: Port) -> list[BoatChange]:
     """Requests awaiting a decision, oldest first, each with its boat (current facts) and customer."""
     return list(
         BoatChange.select(BoatChange, Boat, Customer)
@@ -130,7 +132,7 @@ def pending(port):
     )
 
 
-def recently_decided(port, limit=20):
+def recently_decided(port: Port, limit: int = 20) -> list[BoatChange]:
     return list(
         BoatChange.select(BoatChange, Boat, Customer)
         .join(Boat, on=(BoatChange.boat == Boat.id))
@@ -163,7 +165,7 @@ def _decide(change_id, port, staff_user, status, reason=""):
     return BoatChange.get_by_id(change.id)
 
 
-def approve(change_id, port, staff_user, ip=""):
+def approve(change_id: int, port: Port, staff_user: User, ip: str = "") -> BoatChange:
     """Apply the proposed facts to the boat (audited as boat.update) and tell the boater."""
     with database.atomic():
         change = _decide(change_id, port, staff_user, "approved")
@@ -177,7 +179,7 @@ def approve(change_id, port, staff_user, ip=""):
     return change
 
 
-def refuse(change_id, port, staff_user, reason, ip=""):
+def refuse(change_id: int, port: Port, staff_user: User, reason: str, ip: str = "") -> BoatChange:
     reason = (reason or "").strip()
     if not reason:
         raise ChangeRefused(N_("Indiquez le motif du refus : il est envoyé au plaisancier."))

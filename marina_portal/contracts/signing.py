@@ -16,7 +16,7 @@ from marina_portal.core import storage
 from marina_portal.core.db import write_locked
 from marina_portal.core.pdf import render_pdf
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import AuditLog, Contract, ContractStatus
+from marina_portal.models import AuditLog, Contract, ContractStatus, User
 from marina_portal.sealing import evidence
 from marina_portal.sealing.seals import seal_pdf
 
@@ -48,7 +48,7 @@ class SigningState:
         return None if self.signed else len(self.done) + 1
 
 
-def signing_state(contract, user, pdf_sha256=None):
+def signing_state(contract: Contract, user: User, pdf_sha256: str | None = None) -> SigningState:
     """Where this boater stands in signing this contract; renders the PDF unless its hash is given."""
     state = SigningState(contract)
     if state.signed or contract.status != ContractStatus.SENT:
@@ -107,7 +107,7 @@ def _check(state, step, accepted):
         )
 
 
-def take_step(contract_id, user, step, accepted, client):
+def take_step(contract_id: int, user: User, step: int, accepted: bool, client: tuple[str, str]) -> SigningState:
     """Record one declared step (client: (ip, user agent)); the last one signs and seals. Refusals store nothing."""
     rendered = Contract.get_by_id(contract_id)
     pdf = render_contract_pdf(rendered)  # before the lock: rendering only reads
