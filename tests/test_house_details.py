@@ -4,6 +4,7 @@ import importlib
 import inspect
 import pkgutil
 
+import conftest
 import pytest
 from conftest import PASSWORD, csrf_token
 from flask import render_template_string
@@ -280,3 +281,13 @@ def test_status_defaults_and_labels_on_the_pages(app):
         assert render_template_string("{{ DebitStatus.label_of('returned') }}") == "rejeté"
     with app.app_context():
         assert Contract.select().where(Contract.status == ContractStatus.SENT).count() == 2  # the demo's contracts
+
+
+def test_a_missing_browser_fails_unless_skipping_is_asked_for(monkeypatch):
+    """Browser journeys never skip silently: without Chromium (or axe-core) they fail; MARINA_SKIP_BROWSER=1 skips."""
+    monkeypatch.setattr(conftest, "SKIP_BROWSER", False)
+    with pytest.raises(pytest.fail.Exception, match="MARINA_SKIP_BROWSER=1"):
+        conftest.browser_missing("no chromium")
+    monkeypatch.setattr(conftest, "SKIP_BROWSER", True)
+    with pytest.raises(pytest.skip.Exception):
+        conftest.browser_missing("no chromium")
