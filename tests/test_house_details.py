@@ -2,7 +2,10 @@
 
 import importlib
 import inspect
+import os
 import pkgutil
+import shutil
+import subprocess
 
 import conftest
 import pytest
@@ -291,3 +294,42 @@ def test_a_missing_browser_fails_unless_skipping_is_asked_for(monkeypatch):
     monkeypatch.setattr(conftest, "SKIP_BROWSER", True)
     with pytest.raises(pytest.skip.Exception):
         conftest.browser_missing("no chromium")
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ECHO_FLASK = "FLASK=sh -c 'echo BASE=$$MARINA_BASE_URL ARGS=$$*' flask"  # stands in for flask: says what it got
+
+
+def _make_run(tmp_path, **env):
+    existing = tmp_path / "portal.sqlite3"
+    existing.touch()  # an existing database: no demo loading
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MARINA_") and k != "PORT"}
+    result = subprocess.run(
+        ["make", "-s", "run", f"DB={existing}", ECHO_FLASK],
+        cwd=ROOT,
+        env=environment | env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_make_run_serves_on_the_port_asked_with_base_url_following(tmp_path):
+    assert _make_run(tmp_path) == "BASE=http://127.0.0.1:5000 ARGS=run --host 127.0.0.1 --port 5000"
+    assert _make_run(tmp_path, PORT="5001") == "BASE=http://127.0.0.1:5001 ARGS=run --host 127.0.0.1 --port 5001"
+    chosen = _make_run(tmp_path, PORT="5001", MARINA_BASE_URL="https://marina.example")
+    assert chosen == "BASE=https://marina.example ARGS=run --host 127.0.0.1 --port 5001"
+
+
+@pytest.mark.skipif(not shutil.which("dpkg-query"), reason="the packages check is for Debian")
+def test_missing_system_packages_stop_make_with_the_apt_get_line():
+    command = ["sh", "scripts/system-packages", "make", "marina-portal-no-such-package"]
+    if os.geteuid() == 0:  # as root it would install: check what a developer's own account sees
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "sudo apt-get install -y --no-install-recommends marina-portal-no-such-package\n" in result.stderr
+    everything_there = subprocess.run(["sh", "scripts/system-packages", "make"], cwd=ROOT, capture_output=True)
+    assert everything_there.returncode == 0 and everything_there.stdout == everything_there.stderr == b""
