@@ -10,6 +10,7 @@ from marina_portal.models import (
     Berth,
     Boat,
     Contract,
+    ContractStatus,
     ContractTerms,
     Customer,
     Document,
@@ -133,7 +134,7 @@ def load_demo():
             starts_on=season[0],
             ends_on=season[1],
             price_cents=152000,
-            status="sent",
+            status=ContractStatus.SENT,
             payment_terms="Paiement à réception de facture : carte bancaire en ligne, "
             "prélèvement SEPA, chèque ou virement à la capitainerie.",
         )
@@ -201,7 +202,7 @@ def load_demo():
             starts_on=season[0],
             ends_on=season[1],
             price_cents=234000,
-            status="sent",
+            status=ContractStatus.SENT,
             payment_terms="Paiement à réception de facture.",
         )
         _invoice(

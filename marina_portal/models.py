@@ -4,6 +4,7 @@ Money is in integer cents, times are naive UTC datetimes, dates are calendar dat
 """
 
 import datetime as dt
+import enum
 
 from flask_login import UserMixin
 from peewee import (
@@ -20,6 +21,7 @@ from peewee import (
 )
 
 from marina_portal.core.db import Compiled, database
+from marina_portal.core.i18n import N_
 
 
 def utcnow():
@@ -30,6 +32,25 @@ class BaseModel(Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+
+class Vocabulary(enum.StrEnum):
+    """The words a status column may hold. Each member equals the string stored (ContractStatus.SIGNED == "signed"),
+    so code comparing with the literal keeps working; `label` is its French wording for the page."""
+
+    def __new__(cls, value, label=""):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def label_of(cls, value):
+        """The French label of a stored value; the value itself when it is not (or no longer) one of ours."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value
 
 
 class Port(BaseModel):
@@ -191,6 +212,13 @@ class ContractTerms(BaseModel):
         )
 
 
+class ContractStatus(Vocabulary):
+    DRAFT = "draft", N_("En préparation")  # labels shown to the boater, translated where shown
+    SENT = "sent", N_("À signer")
+    SIGNED = "signed", N_("Signé")
+    CANCELLED = "cancelled", N_("Annulé")
+
+
 class Contract(BaseModel):
     port = ForeignKeyField(Port, backref="contracts")
     customer = ForeignKeyField(Customer, backref="contracts")
@@ -204,7 +232,7 @@ class Contract(BaseModel):
     ends_on = DateField()
     price_cents = IntegerField(default=0)
     payment_terms = TextField(default="")
-    status = CharField(default="draft")  # draft, sent, signed, cancelled
+    status = CharField(default=ContractStatus.DRAFT)
     revision = IntegerField(default=1)  # bumped on every change of its facts: signing restarts
     signed_at = DateTimeField(null=True)
     signed_pdf = CharField(null=True)  # path under DATA_DIR
@@ -246,6 +274,11 @@ class PdfDownload(BaseModel):
     at = DateTimeField(default=utcnow)
 
 
+class CollectionStatus(Vocabulary):
+    NONE = "", ""
+    IN_PROGRESS = "in_progress", "prélèvement en cours"  # a direct debit of it is pending
+
+
 ABSENCE_CREDIT = "absence_credit"  # the Payment.method of an absence credit deducted from an invoice
 
 
@@ -259,7 +292,7 @@ class Invoice(BaseModel):
     due_on = DateField(null=True)
     label = CharField(default="")
     total_cents = IntegerField()  # TTC, equal to the sum of its lines when it has lines
-    collection_status = CharField(default="")  # "" or "in_progress" while a direct debit is pending
+    collection_status = CharField(default=CollectionStatus.NONE)
     created_at = DateTimeField(default=utcnow)
     status = CharField(default="issued", index=True)  # draft or issued; an issued invoice never changes
     series = CharField(default="")  # the portal's numbering series ("2027"); "" for numbers from elsewhere
@@ -316,6 +349,13 @@ class InvoiceLine(BaseModel):
         return self.unit_price_cents * 100 if self.unit_price_e4 is None else self.unit_price_e4
 
 
+class AttemptStatus(Vocabulary):
+    PENDING = "pending", "en attente"
+    PAID = "paid", "payé"
+    REFUSED = "refused", "refusé"
+    MISMATCH = "mismatch", "écart de montant"
+
+
 class PaymentAttempt(BaseModel):
     """One try at paying one invoice online; only the bank's notification moves its status."""
 
@@ -325,7 +365,7 @@ class PaymentAttempt(BaseModel):
     reference = CharField(unique=True)
     amount_cents = IntegerField()
     receipt_email = CharField(default="")
-    status = CharField(default="pending")  # pending, paid, refused, mismatch
+    status = CharField(default=AttemptStatus.PENDING)
     created_at = DateTimeField(default=utcnow)
     notified_at = DateTimeField(null=True)
 
@@ -358,10 +398,17 @@ class PaymentNotification(BaseModel):
     outcome = CharField(default="")  # recorded, duplicate, refused, mismatch, unknown, bad-seal
 
 
+class MandateStatus(Vocabulary):
+    DRAFT = "draft", "brouillon"
+    ACTIVE = "active", "actif"
+    REVOKED = "revoked", "révoqué"
+    LAPSED = "lapsed", "caduc"  # no collection for 36 months
+
+
 class Mandate(BaseModel):
     customer = ForeignKeyField(Customer, backref="mandates")
     rum = CharField(unique=True, max_length=35)
-    status = CharField(default="draft")  # draft, active, revoked, lapsed
+    status = CharField(default=MandateStatus.DRAFT)
     debtor_name = CharField(default="")
     street = CharField(default="")
     postcode = CharField(default="")
@@ -388,6 +435,12 @@ class DirectDebitBatch(BaseModel):
     sha256 = CharField(null=True)
 
 
+class DebitStatus(Vocabulary):
+    PENDING = "pending", "en cours"
+    COLLECTED = "collected", "encaissé"
+    RETURNED = "returned", "rejeté"
+
+
 class DirectDebit(BaseModel):
     batch = ForeignKeyField(DirectDebitBatch, backref="debits")
     mandate = ForeignKeyField(Mandate, backref="debits")
@@ -395,7 +448,7 @@ class DirectDebit(BaseModel):
     amount_cents = IntegerField()
     sequence_type = CharField()  # FRST, RCUR
     end_to_end_id = CharField(default="")
-    status = CharField(default="pending")  # pending, collected, returned
+    status = CharField(default=DebitStatus.PENDING)
     returned_at = DateTimeField(null=True)
     return_reason = CharField(default="")
     prenotified_at = DateTimeField(null=True)
@@ -440,6 +493,15 @@ class BerthLetting(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class ApplicationStatus(Vocabulary):
+    PENDING = "pending", "adresse à confirmer"
+    ACTIVE = "active", "sur la liste"
+    OFFERED = "offered", "place proposée"
+    ACCEPTED = "accepted", "place acceptée"
+    LAPSED = "lapsed", "retirée faute de confirmation annuelle"
+    WITHDRAWN = "withdrawn", "retirée"
+
+
 class WaitingListApplication(BaseModel):
     port = ForeignKeyField(Port)
     user = ForeignKeyField(User, null=True)
@@ -455,7 +517,7 @@ class WaitingListApplication(BaseModel):
     wanted_to = DateField(null=True)
     applied_at = DateTimeField(default=utcnow)
     confirmed_at = DateTimeField(null=True)
-    status = CharField(default="pending")  # pending, active, offered, accepted, lapsed, withdrawn
+    status = CharField(default=ApplicationStatus.PENDING)
     offered_berth = ForeignKeyField(Berth, null=True)
     offer_deadline = DateField(null=True)
     reminded_at = DateTimeField(null=True)  # last yearly confirmation reminder mailed
@@ -527,6 +589,14 @@ ALL_MODELS = [
 # Boat and papers ----------------------------------------------------------------------------------
 
 
+class BoatChangeStatus(Vocabulary):
+    PENDING = "pending", "en attente"
+    APPROVED = "approved", "acceptée"
+    REFUSED = "refused", "refusée"
+    REPLACED = "replaced", "remplacée par une demande plus récente"
+    WITHDRAWN = "withdrawn", "retirée"
+
+
 class BoatChange(BaseModel):
     """A boater's proposed boat facts, applied to the Boat only once the harbour office approves them."""
 
@@ -540,7 +610,7 @@ class BoatChange(BaseModel):
     beam_cm = IntegerField(default=0)
     draught_cm = IntegerField(default=0)
     changed = CharField(default="")  # the facts the boater changed, comma-separated: only these are applied
-    status = CharField(default="pending", index=True)  # pending, approved, refused, replaced
+    status = CharField(default=BoatChangeStatus.PENDING, index=True)
     requested_at = DateTimeField(default=utcnow)
     decided_at = DateTimeField(null=True)
     decided_by = ForeignKeyField(User, null=True)

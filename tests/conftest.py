@@ -32,7 +32,16 @@ def reset_server_database():
     database.execute_sql("CREATE SCHEMA public")
 
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("MARINA_CHROMIUM", "/usr/bin/chromium")  # Debian's; another path for a trial run
+# Browser journeys run, or fail when Chromium is missing; only MARINA_SKIP_BROWSER=1 skips them, on purpose.
+SKIP_BROWSER = os.environ.get("MARINA_SKIP_BROWSER") == "1"
+
+
+def browser_missing(what):
+    """A missing browser piece fails the journey: `make test` installs it; skipping is asked for explicitly."""
+    if SKIP_BROWSER:
+        pytest.skip("MARINA_SKIP_BROWSER=1: browser journeys skipped on purpose")
+    pytest.fail(f"{what}; `make test` installs it (as root), or set MARINA_SKIP_BROWSER=1 to skip browser journeys")
 
 
 def free_port():
@@ -315,8 +324,8 @@ def live_server(make_app):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    if SKIP_BROWSER or not os.path.exists(CHROMIUM):
+        browser_missing(f"Debian's chromium is not installed at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

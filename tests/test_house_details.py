@@ -2,10 +2,15 @@
 
 import importlib
 import inspect
+import os
 import pkgutil
+import shutil
+import subprocess
 
+import conftest
 import pytest
 from conftest import PASSWORD, csrf_token
+from flask import render_template_string
 from flask_babel import force_locale
 
 import marina_portal
@@ -17,13 +22,21 @@ from marina_portal.core.i18n import Translatable
 from marina_portal.core.refusals import Refusal
 from marina_portal.models import (
     Absence,
+    ApplicationStatus,
+    AttemptStatus,
     Berth,
     Boat,
+    BoatChangeStatus,
+    CollectionStatus,
     Contract,
+    ContractStatus,
     Customer,
+    DebitStatus,
     DirectDebitBatch,
     Document,
     Invoice,
+    Mandate,
+    MandateStatus,
     NewsItem,
     Payment,
     PaymentAttempt,
@@ -242,3 +255,81 @@ def test_a_refusal_is_translated_where_it_is_shown(app):
     assert str(refusal).startswith("Ce contrat est déjà signé")  # the CLI and the back office read French
     with app.test_request_context(), force_locale("en"):
         assert refusal.translated() == "This contract is already signed: it cannot be signed a second time."
+
+
+@pytest.mark.parametrize(
+    "vocabulary, stored",
+    [
+        (ContractStatus, ["draft", "sent", "signed", "cancelled"]),
+        (AttemptStatus, ["pending", "paid", "refused", "mismatch"]),
+        (MandateStatus, ["draft", "active", "revoked", "lapsed"]),
+        (DebitStatus, ["pending", "collected", "returned"]),
+        (ApplicationStatus, ["pending", "active", "offered", "accepted", "lapsed", "withdrawn"]),
+        (BoatChangeStatus, ["pending", "approved", "refused", "replaced", "withdrawn"]),
+        (CollectionStatus, ["", "in_progress"]),
+    ],
+)
+def test_a_status_vocabulary_holds_the_words_stored(vocabulary, stored):
+    """Members equal the strings in the database, so code comparing with "pending" keeps working."""
+    assert [member.value for member in vocabulary] == stored
+    assert all(member == value and isinstance(member, str) for member, value in zip(vocabulary, stored, strict=True))
+    assert all(member.label or not member.value for member in vocabulary)
+    assert vocabulary.label_of("not one of ours") == "not one of ours"
+
+
+def test_status_defaults_and_labels_on_the_pages(app):
+    assert Contract.status.default is ContractStatus.DRAFT and Mandate.status.default is MandateStatus.DRAFT
+    with app.test_request_context():
+        assert render_template_string("{{ MandateStatus.label_of(s) }}", s="lapsed") == "caduc"
+        assert render_template_string("{{ DebitStatus.label_of('returned') }}") == "rejeté"
+    with app.app_context():
+        assert Contract.select().where(Contract.status == ContractStatus.SENT).count() == 2  # the demo's contracts
+
+
+def test_a_missing_browser_fails_unless_skipping_is_asked_for(monkeypatch):
+    """Browser journeys never skip silently: without Chromium (or axe-core) they fail; MARINA_SKIP_BROWSER=1 skips."""
+    monkeypatch.setattr(conftest, "SKIP_BROWSER", False)
+    with pytest.raises(pytest.fail.Exception, match="MARINA_SKIP_BROWSER=1"):
+        conftest.browser_missing("no chromium")
+    monkeypatch.setattr(conftest, "SKIP_BROWSER", True)
+    with pytest.raises(pytest.skip.Exception):
+        conftest.browser_missing("no chromium")
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ECHO_FLASK = "FLASK=sh -c 'echo BASE=$$MARINA_BASE_URL ARGS=$$*' flask"  # stands in for flask: says what it got
+
+
+def _make_run(tmp_path, **env):
+    existing = tmp_path / "portal.sqlite3"
+    existing.touch()  # an existing database: no demo loading
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MARINA_") and k != "PORT"}
+    result = subprocess.run(
+        ["make", "-s", "run", f"DB={existing}", ECHO_FLASK],
+        cwd=ROOT,
+        env=environment | env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_make_run_serves_on_the_port_asked_with_base_url_following(tmp_path):
+    assert _make_run(tmp_path) == "BASE=http://127.0.0.1:5000 ARGS=run --host 127.0.0.1 --port 5000"
+    assert _make_run(tmp_path, PORT="5001") == "BASE=http://127.0.0.1:5001 ARGS=run --host 127.0.0.1 --port 5001"
+    chosen = _make_run(tmp_path, PORT="5001", MARINA_BASE_URL="https://marina.example")
+    assert chosen == "BASE=https://marina.example ARGS=run --host 127.0.0.1 --port 5001"
+
+
+@pytest.mark.skipif(not shutil.which("dpkg-query"), reason="the packages check is for Debian")
+def test_missing_system_packages_stop_make_with_the_apt_get_line():
+    command = ["sh", "scripts/system-packages", "make", "marina-portal-no-such-package"]
+    if os.geteuid() == 0:  # as root it would install: check what a developer's own account sees
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "sudo apt-get install -y --no-install-recommends marina-portal-no-such-package\n" in result.stderr
+    everything_there = subprocess.run(["sh", "scripts/system-packages", "make"], cwd=ROOT, capture_output=True)
+    assert everything_there.returncode == 0 and everything_there.stdout == everything_there.stderr == b""

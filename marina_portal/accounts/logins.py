@@ -1,5 +1,7 @@
 """Boater access: passwords, the mailed links of registration cases 1 and 2 and of a forgotten password."""
 
+import datetime as dt
+
 from peewee import JOIN, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,15 +40,15 @@ LINK_MESSAGES = {
 }
 
 
-def normalise_email(email):
+def normalise_email(email: str | None) -> str:
     return (email or "").strip().lower()
 
 
-def hash_password(password):
+def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-def authenticate(email, password):
+def authenticate(email: str | None, password: str) -> User | None:
     user = User.get_or_none(User.email == normalise_email(email))
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password or "")
@@ -56,11 +58,11 @@ def authenticate(email, password):
     return user
 
 
-def record_login(user):
+def record_login(user: User) -> None:
     User.update(last_login_at=utcnow()).where(User.id == user.id).execute()
 
 
-def request_password_link(email):
+def request_password_link(email: str) -> None:
     """Case 1 and forgotten password: mail a link if the address is known; say nothing either way."""
     email = normalise_email(email)
     user = User.get_or_none(User.email == email)
@@ -86,7 +88,7 @@ def request_password_link(email):
         )
 
 
-def request_registration(email, invoice_number, invoice_date, amount_cents):
+def request_registration(email: str, invoice_number: str, invoice_date: dt.date, amount_cents: int) -> bool:
     """Case 2: True and a link mailed when the invoice facts match a customer without a login."""
     email = normalise_email(email)
     if invoice_date is None or amount_cents is None or invoice_date.year != paris_today().year:
@@ -123,7 +125,7 @@ def _mail_link(email, purpose, payload, template, language=None, **context):
     send_email(email, subjects[purpose], template, language=language, link=link, login=email, **context)
 
 
-def read_link(purpose, token):
+def read_link(purpose: str, token: str) -> str:
     """The login (email) a valid link is for, or LinkRefused with the reason in words."""
     if purpose not in PURPOSES:
         raise LinkRefused(LINK_MESSAGES["invalid"])
@@ -147,7 +149,7 @@ def _check_payload(purpose, payload):
     return payload["e"]
 
 
-def set_password_from_link(purpose, token, password):
+def set_password_from_link(purpose: str, token: str, password: str) -> User:
     """Use the link once: set the password (creating the login for cases 1 and 2); return the user."""
     email = read_link(purpose, token)
     payload = tokens.read(purpose, token)
@@ -173,7 +175,7 @@ def set_password_from_link(purpose, token, password):
     return user
 
 
-def change_password(user, current, new):
+def change_password(user: User, current: str, new: str) -> User | None:
     """The updated user when `current` was right (every other session ends), else None."""
     if not check_password_hash(user.password_hash, current or ""):
         return None

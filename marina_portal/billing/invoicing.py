@@ -2,6 +2,7 @@
 harbour office (never deleted, only cancelled). An issued invoice never changes: a credit note corrects it."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from peewee import IntegrityError
@@ -13,7 +14,18 @@ from marina_portal.core import audit
 from marina_portal.core.db import database, write_locked
 from marina_portal.core.formats import euros, paris_today
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import CreditNote, Customer, Invoice, InvoiceLine, Payment, PaymentAttempt, Port, utcnow
+from marina_portal.models import (
+    AttemptStatus,
+    CreditNote,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAttempt,
+    Port,
+    User,
+    utcnow,
+)
 
 PAYMENT_FIELDS = ("invoice", "method", "amount_cents", "received_on", "reference", "cancelled_at", "cancel_reason")
 
@@ -56,7 +68,7 @@ def round_div(numerator, denominator):
     return sign * (quotient + (1 if rest * 2 >= denominator else 0))
 
 
-def totals(lines):
+def totals(lines: Iterable[Line]) -> tuple[int, int, int]:
     ht = sum(line.total_ht_cents for line in lines)
     vat = sum(line.total_vat_cents for line in lines)
     return ht, vat, ht + vat
@@ -281,13 +293,13 @@ def invoice_with_paid(invoice_id):
     return Invoice.with_paid().where(Invoice.id == invoice_id).first()
 
 
-def card_under_way(invoice_id):
+def card_under_way(invoice_id: int) -> PaymentAttempt | None:
     """The boater's card payment started within the hour and not yet confirmed by the bank, if any."""
     return (
         PaymentAttempt.select()
         .where(
             (PaymentAttempt.invoice == invoice_id)
-            & (PaymentAttempt.status == "pending")
+            & (PaymentAttempt.status == AttemptStatus.PENDING)
             & (PaymentAttempt.created_at > utcnow() - absence_credits.CARD_WINDOW)
         )
         .order_by(PaymentAttempt.created_at.desc())
@@ -295,7 +307,15 @@ def card_under_way(invoice_id):
     )
 
 
-def record_payment(user, invoice_id, method, amount_cents, received_on, reference="", ip=""):
+def record_payment(
+    user: User,
+    invoice_id: int,
+    method: str,
+    amount_cents: int | None,
+    received_on: dt.date,
+    reference: str = "",
+    ip: str = "",
+) -> Payment:
     """A cheque, transfer or cash received for an invoice; it may not exceed what is still due."""
     if method not in OFFICE_METHODS:
         raise Refused("Choisissez le mode de règlement : chèque, virement ou espèces.")
@@ -320,7 +340,7 @@ def record_payment(user, invoice_id, method, amount_cents, received_on, referenc
     return payment
 
 
-def cancel_payment(user, payment, reason, ip=""):
+def cancel_payment(user: User, payment: Payment, reason: str, ip: str = "") -> Payment:
     """Mark a payment as cancelled with its reason; the row stays, the balance comes back."""
     reason = (reason or "").strip()
     if not reason:

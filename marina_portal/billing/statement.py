@@ -10,7 +10,16 @@ from marina_portal.billing.methods import METHOD_LABELS
 from marina_portal.core.db import Compiled
 from marina_portal.core.pdf import PDF_A_3B, render_pdf_cached
 from marina_portal.core.queue import app_context, huey
-from marina_portal.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
+from marina_portal.models import (
+    AttemptStatus,
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAttempt,
+    utcnow,
+)
 
 
 @dataclass
@@ -31,7 +40,7 @@ def _statement_query(customer_id, since):
         PaymentAttempt.select(SQL("1")).where(
             (PaymentAttempt.invoice == Invoice.id)
             & (PaymentAttempt.customer == Invoice.customer)
-            & (PaymentAttempt.status == "pending")
+            & (PaymentAttempt.status == AttemptStatus.PENDING)
             & (PaymentAttempt.created_at > since)
         )
     )

@@ -31,6 +31,7 @@ from marina_portal.core.urls import external_url
 from marina_portal.documents import uploads
 from marina_portal.models import (
     Contract,
+    ContractStatus,
     Customer,
     Document,
     InsuranceReminder,
@@ -159,7 +160,7 @@ def _holders_this_year(port, today):
     first, last = dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
     return Contract.select(Contract.customer).where(
         (Contract.port == port)
-        & (Contract.status != "cancelled")
+        & (Contract.status != ContractStatus.CANCELLED)
         & (Contract.starts_on <= last)
         & (Contract.ends_on >= first)
     )

@@ -6,11 +6,11 @@ from marina_portal.core import storage
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.pdf import render_pdf
-from marina_portal.models import Berth, Boat, Contract, ContractTerms
+from marina_portal.models import Berth, Boat, Contract, ContractStatus, ContractTerms
 from marina_portal.sealing import evidence
 
 SUBJECT = "contract"  # evidence rows name their subject by this type
-SHOWN_STATUSES = ("sent", "signed")
+SHOWN_STATUSES = (ContractStatus.SENT, ContractStatus.SIGNED)
 
 
 def with_facts():
@@ -45,7 +45,7 @@ def attach_terms(contracts):
         by_id[terms.id] = terms
         latest[(terms.port_id, terms.contract_type)] = terms
     for c in contracts:
-        if c.status == "signed" and c.terms_id in by_id:
+        if c.status == ContractStatus.SIGNED and c.terms_id in by_id:
             c.applicable_terms = by_id[c.terms_id]
         else:
             c.applicable_terms = latest.get((c.port_id, c.contract_type)) or by_id.get(c.terms_id)

@@ -8,7 +8,7 @@ from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.urls import external_url
-from marina_portal.models import Contract, ContractTerms, User, utcnow
+from marina_portal.models import Contract, ContractStatus, ContractTerms, User, utcnow
 
 FACTS = ("number", "contract_type", "boat", "berth", "starts_on", "ends_on", "price_cents", "payment_terms")
 
@@ -36,7 +36,7 @@ def create(user, customer, values, ip=""):
             port=customer.port_id,
             customer=customer,
             terms=terms,
-            status="draft",
+            status=ContractStatus.DRAFT,
             **{name: values[name] for name in FACTS},
         )
         audit.record(user, "contract.create", contract, None, audit.snapshot(contract, FACTS + ("status",)), ip)
@@ -45,7 +45,7 @@ def create(user, customer, values, ip=""):
 
 def update(user, contract, values, ip=""):
     """Change a contract's facts; its revision goes up, so a signature in progress starts again."""
-    if contract.status in ("signed", "cancelled"):
+    if contract.status in (ContractStatus.SIGNED, ContractStatus.CANCELLED):
         raise Refused("Un contrat signé ou annulé ne peut plus être modifié : créez-en un nouveau.")
     _check(contract.port_id, values, contract)
     before = audit.snapshot(contract, FACTS + ("revision",))
@@ -69,7 +69,7 @@ def recipient(contract):
 
 def send_for_signature(user, contract, ip=""):
     """Mark the contract as sent and mail the boater a link to CONTRAT; the address it went to."""
-    if contract.status not in ("draft", "sent"):
+    if contract.status not in (ContractStatus.DRAFT, ContractStatus.SENT):
         raise Refused("Seul un contrat en brouillon ou déjà envoyé peut être envoyé pour signature.")
     to = recipient(contract)
     if not to:
@@ -77,7 +77,7 @@ def send_for_signature(user, contract, ip=""):
     endpoint = "contract.show" if "contract.show" in current_app.view_functions else "main.home"
     before = audit.snapshot(contract, ("status", "sent_at"))
     with database.atomic():
-        contract.status, contract.sent_at = "sent", utcnow()
+        contract.status, contract.sent_at = ContractStatus.SENT, utcnow()
         contract.save()
         audit.record(
             user, "contract.send", contract, before, dict(audit.snapshot(contract, ("status", "sent_at")), to=to), ip

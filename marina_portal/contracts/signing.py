@@ -28,7 +28,7 @@ from marina_portal.core.mail import send_email
 from marina_portal.core.pdf import render_pdf
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.urls import external_url
-from marina_portal.models import AuditLog, Contract
+from marina_portal.models import AuditLog, Contract, ContractStatus, User
 from marina_portal.sealing import evidence
 from marina_portal.sealing.seals import SealError, seal_pdf, timestamped
 
@@ -54,17 +54,17 @@ class SigningState:
 
     @property
     def signed(self):
-        return self.contract.status == "signed"
+        return self.contract.status == ContractStatus.SIGNED
 
     @property
     def next_step(self):
         return None if self.signed else len(self.done) + 1
 
 
-def signing_state(contract, user, pdf_sha256=None):
+def signing_state(contract: Contract, user: User, pdf_sha256: str | None = None) -> SigningState:
     """Where this boater stands in signing this contract; renders the PDF unless its hash is given."""
     state = SigningState(contract)
-    if state.signed or contract.status != "sent":
+    if state.signed or contract.status != ContractStatus.SENT:
         return state
     if pdf_sha256 is None:
         pdf_sha256 = evidence.sha256(render_contract_pdf(contract))
@@ -90,7 +90,7 @@ def _check(state, step, accepted):
     contract = state.contract
     if state.signed:
         raise SigningRefused("Ce contrat est déjà signé : il ne peut pas être signé une seconde fois.")
-    if contract.status != "sent":
+    if contract.status != ContractStatus.SENT:
         raise SigningRefused("Ce contrat n'est pas ouvert à la signature. Contactez la capitainerie.")
     if step not in DECLARATIONS:
         raise SigningRefused("Cette étape n'existe pas.")
@@ -120,7 +120,7 @@ def _check(state, step, accepted):
         )
 
 
-def take_step(contract_id, user, step, accepted, client):
+def take_step(contract_id: int, user: User, step: int, accepted: bool, client: tuple[str, str]) -> SigningState:
     """Record one declared step (client: (ip, user agent)); the last one signs and seals. Refusals store nothing."""
     rendered = Contract.get_by_id(contract_id)
     pdf = render_contract_pdf(rendered)  # before the lock: rendering only reads
@@ -232,10 +232,16 @@ def _sign(state, contract_pdf, user, terms, client):
     try:
         changed = (
             Contract.update(
-                status="signed", signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=digest, terms=terms
+                status=ContractStatus.SIGNED,
+                signed_at=signed_at,
+                signed_pdf=stored,
+                signed_pdf_sha256=digest,
+                terms=terms,
             )
             .where(
-                (Contract.id == contract.id) & (Contract.status == "sent") & (Contract.revision == contract.revision)
+                (Contract.id == contract.id)
+                & (Contract.status == ContractStatus.SENT)
+                & (Contract.revision == contract.revision)
             )
             .execute()
         )
@@ -248,11 +254,11 @@ def _sign(state, contract_pdf, user, terms, client):
             object_type="contract",
             object_id=contract.id,
             before=json.dumps({"status": contract.status}),
-            after=json.dumps({"status": "signed", "signed_pdf_sha256": digest}),
+            after=json.dumps({"status": ContractStatus.SIGNED, "signed_pdf_sha256": digest}),
             ip=client[0] or "",
         )
     except Exception:
         os.remove(storage.absolute(stored))
         raise
-    contract.status, contract.signed_at = "signed", signed_at
+    contract.status, contract.signed_at = ContractStatus.SIGNED, signed_at
     contract.signed_pdf, contract.signed_pdf_sha256 = stored, digest

@@ -46,7 +46,7 @@ def _copy_tree(source, target, skip):
     return count
 
 
-def backup(database_path, data_dir, instance_dir, destination):
+def backup(database_path: str, data_dir: str, instance_dir: str, destination: str) -> tuple[str, int]:
     """Write DEST/portal-<UTC time>/ with the database, the stored files and the instance keys."""
     if not os.path.exists(database_path):
         raise BackupError(f"no database at {database_path}")
@@ -64,7 +64,7 @@ def backup(database_path, data_dir, instance_dir, destination):
     return folder, files
 
 
-def restore(folder, database_path, data_dir, instance_dir):
+def restore(folder: str, database_path: str, data_dir: str, instance_dir: str) -> int:
     """Put a backup back: the database (checked first), the stored files and the instance keys."""
     source_db = os.path.join(folder, "portal.sqlite3")
     if not os.path.exists(source_db):

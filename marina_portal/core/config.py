@@ -3,7 +3,7 @@
 import os
 import secrets
 
-from flask import Config
+from flask import Config, Flask
 
 from marina_portal.core.urls import trusted_hosts
 
@@ -76,14 +76,14 @@ def _read(settings):
     settings.from_prefixed_env("MARINA")
 
 
-def settings(instance_path=INSTANCE_PATH):
+def settings(instance_path: str = INSTANCE_PATH) -> Config:
     """The settings without an app, for what is built on import (the queue)."""
     result = Config(instance_path)
     _read(result)
     return result
 
 
-def load(app, test_config=None):
+def load(app: Flask, test_config: dict | None = None) -> None:
     _read(app.config)
     if test_config:
         app.config.update(test_config)

@@ -2,10 +2,12 @@
 
 import datetime as dt
 import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from flask import g, has_app_context
-from peewee import DatabaseProxy, SqliteDatabase
+from flask import Flask, g, has_app_context
+from peewee import Database, DatabaseProxy, Model, ModelSelect, SqliteDatabase
 from playhouse.db_url import connect
 
 database = DatabaseProxy()
@@ -26,7 +28,7 @@ class Compiled:
     the rows as `model` instances (columns without a field, like an alias, come back as stored).
     """
 
-    def __init__(self, model, build):
+    def __init__(self, model: type[Model], build: Callable[..., ModelSelect]) -> None:
         self.model, self._build, self._prepared = model, build, {}
 
     @staticmethod
@@ -52,11 +54,11 @@ class Compiled:
         sql, params, slots = self._prepare(args)
         return self.model.raw(sql, *[p if n is None else args[n] for p, n in zip(params, slots)])
 
-    def first(self, *args):
+    def first(self, *args: int | dt.datetime) -> Model | None:
         return next(iter(self(*args)), None)
 
 
-def make_database(url, base_dir=".", busy_timeout_ms=None):
+def make_database(url: str, base_dir: str = ".", busy_timeout_ms: int | None = None) -> Database:
     """SQLite from a path (pragmas applied to every new connection), anything else from a URL."""
     pragmas = dict(SQLITE_PRAGMAS)
     if busy_timeout_ms is not None:
@@ -70,11 +72,11 @@ def make_database(url, base_dir=".", busy_timeout_ms=None):
     return connect(url)
 
 
-def project_root(app):
+def project_root(app: Flask) -> str:
     return os.path.realpath(os.path.join(app.root_path, ".."))
 
 
-def sqlite_path(app):
+def sqlite_path(app: Flask) -> str | None:
     """The absolute path of the SQLite file, or None when DATABASE is a server URL."""
     url = app.config["DATABASE"]
     if "://" in url:
@@ -82,7 +84,7 @@ def sqlite_path(app):
     return url if os.path.isabs(url) else os.path.join(project_root(app), url)
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     database.initialize(
         make_database(app.config["DATABASE"], project_root(app), app.config.get("SQLITE_BUSY_TIMEOUT_MS"))
     )
@@ -101,7 +103,7 @@ def init_app(app):
 
 
 @contextmanager
-def write_locked(rows):
+def write_locked(rows: ModelSelect) -> Iterator[None]:
     """A transaction that holds the write lock before it reads anything, so that concurrent writers of the
     same rows run one after the other: SQLite's BEGIN IMMEDIATE takes the database's single write lock;
     elsewhere `rows` (a SELECT of the rows to guard) is locked FOR UPDATE. Inside a caller's transaction it
@@ -117,7 +119,7 @@ def write_locked(rows):
 
 
 @contextmanager
-def counting_queries():
+def counting_queries() -> Iterator[Any]:
     """Count the SQL statements run inside the block: `with counting_queries() as n: …; n.count`."""
 
     class Counter:

@@ -9,7 +9,7 @@ from flask_babel import gettext
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def euros(cents, symbol=True):
+def euros(cents: int | None, symbol: bool = True) -> str:
     """152000 -> '1 520,00 €' (plain spaces, so the text reads the same everywhere)."""
     if cents is None:
         return ""
@@ -23,7 +23,7 @@ def euros(cents, symbol=True):
 _AMOUNT = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
 
 
-def parse_euros(text):
+def parse_euros(text: str | None) -> int | None:
     """'2340', '2 340,00', '2340.00', '2 340,00 €', '2.340,00' -> 234000; None when unreadable."""
     if text is None:
         return None
@@ -40,7 +40,7 @@ def parse_euros(text):
     return int(units) * 100 + int((rest + "00")[:2])
 
 
-def metres(centimetres, unit=True):
+def metres(centimetres: int | None, unit: bool = True) -> str:
     """950 -> '9,50 m'; without the unit '9,50' (what a form field or a CSV cell holds). No size (None or 0) -> '—',
     or '' without the unit."""
     if not centimetres:
@@ -100,7 +100,7 @@ def parse_metres(text):
     return parse_euros(text)
 
 
-def parse_french_date(text):
+def parse_french_date(text: str | None) -> dt.date | None:
     """'15/01/2026', '15-01-2026', '15.01.2026' or ISO '2026-01-15' -> date; None when unreadable."""
     text = (text or "").strip()
     for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
@@ -111,7 +111,7 @@ def parse_french_date(text):
     return None
 
 
-def to_paris(moment):
+def to_paris(moment: dt.datetime | None) -> dt.datetime | None:
     """A naive UTC datetime -> aware Europe/Paris datetime."""
     if moment is None:
         return None
@@ -120,11 +120,11 @@ def to_paris(moment):
     return moment.astimezone(PARIS)
 
 
-def paris_today():
+def paris_today() -> dt.date:
     return dt.datetime.now(PARIS).date()
 
 
-def fr_date(value):
+def fr_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -132,7 +132,7 @@ def fr_date(value):
     return value.strftime("%d/%m/%Y")
 
 
-def fr_datetime(value, fmt=None, seconds=False):
+def fr_datetime(value: dt.datetime | None, fmt: str | None = None, seconds: bool = False) -> str:
     """Paris time; without `fmt`, "27/11/2026 à 14:05" in the reader's language ("at" in English)."""
     if fmt is None:
         fmt = gettext("%d/%m/%Y à %H:%M:%S") if seconds else gettext("%d/%m/%Y à %H:%M")

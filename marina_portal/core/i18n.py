@@ -4,6 +4,8 @@ Message ids are the French texts; the tutorial's own words (menus, ETAPE 1/3, "J
 translated, so the printed tutorial stays true in both languages.
 """
 
+from typing import ContextManager
+
 from flask import has_request_context, request, session
 from flask_babel import force_locale
 from flask_login import current_user
@@ -15,7 +17,7 @@ DEFAULT = "fr"
 STAFF_PREFIX = "/staff"  # the harbour office's pages (views/staff)
 
 
-def N_(text):
+def N_(text: str) -> str:
     """Mark a French text for translation where it is defined; it is translated where it is shown."""
     return text
 
@@ -23,7 +25,7 @@ def N_(text):
 Translatable = Refusal  # the former name of core.refusals.Refusal, for code written before it
 
 
-def select_locale():
+def select_locale() -> str:
     if not has_request_context():
         return DEFAULT
     if request.path.startswith(STAFF_PREFIX):  # the back office is French only: its frame too
@@ -33,6 +35,6 @@ def select_locale():
     return session.get("lang") if session.get("lang") in LANGUAGES else DEFAULT
 
 
-def in_language(language):
+def in_language(language: str | None) -> ContextManager[None]:
     """A context for rendering a mail in its reader's language."""
     return force_locale(language if language in LANGUAGES else DEFAULT)

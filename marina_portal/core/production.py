@@ -1,5 +1,10 @@
 """Checks made before serving real boaters: no sandbox, no outbox, a real secret, a real bank key, shared limits."""
 
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
 from marina_portal.core.config import Defaults
 
 WEAK_SECRETS = {"", "dev", "test", "test-secret", "secret", "change-me", "changeme"}
@@ -9,7 +14,7 @@ class NotReadyForProduction(RuntimeError):
     pass
 
 
-def problems(config):
+def problems(config: Mapping[str, Any]) -> list[str]:
     """What would make serving this configuration unsafe, in words an installer can act on."""
     found = []
     secret = str(config.get("SECRET_KEY") or "")
@@ -28,7 +33,7 @@ def problems(config):
     return found + shared_state_problems(config)
 
 
-def shared_state_problems(config):
+def shared_state_problems(config: Mapping[str, Any]) -> list[str]:
     """Several app servers must count login attempts and queue jobs in one shared place (Redis)."""
     found = []
     if int(config.get("APP_SERVERS") or 1) > 1:
@@ -42,7 +47,7 @@ def shared_state_problems(config):
     return found
 
 
-def check(app):
+def check(app: Flask) -> Flask:
     """Refuse to serve when something is unsafe; `make run` and the tests don't call this."""
     found = problems(app.config)
     if found:

@@ -7,14 +7,14 @@ import uuid
 from flask import current_app
 
 
-def data_dir():
+def data_dir() -> str:
     folder = current_app.config["DATA_DIR"]
     if not os.path.isabs(folder):
         folder = os.path.join(current_app.root_path, "..", folder)
     return os.path.realpath(folder)
 
 
-def save_bytes(area, data, suffix=""):
+def save_bytes(area: str, data: bytes, suffix: str = "") -> tuple[str, str]:
     """Store bytes under DATA_DIR/area with a fresh name; return (relative path, sha256)."""
     folder = os.path.join(data_dir(), area)
     os.makedirs(folder, exist_ok=True)
@@ -59,6 +59,6 @@ def absolute(relative):
     return path
 
 
-def read_bytes(relative):
+def read_bytes(relative: str) -> bytes:
     with open(absolute(relative), "rb") as f:
         return f.read()

@@ -1,6 +1,7 @@
 """Signed, expiring, single-use links: one salt per purpose, an explicit max age, a used-token table."""
 
 import hashlib
+from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -13,7 +14,7 @@ from marina_portal.models import UsedToken
 class TokenError(Exception):
     """Why a link can't be followed; `reason` is expired, invalid or used."""
 
-    def __init__(self, reason):
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
@@ -22,7 +23,7 @@ def _serializer(purpose):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"marina-portal/{purpose}")
 
 
-def make(purpose, payload):
+def make(purpose: str, payload: Any) -> str:
     return _serializer(purpose).dumps(payload)
 
 
@@ -30,7 +31,7 @@ def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def read(purpose, token, max_age=None):
+def read(purpose: str, token: str, max_age: int | None = None) -> Any:
     """The payload of a valid, unexpired, unused token, or TokenError."""
     max_age = max_age or current_app.config["TOKEN_MAX_AGE"]
     try:
@@ -44,7 +45,7 @@ def read(purpose, token, max_age=None):
     return payload
 
 
-def consume(token):
+def consume(token: str) -> None:
     """Mark a token used; call inside the transaction that acts on it. A second use fails."""
     try:
         with database.atomic():

@@ -1,5 +1,7 @@
 """Finding customers and gathering everything the harbour office knows about one, in a fixed number of queries."""
 
+from typing import Any
+
 from flask import current_app
 from limits import parse_many
 from peewee import JOIN
@@ -17,6 +19,7 @@ from marina_portal.models import (
     Invoice,
     Mandate,
     Payment,
+    Port,
     SignatureEvidence,
     User,
 )
@@ -40,7 +43,7 @@ EDITABLE = (
 EMAILS = ("email", "billing_email")  # normalised, None when empty
 
 
-def search(port, text="", page=1):
+def search(port: Port, text: str = "", page: int = 1) -> tuple[list[Customer], int, int]:
     """(customers on that page, total matching, number of pages), by name, email, code, boat, berth or invoice."""
     query = Customer.select().where(Customer.port == port)
     text = (text or "").strip()
@@ -66,7 +69,7 @@ def search(port, text="", page=1):
     return rows, total, pages
 
 
-def case_file(customer):
+def case_file(customer: Customer) -> dict[str, Any]:
     """Everything shown on the customer page: boats, contracts, invoices, payments, mandates, logins."""
     invoices = list(Invoice.with_paid().where(Invoice.customer == customer).order_by(Invoice.issued_on.desc()))
     contracts = list(
@@ -110,7 +113,7 @@ def case_file(customer):
     }
 
 
-def update(user, customer, values, ip=""):
+def update(user: User, customer: Customer, values: dict[str, Any], ip: str = "") -> bool:
     """Change the editable facts of a customer; the audit keeps both versions."""
     before = audit.snapshot(customer, EDITABLE)
     for name in EDITABLE:
@@ -122,7 +125,7 @@ def update(user, customer, values, ip=""):
     return audit.save_if_changed(user, "customer.update", customer, before, audit.snapshot(customer, EDITABLE), ip)
 
 
-def send_invitation(user, customer, ip=""):
+def send_invitation(user: User, customer: Customer, ip: str = "") -> bool:
     """Mail the case-1 first-login link to the address on file; False when there is none."""
     if not customer.email:
         return False
@@ -141,7 +144,7 @@ LIMITED = {
 }
 
 
-def unlock(user, customer, ip=""):
+def unlock(user: User, customer: Customer, ip: str = "") -> list[str]:
     """Lift the per-email rate limits on the customer's logins, after a boater locked themselves out."""
 
     emails = {login.email for login in User.select(User.email).where(User.customer == customer)}
@@ -155,7 +158,7 @@ def unlock(user, customer, ip=""):
     return sorted(emails)
 
 
-def create(user, port, code, values, ip=""):
+def create(user: User, port: Port, code: str | None, values: dict[str, Any], ip: str = "") -> Customer | None:
     """A customer typed in at the harbour office; the code, when given, is the one later imports match on."""
     code = (code or "").strip() or None
     if code and Customer.select().where((Customer.port == port) & (Customer.code == code)).exists():

@@ -11,7 +11,17 @@ from types import SimpleNamespace
 from marina_portal.billing import absence_credits, legal
 from marina_portal.core.formats import parse_euros, parse_french_date, parse_metres
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import Berth, Boat, Contract, ContractTerms, Customer, Invoice, Payment, utcnow
+from marina_portal.models import (
+    Berth,
+    Boat,
+    Contract,
+    ContractStatus,
+    ContractTerms,
+    Customer,
+    Invoice,
+    Payment,
+    utcnow,
+)
 
 
 class Invalid(Refusal, ValueError):
@@ -264,7 +274,7 @@ class Contracts(Kind):
         Column("price", "price_cents", euros),
         Column("status", "status", choice(statuses)),
     )
-    defaults = {"contract_type": "Annuel", "price_cents": 0, "status": "draft"}
+    defaults = {"contract_type": "Annuel", "price_cents": 0, "status": ContractStatus.DRAFT}
 
     def load_references(self, context):
         port = context.port

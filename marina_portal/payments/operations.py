@@ -19,8 +19,18 @@ from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.urls import external_url
-from marina_portal.models import AuditLog, Invoice, Payment, PaymentAttempt, PaymentNotification, Port, utcnow
-from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_named
+from marina_portal.models import (
+    AttemptStatus,
+    AuditLog,
+    Customer,
+    Invoice,
+    Payment,
+    PaymentAttempt,
+    PaymentNotification,
+    Port,
+    utcnow,
+)
+from marina_portal.payments import ACCEPTED, REFUSED, PaymentRequest, current_gateway, gateway_named
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +39,7 @@ class NothingToPay(Exception):
     """The invoice has no balance left."""
 
 
-def online_payment_available(port):
+def online_payment_available(port: Port) -> bool:
     """False when no bank page is configured (MONETICO_URL unset and no sandbox)."""
     try:
         return bool(current_gateway(port).merchant.url)
@@ -37,13 +47,13 @@ def online_payment_available(port):
         return False
 
 
-def new_reference(invoice):
+def new_reference(invoice: Invoice) -> str:
     """Letters and digits only, unique per attempt: the invoice number then a random tail."""
     stem = re.sub(r"[^A-Za-z0-9]", "", invoice.number)[:30]
     return f"{stem}P{secrets.token_hex(5).upper()}"
 
 
-def start_attempt(invoice, customer, receipt_email):
+def start_attempt(invoice: Invoice, customer: Customer, receipt_email: str) -> tuple[PaymentAttempt, PaymentRequest]:
     """Record a pending attempt for the invoice's whole balance; return it with the bank form to post."""
     if invoice.balance_cents <= 0:
         raise NothingToPay(invoice.number)
@@ -87,7 +97,7 @@ def start_attempt(invoice, customer, receipt_email):
     return attempt, request
 
 
-def handle_notification(gateway_name, fields):
+def handle_notification(gateway_name: str, fields: dict[str, str]) -> tuple[str, int, dict[str, str]] | None:
     """Verify, record and answer one call from the bank; returns (body, status, headers) or None if unknown."""
     gateway = gateway_named(gateway_name, Port.current())
     if gateway is None:
@@ -132,7 +142,7 @@ def _apply(gateway_name, result, fields):
         elif result.status == ACCEPTED:
             outcome = _accept(attempt, result)
         elif result.status == REFUSED:
-            moved = _move(attempt, "refused", ("pending",))
+            moved = _move(attempt, AttemptStatus.REFUSED, (AttemptStatus.PENDING,))
             outcome = "refused" if moved else "ignored"
         else:
             outcome = "ignored"
@@ -153,7 +163,7 @@ def _move(attempt, status, from_statuses):
 
 def _accept(attempt, result):
     if result.amount_cents != attempt.amount_cents or result.currency != "EUR":
-        if not _move(attempt, "mismatch", ("pending", "refused")):
+        if not _move(attempt, AttemptStatus.MISMATCH, (AttemptStatus.PENDING, AttemptStatus.REFUSED)):
             return "duplicate"
         AuditLog.create(
             action="payment_amount_mismatch",
@@ -163,7 +173,7 @@ def _accept(attempt, result):
             after=json.dumps({"amount_cents": result.amount_cents, "currency": result.currency}),
         )
         return "mismatch"
-    if not _move(attempt, "paid", ("pending", "refused")):
+    if not _move(attempt, AttemptStatus.PAID, (AttemptStatus.PENDING, AttemptStatus.REFUSED)):
         return "duplicate"
     try:
         with database.atomic():
@@ -201,5 +211,5 @@ def _send_receipt(attempt):
         log.exception("receipt mail for payment %s not sent", attempt.reference)
 
 
-def attempt_by_reference(reference):
+def attempt_by_reference(reference: str) -> PaymentAttempt | None:
     return PaymentAttempt.get_or_none(PaymentAttempt.reference == reference)

@@ -27,9 +27,11 @@ from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.urls import external_url
 from marina_portal.models import (
+    ApplicationStatus,
     Berth,
     Boat,
     Contract,
+    ContractStatus,
     ContractTerms,
     Customer,
     Port,
@@ -40,7 +42,7 @@ from marina_portal.models import (
 
 PURPOSE = "waiting-list"
 REMINDER_DAYS = 30
-ON_LIST = ("active", "offered")
+ON_LIST = (ApplicationStatus.ACTIVE, ApplicationStatus.OFFERED)
 
 
 def _language(application):
@@ -103,7 +105,7 @@ def read_link(token):
     except tokens.TokenError as e:
         raise WaitingListRefused(LINK_MESSAGES[e.reason]) from None
     application = WaitingListApplication.get_or_none(WaitingListApplication.id == payload.get("a"))
-    if application is None or application.status != "pending":
+    if application is None or application.status != ApplicationStatus.PENDING:
         raise WaitingListRefused(LINK_MESSAGES["used"])
     return application
 
@@ -142,7 +144,7 @@ def confirm_email(token, password=None):
         ):
             raise WaitingListRefused("Vous êtes déjà sur la liste d'attente : connectez-vous pour voir votre rang.")
         application.user = user
-        application.status = "active"
+        application.status = ApplicationStatus.ACTIVE
         application.confirmed_at = utcnow()
         application.save()
     return user
@@ -257,11 +259,11 @@ def lapse_unconfirmed(today=None):
         deadline = last_deadline(port, today)
         for application in list(
             WaitingListApplication.select().where(
-                (WaitingListApplication.port == port) & (WaitingListApplication.status == "active")
+                (WaitingListApplication.port == port) & (WaitingListApplication.status == ApplicationStatus.ACTIVE)
             )
         ):
             if due_for(application, deadline):
-                WaitingListApplication.update(status="lapsed").where(
+                WaitingListApplication.update(status=ApplicationStatus.LAPSED).where(
                     WaitingListApplication.id == application.id
                 ).execute()
                 send_email(
@@ -288,14 +290,18 @@ def set_confirmation_date(port, day):
 def make_offer(application_id, berth_id, deadline, today=None):
     today = today or paris_today()
     application = WaitingListApplication.get_or_none(WaitingListApplication.id == application_id)
-    if application is None or application.status != "active":
+    if application is None or application.status != ApplicationStatus.ACTIVE:
         raise WaitingListRefused("Cette demande n'est pas en attente d'une place.")
     berth = Berth.get_or_none((Berth.id == berth_id) & (Berth.port == application.port_id))
     if berth is None:
         raise WaitingListRefused("Choisissez un poste.")
     if deadline is None or deadline < today:
         raise WaitingListRefused("La date limite de réponse doit être aujourd'hui ou plus tard.")
-    application.status, application.offered_berth, application.offer_deadline = "offered", berth, deadline
+    application.status, application.offered_berth, application.offer_deadline = (
+        ApplicationStatus.OFFERED,
+        berth,
+        deadline,
+    )
     application.save()
     send_email(
         application.email,
@@ -312,7 +318,7 @@ def make_offer(application_id, berth_id, deadline, today=None):
 
 
 def _offer_open(application, today):
-    if application.status != "offered":
+    if application.status != ApplicationStatus.OFFERED:
         raise WaitingListRefused("Aucune place ne vous est proposée pour le moment.")
     if application.offer_deadline < today:
         raise WaitingListRefused(
@@ -351,9 +357,9 @@ def accept_offer(application, today=None):
             contract_type="Annuel",
             starts_on=starts_on,
             ends_on=ends_on,
-            status="draft",
+            status=ContractStatus.DRAFT,
         )
-        application.status = "accepted"
+        application.status = ApplicationStatus.ACCEPTED
         application.save()
     if port.email:
         send_email(
@@ -371,7 +377,7 @@ def accept_offer(application, today=None):
 def decline_offer(application, today=None):
     """The applicant says no to this berth and keeps their rank."""
     _offer_open(application, today or paris_today())
-    WaitingListApplication.update(status="active", offered_berth=None, offer_deadline=None).where(
+    WaitingListApplication.update(status=ApplicationStatus.ACTIVE, offered_berth=None, offer_deadline=None).where(
         WaitingListApplication.id == application.id
     ).execute()
 
@@ -380,8 +386,11 @@ def expire_offers(today=None):
     """Offers left unanswered past their deadline: the applicant keeps their place on the list."""
     today = today or paris_today()
     return (
-        WaitingListApplication.update(status="active", offered_berth=None, offer_deadline=None)
-        .where((WaitingListApplication.status == "offered") & (WaitingListApplication.offer_deadline < today))
+        WaitingListApplication.update(status=ApplicationStatus.ACTIVE, offered_berth=None, offer_deadline=None)
+        .where(
+            (WaitingListApplication.status == ApplicationStatus.OFFERED)
+            & (WaitingListApplication.offer_deadline < today)
+        )
         .execute()
     )
 
@@ -389,7 +398,9 @@ def expire_offers(today=None):
 def withdraw(application):
     if application.status not in ON_LIST:
         raise WaitingListRefused("Votre demande n'est plus sur la liste d'attente.")
-    WaitingListApplication.update(status="withdrawn").where(WaitingListApplication.id == application.id).execute()
+    WaitingListApplication.update(status=ApplicationStatus.WITHDRAWN).where(
+        WaitingListApplication.id == application.id
+    ).execute()
 
 
 def run_daily(today=None):

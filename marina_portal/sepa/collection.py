@@ -17,7 +17,19 @@ from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import read_bytes, save_bytes
-from marina_portal.models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
+from marina_portal.models import (
+    CollectionStatus,
+    Customer,
+    DebitStatus,
+    DirectDebit,
+    DirectDebitBatch,
+    Invoice,
+    Mandate,
+    MandateStatus,
+    Payment,
+    User,
+    utcnow,
+)
 from marina_portal.sepa import bank_details, mandates
 from marina_portal.sepa.charset import epc_text
 
@@ -41,7 +53,7 @@ def _sepa_text(value, length):
 
 def collectable(port, collection_date):
     """[(mandate, [invoices with paid_cents])] for active mandates with balances due by that date."""
-    active = {m.customer_id: m for m in Mandate.select().where(Mandate.status == "active")}
+    active = {m.customer_id: m for m in Mandate.select().where(Mandate.status == MandateStatus.ACTIVE)}
     if not active:
         return []
     due = fn.COALESCE(Invoice.due_on, Invoice.issued_on)
@@ -68,7 +80,7 @@ def first_time_mandates(mandate_ids):
     used = {
         d.mandate_id
         for d in DirectDebit.select(DirectDebit.mandate)
-        .where(DirectDebit.mandate.in_(mandate_ids) & (DirectDebit.status != "returned"))
+        .where(DirectDebit.mandate.in_(mandate_ids) & (DirectDebit.status != DebitStatus.RETURNED))
         .distinct()
     }
     return set(mandate_ids) - used
@@ -207,8 +219,8 @@ def _book(batch, mandate, invoices, sequence, end_to_end, collection_date, user)
             recorded_by=user,
         )
     marked = (
-        Invoice.update(collection_status="in_progress")
-        .where(Invoice.id.in_([i.id for i in invoices]) & (Invoice.collection_status != "in_progress"))
+        Invoice.update(collection_status=CollectionStatus.IN_PROGRESS)
+        .where(Invoice.id.in_([i.id for i in invoices]) & (Invoice.collection_status != CollectionStatus.IN_PROGRESS))
         .execute()
     )
     if marked != len(invoices):  # another export took them meanwhile: this one rolls back
@@ -266,13 +278,13 @@ def record_return(end_to_end_id, reason="", user=None):
     with database.atomic():
         debits = list(
             DirectDebit.select().where(
-                (DirectDebit.end_to_end_id == end_to_end_id) & (DirectDebit.status != "returned")
+                (DirectDebit.end_to_end_id == end_to_end_id) & (DirectDebit.status != DebitStatus.RETURNED)
             )
         )
         if not debits:
             raise SepaError(f"Aucun prélèvement en cours avec la référence {end_to_end_id}.")
         invoice_ids = [d.invoice_id for d in debits]
-        DirectDebit.update(status="returned", returned_at=utcnow(), return_reason=reason[:255]).where(
+        DirectDebit.update(status=DebitStatus.RETURNED, returned_at=utcnow(), return_reason=reason[:255]).where(
             DirectDebit.id.in_([d.id for d in debits])
         ).execute()
         booked = (
@@ -296,12 +308,14 @@ def settle(today=None):
         debits = list(
             DirectDebit.select(DirectDebit.id, DirectDebit.invoice)
             .join(DirectDebitBatch)
-            .where((DirectDebit.status == "pending") & (DirectDebitBatch.collection_date <= limit))
+            .where((DirectDebit.status == DebitStatus.PENDING) & (DirectDebitBatch.collection_date <= limit))
         )
         if debits:
-            DirectDebit.update(status="collected").where(DirectDebit.id.in_([d.id for d in debits])).execute()
+            DirectDebit.update(status=DebitStatus.COLLECTED).where(DirectDebit.id.in_([d.id for d in debits])).execute()
             Invoice.update(collection_status="").where(
                 Invoice.id.in_([d.invoice_id for d in debits])
-                & Invoice.id.not_in(DirectDebit.select(DirectDebit.invoice).where(DirectDebit.status == "pending"))
+                & Invoice.id.not_in(
+                    DirectDebit.select(DirectDebit.invoice).where(DirectDebit.status == DebitStatus.PENDING)
+                )
             ).execute()
     return len(debits)

@@ -14,7 +14,7 @@ from marina_portal.core.pdf import render_pdf
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import save_bytes
 from marina_portal.core.urls import external_url
-from marina_portal.models import Mandate, utcnow
+from marina_portal.models import Mandate, MandateStatus, utcnow
 from marina_portal.sealing import evidence
 from marina_portal.sealing.seals import SealError, seal_pdf, timestamped
 from marina_portal.sepa import bank_details
@@ -59,17 +59,17 @@ def current(customer):
     """The customer's active mandate, else their draft, else None."""
     rows = list(
         Mandate.select()
-        .where((Mandate.customer == customer) & Mandate.status.in_(["active", "draft"]))
+        .where((Mandate.customer == customer) & Mandate.status.in_([MandateStatus.ACTIVE, MandateStatus.DRAFT]))
         .order_by(Mandate.id.desc())
     )
-    active = [m for m in rows if m.status == "active"]
+    active = [m for m in rows if m.status == MandateStatus.ACTIVE]
     return (active or rows or [None])[0]
 
 
 def history(customer):
     return list(
         Mandate.select()
-        .where((Mandate.customer == customer) & Mandate.status.in_(["revoked", "lapsed"]))
+        .where((Mandate.customer == customer) & Mandate.status.in_([MandateStatus.REVOKED, MandateStatus.LAPSED]))
         .order_by(Mandate.id.desc())
     )
 
@@ -88,7 +88,7 @@ def open_for(port, customer):
                 return Mandate.create(
                     customer=customer,
                     rum=new_rum(port, customer),
-                    status="draft",
+                    status=MandateStatus.DRAFT,
                     debtor_name=customer.full_name,
                     street=customer.street,
                     postcode=customer.postcode,
@@ -102,7 +102,7 @@ def open_for(port, customer):
 
 def save_details(mandate, debtor_name, street, postcode, town, country, iban, bic):
     """Store the debtor's details on a draft; the IBAN and BIC are checked (BankDetailsError) before any write."""
-    if mandate.status != "draft":
+    if mandate.status != MandateStatus.DRAFT:
         raise MandateError("Ce mandat est déjà signé : il ne peut plus être modifié.")
     iban = bank_details.check_iban(iban)
     bic = bank_details.check_bic(bic, iban)
@@ -142,11 +142,15 @@ def text(mandate, port):
 def sign(mandate, port, user, client):
     """The boater's explicit act: evidence, a sealed PDF kept by the port, and the mandate becomes active."""
 
-    if mandate.status != "draft":
+    if mandate.status != MandateStatus.DRAFT:
         raise MandateError("Ce mandat n'est plus à signer.")
     if not is_complete(mandate):
         raise MandateError("Complétez et enregistrez vos coordonnées bancaires avant de signer.")
-    if Mandate.select().where((Mandate.customer == mandate.customer_id) & (Mandate.status == "active")).exists():
+    if (
+        Mandate.select()
+        .where((Mandate.customer == mandate.customer_id) & (Mandate.status == MandateStatus.ACTIVE))
+        .exists()
+    ):
         raise MandateError("Vous avez déjà un mandat actif : révoquez-le avant d'en signer un autre.")
     words = text(mandate, port)
     digest = evidence.sha256(words.encode("utf-8"))
@@ -175,8 +179,10 @@ def sign(mandate, port, user, client):
     with database.atomic():
         evidence.record_step(SUBJECT, mandate.id, REVISION, 1, user, f"{SIGN_DECLARATION}\n\n{words}", digest, client)
         updated = (
-            Mandate.update(status="active", signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=pdf_digest)
-            .where((Mandate.id == mandate.id) & (Mandate.status == "draft"))
+            Mandate.update(
+                status=MandateStatus.ACTIVE, signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=pdf_digest
+            )
+            .where((Mandate.id == mandate.id) & (Mandate.status == MandateStatus.DRAFT))
             .execute()
         )
         if not updated:
@@ -239,10 +245,10 @@ def lapse_dormant(today):
     limit = months_before(today, LAPSE_MONTHS)
     dormant = [
         m
-        for m in Mandate.select().where(Mandate.status == "active")
+        for m in Mandate.select().where(Mandate.status == MandateStatus.ACTIVE)
         if (m.last_collection_on or (m.signed_at.date() if m.signed_at else today)) <= limit
     ]
     with database.atomic():
         for mandate in dormant:
-            Mandate.update(status="lapsed").where(Mandate.id == mandate.id).execute()
+            Mandate.update(status=MandateStatus.LAPSED).where(Mandate.id == mandate.id).execute()
     return [m.rum for m in dormant]

@@ -11,20 +11,14 @@ from flask_login import current_user, login_required
 
 from marina_portal.contracts import berth_contracts, signing
 from marina_portal.core.formats import fr_datetime
-from marina_portal.core.i18n import N_
-from marina_portal.models import Contract
+from marina_portal.models import Contract, ContractStatus
 from marina_portal.sealing.seals import recorded_as, verify_pdf
 from marina_portal.views.access import boater_required, owned_or_404
 from marina_portal.views.htmx import is_fragment_request
 
 bp = Blueprint("contract", __name__, url_prefix="/contract")  # CLI group: `flask contract …`
 
-STATUS_LABELS = {
-    "draft": N_("En préparation"),
-    "sent": N_("À signer"),
-    "signed": N_("Signé"),
-    "cancelled": N_("Annulé"),
-}
+STATUS_LABELS = {status.value: status.label for status in ContractStatus}  # French message ids
 
 
 @bp.context_processor

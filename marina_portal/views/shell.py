@@ -8,7 +8,7 @@ from marina_portal.core.db import Compiled
 from marina_portal.core.extensions import login_manager
 from marina_portal.core.i18n import LANGUAGES, N_
 from marina_portal.core.urls import external_url
-from marina_portal.models import LoginSession, Port, User
+from marina_portal.models import LoginSession, Port, User, Vocabulary
 from marina_portal.port_life import news
 
 
@@ -73,6 +73,8 @@ def init_app(app):
     app.jinja_env.globals["row_url"] = row_url
     app.jinja_env.globals["claim_focus"] = claim_focus
     app.jinja_env.globals["external_url"] = external_url
+    # The status vocabularies, for their labels: {{ MandateStatus.label_of(m.status) }}
+    app.jinja_env.globals.update({vocabulary.__name__: vocabulary for vocabulary in Vocabulary.__subclasses__()})
 
     @app.context_processor
     def _shell():

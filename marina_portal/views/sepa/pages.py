@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marina_portal.core.storage import absolute
-from marina_portal.models import Mandate
+from marina_portal.models import Mandate, MandateStatus
 from marina_portal.sepa import mandates
 from marina_portal.sepa.bank_details import masked
 from marina_portal.views.access import boater_required, owned_or_404
@@ -17,7 +17,9 @@ bp = Blueprint("mandate", __name__, url_prefix="/mandate")
 
 
 def _page(mandate, form=None, sign_form=None, status=200):
-    editing = mandate.status == "draft" and (form is not None or not mandate.iban or request.args.get("edit"))
+    editing = mandate.status == MandateStatus.DRAFT and (
+        form is not None or not mandate.iban or request.args.get("edit")
+    )
     if editing and form is None:
         form = MandateDetailsForm(obj=mandate, formdata=None)
         form.iban.data = ""
@@ -43,7 +45,7 @@ def show():
 @boater_required
 def save():
     mandate = mandates.current(current_user.customer_id)
-    if mandate is None or mandate.status != "draft":
+    if mandate is None or mandate.status != MandateStatus.DRAFT:
         flash(_("Ce mandat est déjà signé : il ne peut plus être modifié."), "error")
         return redirect(url_for(".show"), 303)
     form = MandateDetailsForm()

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from marina_portal.boats import changes as boat_changes
 from marina_portal.boats import papers
-from marina_portal.models import BoatChange
+from marina_portal.models import BoatChange, BoatChangeStatus
 from marina_portal.views.access import staff_required
 from marina_portal.views.boats.forms import RefusalForm
 from marina_portal.views.forms import EmptyForm
@@ -122,7 +122,9 @@ def reminder_progress():
 @bp.app_template_global()
 def customer_papers(customer):
     """For the staff customer page: the customer's papers and boat changes awaiting a decision (two queries)."""
-    pending = list(BoatChange.select().where((BoatChange.customer == customer) & (BoatChange.status == "pending")))
+    pending = list(
+        BoatChange.select().where((BoatChange.customer == customer) & (BoatChange.status == BoatChangeStatus.PENDING))
+    )
     return {"papers": papers.for_customer(customer), "pending": pending, "kinds": papers.KINDS}
 
 
