@@ -34,4 +34,5 @@ from marina_portal.views.staff import (  # noqa: E402,F401,I001
     direct_debits,
     boats,
     port_life,
+    mails,
 )
