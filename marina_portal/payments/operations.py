@@ -1,7 +1,9 @@
 """Online card payments: start an attempt for one invoice, and apply the bank's notifications exactly once.
 
 Only a notification with a good seal moves an attempt or credits an invoice; the browser's
-return proves nothing. Every call the bank makes is kept in PaymentNotification.
+return proves nothing. Every call the bank makes is kept in PaymentNotification. The receipt mail is kept
+(core.mail's outbox) in the same transaction as the payment, so it leaves once even if the process dies
+right after recording: the bank's resend is then a duplicate, and the worker's sweep sends the receipt.
 """
 
 import datetime as dt
@@ -15,10 +17,10 @@ from peewee import IntegrityError
 
 from marina_portal.billing import absence_credits
 from marina_portal.billing.statement import refresh_pdfs_soon
+from marina_portal.core import mail
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
-from marina_portal.core.mail import send_email
 from marina_portal.models import AuditLog, Invoice, Payment, PaymentAttempt, PaymentNotification, Port, utcnow
 from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_named
 
@@ -104,10 +106,11 @@ def handle_notification(gateway_name, fields):
         log.warning("payment notification with a bad seal (reference %r)", fields.get("reference"))
         return gateway.acknowledge(False)
     result = gateway.read(fields)
-    outcome, attempt = _apply(gateway.name, result, fields)
+    outcome, attempt, receipt = _apply(gateway.name, result, fields)
     if outcome == "recorded":
         refresh_pdfs_soon(attempt.invoice_id)
-        _send_receipt(attempt)
+        if receipt is not None:
+            mail.dispatch(receipt.id)
     elif outcome == "mismatch":
         log.warning(
             "payment %s: the bank's amount %r differs from the attempt's", result.reference, fields.get("montant")
@@ -137,9 +140,10 @@ def _apply(gateway_name, result, fields):
             outcome = "refused" if moved else "ignored"
         else:
             outcome = "ignored"
+        receipt = _queue_receipt(attempt) if outcome == "recorded" else None
         note.outcome = outcome
         note.save()
-    return outcome, attempt
+    return outcome, attempt, receipt
 
 
 def _move(attempt, status, from_statuses):
@@ -181,25 +185,30 @@ def _accept(attempt, result):
     return "recorded"
 
 
-def _send_receipt(attempt):
+def _queue_receipt(attempt):
+    """The receipt mail, kept in the payment's transaction (a savepoint: the payment stands whatever happens
+    to its mail); None when there is no address or it could not be written."""
     invoice = Invoice.with_paid().where(Invoice.id == attempt.invoice_id).first()
-    to = attempt.receipt_email or attempt.customer.email
+    customer = attempt.customer
+    to = attempt.receipt_email or customer.email
     if not to:
-        return
+        return None
     try:
-        send_email(
-            to,
-            N_("Reçu de paiement — facture %(number)s"),
-            "payment_receipt",
-            language=attempt.customer.language,
-            subject_fields={"number": invoice.number},
-            port=invoice.port,
-            customer=attempt.customer,
-            invoice=invoice,
-            attempt=PaymentAttempt.get_by_id(attempt.id),
-        )
+        with database.atomic():
+            return mail.queue_email(
+                to,
+                N_("Reçu de paiement — facture %(number)s"),
+                "payment_receipt",
+                language=customer.language,
+                subject_fields={"number": invoice.number},
+                port=invoice.port,
+                customer=customer,
+                invoice=invoice,
+                attempt=PaymentAttempt.get_by_id(attempt.id),
+            )
     except Exception:  # the payment is recorded whatever happens to the mail
-        log.exception("receipt mail for payment %s not sent", attempt.reference)
+        log.exception("receipt mail for payment %s not kept", attempt.reference)
+        return None
 
 
 def attempt_by_reference(reference):
