@@ -27,8 +27,22 @@ from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_n
 log = logging.getLogger(__name__)
 
 
+BANK_PAGE_LASTS = dt.timedelta(minutes=45)  # how long the bank's payment page takes a card after it opened
+
+
 class NothingToPay(Exception):
     """The invoice has no balance left."""
+
+
+class PaymentInProgress(Exception):
+    """A card attempt on this invoice is still open at the bank (another tab): it is shown, not a second one.
+
+    `attempt` and `request` (the same bank form, to continue it); a new one may start from `until`."""
+
+    def __init__(self, attempt, request):
+        super().__init__(attempt.reference)
+        self.attempt, self.request = attempt, request
+        self.until = attempt.created_at + BANK_PAGE_LASTS
 
 
 def online_payment_available(port):
@@ -46,18 +60,24 @@ def new_reference(invoice):
 
 
 def start_attempt(invoice, customer, receipt_email):
-    """Record a pending attempt for the invoice's whole balance; return it with the bank form to post."""
+    """Record a pending attempt for the invoice's whole balance; return it with the bank form to post.
+
+    One open attempt per invoice: while one started less than BANK_PAGE_LASTS ago is pending, a second
+    (another tab, a second click) raises PaymentInProgress with the first, so the boater can't pay twice."""
     if invoice.balance_cents <= 0:
         raise NothingToPay(invoice.number)
     gateway = current_gateway(invoice.port)
     for _ in range(5):
         try:
             # Under the lock that absence credits take: a credit deducted meanwhile lowers what the bank is
-            # asked for, or sees this attempt and leaves the invoice alone.
+            # asked for, or sees this attempt and leaves the invoice alone. Two tabs queue up here too.
             with absence_credits.locked([customer.id]):
                 balance = Invoice.with_paid().where(Invoice.id == invoice.id).get().balance_cents
                 if balance <= 0:
                     raise NothingToPay(invoice.number)
+                open_attempt = _open_attempt(invoice)
+                if open_attempt is not None:
+                    raise PaymentInProgress(open_attempt, _bank_request(gateway, open_attempt, customer))
                 attempt = PaymentAttempt.create(
                     invoice=invoice,
                     customer=customer,
@@ -71,23 +91,40 @@ def start_attempt(invoice, customer, receipt_email):
             continue
     else:
         raise RuntimeError("could not draw a unique payment reference")
+    return attempt, _bank_request(gateway, attempt, customer)
+
+
+def _open_attempt(invoice):
+    return (
+        PaymentAttempt.select()
+        .where(
+            (PaymentAttempt.invoice == invoice.id)
+            & (PaymentAttempt.status == "pending")
+            & (PaymentAttempt.created_at > utcnow() - BANK_PAGE_LASTS)
+        )
+        .order_by(PaymentAttempt.created_at.desc())
+        .first()
+    )
+
+
+def _bank_request(gateway, attempt, customer):
+    """The form that opens the bank's page for this attempt (the same one again for the same attempt)."""
     base = current_app.config["BASE_URL"].rstrip("/")
-    request = gateway.build_request(
+    return gateway.build_request(
         reference=attempt.reference,
         amount_cents=attempt.amount_cents,
-        when=dt.datetime.now(dt.timezone.utc),
-        email=receipt_email,
+        when=attempt.created_at.replace(tzinfo=dt.timezone.utc),
+        email=attempt.receipt_email,
         billing={
             "addressLine1": customer.street,
             "city": customer.town,
             "postalCode": customer.postcode,
             "country": customer.country or "FR",
         },
-        free_text=f"Facture {invoice.number}",
+        free_text=f"Facture {attempt.invoice.number}",
         return_ok=base + url_for("payment.returned", reference=attempt.reference, way="ok"),
         return_err=base + url_for("payment.returned", reference=attempt.reference, way="err"),
     )
-    return attempt, request
 
 
 def handle_notification(gateway_name, fields):
