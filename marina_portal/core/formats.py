@@ -69,6 +69,11 @@ def paris_today():
     return dt.datetime.now(PARIS).date()
 
 
+def paris_date(moment):
+    """The calendar day in Paris of a naive UTC datetime (00:30 in Paris on 11 June is still 10 June in UTC)."""
+    return to_paris(moment).date() if moment is not None else None
+
+
 def fr_date(value):
     if value is None:
         return ""
