@@ -13,9 +13,10 @@ import io
 import logging
 import os
 import re
-import uuid
 
 from flask import current_app, render_template
+
+from marina_portal.core import storage
 
 CACHE_AREA = "pdf-cache"
 CACHE_FORMAT = "1"  # bump when the HTML-to-PDF step changes in a way the HTML does not show
@@ -92,10 +93,8 @@ def render_pdf_cached(name, template, **context):
 
 def _keep(folder, path, name, pdf):
     os.makedirs(folder, exist_ok=True)
-    partial = f"{path}.{uuid.uuid4().hex}.part"
-    with open(partial, "xb") as f:
-        f.write(pdf)
-    os.replace(partial, path)  # whole or absent, even with another worker rendering the same PDF
+    storage.keep_reserve(folder, len(pdf))
+    storage.write_whole(path, pdf)  # whole or absent, even with another worker rendering the same PDF
     version_of_this = re.compile(re.escape(name) + r"-[0-9a-f]{64}\.pdf")
     for older in glob.glob(os.path.join(glob.escape(folder), glob.escape(name) + "-*.pdf")):
         if older != path and version_of_this.fullmatch(os.path.basename(older)):
