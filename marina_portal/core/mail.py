@@ -16,24 +16,20 @@ Connect and send both time out after MAIL_TIMEOUT seconds. Each mail is rendered
 """
 
 import datetime as dt
-import email.utils
 import logging
 import os
-import re
-import smtplib
 import socket
 import threading
 
 from flask import current_app, has_request_context, render_template
 from flask_babel import get_locale, gettext
-from flask_mail import Message
 from huey import crontab
 from peewee import OperationalError, chunked, fn
 
-from marina_portal.core.db import database
+from marina_portal.core import smtp
 from marina_portal.core.i18n import in_language
 from marina_portal.core.queue import app_context, huey
-from marina_portal.models import OutboxMail, QueuedMail, utcnow
+from marina_portal.models import QueuedMail, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +37,9 @@ BACKOFF = tuple(dt.timedelta(minutes=m) for m in (1, 2, 5, 10, 20, 30, 60))  # t
 GIVE_UP_AFTER = dt.timedelta(hours=26)
 BATCH_SIZE = 50
 SWEEP_LIMIT = 500
+KEEP_SENT = dt.timedelta(days=90)  # then a sent mail's copy is deleted (the features keep their own marks)
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 _progress = {}  # mailing kind -> sync(mailing id): recounts what the feature shows
-
-
-class MailNotSent(Exception):
-    """A try that failed. `unreachable`: the server itself is down or silent, later mails would fail too."""
-
-    def __init__(self, reason, permanent=False, unreachable=False):
-        super().__init__(reason)
-        self.permanent, self.unreachable = permanent, unreachable
 
 
 class _Taken(Exception):
@@ -217,7 +206,7 @@ def _lease_time():
 def _deliver(rows, now):
     """Send these rows over one connection; False when it stopped early (server unreachable, database busy)."""
     me, touched = owner(), set()
-    sender = _Sender(current_app.config)
+    sender = smtp.Sender(current_app.config)
     try:
         for row in rows:
             # Taken for this process until the lease ends: another sender (the sweep) leaves it alone.
@@ -241,7 +230,7 @@ def _deliver(rows, now):
             except OperationalError as error:  # the database stayed locked: nothing was sent, tried again later
                 log.warning("mail %s not sent, the database is busy: %s", row.id, error)
                 return False
-            except MailNotSent as failure:
+            except smtp.MailNotSent as failure:
                 _failed(row, failure, now)
                 if failure.unreachable:
                     return False  # the server is down or silent: the others wait for the next sweep
@@ -288,102 +277,6 @@ def _sync(mailings):
                 log.exception("progress of mailing %s not updated", mailing)
 
 
-class _Sender:
-    """One SMTP connection for a batch (or the outbox), opened at the first mail, with timeouts."""
-
-    def __init__(self, config):
-        self.config, self.smtp = config, None
-
-    def send(self, row, claim):
-        if self.config["MAIL_OUTBOX"]:
-            with database.atomic():
-                OutboxMail.create(to=row.to, subject=row.subject, text=row.text, html=row.html)
-                claim()
-            return
-        message = Message(subject=row.subject, recipients=[row.to], body=row.text, html=row.html or None)
-        if current_app.extensions["mail"].suppress:
-            claim()
-            return
-        data = message.as_bytes()
-        sender = email.utils.parseaddr(message.sender)[1]
-        smtp = self._open()
-        try:
-            self._expect(smtp.mail(sender), (250,))
-            self._expect(smtp.rcpt(row.to), (250, 251), permanent_5xx=True)
-            self._expect(smtp.docmd("data"), (354,))
-            smtp.send(_dot_stuffed(data))
-        except (OSError, smtplib.SMTPException) as error:
-            self._drop()
-            raise MailNotSent(f"{type(error).__name__}: {error}", unreachable=True) from None
-        except MailNotSent:
-            self._reset()
-            raise
-        try:
-            claim()
-        except BaseException:
-            self._drop()  # a DATA that never ends is dropped by the server: nothing was sent
-            raise
-        try:
-            smtp.send(b".\r\n")
-            code, reply = smtp.getreply()
-        except (OSError, smtplib.SMTPException) as error:
-            self._drop()
-            raise MailNotSent(f"{type(error).__name__} after the data: {error}", unreachable=True) from None
-        if code != 250:
-            self._reset()
-            raise MailNotSent(f"{code} {reply.decode(errors='replace')}", permanent=500 <= code < 600)
-
-    def _open(self):
-        if self.smtp is None:
-            state, timeout = current_app.extensions["mail"], float(self.config["MAIL_TIMEOUT"])
-            try:
-                kind = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
-                smtp = kind(state.server or "localhost", state.port, timeout=timeout)
-                smtp.ehlo()
-                if state.use_tls:
-                    smtp.starttls()
-                    smtp.ehlo()
-                if state.username:
-                    smtp.login(state.username, state.password or "")
-            except (OSError, smtplib.SMTPException) as error:
-                raise MailNotSent(f"{type(error).__name__}: {error}", unreachable=True) from None
-            self.smtp = smtp
-        return self.smtp
-
-    @staticmethod
-    def _expect(answer, codes, permanent_5xx=False):
-        code, reply = answer
-        if code not in codes:
-            raise MailNotSent(f"{code} {reply.decode(errors='replace')}", permanent=permanent_5xx and code >= 500)
-
-    def _reset(self):
-        try:
-            self.smtp.rset()
-        except (OSError, smtplib.SMTPException):
-            self._drop()
-
-    def _drop(self):
-        if self.smtp is not None:
-            try:
-                self.smtp.close()
-            finally:
-                self.smtp = None
-
-    def close(self):
-        if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
-            self._drop()
-
-
-def _dot_stuffed(data):
-    """The message as SMTP DATA carries it, without the final dot: CRLF lines, leading dots doubled."""
-    data = re.sub(rb"(?m)^\.", b"..", re.sub(rb"\r?\n", b"\r\n", data))
-    return data if data.endswith(b"\r\n") else data + b"\r\n"
-
-
 @huey.task()
 def deliver_queued(mail_id):
     with app_context():
@@ -402,6 +295,12 @@ def sweep_mail():
         more = sweep(limit=BATCH_SIZE)
     if more:
         sweep_mail()
+
+
+@huey.periodic_task(crontab(hour="4", minute="20"))
+def forget_old_sent_mails():
+    with app_context():
+        QueuedMail.delete().where((QueuedMail.status == SENT) & (QueuedMail.sent_at < utcnow() - KEEP_SENT)).execute()
 
 
 _resumed = threading.Lock()
