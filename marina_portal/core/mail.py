@@ -6,9 +6,10 @@ and when the consumer starts) sends whatever is due, so a mail whose task was lo
 (news, reminders, invoice mails) is its QueuedMail rows sharing one `mailing` key, sent in batches
 (`deliver_due(mailing=...)`); a feature that counts its progress registers `on_progress(kind, sync)`.
 
-One mail leaves at most once: the row is marked sent in the database just before the final "." of its
-SMTP DATA, and the dot is sent only once that is recorded, so a process killed at any point either left
-an unfinished DATA (the server drops it, the mail is sent again later) or recorded the mail it sent.
+One mail leaves at most once (core.smtp): the row is marked sent in the database just before the final "."
+of its SMTP DATA, and the dot is sent only once that is recorded, so a process killed at any point either
+left an unfinished DATA (the server drops it, the mail is sent again later) or recorded the mail it sent;
+a kill in the microseconds between the record and the dot would lose that one mail rather than send it twice.
 Nothing holds a database lock while talking to the server. A failed try is retried with backoff for
 GIVE_UP_AFTER (over a day); then the mail is "failed", listed for the harbour office, who may resend it.
 Connect and send both time out after MAIL_TIMEOUT seconds. Each mail is rendered in its reader's language
