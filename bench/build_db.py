@@ -14,8 +14,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from marina_portal import create_app  # noqa: E402
 from marina_portal.accounts.logins import hash_password  # noqa: E402
-from marina_portal.core.db import database, init_db  # noqa: E402
+from marina_portal.core.db import database  # noqa: E402
 from marina_portal.demo import load_demo  # noqa: E402
+from marina_portal.migrations import init_db
 from marina_portal.models import Customer, Invoice, InvoiceLine, Payment, Port, User  # noqa: E402
 
 BENCH_EMAIL = "bench.boater@example.com"

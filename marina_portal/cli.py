@@ -7,9 +7,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from marina_portal.core import backup
-from marina_portal.core.db import DatabaseInUse, database, init_db, sqlite_path, used_alone
+from marina_portal.core.db import DatabaseInUse, database, sqlite_path, used_alone
 from marina_portal.core.storage import data_dir
 from marina_portal.demo import load_demo
+from marina_portal.migrations import init_db
 from marina_portal.sealing.keys import ensure_port_certificate
 
 

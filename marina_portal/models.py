@@ -215,6 +215,9 @@ class PdfDownload(BaseModel):
     at = DateTimeField(default=utcnow)
 
 
+ABSENCE_CREDIT = "absence_credit"  # the Payment.method of an absence credit deducted from an invoice
+
+
 class Invoice(BaseModel):
     port = ForeignKeyField(Port, backref="invoices")
     customer = ForeignKeyField(Customer, backref="invoices")
@@ -243,6 +246,16 @@ class Invoice(BaseModel):
             (PaymentAlias.invoice == cls.id) & PaymentAlias.cancelled_at.is_null()
         )
         return cls.select(cls, paid.alias("paid_cents"))
+
+    @classmethod
+    def absence_credit_column(cls):
+        """A correlated subquery giving each selected invoice's deducted absence credit, to add to a select."""
+        PaymentAlias = Payment.alias()
+        return PaymentAlias.select(fn.COALESCE(fn.SUM(PaymentAlias.amount_cents), 0)).where(
+            (PaymentAlias.invoice == cls.id)
+            & (PaymentAlias.method == ABSENCE_CREDIT)
+            & PaymentAlias.cancelled_at.is_null()
+        )
 
     @property
     def balance_cents(self):

@@ -13,7 +13,8 @@ from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
 from marina_portal import create_app
-from marina_portal.core.db import database, init_db
+from marina_portal.core.db import database
+from marina_portal.migrations import init_db
 from marina_portal.models import Customer, User
 from marina_portal.sealing.keys import ensure_port_certificate
 

@@ -1,6 +1,7 @@
 """Migration m0060 adds the boat-change and insurance-reminder tables to a database made before it, once."""
 
-from marina_portal.core.db import database, init_db
+from marina_portal.core.db import database
+from marina_portal.migrations import init_db
 
 NAME = "m0060_boat_changes_and_insurance_reminders"
 TABLES = ("boat_change", "insurance_reminder", "insurance_reminder_mail")

@@ -1,6 +1,7 @@
 """Migration m0050 adds WaitingListApplication.reminded_at to a database made before it, once."""
 
-from marina_portal.core.db import database, init_db
+from marina_portal.core.db import database
+from marina_portal.migrations import init_db
 
 NAME = "m0050_waiting_list_reminded_at"
 

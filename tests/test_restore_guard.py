@@ -10,6 +10,8 @@ import time
 import requests
 from conftest import free_port, on_sqlite_only
 
+from marina_portal.core import backup
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 pytestmark = on_sqlite_only
 
@@ -102,8 +104,6 @@ def test_restore_is_refused_while_the_worker_runs(app, runner, tmp_path):
 
 
 def test_a_restored_database_that_fails_its_check_is_not_kept(app, runner, tmp_path, monkeypatch):
-    from marina_portal.core import backup
-
     folder = _backup(app, runner, tmp_path)
     checked = []
     real = backup._integrity

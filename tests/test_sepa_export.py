@@ -258,7 +258,7 @@ def test_debits_a_week_past_their_date_count_as_collected(app, runner, tmp_path)
 def test_migration_adds_the_batch_file_columns_to_an_older_database(app):
     from playhouse.migrate import SchemaMigrator, migrate
 
-    from marina_portal.core.db import init_db
+    from marina_portal.migrations import init_db
 
     with app.app_context():
         database.connect(reuse_if_open=True)

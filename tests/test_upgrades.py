@@ -19,7 +19,8 @@ import pytest
 from conftest import on_sqlite_only
 
 from marina_portal import create_app, migrations
-from marina_portal.core.db import database, init_db, make_database
+from marina_portal.core.db import database, make_database
+from marina_portal.migrations import init_db
 from marina_portal.models import ALL_MODELS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from peewee import IntegrityError
 
 from marina_portal.accounts import logins
-from marina_portal.core.db import init_db
+from marina_portal.migrations import init_db
 from marina_portal.port.settings import first_port
 
 staff_cli = AppGroup("staff", help="Harbour-office accounts.")

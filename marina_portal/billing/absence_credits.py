@@ -23,12 +23,23 @@ import datetime as dt
 
 from peewee import fn
 
+from marina_portal.billing.statement import refresh_pdfs_soon
 from marina_portal.core import audit
 from marina_portal.core.db import write_locked
 from marina_portal.core.formats import paris_today, to_paris
-from marina_portal.models import Absence, BerthLetting, Contract, Customer, Invoice, Payment, PaymentAttempt, utcnow
+from marina_portal.models import (
+    ABSENCE_CREDIT,
+    Absence,
+    BerthLetting,
+    Contract,
+    Customer,
+    Invoice,
+    Payment,
+    PaymentAttempt,
+    utcnow,
+)
 
-METHOD = "absence_credit"
+METHOD = ABSENCE_CREDIT
 NON_CASH_METHODS = (METHOD, "credit")  # deducted or credited, not money received
 CARD_WINDOW = dt.timedelta(hours=1)  # as COMPTE CLIENT's "en attente de la banque"
 AUDIT_FIELDS = ("invoice", "method", "amount_cents", "received_on", "reference")
@@ -154,10 +165,6 @@ def apply(customer_ids=None, user=None, ip="", today=None):
             audit.record(user, "payment.absence_credit", payment, None, audit.snapshot(payment, AUDIT_FIELDS), ip)
             created.append(payment)
     if created:
-        from marina_portal.billing.statement import (
-            refresh_pdfs_soon,
-        )  # billing reads this module's column: imported late
-
         refresh_pdfs_soon(*{p.invoice_id for p in created})
     return created
 
@@ -172,11 +179,3 @@ def _take(pots, issued_on, balance):
         pot[1] -= part
         taken += part
     return taken
-
-
-def deducted_column(model=Invoice):
-    """A correlated subquery giving each selected invoice's deducted absence credit, to add to a select."""
-    PaymentAlias = Payment.alias()
-    return PaymentAlias.select(fn.COALESCE(fn.SUM(PaymentAlias.amount_cents), 0)).where(
-        (PaymentAlias.invoice == model.id) & (PaymentAlias.method == METHOD) & PaymentAlias.cancelled_at.is_null()
-    )

@@ -8,7 +8,7 @@ from marina_portal.billing import absence_credits
 from marina_portal.billing.statement import refresh_pdfs_soon
 from marina_portal.core import audit
 from marina_portal.core.db import database
-from marina_portal.models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
+from marina_portal.models import Customer, Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
 
 OFFICE_METHODS = {"cheque": "Chèque", "transfer": "Virement", "cash": "Espèces"}
 METHOD_LABELS = dict(
@@ -169,7 +169,6 @@ def cancel_payment(user, payment, reason, ip=""):
 
 def received_between(port, start, end, method=""):
     """Payments received in [start, end] (not cancelled), with invoice and customer, and their total."""
-    from marina_portal.models import Customer
 
     query = (
         Payment.select(Payment, Invoice, Customer)

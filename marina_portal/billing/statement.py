@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from peewee import SQL, fn
 
-from marina_portal.billing import absence_credits
 from marina_portal.core.db import Compiled
 from marina_portal.core.pdf import render_pdf_cached
 from marina_portal.core.queue import app_context, huey
@@ -36,7 +35,7 @@ def _statement_query(customer_id, since):
     )
     return (
         Invoice.with_paid()
-        .select_extend(awaiting.alias("awaiting"), absence_credits.deducted_column().alias("absence_credit_cents"))
+        .select_extend(awaiting.alias("awaiting"), Invoice.absence_credit_column().alias("absence_credit_cents"))
         .where(Invoice.customer == customer_id)
         .order_by(Invoice.issued_on, Invoice.number)
     )

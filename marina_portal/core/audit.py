@@ -3,7 +3,10 @@
 import datetime as dt
 import json
 
-from marina_portal.models import AuditLog
+from peewee import JOIN
+
+from marina_portal.core.db import database
+from marina_portal.models import AuditLog, User
 
 REDACTED = "(masqué)"
 
@@ -50,7 +53,6 @@ def save_if_changed(user, action, row, before, after, ip=""):
     """Save an edited row and its audit entry in one transaction; False (nothing written) when unchanged."""
     if before == after:
         return False
-    from marina_portal.core.db import database
 
     with database.atomic():
         row.save()
@@ -60,9 +62,6 @@ def save_if_changed(user, action, row, before, after, ip=""):
 
 def entries_for(object_type, object_id, limit=50):
     """The latest entries about one object, newest first, with their authors (one query)."""
-    from peewee import JOIN
-
-    from marina_portal.models import User
 
     return list(
         AuditLog.select(AuditLog, User)

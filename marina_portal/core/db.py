@@ -200,10 +200,3 @@ def _count_queries_per_request(app):
     def _header(response):
         response.headers["X-Query-Count"] = str(g.get("query_count", 0))
         return response
-
-
-def init_db():
-    from marina_portal import migrations
-
-    database.connect(reuse_if_open=True)
-    return migrations.migrate(database)

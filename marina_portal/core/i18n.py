@@ -39,20 +39,6 @@ def select_locale():
     return session.get("lang") if session.get("lang") in LANGUAGES else DEFAULT
 
 
-def set_language(language, user=None):
-    """Remember a language for this browser and, when logged in, for the boater (their mails too)."""
-    if language not in LANGUAGES:
-        return False
-    session["lang"] = language
-    if user is not None and user.is_authenticated:
-        from marina_portal.models import Customer, User
-
-        User.update(language=language).where(User.id == user.id).execute()
-        if user.customer_id:
-            Customer.update(language=language).where(Customer.id == user.customer_id).execute()
-    return True
-
-
 def in_language(language):
     """A context for rendering a mail in its reader's language."""
     return force_locale(language if language in LANGUAGES else DEFAULT)

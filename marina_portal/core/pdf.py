@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import re
+from importlib.metadata import version
 
 from flask import current_app, render_template
 
@@ -54,7 +55,6 @@ def render_pdf(template, **context):
 
 @functools.cache
 def _renderer():
-    from importlib.metadata import version
 
     return f"{CACHE_FORMAT}|{version('xhtml2pdf')}|{version('reportlab')}|"
 
@@ -73,10 +73,9 @@ def cache_key(html):
 def render_pdf_cached(name, template, **context):
     """The PDF of `template`, rendered once per distinct HTML; `name` (like "invoice-12") groups the
     versions of one document so that a new version replaces the older files."""
-    from marina_portal.core.storage import data_dir
 
     html = render_template(template, **context)
-    folder = os.path.join(data_dir(), CACHE_AREA)
+    folder = os.path.join(storage.data_dir(), CACHE_AREA)
     path = os.path.join(folder, f"{name}-{cache_key(html)}.pdf")
     try:
         with open(path, "rb") as f:

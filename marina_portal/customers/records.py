@@ -1,10 +1,13 @@
 """Finding customers and gathering everything the harbour office knows about one, in a fixed number of queries."""
 
+from flask import current_app
+from limits import parse_many
 from peewee import JOIN
 
 from marina_portal.accounts import logins
 from marina_portal.core import audit
 from marina_portal.core.db import database
+from marina_portal.core.extensions import limiter
 from marina_portal.models import (
     Berth,
     Boat,
@@ -123,10 +126,6 @@ LIMITED = {
 
 def unlock(user, customer, ip=""):
     """Lift the per-email rate limits on the customer's logins, after a boater locked themselves out."""
-    from flask import current_app
-    from limits import parse_many
-
-    from marina_portal.core.extensions import limiter
 
     emails = {login.email for login in User.select(User.email).where(User.customer == customer)}
     if customer.email:

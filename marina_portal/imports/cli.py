@@ -4,9 +4,9 @@ import sys
 
 import click
 
-from marina_portal.core.db import init_db
 from marina_portal.imports import importing
 from marina_portal.imports.kinds import KINDS
+from marina_portal.migrations import init_db
 from marina_portal.models import Port
 
 

@@ -58,6 +58,12 @@ def migrate(db):
     return applied
 
 
+def init_db():
+    """Create or upgrade the schema of the app's database; return the migrations applied."""
+    database.connect(reuse_if_open=True)
+    return migrate(database)
+
+
 INIT_DB = "flask --app marina_portal init-db"
 
 

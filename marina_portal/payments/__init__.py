@@ -1,76 +1,22 @@
-"""Payment gateways behind one small interface, and the registry that picks one by config.
+"""Payment gateways behind one small interface (gateway.py), and the registry that picks one by config.
 
-A gateway builds the form the browser posts to the bank, verifies and reads the bank's
-server-to-server notification, and says what to answer it. Nothing here touches the database.
+Each gateway module registers itself when imported: the ones below are the portal's.
 """
-
-from dataclasses import dataclass, field
 
 from flask import current_app
 
-ACCEPTED, REFUSED, OTHER = "accepted", "refused", "other"
-
-
-@dataclass
-class PaymentRequest:
-    """Where the browser posts, and the exact fields it sends (in order)."""
-
-    url: str
-    fields: list = field(default_factory=list)  # [(name, value), ...]
-
-
-@dataclass
-class BankResult:
-    """What a verified notification says: which attempt, how much, and whether the bank took the money."""
-
-    reference: str
-    amount_cents: int | None
-    currency: str
-    status: str  # ACCEPTED, REFUSED or OTHER
-    code: str = ""
-
-
-@dataclass
-class Merchant:
-    """The port's account at the bank: terminal, secret key, company code, payment page URL."""
-
-    terminal: str
-    key: str
-    company: str
-    url: str
-    name: str = ""
-
-
-class Gateway:
-    """The interface every gateway implements."""
-
-    name = ""
-
-    def __init__(self, merchant):
-        self.merchant = merchant
-
-    def build_request(self, *, reference, amount_cents, when, email, billing, free_text, return_ok, return_err):
-        raise NotImplementedError
-
-    def verify(self, fields):
-        """True when the notification's seal is good (constant-time comparison)."""
-        raise NotImplementedError
-
-    def read(self, fields):
-        """A BankResult from a verified notification."""
-        raise NotImplementedError
-
-    def acknowledge(self, seal_valid):
-        """(body, status, headers) to answer the bank with."""
-        raise NotImplementedError
-
-
-REGISTRY = {}
-
-
-def register(cls):
-    REGISTRY[cls.name] = cls
-    return cls
+from marina_portal.payments import monetico  # noqa: F401  (registers itself)
+from marina_portal.payments.gateway import (  # noqa: F401  (the interface, re-exported)
+    ACCEPTED,
+    OTHER,
+    REFUSED,
+    REGISTRY,
+    BankResult,
+    Gateway,
+    Merchant,
+    PaymentRequest,
+    register,
+)
 
 
 def merchant_for(port):
@@ -87,8 +33,6 @@ def merchant_for(port):
 
 def gateway_named(name, port):
     """The gateway registered under `name`, set up for the port; None when there is none."""
-    from marina_portal.payments import monetico  # noqa: F401  (registers itself)
-
     cls = REGISTRY.get(name)
     return cls(merchant_for(port)) if cls else None
 

@@ -7,7 +7,7 @@ import json
 import re
 
 from marina_portal.core.formats import PARIS
-from marina_portal.payments import ACCEPTED, OTHER, REFUSED, BankResult, Gateway, PaymentRequest, register
+from marina_portal.payments.gateway import ACCEPTED, OTHER, REFUSED, BankResult, Gateway, PaymentRequest, register
 
 VERSION = "3.0"
 ACK_OK = "version=2\ncdr=0\n"

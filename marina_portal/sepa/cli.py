@@ -5,9 +5,9 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
-from marina_portal.core.db import init_db
 from marina_portal.core.formats import euros, paris_today
 from marina_portal.core.storage import write_whole
+from marina_portal.migrations import init_db
 from marina_portal.models import DirectDebit, Mandate, Port
 from marina_portal.sepa import collection, mandates
 

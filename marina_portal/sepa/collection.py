@@ -14,6 +14,8 @@ from text_unidecode import unidecode
 from marina_portal.billing import statement
 from marina_portal.core.db import database
 from marina_portal.core.formats import euros, fr_date, paris_today, to_paris
+from marina_portal.core.i18n import N_
+from marina_portal.core.mail import send_email
 from marina_portal.core.storage import read_bytes, save_bytes
 from marina_portal.models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
 from marina_portal.sepa import mandates
@@ -217,8 +219,6 @@ def batch_file(batch):
 
 def prenotify(batch):
     """Tell each debtor the amount, date, RUM and ICS of their coming debit (one mail per collection)."""
-    from marina_portal.core.i18n import N_
-    from marina_portal.core.mail import send_email
 
     debits = list(
         DirectDebit.select(DirectDebit, Invoice, Mandate)

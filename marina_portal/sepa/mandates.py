@@ -7,8 +7,11 @@ from peewee import IntegrityError
 
 from marina_portal.core.db import database
 from marina_portal.core.i18n import Translatable
+from marina_portal.core.pdf import render_pdf
+from marina_portal.core.storage import save_bytes
 from marina_portal.models import Mandate, utcnow
 from marina_portal.sealing import evidence
+from marina_portal.sealing.seals import seal_pdf
 from marina_portal.sepa import bank_details
 
 SUBJECT = "mandate"
@@ -128,9 +131,6 @@ def text(mandate, port):
 
 def sign(mandate, port, user, client):
     """The boater's explicit act: evidence, a sealed PDF kept by the port, and the mandate becomes active."""
-    from marina_portal.core.pdf import render_pdf
-    from marina_portal.core.storage import save_bytes
-    from marina_portal.sealing.seals import seal_pdf
 
     if mandate.status != "draft":
         raise MandateError("Ce mandat n'est plus à signer.")

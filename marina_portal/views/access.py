@@ -1,7 +1,9 @@
 """The one place that decides whether the logged-in person may see a row: staff all, a boater theirs."""
 
-from flask import abort
-from flask_login import current_user
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user, login_required
 
 
 def owned_or_404(model, row_id, customer_field=None):
@@ -23,9 +25,6 @@ def may_see(row, customer_field=None):
 
 def boater_required(view):
     """A page for a logged-in boater (a staff login has no customer of its own)."""
-    from functools import wraps
-
-    from flask_login import login_required
 
     @wraps(view)
     @login_required
@@ -39,9 +38,6 @@ def boater_required(view):
 
 def staff_required(view):
     """A harbour-office page: anonymous to the staff login, a boater refused (403)."""
-    from functools import wraps
-
-    from flask import redirect, request, url_for
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -56,7 +52,6 @@ def staff_required(view):
 
 def admin_required(view):
     """A page for the port's administrator only (staff settings, bank terminal)."""
-    from functools import wraps
 
     @wraps(view)
     @staff_required

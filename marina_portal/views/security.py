@@ -3,6 +3,9 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from marina_portal.views.errors import render_error
 
 
 def _origin(url):
@@ -34,8 +37,6 @@ def trust_proxies(app):
     """
     count = int(app.config.get("TRUSTED_PROXIES") or 0)
     if count > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
@@ -46,8 +47,6 @@ def init_app(app):
     def _refuse_nul_bytes():
         # No field ever needs a NUL byte, and PostgreSQL refuses to store one: answer 400, not 500.
         if _has_nul(request.args.values()) or (request.form and _has_nul(request.form.values())):
-            from marina_portal.views.errors import render_error
-
             return render_error(400)
 
     @app.after_request

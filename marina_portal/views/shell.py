@@ -1,11 +1,11 @@
 """What every page needs: the current port for the header and footer, and the user loader."""
 
 from flask import current_app, g, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from marina_portal.core.db import Compiled
 from marina_portal.core.extensions import login_manager
-from marina_portal.core.i18n import N_
+from marina_portal.core.i18n import LANGUAGES, N_
 from marina_portal.models import Port, User
 from marina_portal.port_life import news
 
@@ -55,9 +55,6 @@ def init_app(app):
 
     @app.context_processor
     def _shell():
-        from flask_babel import get_locale
-
-        from marina_portal.core.i18n import LANGUAGES
 
         return {
             "port": current_port(),

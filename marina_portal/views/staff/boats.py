@@ -12,7 +12,7 @@ from marina_portal.views.access import staff_required
 from marina_portal.views.boats.forms import RefusalForm
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp
+from marina_portal.views.staff.frame import bp
 
 FACT_LABELS = [
     ("name", "Nom"),

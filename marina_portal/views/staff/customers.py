@@ -9,8 +9,8 @@ from marina_portal.models import Customer
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp, client_ip, is_fragment_request
 from marina_portal.views.staff.forms import CustomerForm, NewCustomerForm
+from marina_portal.views.staff.frame import bp, client_ip, is_fragment_request
 
 
 def _customer_or_404(customer_id):

@@ -5,7 +5,7 @@ from flask import render_template
 from marina_portal.dashboard import figures as board
 from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp
+from marina_portal.views.staff.frame import bp
 
 
 @bp.route("/", endpoint="dashboard")

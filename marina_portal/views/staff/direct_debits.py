@@ -15,7 +15,7 @@ from marina_portal.models import DirectDebitBatch
 from marina_portal.sepa import collection, debit_batches
 from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp, client_ip
+from marina_portal.views.staff.frame import bp, client_ip
 
 FORMAT_CHOICES = [
     SelectChoice(name, name + (" (recommandé)" if name == collection.DEFAULT_FORMAT else ""))

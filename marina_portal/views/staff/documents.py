@@ -9,8 +9,8 @@ from marina_portal.models import Customer, Document
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp, client_ip
 from marina_portal.views.staff.forms import UploadForm
+from marina_portal.views.staff.frame import bp, client_ip
 
 
 def _listing(form, problem=None, status=200):

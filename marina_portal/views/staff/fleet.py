@@ -7,8 +7,8 @@ from marina_portal.boats import fleet
 from marina_portal.models import Boat, Customer
 from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp, client_ip
 from marina_portal.views.staff.forms import BerthForm, BoatForm
+from marina_portal.views.staff.frame import bp, client_ip
 
 
 def _metres(cm):

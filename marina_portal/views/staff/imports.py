@@ -7,8 +7,8 @@ from marina_portal.imports import importing
 from marina_portal.imports.kinds import KINDS
 from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp, client_ip
 from marina_portal.views.staff.forms import KIND_LABELS, ImportForm
+from marina_portal.views.staff.frame import bp, client_ip
 
 
 @bp.route("/import", methods=["GET", "POST"], endpoint="import_page")

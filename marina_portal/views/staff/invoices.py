@@ -11,8 +11,8 @@ from marina_portal.core.formats import euros, paris_today, parse_euros, parse_fr
 from marina_portal.models import Contract, Customer, Invoice, Payment
 from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp, client_ip
 from marina_portal.views.staff.forms import CancelPaymentForm, InvoiceForm, PaymentForm
+from marina_portal.views.staff.frame import bp, client_ip
 
 
 def _invoice_or_404(invoice_id):

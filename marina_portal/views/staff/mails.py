@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, url_for
 from marina_portal.core import mail
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
-from marina_portal.views.staff import bp
+from marina_portal.views.staff.frame import bp
 
 
 @bp.route("/mails")

@@ -22,7 +22,7 @@ from marina_portal.views.port_life.forms import (
     ReturnDateForm,
 )
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp
+from marina_portal.views.staff.frame import bp
 
 CALENDAR_DAYS = 31
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 from marina_portal.accounts import logins
 from marina_portal.views.accounts import _login_limit, _start_session, per_ip_and_target, safe_next
 from marina_portal.views.forms import LoginForm
-from marina_portal.views.staff import bp
+from marina_portal.views.staff.frame import bp
 
 
 @bp.route("/login", methods=["GET", "POST"])

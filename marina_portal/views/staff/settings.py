@@ -6,8 +6,8 @@ from flask_login import current_user
 from marina_portal.port import settings
 from marina_portal.views.access import admin_required
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff import bp, client_ip
 from marina_portal.views.staff.forms import PortSettingsForm
+from marina_portal.views.staff.frame import bp, client_ip
 
 
 @bp.route("/settings", methods=["GET", "POST"], endpoint="port_settings")

@@ -6,8 +6,8 @@ from flask_login import current_user
 from marina_portal.accounts import team
 from marina_portal.models import User
 from marina_portal.views.access import admin_required
-from marina_portal.views.staff import bp, client_ip
 from marina_portal.views.staff.forms import StaffInviteForm, StaffUpdateForm
+from marina_portal.views.staff.frame import bp, client_ip
 
 
 @bp.route("/team", methods=["GET", "POST"])
