@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from marina_portal.core import backup
-from marina_portal.core.db import database, sqlite_path
+from marina_portal.core.db import DatabaseInUse, database, sqlite_path, used_alone
 from marina_portal.core.storage import data_dir
 from marina_portal.demo import load_demo
 from marina_portal.migrations import init_db
@@ -54,7 +54,7 @@ def backup_command(destination):
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
 def restore_command(folder, yes):
-    """Put a backup made by `backup` back in place (stop the portal first)."""
+    """Put a backup made by `backup` back in place (refused while the portal or the worker runs)."""
     path = sqlite_path(current_app)
     if path is None:
         raise click.ClickException("Base PostgreSQL : restaurez-la avec pg_restore (voir docs/deploy.md).")
@@ -63,10 +63,16 @@ def restore_command(folder, yes):
     if not database.is_closed():
         database.close()
     try:
-        files = backup.restore(folder, path, data_dir(), current_app.instance_path)
+        with used_alone(path):
+            files = backup.restore(folder, path, data_dir(), current_app.instance_path)
+    except DatabaseInUse:
+        raise click.ClickException(
+            "Le portail ou le worker utilise encore la base : arrêtez-les d'abord "
+            "(systemctl stop marina-portal marina-worker), puis relancez la restauration. Rien n'a été modifié."
+        ) from None
     except backup.BackupError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"Sauvegarde restaurée ({files} fichier(s)).")
+    click.echo(f"Sauvegarde restaurée et vérifiée ({files} fichier(s)).")
 
 
 def init_app(app):

@@ -861,3 +861,35 @@ ALL_MODELS += [
     ContractRenewal,
     YearlyInvoice,
 ]
+
+
+# Mail kept until delivered ----------------------------------------------------------------------
+
+
+class QueuedMail(BaseModel):
+    """One mail to send, kept until the SMTP server accepted it: retried with backoff, shown to staff if it can't go.
+
+    `mailing` names the mailing it belongs to ("news:12"; "" for a single mail) and `recipient` the feature's
+    own id for this recipient; `leased_by` is the process sending it now, until `next_attempt_at`."""
+
+    to = CharField()
+    subject = TextField()
+    text = TextField()
+    html = TextField(default="")
+    attachments = TextField(default="")  # JSON [[file name, content type, stored path under DATA_DIR], ...]
+    mailing = CharField(default="", index=True)
+    recipient = IntegerField(null=True)
+    status = CharField(default="pending")  # pending, sent, failed (given up: staff may resend)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    give_up_at = DateTimeField()
+    leased_by = CharField(default="")
+    last_error = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "next_attempt_at"), False),)
+
+
+ALL_MODELS += [QueuedMail]

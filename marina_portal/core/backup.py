@@ -55,7 +55,7 @@ def backup(database_path: str, data_dir: str, instance_dir: str, destination: st
     os.makedirs(folder)
     _copy_database(database_path, os.path.join(folder, "portal.sqlite3"))
     db_real = os.path.realpath(database_path)
-    skip = {db_real, db_real + "-wal", db_real + "-shm", db_real + "-journal"}
+    skip = {db_real, db_real + "-wal", db_real + "-shm", db_real + "-journal", db_real + ".in-use"}
     skip |= {
         os.path.realpath(os.path.join(data_dir, n)) for n in ("huey.sqlite3", "huey.sqlite3-wal", "huey.sqlite3-shm")
     }
@@ -64,18 +64,33 @@ def backup(database_path: str, data_dir: str, instance_dir: str, destination: st
     return folder, files
 
 
-def restore(folder: str, database_path: str, data_dir: str, instance_dir: str) -> int:
-    """Put a backup back: the database (checked first), the stored files and the instance keys."""
+def restore(folder, database_path, data_dir, instance_dir):
+    """Put a backup back: the database (checked before and after), the stored files and the instance keys.
+
+    The caller has made sure no other process uses the database (core.db.used_alone). The database being
+    replaced is kept aside until the restored one passed its integrity check, and put back if it did not."""
     source_db = os.path.join(folder, "portal.sqlite3")
     if not os.path.exists(source_db):
         raise BackupError(f"{folder} holds no portal.sqlite3")
     _integrity(source_db)
     os.makedirs(os.path.dirname(database_path) or ".", exist_ok=True)
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(database_path + suffix):
-            os.remove(database_path + suffix)
     _copy_database(source_db, database_path + ".restoring")
+    aside = database_path + ".before-restore"
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(database_path + suffix):
+            os.replace(database_path + suffix, aside + suffix)
     os.replace(database_path + ".restoring", database_path)
+    try:
+        _integrity(database_path)
+    except (BackupError, sqlite3.DatabaseError) as error:
+        os.remove(database_path)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(aside + suffix):
+                os.replace(aside + suffix, database_path + suffix)
+        raise BackupError(f"the restored database failed its check, the previous one is back: {error}") from None
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(aside + suffix):
+            os.remove(aside + suffix)
     files = _copy_tree(os.path.join(folder, "data"), data_dir, set())
     _copy_tree(os.path.join(folder, "instance"), instance_dir, set())
     return files

@@ -23,6 +23,8 @@ class Defaults:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_DEFAULT_SENDER = "Capitainerie <no-reply@marina.invalid>"
+    DISK_RESERVE_MB = 50  # uploads and PDFs leave this much free for the database (core.storage)
+    MAIL_TIMEOUT = 30  # seconds to connect to the SMTP server, and for each of its answers
     MAIL_OUTBOX = False  # store mails in the database and show them at /dev/outbox instead of sending
     MONETICO_URL = None
     MONETICO_SANDBOX = False

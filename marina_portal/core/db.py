@@ -1,7 +1,9 @@
 """The Peewee database: one proxy for the models, opened per request, set from DATABASE."""
 
 import datetime as dt
+import fcntl
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -84,10 +86,59 @@ def sqlite_path(app: Flask) -> str | None:
     return url if os.path.isabs(url) else os.path.join(project_root(app), url)
 
 
-def init_app(app: Flask) -> None:
+class DatabaseInUse(Exception):
+    """Another process (the portal, a worker) has the SQLite database open for its whole life."""
+
+
+_in_use = OrderedDict()  # SQLite path -> the open lock file holding this process's shared lock
+_KEPT = 16  # a process serves one database; tests make many, whose older locks are let go
+
+
+def in_use_lock_path(path):
+    return path + ".in-use"
+
+
+def hold_in_use(path):
+    """Hold a shared lock on DATABASE.in-use for the life of this process (app servers and workers), so that
+    `restore` sees the database is in use; waits while a restore holds it exclusively."""
+    if path in _in_use:
+        _in_use.move_to_end(path)
+        return
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    lock = open(in_use_lock_path(path), "a+")
+    fcntl.flock(lock, fcntl.LOCK_SH)
+    _in_use[path] = lock
+    while len(_in_use) > _KEPT:
+        _in_use.popitem(last=False)[1].close()
+
+
+@contextmanager
+def used_alone(path):
+    """The database's exclusive use (restore): DatabaseInUse when another process holds it."""
+    own = _in_use.pop(path, None)
+    if own is not None:
+        own.close()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    lock = open(in_use_lock_path(path), "a+")
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseInUse(path) from None
+        yield
+    finally:
+        lock.close()
+        if own is not None:
+            hold_in_use(path)
+
+
+def init_app(app):
     database.initialize(
         make_database(app.config["DATABASE"], project_root(app), app.config.get("SQLITE_BUSY_TIMEOUT_MS"))
     )
+    path = sqlite_path(app)
+    if path is not None:
+        hold_in_use(path)
 
     @app.before_request
     def _open():

@@ -124,7 +124,12 @@ def paris_today() -> dt.date:
     return dt.datetime.now(PARIS).date()
 
 
-def fr_date(value: dt.date | dt.datetime | None) -> str:
+def paris_date(moment):
+    """The calendar day in Paris of a naive UTC datetime (00:30 in Paris on 11 June is still 10 June in UTC)."""
+    return to_paris(moment).date() if moment is not None else None
+
+
+def fr_date(value):
     if value is None:
         return ""
     if isinstance(value, dt.datetime):

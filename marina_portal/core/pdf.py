@@ -18,12 +18,11 @@ import logging
 import mimetypes
 import os
 import re
-import uuid
 from importlib.metadata import version
 
 from flask import current_app, render_template
 
-from marina_portal.core.storage import data_dir
+from marina_portal.core import storage
 
 CACHE_AREA = "pdf-cache"
 CACHE_FORMAT = "2"  # bump when the HTML-to-PDF step changes in a way the HTML does not show
@@ -120,7 +119,7 @@ def render_pdf_cached(name, template, variant=None, finish=None, **context):
 
     html = render_template(template, **context)
     extra, complete = finish or ("", None)
-    folder = os.path.join(data_dir(), CACHE_AREA)
+    folder = os.path.join(storage.data_dir(), CACHE_AREA)
     path = os.path.join(folder, f"{name}-{cache_key(html, f'{variant}|{extra}')}.pdf")
     try:
         with open(path, "rb") as f:
@@ -139,10 +138,8 @@ def render_pdf_cached(name, template, variant=None, finish=None, **context):
 
 def _keep(folder, path, name, pdf):
     os.makedirs(folder, exist_ok=True)
-    partial = f"{path}.{uuid.uuid4().hex}.part"
-    with open(partial, "xb") as f:
-        f.write(pdf)
-    os.replace(partial, path)  # whole or absent, even with another worker rendering the same PDF
+    storage.keep_reserve(folder, len(pdf))
+    storage.write_whole(path, pdf)  # whole or absent, even with another worker rendering the same PDF
     version_of_this = re.compile(re.escape(name) + r"-[0-9a-f]{64}\.pdf")
     for older in glob.glob(os.path.join(glob.escape(folder), glob.escape(name) + "-*.pdf")):
         if older != path and version_of_this.fullmatch(os.path.basename(older)):

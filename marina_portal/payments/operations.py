@@ -1,7 +1,9 @@
 """Online card payments: start an attempt for one invoice, and apply the bank's notifications exactly once.
 
 Only a notification with a good seal moves an attempt or credits an invoice; the browser's
-return proves nothing. Every call the bank makes is kept in PaymentNotification.
+return proves nothing. Every call the bank makes is kept in PaymentNotification. The receipt mail is kept
+(core.mail's outbox) in the same transaction as the payment, so it leaves once even if the process dies
+right after recording: the bank's resend is then a duplicate, and the worker's sweep sends the receipt.
 """
 
 import datetime as dt
@@ -14,15 +16,14 @@ from peewee import IntegrityError
 
 from marina_portal.billing import absence_credits
 from marina_portal.billing.statement import refresh_pdfs_soon
+from marina_portal.core import mail
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
-from marina_portal.core.mail import send_email
 from marina_portal.core.urls import external_url
 from marina_portal.models import (
     AttemptStatus,
     AuditLog,
-    Customer,
     Invoice,
     Payment,
     PaymentAttempt,
@@ -30,16 +31,30 @@ from marina_portal.models import (
     Port,
     utcnow,
 )
-from marina_portal.payments import ACCEPTED, REFUSED, PaymentRequest, current_gateway, gateway_named
+from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_named
 
 log = logging.getLogger(__name__)
+
+
+BANK_PAGE_LASTS = dt.timedelta(minutes=45)  # how long the bank's payment page takes a card after it opened
 
 
 class NothingToPay(Exception):
     """The invoice has no balance left."""
 
 
-def online_payment_available(port: Port) -> bool:
+class PaymentInProgress(Exception):
+    """A card attempt on this invoice is still open at the bank (another tab): it is shown, not a second one.
+
+    `attempt` and `request` (the same bank form, to continue it); a new one may start from `until`."""
+
+    def __init__(self, attempt, request):
+        super().__init__(attempt.reference)
+        self.attempt, self.request = attempt, request
+        self.until = attempt.created_at + BANK_PAGE_LASTS
+
+
+def online_payment_available(port):
     """False when no bank page is configured (MONETICO_URL unset and no sandbox)."""
     try:
         return bool(current_gateway(port).merchant.url)
@@ -53,19 +68,25 @@ def new_reference(invoice: Invoice) -> str:
     return f"{stem}P{secrets.token_hex(5).upper()}"
 
 
-def start_attempt(invoice: Invoice, customer: Customer, receipt_email: str) -> tuple[PaymentAttempt, PaymentRequest]:
-    """Record a pending attempt for the invoice's whole balance; return it with the bank form to post."""
+def start_attempt(invoice, customer, receipt_email):
+    """Record a pending attempt for the invoice's whole balance; return it with the bank form to post.
+
+    One open attempt per invoice: while one started less than BANK_PAGE_LASTS ago is pending, a second
+    (another tab, a second click) raises PaymentInProgress with the first, so the boater can't pay twice."""
     if invoice.balance_cents <= 0:
         raise NothingToPay(invoice.number)
     gateway = current_gateway(invoice.port)
     for _ in range(5):
         try:
             # Under the lock that absence credits take: a credit deducted meanwhile lowers what the bank is
-            # asked for, or sees this attempt and leaves the invoice alone.
+            # asked for, or sees this attempt and leaves the invoice alone. Two tabs queue up here too.
             with absence_credits.locked([customer.id]):
                 balance = Invoice.with_paid().where(Invoice.id == invoice.id).get().balance_cents
                 if balance <= 0:
                     raise NothingToPay(invoice.number)
+                open_attempt = _open_attempt(invoice)
+                if open_attempt is not None:
+                    raise PaymentInProgress(open_attempt, _bank_request(gateway, open_attempt, customer))
                 attempt = PaymentAttempt.create(
                     invoice=invoice,
                     customer=customer,
@@ -79,22 +100,39 @@ def start_attempt(invoice: Invoice, customer: Customer, receipt_email: str) -> t
             continue
     else:
         raise RuntimeError("could not draw a unique payment reference")
-    request = gateway.build_request(
+    return attempt, _bank_request(gateway, attempt, customer)
+
+
+def _open_attempt(invoice):
+    return (
+        PaymentAttempt.select()
+        .where(
+            (PaymentAttempt.invoice == invoice.id)
+            & (PaymentAttempt.status == "pending")
+            & (PaymentAttempt.created_at > utcnow() - BANK_PAGE_LASTS)
+        )
+        .order_by(PaymentAttempt.created_at.desc())
+        .first()
+    )
+
+
+def _bank_request(gateway, attempt, customer):
+    """The form that opens the bank's page for this attempt (the same one again for the same attempt)."""
+    return gateway.build_request(
         reference=attempt.reference,
         amount_cents=attempt.amount_cents,
-        when=dt.datetime.now(dt.timezone.utc),
-        email=receipt_email,
+        when=attempt.created_at.replace(tzinfo=dt.timezone.utc),
+        email=attempt.receipt_email,
         billing={
             "addressLine1": customer.street,
             "city": customer.town,
             "postalCode": customer.postcode,
             "country": customer.country or "FR",
         },
-        free_text=f"Facture {invoice.number}",
+        free_text=f"Facture {attempt.invoice.number}",
         return_ok=external_url("payment.returned", reference=attempt.reference, way="ok"),
         return_err=external_url("payment.returned", reference=attempt.reference, way="err"),
     )
-    return attempt, request
 
 
 def handle_notification(gateway_name: str, fields: dict[str, str]) -> tuple[str, int, dict[str, str]] | None:
@@ -113,10 +151,11 @@ def handle_notification(gateway_name: str, fields: dict[str, str]) -> tuple[str,
         log.warning("payment notification with a bad seal (reference %r)", fields.get("reference"))
         return gateway.acknowledge(False)
     result = gateway.read(fields)
-    outcome, attempt = _apply(gateway.name, result, fields)
+    outcome, attempt, receipt = _apply(gateway.name, result, fields)
     if outcome == "recorded":
         refresh_pdfs_soon(attempt.invoice_id)
-        _send_receipt(attempt)
+        if receipt is not None:
+            mail.dispatch(receipt.id)
     elif outcome == "mismatch":
         log.warning(
             "payment %s: the bank's amount %r differs from the attempt's", result.reference, fields.get("montant")
@@ -146,9 +185,10 @@ def _apply(gateway_name, result, fields):
             outcome = "refused" if moved else "ignored"
         else:
             outcome = "ignored"
+        receipt = _queue_receipt(attempt) if outcome == "recorded" else None
         note.outcome = outcome
         note.save()
-    return outcome, attempt
+    return outcome, attempt, receipt
 
 
 def _move(attempt, status, from_statuses):
@@ -190,25 +230,30 @@ def _accept(attempt, result):
     return "recorded"
 
 
-def _send_receipt(attempt):
+def _queue_receipt(attempt):
+    """The receipt mail, kept in the payment's transaction (a savepoint: the payment stands whatever happens
+    to its mail); None when there is no address or it could not be written."""
     invoice = Invoice.with_paid().where(Invoice.id == attempt.invoice_id).first()
-    to = attempt.receipt_email or attempt.customer.email
+    customer = attempt.customer
+    to = attempt.receipt_email or customer.email
     if not to:
-        return
+        return None
     try:
-        send_email(
-            to,
-            N_("Reçu de paiement — facture %(number)s"),
-            "payment_receipt",
-            language=attempt.customer.language,
-            subject_fields={"number": invoice.number},
-            port=invoice.port,
-            customer=attempt.customer,
-            invoice=invoice,
-            attempt=PaymentAttempt.get_by_id(attempt.id),
-        )
+        with database.atomic():
+            return mail.queue_email(
+                to,
+                N_("Reçu de paiement — facture %(number)s"),
+                "payment_receipt",
+                language=customer.language,
+                subject_fields={"number": invoice.number},
+                port=invoice.port,
+                customer=customer,
+                invoice=invoice,
+                attempt=PaymentAttempt.get_by_id(attempt.id),
+            )
     except Exception:  # the payment is recorded whatever happens to the mail
-        log.exception("receipt mail for payment %s not sent", attempt.reference)
+        log.exception("receipt mail for payment %s not kept", attempt.reference)
+        return None
 
 
 def attempt_by_reference(reference: str) -> PaymentAttempt | None:

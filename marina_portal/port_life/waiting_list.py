@@ -21,7 +21,7 @@ from peewee import JOIN
 from marina_portal.accounts.logins import hash_password, normalise_email
 from marina_portal.core import tokens
 from marina_portal.core.db import database
-from marina_portal.core.formats import paris_today
+from marina_portal.core.formats import paris_date, paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
@@ -167,7 +167,7 @@ def ranked(port):
         .join(Berth, JOIN.LEFT_OUTER, on=(WaitingListApplication.offered_berth == Berth.id))
         .where((WaitingListApplication.port == port) & WaitingListApplication.status.in_(ON_LIST))
     )
-    rows.sort(key=lambda a: (a.applied_at.date(), a.length_cm, a.id))
+    rows.sort(key=lambda a: (paris_date(a.applied_at), a.length_cm, a.id))  # the day applied, in Paris
     return rows
 
 
@@ -206,7 +206,7 @@ def last_deadline(port, today):
 def due_for(application, deadline):
     """Must this applicant confirm by `deadline`? Not when they applied or confirmed in the year before it."""
     cycle_start = _occurrence(deadline, deadline.year - 1)
-    return application.confirmed_at is None or application.confirmed_at.date() <= cycle_start
+    return application.confirmed_at is None or paris_date(application.confirmed_at) <= cycle_start
 
 
 def confirm_interest(application):
@@ -231,7 +231,7 @@ def send_reminders(today=None):
             )
         ):
             reminded = application.reminded_at
-            if not due_for(application, deadline) or (reminded and reminded.date() > cycle_start):
+            if not due_for(application, deadline) or (reminded and paris_date(reminded) > cycle_start):
                 continue
             send_email(
                 application.email,

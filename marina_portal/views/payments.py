@@ -48,7 +48,16 @@ def confirm(invoice_id):
     form = PayForm(data={"receipt_email": current_user.email} if request.method == "GET" else None)
     available = operations.online_payment_available(invoice.port)
     if available and form.validate_on_submit():
-        attempt, bank = operations.start_attempt(invoice, current_user.customer, form.receipt_email.data)
+        try:
+            attempt, bank = operations.start_attempt(invoice, current_user.customer, form.receipt_email.data)
+        except operations.PaymentInProgress as open_one:
+            return render_template(
+                "payment/in_progress.html",
+                attempt=open_one.attempt,
+                bank=open_one.request,
+                invoice=invoice,
+                until=open_one.until,
+            )
         return render_template("payment/to_bank.html", attempt=attempt, bank=bank, invoice=invoice)
     return render_template("payment/confirm.html", form=form, invoice=invoice, available=available)
 

@@ -14,6 +14,7 @@ from marina_portal.views.staff import (  # noqa: F401
     imports,
     invoice_list,
     invoices,
+    mails,
     port_life,
     receipts,
     session,
