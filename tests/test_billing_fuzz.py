@@ -44,7 +44,7 @@ def test_settings_identity_never_fails(client, ids, siren, siret, vat, days, reg
 @given(mode=st.sampled_from(["whole", "lines", "amount", "x"]), amount=text, qty=text, reason=text)
 def test_credit_note_form_never_fails(client, ids, mode, amount, qty, reason):
     url = f"/staff/invoices/{ids['invoice']}"
-    fields = {"mode": mode, "amount": amount, f"qty-{ids['line']}": qty, "reason": reason, "vat_rate": "2000"}
+    fields = {"mode": mode, "credit_amount": amount, f"qty-{ids['line']}": qty, "reason": reason, "vat_rate": "2000"}
     assert _post(client, url, f"{url}/credit-notes", fields) in ANSWERS
 
 
@@ -52,7 +52,9 @@ def test_credit_note_form_never_fails(client, ids, mode, amount, qty, reason):
 @given(amount=text, day=text, reference=text)
 def test_refund_form_never_fails(client, ids, amount, day, reference):
     url = f"/staff/invoices/{ids['invoice']}"
-    assert _post(client, url, f"{url}/refunds", dict(amount=amount, paid_on=day, reference=reference)) in ANSWERS
+    assert (
+        _post(client, url, f"{url}/refunds", dict(refund_amount=amount, paid_on=day, refund_how=reference)) in ANSWERS
+    )
 
 
 @FUZZ

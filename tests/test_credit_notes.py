@@ -135,17 +135,21 @@ def test_a_paid_invoice_credited_owes_a_refund_recorded_once(app, auth, client, 
         ("zéro", "Saisissez un montant"),
         ("0", "supérieur à zéro"),
     ):
-        response = form_post(url, f"{url}/refunds", amount=amount, paid_on=f"{YEAR}-03-02", reference="Virement")
+        response = form_post(
+            url, f"{url}/refunds", refund_amount=amount, paid_on=f"{YEAR}-03-02", refund_how="Virement"
+        )
         assert response.status_code == 422 and message in response.get_data(as_text=True), amount
-    response = form_post(url, f"{url}/refunds", amount="50,00", paid_on=f"{YEAR}-03-02", reference="")
+    response = form_post(url, f"{url}/refunds", refund_amount="50,00", paid_on=f"{YEAR}-03-02", refund_how="")
     assert response.status_code == 422 and "obligatoire" in response.get_data(as_text=True)
-    response = form_post(url, f"{url}/refunds", amount="50,00", paid_on=f"{YEAR}-03-02", reference="Virement 42")
+    response = form_post(
+        url, f"{url}/refunds", refund_amount="50,00", paid_on=f"{YEAR}-03-02", refund_how="Virement 42"
+    )
     assert response.status_code == 303
     assert balance(app, invoice_id) == 0
     with app.app_context():
         refund = Payment.get(Payment.method == "refund")
         assert refund.amount_cents == -5000 and refund.reference == "Virement 42"
-    response = form_post(url, f"{url}/refunds", amount="1,00", paid_on=f"{YEAR}-03-02", reference="Encore")
+    response = form_post(url, f"{url}/refunds", refund_amount="1,00", paid_on=f"{YEAR}-03-02", refund_how="Encore")
     assert response.status_code == 422 and "rien à rembourser" in response.get_data(as_text=True)
 
 
@@ -197,10 +201,10 @@ def test_staff_credit_note_form_by_line_amount_and_whole(app, auth, client, form
         (dict(mode="lines", reason="x", **{f"qty-{first}": "beaucoup"}), "saisissez une quantité"),
         (dict(mode="lines", reason="x"), "au moins une ligne"),
         (dict(mode="lines", reason="x", **{f"qty-{second}": "3,5"}), "dépasse celle qui reste"),
-        (dict(mode="amount", amount="", reason="x"), "Saisissez un montant"),
-        (dict(mode="amount", amount="-5", reason="x"), "Saisissez un montant"),
-        (dict(mode="amount", amount="0", reason="x"), "supérieur à zéro"),
-        (dict(mode="amount", amount="10000", reason="x"), "dépasse ce qui reste"),
+        (dict(mode="amount", credit_amount="", reason="x"), "Saisissez un montant"),
+        (dict(mode="amount", credit_amount="-5", reason="x"), "Saisissez un montant"),
+        (dict(mode="amount", credit_amount="0", reason="x"), "supérieur à zéro"),
+        (dict(mode="amount", credit_amount="10000", reason="x"), "dépasse ce qui reste"),
         (dict(mode="whole", reason=""), "Indiquez le motif"),
         (dict(mode="n'importe", reason="x"), "Choisissez"),
     ]
@@ -214,7 +218,9 @@ def test_staff_credit_note_form_by_line_amount_and_whole(app, auth, client, form
         form_post(url, f"{url}/credit-notes", mode="lines", reason="Une nuit", **{f"qty-{second}": "1"}).status_code
         == 303
     )
-    assert form_post(url, f"{url}/credit-notes", mode="amount", amount="10,00", reason="Geste").status_code == 303
+    assert (
+        form_post(url, f"{url}/credit-notes", mode="amount", credit_amount="10,00", reason="Geste").status_code == 303
+    )
     assert form_post(url, f"{url}/credit-notes", mode="whole", reason="Annulation").status_code == 303
     assert balance(app, invoice_id) == 0
     page = client.get(url).get_data(as_text=True)
