@@ -186,3 +186,22 @@ def test_series_are_per_year_and_start_after_the_highest_number_present(app):
         next_year = dt.date(YEAR + 1, 1, 2)
         assert invoicing.issue(draft_id, on=next_year).number == f"{YEAR + 1}/00001"
         assert numbering.format_number("AV2027", 3) == "AV2027/00003"
+
+
+def test_issue_many_numbers_in_the_order_given_and_a_second_run_issues_nothing(app):
+    set_identity(app)
+    ids = drafts(app, 5)
+    with app.app_context():
+        numbers_given = invoicing.issue_many(list(reversed(ids)))
+        assert [numbers_given[i] for i in reversed(ids)] == expected(DEMO_LAST + 1, 5)
+        assert invoicing.issue_many(ids) == {}
+        assert Invoice.get_by_id(ids[0]).due_on == paris_today() + dt.timedelta(days=30)
+
+
+def test_issue_many_and_single_issues_at_once_share_one_gapless_series(app):
+    set_identity(app)
+    batch, singles = drafts(app, 20), drafts(app, 4)
+    jobs = [lambda: len(invoicing.issue_many(batch))] + [lambda i=i: invoicing.issue(i).number for i in singles]
+    results = at_once(app, *jobs)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert numbers(app) == expected(DEMO_LAST + 1, 24)
