@@ -39,4 +39,5 @@ from marina_portal.views.staff import (  # noqa: E402,F401,I001
     tariffs,
     follow_up,
     receipts,
+    accounting,
 )
