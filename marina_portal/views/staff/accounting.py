@@ -93,9 +93,7 @@ def accounting_fec():
     )
 
 
-@bp.route("/accounting/<any(sales, receipts):kind>.csv")
-@staff_required
-def accounting_csv(kind):
+def _csv(kind):
     start, end = _checked_period()
     body = (exports.sales_csv if kind == "sales" else exports.receipts_csv)(current_port(), start, end)
     name = {"sales": "ventes", "receipts": "reglements"}[kind]
@@ -104,3 +102,15 @@ def accounting_csv(kind):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}-{start.isoformat()}-{end.isoformat()}.csv"'},
     )
+
+
+@bp.route("/accounting/sales.csv")
+@staff_required
+def accounting_sales_csv():
+    return _csv("sales")
+
+
+@bp.route("/accounting/receipts.csv")
+@staff_required
+def accounting_receipts_csv():
+    return _csv("receipts")
