@@ -5,6 +5,7 @@ from flask import Flask
 from marina_portal import cli
 from marina_portal.accounting import cli as accounting_cli
 from marina_portal.accounts import cli as staff_cli
+from marina_portal.billing import cli as billing_cli
 from marina_portal.core import config, db, formats, queue
 from marina_portal.core.extensions import babel, csrf, limiter, login_manager, mail
 from marina_portal.core.i18n import select_locale
@@ -81,3 +82,4 @@ def register_commands(app):
     import_cli.init_app(app)
     sepa_cli.init_app(app)
     accounting_cli.init_app(app)
+    billing_cli.init_app(app)
