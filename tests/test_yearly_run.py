@@ -143,3 +143,34 @@ def test_five_thousand_contracts_invoiced_once_each(make_app):
         assert tails == list(range(tails[0], tails[0] + 5000))  # gapless
         assert Invoice.select().where(Invoice.contract.is_null(False)).count() == 5000 + 2
         assert OutboxMail.select().where(OutboxMail.subject.startswith("Votre facture")).count() == 5000
+
+
+def test_staff_run_the_year_from_the_back_office(app, client, auth, mailbox):
+    from conftest import csrf_token
+
+    year = _next_season(app) + 1
+    _identity(app)
+    auth.staff()
+    page = client.get(f"/staff/yearly-run?year={year}").get_data(as_text=True)
+    assert "Créer les 2 contrat(s)" in page and "3 860,00 €" in page
+    token = csrf_token(page)
+    assert client.post(f"/staff/yearly-run/renew?year={year}", data={"csrf_token": token}).status_code == 303
+    page = client.get(f"/staff/yearly-run?year={year}").get_data(as_text=True)
+    assert "2 contrat(s) %d à relire" % year in page and "brouillon : envoyez-le" in page
+    response = client.post(f"/staff/yearly-run/send?year={year}", data={"csrf_token": token}, follow_redirects=True)
+    assert "1 contrat(s) envoyé(s)" in response.get_data(as_text=True) and "MARTIN SOPHIE" in response.get_data(
+        as_text=True
+    )
+    page = client.get(f"/staff/yearly-run?year={year}").get_data(as_text=True)
+    assert "Émettre les 1 facture(s) (1 520,00 €)" in page
+    response = client.post(f"/staff/yearly-run/invoice?year={year}", data={"csrf_token": token})
+    assert response.status_code == 303 and "/staff/yearly-run/runs/" in response.headers["Location"]
+    progress = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 / 1 facture(s)" in progress and "terminé" in progress and "hx-get" not in progress
+    fragment = client.get(response.headers["Location"], headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="run-progress"')
+    assert any("Votre facture est disponible" in m["Subject"] for m in mailbox.wait_for(2))
+    again = client.post(f"/staff/yearly-run/invoice?year={year}", data={"csrf_token": token}, follow_redirects=True)
+    assert "Aucune facture à émettre" in again.get_data(as_text=True)
+    assert client.get("/staff/yearly-run/runs/999").status_code == 404
+    assert client.get("/staff/yearly-run?year=abc").status_code == 200

@@ -2,7 +2,7 @@
 
 from marina_portal.billing import pay_links
 from marina_portal.core.i18n import N_
-from marina_portal.core.mail import send_email
+from marina_portal.core.mail import deliver_mail, render_email, send_email
 from marina_portal.core.queue import request_context
 
 SUBJECTS = {
@@ -16,13 +16,13 @@ def address_of(customer):
     return (getattr(customer, "billing_email", None) or customer.email or "").strip()
 
 
-def send_invoice_available(invoice):
-    """« Votre facture est disponible », with the link that pays it; False when the boater has no address."""
+def invoice_available(invoice):
+    """« Votre facture est disponible », with the link that pays it, rendered; None when the boater has no address."""
     to = address_of(invoice.customer)
     if not to:
-        return False
+        return None
     with request_context():
-        send_email(
+        return render_email(
             to,
             N_("Votre facture est disponible — %(number)s"),
             "invoice_available",
@@ -33,6 +33,13 @@ def send_invoice_available(invoice):
             invoice=invoice,
             pay_url=pay_links.url(invoice),
         )
+
+
+def send_invoice_available(invoice):
+    message = invoice_available(invoice)
+    if message is None:
+        return False
+    deliver_mail(*message)
     return True
 
 

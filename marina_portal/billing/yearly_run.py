@@ -20,7 +20,8 @@ from marina_portal.contracts import office
 from marina_portal.core import audit
 from marina_portal.core.db import write_locked
 from marina_portal.core.formats import paris_today
-from marina_portal.core.queue import app_context, huey
+from marina_portal.core.mail import deliver_mails
+from marina_portal.core.queue import app_context, huey, request_context
 from marina_portal.models import (
     Berth,
     BillingRun,
@@ -30,6 +31,7 @@ from marina_portal.models import (
     ContractTerms,
     Customer,
     Invoice,
+    Port,
     YearlyInvoice,
     utcnow,
 )
@@ -347,14 +349,31 @@ def _issue_chunk(run, chunk, today):
 
 
 def _mail(invoice_ids):
-    """« Votre facture est disponible » to each boater; a mail that fails leaves mailed_at empty for a retry."""
-    # A list first: a mail sent at once (immediate mode) closes the connection a cursor would still read.
-    for invoice in list(Invoice.with_paid().where(Invoice.id.in_(invoice_ids))) if invoice_ids else []:
+    """« Votre facture est disponible » to each boater, all of a chunk over one SMTP connection (a worker task)."""
+    if not invoice_ids:
+        return
+    invoices = (
+        Invoice.with_paid()
+        .select_extend(Customer, Port)
+        .join(Customer)
+        .switch(Invoice)
+        .join(Port)
+        .where(Invoice.id.in_(invoice_ids))
+    )
+    messages, mailed = [], []
+    with request_context():  # one for the chunk: every pay link is built from BASE_URL
+        for invoice in list(invoices):
+            message = mailing.invoice_available(invoice)
+            if message is not None:
+                messages.append(message)
+                mailed.append(invoice.id)
+    if messages:
         try:
-            if mailing.send_invoice_available(invoice):
-                YearlyInvoice.update(mailed_at=utcnow()).where(YearlyInvoice.invoice == invoice.id).execute()
-        except Exception:
-            log.exception("invoice %s not mailed", invoice.number)
+            deliver_mails(messages)
+        except Exception:  # immediate mode: the mails stay unmailed, for the run's retry
+            log.exception("%s invoice mails not sent", len(messages))
+            return
+        YearlyInvoice.update(mailed_at=utcnow()).where(YearlyInvoice.invoice.in_(mailed)).execute()
 
 
 def _mail_left(run):

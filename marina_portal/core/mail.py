@@ -15,14 +15,19 @@ from marina_portal.core.queue import app_context, huey
 from marina_portal.models import OutboxMail
 
 
-def send_email(to, subject, template, language=None, subject_fields=None, **context):
+def render_email(to, subject, template, language=None, subject_fields=None, **context):
+    """The mail as [to, subject, text, html], rendered in its reader's language."""
     if language is None:
         language = str(get_locale()) if has_request_context() else "fr"
     with in_language(language):
         subject = gettext(str(subject), **(subject_fields or {}))
         text = render_template(f"mail/{template}.txt", subject=subject, **context)
         html = render_template(f"mail/{template}.html", subject=subject, **context)
-    deliver_mail(to, subject, text, html)
+    return [to, subject, text, html]
+
+
+def send_email(to, subject, template, language=None, subject_fields=None, **context):
+    deliver_mail(*render_email(to, subject, template, language, subject_fields, **context))
 
 
 def deliver(to, subject, text, html):
@@ -37,3 +42,26 @@ def deliver(to, subject, text, html):
 def deliver_mail(to, subject, text, html):
     with app_context():
         deliver(to, subject, text, html)
+
+
+@huey.task()
+def deliver_mails(messages):
+    """Many rendered mails ([to, subject, text, html] each) over one SMTP connection, for bulk runs.
+
+    When the server fails midway, the mails not yet sent are queued again a minute later (none twice)."""
+    with app_context():
+        if current_app.config["MAIL_OUTBOX"]:
+            OutboxMail.insert_many(
+                [{"to": to, "subject": subject, "text": text, "html": html} for to, subject, text, html in messages]
+            ).execute()
+            return
+        sent = 0
+        try:
+            with mail.connect() as connection:
+                for to, subject, text, html in messages:
+                    connection.send(Message(subject=subject, recipients=[to], body=text, html=html))
+                    sent += 1
+        except Exception:
+            if sent < len(messages) and not huey.immediate:
+                deliver_mails.schedule((messages[sent:],), delay=60)
+            raise

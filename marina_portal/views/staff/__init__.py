@@ -40,4 +40,5 @@ from marina_portal.views.staff import (  # noqa: E402,F401,I001
     follow_up,
     receipts,
     accounting,
+    yearly_run,
 )
