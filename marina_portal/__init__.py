@@ -3,7 +3,9 @@
 from flask import Flask
 
 from marina_portal import cli, migrations
+from marina_portal.accounting import cli as accounting_cli
 from marina_portal.accounts import cli as staff_cli
+from marina_portal.billing import cli as billing_cli
 from marina_portal.core import config, db, formats, queue
 from marina_portal.core.extensions import babel, csrf, limiter, login_manager, mail
 from marina_portal.core.i18n import select_locale
@@ -80,3 +82,5 @@ def register_commands(app):
     staff_cli.init_app(app)
     import_cli.init_app(app)
     sepa_cli.init_app(app)
+    accounting_cli.init_app(app)
+    billing_cli.init_app(app)

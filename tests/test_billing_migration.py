@@ -1,7 +1,8 @@
 """Migration m0200 brings a database made before the billing year up to date, once, keeping its invoices."""
 
 from marina_portal.billing import invoicing
-from marina_portal.core.db import database, init_db
+from marina_portal.core.db import database
+from marina_portal.migrations import init_db
 from marina_portal.models import Customer, Invoice, InvoiceLine
 
 NAME = "m0200_billing_year"

@@ -28,7 +28,7 @@ def test_the_worker_registers_every_feature_task_and_the_queue_file_follows_the_
     assert lines[0] == str(database.parent / "huey.sqlite3")
     tasks = "\n".join(lines[1:])
     for name in (
-        "deliver_mail",
+        "deliver_queued",
         "render_invoice_pdfs",
         "daily_absence_credits",
         "daily_direct_debit_upkeep",

@@ -2,7 +2,7 @@
 
 from marina_portal.billing import pay_links
 from marina_portal.core.i18n import N_
-from marina_portal.core.mail import send_email
+from marina_portal.core.mail import dispatch, queue, render_email, send_email
 from marina_portal.core.queue import request_context
 
 SUBJECTS = {
@@ -16,14 +16,13 @@ def address_of(customer):
     return (getattr(customer, "billing_email", None) or customer.email or "").strip()
 
 
-def send_invoice_available(invoice):
-    """« Votre facture est disponible », with the link that pays it; False when the boater has no address."""
+def invoice_available(invoice):
+    """« Votre facture est disponible », with the link that pays it, rendered; None when the boater has no address."""
     to = address_of(invoice.customer)
     if not to:
-        return False
+        return None
     with request_context():
-        send_email(
-            to,
+        subject, text, html = render_email(
             N_("Votre facture est disponible — %(number)s"),
             "invoice_available",
             language=invoice.customer.language,
@@ -33,6 +32,14 @@ def send_invoice_available(invoice):
             invoice=invoice,
             pay_url=pay_links.url(invoice),
         )
+    return {"to": to, "subject": subject, "text": text, "html": html, "recipient": invoice.id}
+
+
+def send_invoice_available(invoice):
+    message = invoice_available(invoice)
+    if message is None:
+        return False
+    dispatch(queue(message["to"], message["subject"], message["text"], message["html"]).id)
     return True
 
 

@@ -1,9 +1,6 @@
 """The billing year: berth categories, tariff grids, reminders and disputes, cheque deposits, the chart of
 accounts, and the yearly runs with what they made."""
 
-from peewee import CharField
-from playhouse.migrate import SchemaMigrator, migrate
-
 from marina_portal.models import (
     BillingRun,
     ChequeDeposit,
@@ -21,9 +18,10 @@ from marina_portal.models import (
 
 def apply(db):
     # A new database already has all of these (m0001 creates every model's table as it stands).
+    db = getattr(db, "obj", None) or db
     if "category" not in {c.name for c in db.get_columns("berth")}:
-        migrator = SchemaMigrator.from_database(getattr(db, "obj", None) or db)
-        migrate(migrator.add_column("berth", "category", CharField(default="Ponton")))
+        # One ALTER with its default: playhouse would rebuild the table on SQLite, which contracts' keys forbid.
+        db.execute_sql('ALTER TABLE "berth" ADD COLUMN "category" VARCHAR(255) NOT NULL DEFAULT \'Ponton\'')
     db.create_tables(
         [
             Tariff,

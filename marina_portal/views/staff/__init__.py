@@ -2,6 +2,7 @@
 
 # The pages register their routes on `bp` when imported.
 from marina_portal.views.staff import (  # noqa: F401
+    accounting,
     boats,
     contracts,
     credit_notes,
@@ -21,5 +22,6 @@ from marina_portal.views.staff import (  # noqa: F401
     settings,
     tariffs,
     team,
+    yearly_run,
 )
 from marina_portal.views.staff.frame import bp  # noqa: F401
