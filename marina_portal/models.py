@@ -319,6 +319,17 @@ class Mandate(BaseModel):
     last_collection_on = DateField(null=True)
     signed_pdf = CharField(null=True)
     signed_pdf_sha256 = CharField(null=True)
+    # What the mandate was signed under (never changed), and what the bank was last told for it: a later
+    # collection carries amendment information (AmdmntInd) when the port's ICS or name or the account differ.
+    signed_place = CharField(default="")
+    signed_creditor_id = CharField(default="")
+    signed_creditor_name = CharField(default="")
+    signed_iban = CharField(default="")
+    signed_bic = CharField(default="")
+    told_creditor_id = CharField(default="")
+    told_creditor_name = CharField(default="")
+    told_iban = CharField(default="")
+    told_bic = CharField(default="")
 
 
 class DirectDebitBatch(BaseModel):
@@ -343,6 +354,7 @@ class DirectDebit(BaseModel):
     returned_at = DateTimeField(null=True)
     return_reason = CharField(default="")
     prenotified_at = DateTimeField(null=True)
+    amendment = TextField(default="")  # JSON: what the bank had been told before this debit's amendment
 
 
 class Document(BaseModel):
