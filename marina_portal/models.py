@@ -305,7 +305,7 @@ class PaymentNotification(BaseModel):
 class Mandate(BaseModel):
     customer = ForeignKeyField(Customer, backref="mandates")
     rum = CharField(unique=True, max_length=35)
-    status = CharField(default="draft")  # draft, active, revoked, lapsed
+    status = CharField(default="draft")  # draft, active, revoked, lapsed, suspended (after a bank return)
     debtor_name = CharField(default="")
     street = CharField(default="")
     postcode = CharField(default="")

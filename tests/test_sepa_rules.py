@@ -232,3 +232,57 @@ def test_no_mandate_is_signed_before_the_port_is_a_complete_creditor(
     office = mailbox.last("web.management@example.com")
     assert draft.rum in mailbox.text(office) and gap in mailbox.text(office)
     assert db(app, lambda: SignatureEvidence.select().count()) == 0
+
+
+def test_a_02_file_gives_the_debtor_address_in_address_lines(app, runner, tmp_path):
+    add_mandate(app)
+    result, xml = export(runner, tmp_path, fmt="pain.008.001.02")
+    assert result.exit_code == 0, result.output
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"}
+    address = etree.fromstring(xml).find(".//p:Dbtr/p:PstlAdr", namespaces=ns)
+    assert [etree.QName(e).localname for e in address] == ["Ctry", "AdrLine", "AdrLine"]
+    assert [e.text for e in address] == ["FR", "10, RUE DU MARCHE", "11000 CARCASSONNE"]
+
+
+def test_the_bic_is_optional_for_an_eea_account(app, client, auth, form_post, runner, tmp_path, monkeypatch):
+    from marina_portal.sepa import bank_details
+
+    monkeypatch.setattr(bank_details, "bic_for", lambda iban: "")  # a bank schwifty's registry does not know
+    auth.boater("C0001")
+    assert save(form_post, GOOD_IBAN).status_code == 303
+    (draft,) = mandate_rows(app)
+    assert draft.bic == ""
+    assert form_post("/mandate/", f"/mandate/{draft.id}/sign", accept="y").status_code == 303
+    assert mandate_rows(app)[0].status == "active"
+    result, xml = export(runner, tmp_path)
+    assert result.exit_code == 0, result.output
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"}
+    agent = etree.fromstring(xml).find(".//p:DrctDbtTxInf/p:DbtrAgt/p:FinInstnId", namespaces=ns)
+    assert agent.findtext("p:Othr/p:Id", namespaces=ns) == "NOTPROVIDED"
+    with pytest.raises(bank_details.BankDetailsError):  # outside the EEA the BIC is still needed
+        bank_details.check_bic("", "CH9300762011623852957")
+
+
+def test_the_return_reasons_are_complete_and_some_suspend_the_mandate(app, runner, tmp_path):
+    from marina_portal.sepa.debit_batches import RETURN_REASONS
+
+    codes = {code for code, _ in RETURN_REASONS}
+    assert {"AC01", "AC04", "AC06", "AG01", "AG02", "AM04", "AM05", "BE05", "MD01", "MD02", "MD06", "MD07"} <= codes
+    assert {"MS02", "MS03", "RC01", "RR01", "RR02", "RR03", "RR04", "SL01", "FF01", "CNOR", "DNOR"} <= codes
+    for reason, status in (("AM04", "active"), ("MD07", "suspended")):
+        mandate = add_mandate(app)
+        result, xml = export(runner, tmp_path, name=f"{reason}.xml")
+        (tx,) = parse(xml, "pain.008.001.08")
+        assert runner.invoke(args=["sepa", "return", tx["e2e"], "--reason", reason]).exit_code == 0
+        assert db(app, lambda: Mandate.get_by_id(mandate.id).status) == status
+        if status == "active":
+            db(app, lambda: Mandate.update(status="revoked").where(Mandate.id == mandate.id).execute())
+    result, xml = export(runner, tmp_path, name="after.xml")
+    assert result.exit_code == 1 and xml is None  # a suspended mandate is not collected
+
+
+def test_a_collection_date_beyond_the_banks_window_is_refused(app, runner, tmp_path):
+    add_mandate(app)
+    result, xml = export(runner, tmp_path, date=paris_today() + dt.timedelta(days=61))
+    assert result.exit_code == 1 and xml is None and "plus de 60 jours" in result.output
+    assert db(app, lambda: DirectDebit.select().count()) == 0

@@ -26,6 +26,38 @@ DEFAULT_BANK_WINDOW_DAYS = 60
 SETTLE_DAYS = 7  # after this many days past the collection date a debit counts as collected
 
 
+# Every reason code of the EPC rulebook for a returned, rejected or refunded direct debit, in French.
+RETURN_REASONS = {
+    "AC01": "coordonnées bancaires erronées (IBAN)",
+    "AC04": "compte clôturé",
+    "AC06": "compte bloqué",
+    "AC13": "compte d'un consommateur (prélèvement interentreprises refusé)",
+    "AG01": "prélèvement interdit sur ce compte",
+    "AG02": "code opération invalide",
+    "AM04": "provision insuffisante",
+    "AM05": "prélèvement en double",
+    "BE05": "créancier non reconnu",
+    "CNOR": "banque du créancier non joignable",
+    "DNOR": "banque du débiteur non joignable",
+    "FF01": "fichier invalide",
+    "FOCR": "retour après une demande d'annulation",
+    "MD01": "pas de mandat",
+    "MD02": "informations du mandat manquantes ou erronées",
+    "MD06": "contestation du débiteur (remboursement demandé)",
+    "MD07": "débiteur décédé",
+    "MS02": "refus du débiteur",
+    "MS03": "motif non communiqué",
+    "RC01": "BIC erroné",
+    "RR01": "compte ou identité du débiteur manquants (réglementation)",
+    "RR02": "nom ou adresse du débiteur manquants (réglementation)",
+    "RR03": "nom ou adresse du créancier manquants (réglementation)",
+    "RR04": "motif réglementaire",
+    "SL01": "service particulier de la banque du débiteur (liste noire, plafond)",
+}
+# After these the mandate cannot serve again as it stands: no further collection until a new one is signed.
+SUSPENDING_REASONS = frozenset({"AC04", "AC06", "MD01", "MD07", "SL01"})
+
+
 class SepaError(Exception):
     """A French message: why no batch was produced."""
 
@@ -320,6 +352,10 @@ def record_return(end_to_end_id, reason="", user=None):
             cancelled_at=utcnow(), cancelled_by=user, cancel_reason=f"Prélèvement rejeté {reason}".strip()
         ).where(booked).execute()
         Invoice.update(collection_status="").where(Invoice.id.in_(invoice_ids)).execute()
+        if reason.strip().upper() in SUSPENDING_REASONS:
+            Mandate.update(status="suspended").where(
+                Mandate.id.in_({d.mandate_id for d in debits}) & (Mandate.status == "active")
+            ).execute()
         carried = next((d for d in debits if d.amendment), None)
         if carried is not None:  # the bank never took that amendment: the next collection carries it again
             Mandate.update(**json.loads(carried.amendment)).where(Mandate.id == carried.mandate_id).execute()

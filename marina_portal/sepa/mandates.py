@@ -86,7 +86,7 @@ def current(customer):
 def history(customer):
     return list(
         Mandate.select()
-        .where((Mandate.customer == customer) & Mandate.status.in_(["revoked", "lapsed"]))
+        .where((Mandate.customer == customer) & Mandate.status.in_(["revoked", "lapsed", "suspended"]))
         .order_by(Mandate.id.desc())
     )
 
