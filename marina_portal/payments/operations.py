@@ -19,7 +19,16 @@ from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
-from marina_portal.models import AuditLog, Invoice, Payment, PaymentAttempt, PaymentNotification, Port, utcnow
+from marina_portal.models import (
+    AuditLog,
+    DirectDebit,
+    Invoice,
+    Payment,
+    PaymentAttempt,
+    PaymentNotification,
+    Port,
+    utcnow,
+)
 from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_named
 
 log = logging.getLogger(__name__)
@@ -108,6 +117,7 @@ def handle_notification(gateway_name, fields):
     if outcome == "recorded":
         refresh_pdfs_soon(attempt.invoice_id)
         _send_receipt(attempt)
+        _warn_if_also_debited(attempt)
     elif outcome == "mismatch":
         log.warning(
             "payment %s: the bank's amount %r differs from the attempt's", result.reference, fields.get("montant")
@@ -200,6 +210,49 @@ def _send_receipt(attempt):
         )
     except Exception:  # the payment is recorded whatever happens to the mail
         log.exception("receipt mail for payment %s not sent", attempt.reference)
+
+
+def _warn_if_also_debited(attempt):
+    """A card payment on an invoice a direct debit already collects: the excess is to refund; tell the office."""
+    debited = (
+        DirectDebit.select(DirectDebit.end_to_end_id)
+        .where((DirectDebit.invoice == attempt.invoice_id) & (DirectDebit.status != "returned"))
+        .first()
+    )
+    if debited is None:
+        return
+    invoice = Invoice.with_paid().where(Invoice.id == attempt.invoice_id).first()
+    AuditLog.create(
+        action="payment_overpaid_by_card",
+        object_type="invoice",
+        object_id=invoice.id,
+        after=json.dumps(
+            {
+                "attempt": attempt.reference,
+                "direct_debit": debited.end_to_end_id,
+                "excess_cents": -invoice.balance_cents,
+            }
+        ),
+    )
+    port = invoice.port
+    if not port.email:
+        log.warning("invoice %s paid by card and by direct debit: nobody to tell", invoice.number)
+        return
+    try:
+        send_email(
+            port.email,
+            N_("Facture %(number)s payée deux fois : carte et prélèvement"),
+            "payment_double",
+            language="fr",
+            subject_fields={"number": invoice.number},
+            port=port,
+            invoice=invoice,
+            attempt=attempt,
+            end_to_end_id=debited.end_to_end_id,
+            excess=-invoice.balance_cents,
+        )
+    except Exception:
+        log.exception("office not told of invoice %s paid twice", invoice.number)
 
 
 def attempt_by_reference(reference):

@@ -15,7 +15,17 @@ from marina_portal.billing import statement
 from marina_portal.core.db import database
 from marina_portal.core.formats import euros, fr_date, paris_today, to_paris
 from marina_portal.core.storage import read_bytes, save_bytes
-from marina_portal.models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, Payment, User, utcnow
+from marina_portal.models import (
+    Customer,
+    DirectDebit,
+    DirectDebitBatch,
+    Invoice,
+    Mandate,
+    Payment,
+    PaymentAttempt,
+    User,
+    utcnow,
+)
 from marina_portal.sepa import amendments, bank_details, mandates
 from marina_portal.sepa.charset import epc_text
 
@@ -23,6 +33,7 @@ FORMATS = ("pain.008.001.08", "pain.008.001.02")
 DEFAULT_FORMAT = "pain.008.001.08"
 DEFAULT_NOTICE_DAYS = 14
 DEFAULT_BANK_WINDOW_DAYS = 60
+CARD_ATTEMPT_HOLD = dt.timedelta(hours=1)
 SETTLE_DAYS = 7  # after this many days past the collection date a debit counts as collected
 
 
@@ -76,11 +87,17 @@ def _sepa_text(value, length):
 
 
 def collectable(port, collection_date):
-    """[(mandate, [invoices with paid_cents])] for active mandates with balances due by that date."""
+    """[(mandate, [invoices with paid_cents])] for active mandates with balances due by that date.
+
+    An invoice whose boater started a card payment less than CARD_ATTEMPT_HOLD ago is left for a later batch:
+    they may be on the bank's page right now, and would otherwise pay it twice."""
     active = {m.customer_id: m for m in Mandate.select().where(Mandate.status == "active")}
     if not active:
         return []
     due = fn.COALESCE(Invoice.due_on, Invoice.issued_on)
+    paying_by_card = PaymentAttempt.select(PaymentAttempt.invoice).where(
+        (PaymentAttempt.status == "pending") & (PaymentAttempt.created_at > utcnow() - CARD_ATTEMPT_HOLD)
+    )
     invoices = (
         Invoice.with_paid()
         .where(
@@ -88,6 +105,7 @@ def collectable(port, collection_date):
             & Invoice.customer.in_(list(active))
             & (Invoice.collection_status != "in_progress")
             & (due <= collection_date)
+            & Invoice.id.not_in(paying_by_card)
         )
         .order_by(Invoice.customer, Invoice.issued_on, Invoice.id)
     )

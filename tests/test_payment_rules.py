@@ -1,0 +1,45 @@
+"""Card payments true to their rules: no double charge with a direct debit, `payetest` only on a test bank,
+a billing context the bank accepts, and a mistyped terminal key that fails cleanly."""
+
+import datetime as dt
+
+from payments_support import OK, balance, invoice_id, notification, notify, start_payment, stored
+from test_sepa_export import COLLECTION, add_mandate, db, export
+
+from marina_portal.models import AuditLog, DirectDebit, PaymentAttempt, Port, utcnow
+from marina_portal.sepa import debit_batches
+
+APP_CONFIG = {"MONETICO_SANDBOX": True}
+
+
+def test_an_invoice_on_the_banks_card_page_is_left_out_of_a_batch(app, client, auth, runner, tmp_path):
+    add_mandate(app)
+    auth.boater("C0001")
+    start_payment(client, app)
+    with app.app_context():
+        assert debit_batches.plan(Port.current(), COLLECTION) == []  # the office's preview leaves it out too
+    result, xml = export(runner, tmp_path)
+    assert result.exit_code == 1 and "Aucune facture" in result.output
+    db(app, lambda: PaymentAttempt.update(created_at=utcnow() - dt.timedelta(minutes=61)).execute())
+    result, xml = export(runner, tmp_path)
+    assert result.exit_code == 0, result.output  # an hour later the attempt is taken as abandoned
+
+
+def test_a_card_payment_on_an_invoice_in_a_batch_is_an_overpayment_told_to_the_office(
+    app, client, auth, runner, tmp_path, mailbox
+):
+    add_mandate(app)
+    auth.boater("C0001")
+    _, fields = start_payment(client, app)
+    db(app, lambda: PaymentAttempt.update(created_at=utcnow() - dt.timedelta(hours=2)).execute())
+    result, _ = export(runner, tmp_path)
+    assert result.exit_code == 0 and balance(app) == 0
+    mailbox.clear()
+    assert notify(client, notification(fields["reference"])) == OK  # the bank took the money as well
+    assert balance(app) == -85000  # listed among « Factures payées en trop », to refund
+    office = mailbox.last("web.management@example.com")
+    text = mailbox.text(office)
+    assert "/02135" in office["Subject"] and "850,00 €" in text and "rembourse" in text
+    (debit,) = stored(app, DirectDebit)
+    assert debit.end_to_end_id in text
+    assert stored(app, AuditLog, AuditLog.action == "payment_overpaid_by_card")[0].object_id == invoice_id(app)
