@@ -299,7 +299,7 @@ class PaymentNotification(BaseModel):
     received_at = DateTimeField(default=utcnow)
     fields = TextField()  # JSON
     seal_valid = BooleanField()
-    outcome = CharField(default="")  # recorded, duplicate, refused, mismatch, unknown, bad-seal
+    outcome = CharField(default="")  # recorded, duplicate, refused, mismatch, unknown, bad-seal, test-ignored
 
 
 class Mandate(BaseModel):

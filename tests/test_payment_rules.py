@@ -3,10 +3,12 @@ a billing context the bank accepts, and a mistyped terminal key that fails clean
 
 import datetime as dt
 
+import pytest
+from conftest import Auth
 from payments_support import OK, balance, invoice_id, notification, notify, start_payment, stored
 from test_sepa_export import COLLECTION, add_mandate, db, export
 
-from marina_portal.models import AuditLog, DirectDebit, PaymentAttempt, Port, utcnow
+from marina_portal.models import AuditLog, DirectDebit, PaymentAttempt, PaymentNotification, Port, utcnow
 from marina_portal.sepa import debit_batches
 
 APP_CONFIG = {"MONETICO_SANDBOX": True}
@@ -43,3 +45,60 @@ def test_a_card_payment_on_an_invoice_in_a_batch_is_an_overpayment_told_to_the_o
     (debit,) = stored(app, DirectDebit)
     assert debit.end_to_end_id in text
     assert stored(app, AuditLog, AuditLog.action == "payment_overpaid_by_card")[0].object_id == invoice_id(app)
+
+
+def test_a_test_payment_on_a_production_terminal_is_ignored(auth_for):
+    app, client = auth_for(MONETICO_SANDBOX=False, MONETICO_URL="https://p.monetico-services.com/paiement.cgi")
+    _, fields = start_payment(client, app)
+    assert notify(client, notification(fields["reference"], code="payetest")) == OK  # the seal was good
+    assert balance(app) == 85000
+    (attempt,) = stored(app, PaymentAttempt)
+    assert attempt.status == "pending"
+    (entry,) = stored(app, AuditLog, AuditLog.action == "payment_test_ignored")
+    assert "paiement de test ignoré" in entry.after
+    (note,) = stored(app, PaymentNotification)
+    assert note.outcome == "test-ignored"
+    assert notify(client, notification(fields["reference"], code="paiement")) == OK  # a real payment counts
+    assert balance(app) == 0
+
+
+def test_a_test_payment_counts_on_the_banks_test_page(auth_for):
+    app, client = auth_for(MONETICO_SANDBOX=False, MONETICO_URL="https://p.monetico-services.com/test/paiement.cgi")
+    _, fields = start_payment(client, app)
+    assert notify(client, notification(fields["reference"], code="payetest")) == OK
+    assert balance(app) == 0
+
+
+def test_production_warns_about_the_banks_test_page(tmp_path, caplog):
+    from test_production import GOOD
+
+    from marina_portal import create_app
+    from marina_portal.core.production import check
+
+    app = create_app(
+        {
+            **GOOD,
+            "DATABASE": str(tmp_path / "p.sqlite3"),
+            "MONETICO_URL": "https://p.monetico-services.com/test/paiement.cgi",
+        }
+    )
+    with caplog.at_level("WARNING"):
+        assert check(app) is app
+    assert "page de TEST de la banque" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        check(create_app({**GOOD, "DATABASE": str(tmp_path / "q.sqlite3")}))
+    assert "TEST" not in caplog.text
+
+
+@pytest.fixture
+def auth_for(make_app):
+    """An app with these settings and a client logged in as JEAN DUPONT."""
+
+    def factory(**config):
+        app = make_app(**config)
+        client = app.test_client()
+        Auth(app, client).boater("C0001")
+        return app, client
+
+    return factory

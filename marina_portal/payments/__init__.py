@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 ACCEPTED, REFUSED, OTHER = "accepted", "refused", "other"
+TEST_IGNORED = "test-ignored"  # a test payment reported to a terminal that is not a test one: no money moved
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Merchant:
     company: str
     url: str
     name: str = ""
+    test: bool = False  # the bank's test page or the sandbox: test payments (no real money) count as paid
 
 
 class Gateway:
@@ -82,7 +84,16 @@ def merchant_for(port):
         company=(port.monetico_company if port else "") or config["MONETICO_COMPANY"],
         url=config.get("MONETICO_URL") or "",
         name=port.name if port else "",
+        test=bool(config.get("MONETICO_SANDBOX")) or is_test_page(config.get("MONETICO_URL") or ""),
     )
+
+
+def is_test_page(url):
+    """The bank's test payment page (https://p.monetico-services.com/test/paiement.cgi), not the real one."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.hostname == "p.monetico-services.com" and parts.path.startswith("/test/")
 
 
 def gateway_named(name, port):

@@ -7,7 +7,16 @@ import json
 import re
 
 from marina_portal.core.formats import PARIS
-from marina_portal.payments import ACCEPTED, OTHER, REFUSED, BankResult, Gateway, PaymentRequest, register
+from marina_portal.payments import (
+    ACCEPTED,
+    OTHER,
+    REFUSED,
+    TEST_IGNORED,
+    BankResult,
+    Gateway,
+    PaymentRequest,
+    register,
+)
 
 VERSION = "3.0"
 ACK_OK = "version=2\ncdr=0\n"
@@ -100,8 +109,10 @@ class MoneticoGateway(Gateway):
     def read(self, fields):
         cents, currency = parse_amount(fields.get("montant"))
         code = fields.get("code-retour", "")
-        if code in ("paiement", "payetest"):
+        if code == "paiement":
             status = ACCEPTED
+        elif code == "payetest":  # paid with a public test card: money only on a test terminal
+            status = ACCEPTED if self.merchant.test else TEST_IGNORED
         elif code == "Annulation":
             status = REFUSED
         else:  # instalments (paiement_pfN, Annulation_pfN) are not offered by the portal

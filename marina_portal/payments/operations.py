@@ -29,7 +29,7 @@ from marina_portal.models import (
     Port,
     utcnow,
 )
-from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_named
+from marina_portal.payments import ACCEPTED, REFUSED, TEST_IGNORED, current_gateway, gateway_named
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,8 @@ def handle_notification(gateway_name, fields):
         refresh_pdfs_soon(attempt.invoice_id)
         _send_receipt(attempt)
         _warn_if_also_debited(attempt)
+    elif outcome == "test-ignored":
+        log.warning("payment %s: a test payment (payetest) on a production terminal, ignored", result.reference)
     elif outcome == "mismatch":
         log.warning(
             "payment %s: the bank's amount %r differs from the attempt's", result.reference, fields.get("montant")
@@ -145,6 +147,14 @@ def _apply(gateway_name, result, fields):
         elif result.status == REFUSED:
             moved = _move(attempt, "refused", ("pending",))
             outcome = "refused" if moved else "ignored"
+        elif result.status == TEST_IGNORED:
+            outcome = "test-ignored"
+            AuditLog.create(
+                action="payment_test_ignored",
+                object_type="payment_attempt",
+                object_id=attempt.id,
+                after=json.dumps({"label": "paiement de test ignoré", "code": result.code}, ensure_ascii=False),
+            )
         else:
             outcome = "ignored"
         note.outcome = outcome
