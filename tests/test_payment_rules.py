@@ -1,14 +1,18 @@
 """Card payments true to their rules: no double charge with a direct debit, `payetest` only on a test bank,
 a billing context the bank accepts, and a mistyped terminal key that fails cleanly."""
 
+import base64
 import datetime as dt
+import json
 
 import pytest
-from conftest import Auth
-from payments_support import OK, balance, invoice_id, notification, notify, start_payment, stored
+from conftest import Auth, csrf_token
+from payments_support import OK, balance, bank_form, invoice_id, notification, notify, start_payment, stored
 from test_sepa_export import COLLECTION, add_mandate, db, export
 
-from marina_portal.models import AuditLog, DirectDebit, PaymentAttempt, PaymentNotification, Port, utcnow
+from marina_portal.models import AuditLog, Customer, DirectDebit, PaymentAttempt, PaymentNotification, Port, utcnow
+from marina_portal.payments import merchant_for
+from marina_portal.payments.sandbox import check_request
 from marina_portal.sepa import debit_batches
 
 APP_CONFIG = {"MONETICO_SANDBOX": True}
@@ -102,3 +106,84 @@ def auth_for(make_app):
         return app, client
 
     return factory
+
+
+def bank_request(client, app):
+    _, fields = start_payment(client, app)
+    return json.loads(base64.b64decode(fields["contexte_commande"]))["billing"], fields
+
+
+def test_the_billing_context_is_normalised_and_cut_to_the_banks_lengths(app, client, auth):
+    def odd_address():
+        Customer.update(
+            street="  12,   RÉSIDENCE DES GOÉLANDS, BÂTIMENT C, ESCALIER 4, APPARTEMENT 27  ",
+            town="SAINT-CYPRIEN-PLAGE-LES-FLOTS-BLEUS-SUR-MER-ET-ALENTOURS",
+            postcode="66750 CEDEX 12",
+            country="fr",
+        ).where(Customer.code == "C0001").execute()
+
+    db(app, odd_address)
+    auth.boater("C0001")
+    billing, fields = bank_request(client, app)
+    assert billing["country"] == "FR"
+    assert billing["addressLine1"] == "12, RÉSIDENCE DES GOÉLANDS, BÂTIMENT C, ESCALIER 4,"[:50].rstrip()
+    assert len(billing["addressLine1"]) <= 50 and len(billing["city"]) <= 50 and len(billing["postalCode"]) <= 10
+    with app.test_request_context():
+        assert check_request(fields, merchant_for(Port.current())) == []
+
+
+def test_an_incomplete_address_is_asked_on_the_confirmation_page(app, client, auth):
+    db(app, lambda: Customer.update(street="", town="").where(Customer.code == "C0001").execute())
+    auth.boater("C0001")
+    url = f"/payment/invoices/{invoice_id(app)}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Adresse de facturation" in page and 'name="street"' in page
+    sent = client.post(url, data={"csrf_token": csrf_token(page), "receipt_email": "jean.dupont@example.com"})
+    assert sent.status_code == 422 and "Complétez l&#39;adresse de facturation" in sent.get_data(as_text=True)
+    assert stored(app, PaymentAttempt) == []
+    sent = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(page),
+            "receipt_email": "jean.dupont@example.com",
+            "street": "10, RUE DU MARCHÉ",
+            "postcode": "11000",
+            "town": "CARCASSONNE",
+            "country": "France",
+        },
+    )
+    assert sent.status_code == 200
+    _, fields = bank_form(sent.get_data(as_text=True))
+    billing = json.loads(base64.b64decode(fields["contexte_commande"]))["billing"]
+    assert billing == {
+        "addressLine1": "10, RUE DU MARCHÉ",
+        "city": "CARCASSONNE",
+        "postalCode": "11000",
+        "country": "FR",
+    }
+
+
+def test_a_mistyped_terminal_key_fails_cleanly_and_paramètres_say_why(make_app, caplog):
+    app = make_app(MONETICO_SANDBOX=True, MONETICO_KEY="12345678901234567890123456789O1234567890")  # O for 0
+    client = app.test_client()
+    auth = Auth(app, client)
+    auth.boater("C0001")
+    url = f"/payment/invoices/{invoice_id(app)}"
+    page = client.get(url).get_data(as_text=True)
+    sent = client.post(url, data={"csrf_token": csrf_token(page), "receipt_email": "jean.dupont@example.com"})
+    assert sent.status_code == 200 and "paiement en ligne n'est pas disponible" in sent.get_data(as_text=True)
+    assert stored(app, PaymentAttempt) == []
+    assert "mal recopiée" in caplog.text
+    staff = app.test_client()
+    Auth(app, staff).staff(role="admin")
+    settings = staff.get("/staff/settings").get_data(as_text=True)
+    refused = staff.post(
+        "/staff/settings",
+        data={
+            "csrf_token": csrf_token(settings),
+            "name": "PORT SAINTE MARIE LA MER",
+            "code": "STEMARIE66",
+            "monetico_key": "12345678901234567890123456789O1234567890",
+        },
+    )
+    assert refused.status_code == 422 and "mal recopiée" in refused.get_data(as_text=True)

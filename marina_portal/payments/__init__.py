@@ -51,6 +51,10 @@ class Gateway:
     def __init__(self, merchant):
         self.merchant = merchant
 
+    def problem(self):
+        """Why this merchant's settings cannot work (a sentence for the log and Paramètres), or None."""
+        return None
+
     def build_request(self, *, reference, amount_cents, when, email, billing, free_text, return_ok, return_err):
         raise NotImplementedError
 

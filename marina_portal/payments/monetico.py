@@ -35,6 +35,21 @@ def usable_key(key):
     return bytes.fromhex("".join(chars))
 
 
+def key_problem(key):
+    """Why a terminal key cannot seal (a French sentence), or None: 40 characters, hex once old endings mended."""
+    key = (key or "").strip()
+    if len(key) != 40:
+        return f"La clé du terminal compte 40 caractères, pas {len(key)}."
+    try:
+        usable_key(key)
+    except ValueError:
+        return (
+            "La clé du terminal ne contient que des chiffres et les lettres A à F (les deux derniers caractères "
+            "peuvent différer sur les anciennes clés) : elle a sans doute été mal recopiée."
+        )
+    return None
+
+
 def seal_text(fields):
     """`name=value` pairs of every field but MAC, sorted by name in byte order, joined by `*`."""
     pairs = sorted(((k, v) for k, v in fields.items() if k != "MAC"), key=lambda kv: kv[0].encode("utf-8"))
@@ -102,6 +117,9 @@ class MoneticoGateway(Gateway):
             fields["mail"] = email
         fields["MAC"] = seal(fields, self.merchant.key)
         return PaymentRequest(self.merchant.url, list(fields.items()))
+
+    def problem(self):
+        return key_problem(self.merchant.key)
 
     def verify(self, fields):
         return seal_matches(fields, self.merchant.key)

@@ -29,13 +29,21 @@ from marina_portal.models import (
     Port,
     utcnow,
 )
-from marina_portal.payments import ACCEPTED, REFUSED, TEST_IGNORED, current_gateway, gateway_named
+from marina_portal.payments import ACCEPTED, REFUSED, TEST_IGNORED, billing_address, current_gateway, gateway_named
 
 log = logging.getLogger(__name__)
 
 
 class NothingToPay(Exception):
     """The invoice has no balance left."""
+
+
+class PaymentUnavailable(Exception):
+    """The bank settings cannot work (a mistyped terminal key): no attempt is recorded."""
+
+
+class AddressNeeded(Exception):
+    """The billing address is incomplete: the bank's page would refuse it, so ask for it first."""
 
 
 def online_payment_available(port):
@@ -52,11 +60,21 @@ def new_reference(invoice):
     return f"{stem}P{secrets.token_hex(5).upper()}"
 
 
-def start_attempt(invoice, customer, receipt_email):
-    """Record a pending attempt for the invoice's whole balance; return it with the bank form to post."""
+def start_attempt(invoice, customer, receipt_email, address=None):
+    """Record a pending attempt for the invoice's whole balance; return it with the bank form to post.
+
+    `address`: the billing address the boater typed on the confirmation page, when the one on file is incomplete.
+    """
     if invoice.balance_cents <= 0:
         raise NothingToPay(invoice.number)
     gateway = current_gateway(invoice.port)
+    problem = gateway.problem()
+    if problem:
+        log.error("online payment unavailable: %s", problem)
+        raise PaymentUnavailable(problem)
+    address = address or billing_address.of_customer(customer)
+    if billing_address.incomplete(address):
+        raise AddressNeeded()
     for _ in range(5):
         try:
             # Under the lock that absence credits take: a credit deducted meanwhile lowers what the bank is
@@ -84,12 +102,7 @@ def start_attempt(invoice, customer, receipt_email):
         amount_cents=attempt.amount_cents,
         when=dt.datetime.now(dt.timezone.utc),
         email=receipt_email,
-        billing={
-            "addressLine1": customer.street,
-            "city": customer.town,
-            "postalCode": customer.postcode,
-            "country": customer.country or "FR",
-        },
+        billing=address,
         free_text=f"Facture {invoice.number}",
         return_ok=base + url_for("payment.returned", reference=attempt.reference, way="ok"),
         return_err=base + url_for("payment.returned", reference=attempt.reference, way="err"),

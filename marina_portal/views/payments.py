@@ -5,16 +5,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import EmailField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from marina_portal.billing import statement
 from marina_portal.core.extensions import csrf
-from marina_portal.payments import operations
+from marina_portal.payments import billing_address, operations
 from marina_portal.views.access import boater_required, may_see
 from marina_portal.views.forms import REQUIRED
 
 bp = Blueprint("payment", __name__, url_prefix="/payment")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class PayForm(FlaskForm):
@@ -28,6 +32,19 @@ class PayForm(FlaskForm):
         ],
         description=_l("La banque et le port y envoient le ticket et le reçu du paiement."),
     )
+    # Asked only when the address on file is incomplete: the bank's page requires one.
+    street = StringField(_l("Adresse"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    postcode = StringField(_l("Code postal"), filters=[_strip], validators=[Optional(), Length(max=20)])
+    town = StringField(_l("Ville"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    country = StringField(
+        _l("Pays"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=60)],
+        description=_l("Code à 2 lettres, par exemple FR."),
+    )
+
+    def address(self):
+        return billing_address.billing(self.street.data, self.town.data, self.postcode.data, self.country.data)
 
 
 def _own_invoice(invoice_id):
@@ -44,12 +61,37 @@ def confirm(invoice_id):
     if invoice.balance_cents <= 0:
         flash(_("La facture %(number)s est déjà réglée.", number=invoice.number), "info")
         return redirect(url_for("account.show"), code=303)
-    form = PayForm(data={"receipt_email": current_user.email} if request.method == "GET" else None)
+    customer = current_user.customer
+    on_file = billing_address.of_customer(customer)
+    ask_address = billing_address.incomplete(on_file)
+    initial = {"receipt_email": current_user.email, "street": customer.street, "postcode": customer.postcode}
+    initial.update(town=customer.town, country=on_file["country"] or customer.country)
+    form = PayForm(data=initial if request.method == "GET" else None)
     available = operations.online_payment_available(invoice.port)
+    problem = None
     if available and form.validate_on_submit():
-        attempt, bank = operations.start_attempt(invoice, current_user.customer, form.receipt_email.data)
-        return render_template("payment/to_bank.html", attempt=attempt, bank=bank, invoice=invoice)
-    return render_template("payment/confirm.html", form=form, invoice=invoice, available=available)
+        try:
+            attempt, bank = operations.start_attempt(
+                invoice, customer, form.receipt_email.data, form.address() if ask_address else None
+            )
+        except operations.AddressNeeded:
+            problem = _(
+                "Complétez l'adresse de facturation : la banque demande l'adresse, le code postal, la ville "
+                "et le pays (code à 2 lettres, par exemple FR)."
+            )
+        except operations.PaymentUnavailable:
+            available = False
+        else:
+            return render_template("payment/to_bank.html", attempt=attempt, bank=bank, invoice=invoice)
+    status = 422 if problem else 200
+    return render_template(
+        "payment/confirm.html",
+        form=form,
+        invoice=invoice,
+        available=available,
+        ask_address=ask_address,
+        problem=problem,
+    ), status
 
 
 @bp.route("/<reference>/<any(ok, err):way>")
