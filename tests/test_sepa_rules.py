@@ -286,3 +286,25 @@ def test_a_collection_date_beyond_the_banks_window_is_refused(app, runner, tmp_p
     result, xml = export(runner, tmp_path, date=paris_today() + dt.timedelta(days=61))
     assert result.exit_code == 1 and xml is None and "plus de 60 jours" in result.output
     assert db(app, lambda: DirectDebit.select().count()) == 0
+
+
+def test_migration_adds_the_amendment_columns_to_an_older_database(app, client, auth, form_post):
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    from marina_portal.core.db import database, init_db
+    from marina_portal.migrations.m0120_mandate_amendments import MANDATE_COLUMNS
+
+    signed = signed_mandate(client, auth, form_post, app)
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        migrator = SchemaMigrator.from_database(database.obj)
+        migrate(
+            *[migrator.drop_column("mandate", name) for name in MANDATE_COLUMNS],
+            migrator.drop_column("direct_debit", "amendment"),
+        )
+        database.execute_sql("DELETE FROM schema_migration WHERE name = 'm0120_mandate_amendments'")
+        assert "m0120_mandate_amendments" in init_db()
+        mandate = Mandate.get_by_id(signed.id)
+        assert (mandate.signed_creditor_id, mandate.told_iban) == ("FR72ZZZ123456", signed.iban)
+        assert "amendment" in {c.name for c in database.get_columns("direct_debit")}
+        database.close()
