@@ -4,11 +4,10 @@ The EPC rulebook asks the first collection after a change to carry the original 
 scheme id and name when the port changed its ICS or its name, the original IBAN when the debtor moved to
 another account at the same bank, and SMNDA ("same mandate, new debtor agent") when they moved to another
 bank, which also makes that collection a FRST. sepaxml writes no amendment, so they are added to its file.
+lxml and schwifty are imported on first use, not with the app.
 """
 
 import json
-
-from lxml import etree
 
 from marina_portal.sepa.charset import epc_text
 
@@ -59,6 +58,7 @@ def add_to_file(xml, amendments, message_format):
     """The pain.008 bytes with AmdmntInd and AmdmntInfDtls in each transaction whose EndToEndId is amended."""
     if not any(amendments.values()):
         return xml
+    from lxml import etree  # with the first amended file, not with the app
     ns = f"urn:iso:std:iso:20022:tech:xsd:{message_format}"
 
     def tag(name):
