@@ -59,6 +59,7 @@ def add_to_file(xml, amendments, message_format):
     if not any(amendments.values()):
         return xml
     from lxml import etree  # with the first amended file, not with the app
+
     ns = f"urn:iso:std:iso:20022:tech:xsd:{message_format}"
 
     def tag(name):
