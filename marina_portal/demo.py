@@ -214,7 +214,7 @@ def load_demo():
             "Facture de contrat Annuel",
             [("Redevance annuelle d'amarrage, poste C-03", 195000, 39000)],
         )
-        Berth.create(port=port, code="A-07", length_cm=800, width_cm=300)
+        Berth.create(port=port, code="A-07", length_cm=1200, width_cm=400)
 
         pdf = render_pdf("pdf/tutorial.html", port=port, made_on=paris_today())
         stored, digest = save_bytes("documents", pdf, ".pdf")

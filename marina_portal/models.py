@@ -395,7 +395,7 @@ class PaymentNotification(BaseModel):
     received_at = DateTimeField(default=utcnow)
     fields = TextField()  # JSON
     seal_valid = BooleanField()
-    outcome = CharField(default="")  # recorded, duplicate, refused, mismatch, unknown, bad-seal
+    outcome = CharField(default="")  # recorded, duplicate, refused, mismatch, unknown, bad-seal, test-ignored
 
 
 class MandateStatus(Vocabulary):
@@ -408,7 +408,7 @@ class MandateStatus(Vocabulary):
 class Mandate(BaseModel):
     customer = ForeignKeyField(Customer, backref="mandates")
     rum = CharField(unique=True, max_length=35)
-    status = CharField(default=MandateStatus.DRAFT)
+    status = CharField(default="draft")  # draft, active, revoked, lapsed, suspended (after a bank return)
     debtor_name = CharField(default="")
     street = CharField(default="")
     postcode = CharField(default="")
@@ -422,6 +422,17 @@ class Mandate(BaseModel):
     last_collection_on = DateField(null=True)
     signed_pdf = CharField(null=True)
     signed_pdf_sha256 = CharField(null=True)
+    # What the mandate was signed under (never changed), and what the bank was last told for it: a later
+    # collection carries amendment information (AmdmntInd) when the port's ICS or name or the account differ.
+    signed_place = CharField(default="")
+    signed_creditor_id = CharField(default="")
+    signed_creditor_name = CharField(default="")
+    signed_iban = CharField(default="")
+    signed_bic = CharField(default="")
+    told_creditor_id = CharField(default="")
+    told_creditor_name = CharField(default="")
+    told_iban = CharField(default="")
+    told_bic = CharField(default="")
 
 
 class DirectDebitBatch(BaseModel):
@@ -452,6 +463,7 @@ class DirectDebit(BaseModel):
     returned_at = DateTimeField(null=True)
     return_reason = CharField(default="")
     prenotified_at = DateTimeField(null=True)
+    amendment = TextField(default="")  # JSON: what the bank had been told before this debit's amendment
 
 
 class Document(BaseModel):

@@ -20,6 +20,7 @@ LAZY = {
     "cryptography",
     "facturx",
     "pikepdf",
+    "pycountry",  # loads its country tables on first use: only when an address is checked
     "pyhanko",
     "pyhanko_certvalidator",
     "pypdf",

@@ -77,11 +77,12 @@ def test_the_staff_berth_offer_page_writes_sizes_the_french_way(app, auth):
             draught_cm=140,
             status="active",
         )
+        Berth.create(port=Port.get(), code="C-01", length_cm=1000, width_cm=350)  # free: the offer lists it
         database.close()
     auth.staff()
     page = _text(auth.client.get(f"/staff/port/waiting-list/{application.id}/offer"))
     assert "(8,50 m × 2,90 m)" in page
-    assert "B-12 — 10,00 m × 3,50 m" in page  # the berth choices, once "10.00 × 3.50 m"
+    assert "C-01 — 10,00 m × 3,50 m" in page  # the berth choices, once "10.00 × 3.50 m"
     assert ".00" not in page.split("<select", 1)[1].split("</select>", 1)[0]
 
 

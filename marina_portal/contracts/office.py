@@ -2,13 +2,14 @@
 
 from flask import current_app
 
+from marina_portal.contracts import berth_rules
 from marina_portal.core import audit
-from marina_portal.core.db import database
+from marina_portal.core.db import database, write_locked
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.urls import external_url
-from marina_portal.models import Contract, ContractStatus, ContractTerms, User, utcnow
+from marina_portal.models import Berth, Contract, ContractStatus, ContractTerms, User, utcnow
 
 FACTS = ("number", "contract_type", "boat", "berth", "starts_on", "ends_on", "price_cents", "payment_terms")
 
@@ -20,6 +21,16 @@ class Refused(Refusal):
 def _check(port, values, contract=None):
     if values["ends_on"] < values["starts_on"]:
         raise Refused("La date de fin précède la date de début.")
+    try:
+        berth_rules.check(
+            _id(values.get("berth")),
+            _id(values.get("boat")),
+            values["starts_on"],
+            values["ends_on"],
+            contract.id if contract is not None else None,
+        )
+    except berth_rules.BerthRefused as refusal:
+        raise Refused(str(refusal)) from None
     taken = Contract.select().where((Contract.port == port) & (Contract.number == values["number"]))
     if contract is not None:
         taken = taken.where(Contract.id != contract.id)
@@ -27,10 +38,14 @@ def _check(port, values, contract=None):
         raise Refused(f"Le numéro de contrat {values['number']} est déjà utilisé.")
 
 
+def _id(value):
+    return getattr(value, "id", value) or None
+
+
 def create(user, customer, values, ip=""):
-    """A draft contract on the latest terms of its type."""
-    _check(customer.port_id, values)
-    with database.atomic():
+    """A draft contract on the latest terms of its type (refused when its berth is taken or too small)."""
+    with _berth_locked(values):
+        _check(customer.port_id, values)
         terms = ContractTerms.latest(customer.port_id, values["contract_type"])
         contract = Contract.create(
             port=customer.port_id,
@@ -47,18 +62,23 @@ def update(user, contract, values, ip=""):
     """Change a contract's facts; its revision goes up, so a signature in progress starts again."""
     if contract.status in (ContractStatus.SIGNED, ContractStatus.CANCELLED):
         raise Refused("Un contrat signé ou annulé ne peut plus être modifié : créez-en un nouveau.")
-    _check(contract.port_id, values, contract)
     before = audit.snapshot(contract, FACTS + ("revision",))
-    for name in FACTS:
-        setattr(contract, name, values[name])
-    if audit.snapshot(contract, FACTS) == {k: before[k] for k in FACTS}:
-        return False
-    with database.atomic():
+    with _berth_locked(values):
+        _check(contract.port_id, values, contract)
+        for name in FACTS:
+            setattr(contract, name, values[name])
+        if audit.snapshot(contract, FACTS) == {k: before[k] for k in FACTS}:
+            return False
         contract.revision += 1
         contract.updated_at = utcnow()
         contract.save()
         audit.record(user, "contract.update", contract, before, audit.snapshot(contract, FACTS + ("revision",)), ip)
     return True
+
+
+def _berth_locked(values):
+    """Two offices giving one berth at the same moment: the second checks after the first has written."""
+    return write_locked(Berth.select(Berth.id).where(Berth.id == (_id(values.get("berth")) or 0)))
 
 
 def recipient(contract):

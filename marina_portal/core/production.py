@@ -1,11 +1,13 @@
 """Checks made before serving real boaters: no sandbox, no outbox, a real secret, a real bank key, shared limits."""
 
+import logging
 from collections.abc import Mapping
 from typing import Any
-
-from flask import Flask
+from urllib.parse import urlsplit
 
 from marina_portal.core.config import Defaults
+
+log = logging.getLogger(__name__)
 
 WEAK_SECRETS = {"", "dev", "test", "test-secret", "secret", "change-me", "changeme"}
 
@@ -47,9 +49,23 @@ def shared_state_problems(config: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def check(app: Flask) -> Flask:
+def warnings(config):
+    """What is allowed in production but probably a mistake, to say in the log at start."""
+    found = []
+    url = urlsplit(str(config.get("MONETICO_URL") or ""))
+    if url.hostname == "p.monetico-services.com" and url.path.startswith("/test/"):
+        found.append(
+            "MONETICO_URL est la page de TEST de la banque : les cartes de test y paient, aucun vrai paiement "
+            "n'est encaissé. Indiquez https://p.monetico-services.com/paiement.cgi pour la production."
+        )
+    return found
+
+
+def check(app):
     """Refuse to serve when something is unsafe; `make run` and the tests don't call this."""
     found = problems(app.config)
     if found:
         raise NotReadyForProduction("Le portail refuse de démarrer en production :\n- " + "\n- ".join(found))
+    for warning in warnings(app.config):
+        log.warning(warning)
     return app

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from marina_portal.billing import absence_credits, legal
+from marina_portal.contracts import berth_rules
 from marina_portal.core.formats import parse_euros, parse_french_date, parse_metres
 from marina_portal.core.refusals import Refusal
 from marina_portal.models import (
@@ -291,7 +292,9 @@ class Contracts(Kind):
         context.numbers = {
             n: c for n, c in Contract.select(Contract.number, Contract.code).where(Contract.port == port).tuples()
         }
+        context.contract_ids = _codes(Contract.select(Contract.code, Contract.id).where(Contract.port == port))
         context.terms = {}
+        context.berth_periods = []  # (berth, starts_on, ends_on, code) of this file's lines so far
 
     def resolve(self, context, values):
         fields = super().resolve(context, values)
@@ -306,6 +309,7 @@ class Contracts(Kind):
         if fields["ends_on"] < fields["starts_on"]:
             raise Invalid("ends_on: la fin précède le début")
         _unique_number(context, fields, "le contrat")
+        _berth_free(context, fields)
         return fields
 
     def for_create(self, context, fields):
@@ -317,6 +321,26 @@ class Contracts(Kind):
 
     def for_update(self, current, changes):
         return dict(changes, revision=current["revision"] + 1, updated_at=utcnow())
+
+
+def _berth_free(context, fields):
+    """The one berth rule (free for the period, big enough for the boat), against the database and this file."""
+    berth = fields.get("berth")
+    if not berth or fields.get("status", "draft") == "cancelled":
+        return
+    code = fields.get("code")
+    try:
+        berth_rules.check(
+            berth, fields.get("boat"), fields["starts_on"], fields["ends_on"], context.contract_ids.get(code)
+        )
+    except berth_rules.BerthRefused as refusal:
+        raise Invalid(f"berth_code: {refusal}") from None
+    for other, starts_on, ends_on, other_code in context.berth_periods:
+        if other == berth and starts_on <= fields["ends_on"] and ends_on >= fields["starts_on"] and other_code != code:
+            raise Invalid(
+                "berth_code: ce poste est déjà attribué pour cette période par une ligne précédente du fichier"
+            )
+    context.berth_periods.append((berth, fields["starts_on"], fields["ends_on"], code))
 
 
 class Invoices(Kind):

@@ -20,10 +20,12 @@ from marina_portal.core import mail
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
+from marina_portal.core.mail import send_email
 from marina_portal.core.urls import external_url
 from marina_portal.models import (
     AttemptStatus,
     AuditLog,
+    DirectDebit,
     Invoice,
     Payment,
     PaymentAttempt,
@@ -31,7 +33,7 @@ from marina_portal.models import (
     Port,
     utcnow,
 )
-from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_named
+from marina_portal.payments import ACCEPTED, REFUSED, TEST_IGNORED, billing_address, current_gateway, gateway_named
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,14 @@ class PaymentInProgress(Exception):
         self.until = attempt.created_at + BANK_PAGE_LASTS
 
 
+class PaymentUnavailable(Exception):
+    """The bank settings cannot work (a mistyped terminal key): no attempt is recorded."""
+
+
+class AddressNeeded(Exception):
+    """The billing address is incomplete: the bank's page would refuse it, so ask for it first."""
+
+
 def online_payment_available(port):
     """False when no bank page is configured (MONETICO_URL unset and no sandbox)."""
     try:
@@ -68,14 +78,23 @@ def new_reference(invoice: Invoice) -> str:
     return f"{stem}P{secrets.token_hex(5).upper()}"
 
 
-def start_attempt(invoice, customer, receipt_email):
+def start_attempt(invoice, customer, receipt_email, address=None):
     """Record a pending attempt for the invoice's whole balance; return it with the bank form to post.
 
     One open attempt per invoice: while one started less than BANK_PAGE_LASTS ago is pending, a second
-    (another tab, a second click) raises PaymentInProgress with the first, so the boater can't pay twice."""
+    (another tab, a second click) raises PaymentInProgress with the first, so the boater can't pay twice.
+    `address`: the billing address the boater typed on the confirmation page, when the one on file is incomplete.
+    """
     if invoice.balance_cents <= 0:
         raise NothingToPay(invoice.number)
     gateway = current_gateway(invoice.port)
+    problem = gateway.problem()
+    if problem:
+        log.error("online payment unavailable: %s", problem)
+        raise PaymentUnavailable(problem)
+    address = address or billing_address.of_customer(customer)
+    if billing_address.incomplete(address):
+        raise AddressNeeded()
     for _ in range(5):
         try:
             # Under the lock that absence credits take: a credit deducted meanwhile lowers what the bank is
@@ -86,7 +105,7 @@ def start_attempt(invoice, customer, receipt_email):
                     raise NothingToPay(invoice.number)
                 open_attempt = _open_attempt(invoice)
                 if open_attempt is not None:
-                    raise PaymentInProgress(open_attempt, _bank_request(gateway, open_attempt, customer))
+                    raise PaymentInProgress(open_attempt, _bank_request(gateway, open_attempt, address))
                 attempt = PaymentAttempt.create(
                     invoice=invoice,
                     customer=customer,
@@ -100,7 +119,7 @@ def start_attempt(invoice, customer, receipt_email):
             continue
     else:
         raise RuntimeError("could not draw a unique payment reference")
-    return attempt, _bank_request(gateway, attempt, customer)
+    return attempt, _bank_request(gateway, attempt, address)
 
 
 def _open_attempt(invoice):
@@ -116,19 +135,14 @@ def _open_attempt(invoice):
     )
 
 
-def _bank_request(gateway, attempt, customer):
+def _bank_request(gateway, attempt, address):
     """The form that opens the bank's page for this attempt (the same one again for the same attempt)."""
     return gateway.build_request(
         reference=attempt.reference,
         amount_cents=attempt.amount_cents,
         when=attempt.created_at.replace(tzinfo=dt.timezone.utc),
         email=attempt.receipt_email,
-        billing={
-            "addressLine1": customer.street,
-            "city": customer.town,
-            "postalCode": customer.postcode,
-            "country": customer.country or "FR",
-        },
+        billing=address,
         free_text=f"Facture {attempt.invoice.number}",
         return_ok=external_url("payment.returned", reference=attempt.reference, way="ok"),
         return_err=external_url("payment.returned", reference=attempt.reference, way="err"),
@@ -156,6 +170,9 @@ def handle_notification(gateway_name: str, fields: dict[str, str]) -> tuple[str,
         refresh_pdfs_soon(attempt.invoice_id)
         if receipt is not None:
             mail.dispatch(receipt.id)
+        _warn_if_also_debited(attempt)
+    elif outcome == "test-ignored":
+        log.warning("payment %s: a test payment (payetest) on a production terminal, ignored", result.reference)
     elif outcome == "mismatch":
         log.warning(
             "payment %s: the bank's amount %r differs from the attempt's", result.reference, fields.get("montant")
@@ -183,6 +200,14 @@ def _apply(gateway_name, result, fields):
         elif result.status == REFUSED:
             moved = _move(attempt, AttemptStatus.REFUSED, (AttemptStatus.PENDING,))
             outcome = "refused" if moved else "ignored"
+        elif result.status == TEST_IGNORED:
+            outcome = "test-ignored"
+            AuditLog.create(
+                action="payment_test_ignored",
+                object_type="payment_attempt",
+                object_id=attempt.id,
+                after=json.dumps({"label": "paiement de test ignoré", "code": result.code}, ensure_ascii=False),
+            )
         else:
             outcome = "ignored"
         receipt = _queue_receipt(attempt) if outcome == "recorded" else None
@@ -254,6 +279,49 @@ def _queue_receipt(attempt):
     except Exception:  # the payment is recorded whatever happens to the mail
         log.exception("receipt mail for payment %s not kept", attempt.reference)
         return None
+
+
+def _warn_if_also_debited(attempt):
+    """A card payment on an invoice a direct debit already collects: the excess is to refund; tell the office."""
+    debited = (
+        DirectDebit.select(DirectDebit.end_to_end_id)
+        .where((DirectDebit.invoice == attempt.invoice_id) & (DirectDebit.status != "returned"))
+        .first()
+    )
+    if debited is None:
+        return
+    invoice = Invoice.with_paid().where(Invoice.id == attempt.invoice_id).first()
+    AuditLog.create(
+        action="payment_overpaid_by_card",
+        object_type="invoice",
+        object_id=invoice.id,
+        after=json.dumps(
+            {
+                "attempt": attempt.reference,
+                "direct_debit": debited.end_to_end_id,
+                "excess_cents": -invoice.balance_cents,
+            }
+        ),
+    )
+    port = invoice.port
+    if not port.email:
+        log.warning("invoice %s paid by card and by direct debit: nobody to tell", invoice.number)
+        return
+    try:
+        send_email(
+            port.email,
+            N_("Facture %(number)s payée deux fois : carte et prélèvement"),
+            "payment_double",
+            language="fr",
+            subject_fields={"number": invoice.number},
+            port=port,
+            invoice=invoice,
+            attempt=attempt,
+            end_to_end_id=debited.end_to_end_id,
+            excess=-invoice.balance_cents,
+        )
+    except Exception:
+        log.exception("office not told of invoice %s paid twice", invoice.number)
 
 
 def attempt_by_reference(reference: str) -> PaymentAttempt | None:

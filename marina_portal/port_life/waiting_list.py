@@ -19,6 +19,7 @@ import datetime as dt
 from peewee import JOIN
 
 from marina_portal.accounts.logins import hash_password, normalise_email
+from marina_portal.contracts import berth_rules
 from marina_portal.core import tokens
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_date, paris_today
@@ -287,6 +288,26 @@ def set_confirmation_date(port, day):
 # Offers -------------------------------------------------------------------------------------------
 
 
+def offer_period(application, today=None):
+    """The period a contract from this application would cover: from the wanted day (not before today) to the
+    wanted end, else to the end of that year."""
+    today = today or paris_today()
+    starts_on = max(today, application.wanted_from or today)
+    ends_on = (
+        application.wanted_to
+        if application.wanted_to and application.wanted_to > starts_on
+        else dt.date(starts_on.year, 12, 31)
+    )
+    return starts_on, ends_on
+
+
+def berths_for(application, today=None):
+    """The berths that can be offered: free for the whole period and big enough for the applicant's boat."""
+    return berth_rules.fitting_free(
+        application.port_id, application.length_cm, application.beam_cm, *offer_period(application, today)
+    )
+
+
 def make_offer(application_id, berth_id, deadline, today=None):
     today = today or paris_today()
     application = WaitingListApplication.get_or_none(WaitingListApplication.id == application_id)
@@ -295,6 +316,10 @@ def make_offer(application_id, berth_id, deadline, today=None):
     berth = Berth.get_or_none((Berth.id == berth_id) & (Berth.port == application.port_id))
     if berth is None:
         raise WaitingListRefused("Choisissez un poste.")
+    if berth.id not in {b.id for b in berths_for(application, today)}:
+        raise WaitingListRefused(
+            "Ce poste n'est pas libre pour toute la période demandée, ou il est trop petit pour ce bateau."
+        )
     if deadline is None or deadline < today:
         raise WaitingListRefused("La date limite de réponse doit être aujourd'hui ou plus tard.")
     application.status, application.offered_berth, application.offer_deadline = (
@@ -341,12 +366,14 @@ def accept_offer(application, today=None):
             beam_cm=application.beam_cm,
             draught_cm=application.draught_cm,
         )
-        starts_on = max(today, application.wanted_from or today)
-        ends_on = (
-            application.wanted_to
-            if application.wanted_to and application.wanted_to > starts_on
-            else dt.date(starts_on.year, 12, 31)
-        )
+        starts_on, ends_on = offer_period(application, today)
+        try:
+            berth_rules.check(application.offered_berth_id, boat.id, starts_on, ends_on)
+        except berth_rules.BerthRefused:
+            raise WaitingListRefused(
+                "Ce poste n'est plus disponible pour la période demandée : la capitainerie vous proposera une "
+                "autre place. Votre rang sur la liste d'attente est conservé."
+            ) from None
         contract = Contract.create(
             port=port,
             customer=customer,

@@ -90,13 +90,20 @@ def bic_for(iban):
     return str(found) if found else ""
 
 
+# The European Economic Area: the EU's 27 countries, Iceland, Liechtenstein and Norway.
+EEA = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO".split())
+
+
 def check_bic(text, iban):
-    """The normalised 11-character BIC for this IBAN (derived when left empty), or BankDetailsError."""
+    """The normalised 11-character BIC for this IBAN (derived when left empty; empty for an EEA account whose
+    bank schwifty does not know), or BankDetailsError."""
     value = compact(text)
     derived = bic_for(iban)
     if not value:
         if derived:
             return _eleven(derived)
+        if iban[:2] in EEA:
+            return ""  # the rulebook asks no BIC for an account in the EEA: the file says NOTPROVIDED
         raise BankDetailsError("Saisissez le BIC inscrit sur votre RIB (8 ou 11 caractères).")
     from schwifty import BIC
     from schwifty import exceptions as bad

@@ -8,6 +8,7 @@ from flask import current_app
 from peewee import IntegrityError
 
 from marina_portal.core.db import database
+from marina_portal.core.formats import fr_date
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.pdf import render_pdf
@@ -37,15 +38,36 @@ class MandateError(Refusal):
 
 
 def legal_text(creditor_name):
-    """Our own wording of the debtor's rights, shown on the page, in the PDF and in the signed text."""
+    """The mandate's standard wording (EPC rulebook, French text of the CFONB), then a reminder of the 13 months
+    for a debit that was not authorised: shown on the page, in the PDF and in the signed text."""
     return (
-        f"En signant ce mandat, vous permettez à {creditor_name} de demander à votre banque des prélèvements "
-        "sur votre compte, et à votre banque d'exécuter ces demandes. Votre banque vous rembourse un "
-        "prélèvement si vous le lui demandez, dans les conditions de la convention de compte que vous avez "
-        "signée avec elle : dans les 8 semaines qui suivent la date où votre compte a été débité, sans avoir à "
-        "donner de motif ; et jusqu'à 13 mois après ce débit lorsque le prélèvement n'avait pas été autorisé. "
-        "Votre banque peut vous renseigner sur vos droits."
+        f"En signant ce formulaire de mandat, vous autorisez (A) {creditor_name} à envoyer des instructions à votre "
+        f"banque pour débiter votre compte, et (B) votre banque à débiter votre compte conformément aux instructions "
+        f"de {creditor_name}. Vous bénéficiez du droit d'être remboursé par votre banque selon les conditions "
+        "décrites dans la convention que vous avez passée avec elle. Une demande de remboursement doit être "
+        "présentée dans les 8 semaines suivant la date de débit de votre compte pour un prélèvement autorisé. "
+        "Vos droits concernant le présent mandat sont expliqués dans un document que vous pouvez obtenir auprès "
+        "de votre banque. Pour un prélèvement que vous n'avez pas autorisé, le délai est de 13 mois."
     )
+
+
+def creditor_gaps(port):
+    """What the port must still set before a boater may sign a mandate (its ICS valid, its name and address)."""
+    gaps = [
+        label
+        for label, value in (
+            ("nom du créancier", port.name),
+            ("adresse", port.street),
+            ("code postal", port.postcode),
+            ("ville", port.town),
+        )
+        if not (value or "").strip()
+    ]
+    if not port.creditor_id:
+        gaps.append("identifiant créancier SEPA (ICS)")
+    elif bank_details.creditor_id_problem(port.creditor_id):
+        gaps.append(f"identifiant créancier SEPA (ICS) valide (« {port.creditor_id} » ne l'est pas)")
+    return gaps
 
 
 def new_rum(port, customer):
@@ -69,7 +91,7 @@ def current(customer):
 def history(customer):
     return list(
         Mandate.select()
-        .where((Mandate.customer == customer) & Mandate.status.in_([MandateStatus.REVOKED, MandateStatus.LAPSED]))
+        .where((Mandate.customer == customer) & Mandate.status.in_(["revoked", "lapsed", "suspended"]))
         .order_by(Mandate.id.desc())
     )
 
@@ -116,7 +138,30 @@ def save_details(mandate, debtor_name, street, postcode, town, country, iban, bi
 
 
 def is_complete(mandate):
-    return bool(mandate.iban and mandate.bic and mandate.debtor_name and mandate.street and mandate.town)
+    """The BIC may stay empty: the rulebook does not ask for it for an account in the EEA."""
+    return bool(mandate.iban and mandate.debtor_name and mandate.street and mandate.town)
+
+
+ACCOUNT_DECLARATION = "Je demande que les prochains prélèvements de ce mandat soient faits sur ce compte."
+
+
+def change_account(mandate, iban, bic, user, client):
+    """The debtor moves the mandate to another account (same RUM); the change is evidence, and the next
+    collection carries the original account (or SMNDA for another bank) as amendment information."""
+    if mandate.status != "active":
+        raise MandateError("Seul un mandat signé et actif peut changer de compte.")
+    iban = bank_details.check_iban(iban)
+    bic = bank_details.check_bic(bic, iban)
+    if iban == mandate.iban:
+        raise MandateError("C'est déjà le compte de ce mandat.")
+    with database.atomic():
+        changes = evidence.steps(SUBJECT, mandate.id, REVISION)
+        words = f"{ACCOUNT_DECLARATION}\nRUM : {mandate.rum}\nIBAN : {bank_details.grouped(iban)}\nBIC : {bic}\n"
+        evidence.record_step(
+            SUBJECT, mandate.id, REVISION, len(changes) + 1, user, words, evidence.sha256(words.encode()), client
+        )
+        Mandate.update(iban=iban, bic=bic).where((Mandate.id == mandate.id) & (Mandate.status == "active")).execute()
+    return Mandate.get_by_id(mandate.id)
 
 
 def text(mandate, port):
@@ -134,13 +179,17 @@ def text(mandate, port):
         f"Adresse : {mandate.street}, {mandate.postcode} {mandate.town}, {mandate.country}",
         "Coordonnées du compte bancaire",
         f"IBAN : {bank_details.grouped(mandate.iban)}",
-        f"BIC : {mandate.bic}",
+        f"BIC : {mandate.bic or 'non communiqué'}",
+        "Type de paiement : paiement récurrent / répétitif",
+        f"Signé à : {mandate.signed_place}",
+        f"Le : {fr_date(mandate.signed_at)}",
     ]
     return "\n".join(lines) + "\n"
 
 
-def sign(mandate, port, user, client):
-    """The boater's explicit act: evidence, a sealed PDF kept by the port, and the mandate becomes active."""
+def sign(mandate, port, user, client, place=""):
+    """The boater's explicit act at `place` (the town they sign in): evidence, a sealed PDF kept by the port, and
+    the mandate becomes active. Refused while the port's creditor details are incomplete: the office is told."""
 
     if mandate.status != MandateStatus.DRAFT:
         raise MandateError("Ce mandat n'est plus à signer.")
@@ -152,10 +201,20 @@ def sign(mandate, port, user, client):
         .exists()
     ):
         raise MandateError("Vous avez déjà un mandat actif : révoquez-le avant d'en signer un autre.")
+    gaps = creditor_gaps(port)
+    if gaps:
+        _tell_office(port, gaps, mandate)
+        raise MandateError(
+            "Le prélèvement n'est pas encore ouvert : la capitainerie doit d'abord compléter ses coordonnées de "
+            "créancier. Elle vient d'en être prévenue ; vous pourrez signer dès que ce sera fait."
+        )
+    place = " ".join((place or mandate.town or "").split())[:70]
+    if not place:
+        raise MandateError("Indiquez le lieu de signature (votre ville).")
+    signed_at = utcnow()
+    mandate.signed_at, mandate.signed_place = signed_at, place
     words = text(mandate, port)
     digest = evidence.sha256(words.encode("utf-8"))
-    signed_at = utcnow()
-    mandate.signed_at = signed_at
     pdf = render_pdf(
         "pdf/mandate.html",
         port=port,
@@ -180,9 +239,21 @@ def sign(mandate, port, user, client):
         evidence.record_step(SUBJECT, mandate.id, REVISION, 1, user, f"{SIGN_DECLARATION}\n\n{words}", digest, client)
         updated = (
             Mandate.update(
-                status=MandateStatus.ACTIVE, signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=pdf_digest
+                status="active",
+                signed_at=signed_at,
+                signed_place=place,
+                signed_pdf=stored,
+                signed_pdf_sha256=pdf_digest,
+                signed_creditor_id=port.creditor_id,
+                signed_creditor_name=port.name,
+                signed_iban=mandate.iban,
+                signed_bic=mandate.bic,
+                told_creditor_id=port.creditor_id,
+                told_creditor_name=port.name,
+                told_iban=mandate.iban,
+                told_bic=mandate.bic,
             )
-            .where((Mandate.id == mandate.id) & (Mandate.status == MandateStatus.DRAFT))
+            .where((Mandate.id == mandate.id) & (Mandate.status == "draft"))
             .execute()
         )
         if not updated:
@@ -197,6 +268,24 @@ def sign(mandate, port, user, client):
         [(f"mandat-sepa-{signed.rum}.pdf", "application/pdf", signed.signed_pdf)],
     )
     return signed
+
+
+def _tell_office(port, gaps, mandate):
+    if not port.email:
+        log.warning("mandate %s refused, port settings incomplete: %s", mandate.rum, ", ".join(gaps))
+        return
+    try:
+        send_email(
+            port.email,
+            N_("Un mandat SEPA n'a pas pu être signé : réglages du port incomplets"),
+            "mandate_creditor_incomplete",
+            language="fr",
+            port=port,
+            mandate=mandate,
+            gaps=gaps,
+        )
+    except Exception:
+        log.exception("office not told of mandate %s refused", mandate.rum)
 
 
 def revoke(mandate, port=None, user=None):

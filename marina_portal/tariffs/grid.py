@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from marina_portal.core import audit
+from marina_portal.core import audit, formats
 from marina_portal.core.db import database
 from marina_portal.core.i18n import N_, Translatable
 from marina_portal.models import Berth, Tariff, TariffRate, utcnow
@@ -121,8 +121,8 @@ def quote(tariff, category, period, length_cm, beam_cm=0, rates=None):
 
 
 def metres(cm):
-    """950 -> '9,50'."""
-    return f"{cm // 100},{cm % 100:02d}"
+    """950 -> '9,50' (core.formats.metres without its unit; 0 -> '0,00', a band's lower bound)."""
+    return formats.metres(cm, unit=False) or "0,00"
 
 
 def berth_categories(port):

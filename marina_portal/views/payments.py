@@ -5,17 +5,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from marina_portal.billing import pay_links, statement
 from marina_portal.core.extensions import csrf
-from marina_portal.payments import operations
+from marina_portal.payments import billing_address, operations
 from marina_portal.views.access import boater_required, may_see
 from marina_portal.views.forms import REQUIRED
 from marina_portal.views.htmx import is_fragment_request
 
 bp = Blueprint("payment", __name__, url_prefix="/payment")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class PayForm(FlaskForm):
@@ -29,6 +33,19 @@ class PayForm(FlaskForm):
         ],
         description=_l("La banque et le port y envoient le ticket et le reçu du paiement."),
     )
+    # Asked only when the address on file is incomplete: the bank's page requires one.
+    street = StringField(_l("Adresse"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    postcode = StringField(_l("Code postal"), filters=[_strip], validators=[Optional(), Length(max=20)])
+    town = StringField(_l("Ville"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    country = StringField(
+        _l("Pays"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=60)],
+        description=_l("Code à 2 lettres, par exemple FR."),
+    )
+
+    def address(self):
+        return billing_address.billing(self.street.data, self.town.data, self.postcode.data, self.country.data)
 
 
 def _own_invoice(invoice_id):
@@ -45,11 +62,19 @@ def confirm(invoice_id):
     if invoice.balance_cents <= 0:
         flash(_("La facture %(number)s est déjà réglée.", number=invoice.number), "info")
         return redirect(url_for("account.show"), code=303)
-    form = PayForm(data={"receipt_email": current_user.email} if request.method == "GET" else None)
+    customer = current_user.customer
+    on_file = billing_address.of_customer(customer)
+    ask_address = billing_address.incomplete(on_file)
+    initial = {"receipt_email": current_user.email, "street": customer.street, "postcode": customer.postcode}
+    initial.update(town=customer.town, country=on_file["country"] or customer.country)
+    form = PayForm(data=initial if request.method == "GET" else None)
     available = operations.online_payment_available(invoice.port)
+    problem = None
     if available and form.validate_on_submit():
         try:
-            attempt, bank = operations.start_attempt(invoice, current_user.customer, form.receipt_email.data)
+            attempt, bank = operations.start_attempt(
+                invoice, customer, form.receipt_email.data, form.address() if ask_address else None
+            )
         except operations.PaymentInProgress as open_one:
             return render_template(
                 "payment/in_progress.html",
@@ -58,8 +83,24 @@ def confirm(invoice_id):
                 invoice=invoice,
                 until=open_one.until,
             )
-        return render_template("payment/to_bank.html", attempt=attempt, bank=bank, invoice=invoice)
-    return render_template("payment/confirm.html", form=form, invoice=invoice, available=available)
+        except operations.AddressNeeded:
+            problem = _(
+                "Complétez l'adresse de facturation : la banque demande l'adresse, le code postal, la ville "
+                "et le pays (code à 2 lettres, par exemple FR)."
+            )
+        except operations.PaymentUnavailable:
+            available = False
+        else:
+            return render_template("payment/to_bank.html", attempt=attempt, bank=bank, invoice=invoice)
+    status = 422 if problem else 200
+    return render_template(
+        "payment/confirm.html",
+        form=form,
+        invoice=invoice,
+        available=available,
+        ask_address=ask_address,
+        problem=problem,
+    ), status
 
 
 LINK_ATTEMPTS = "pay_link_attempts"  # in the session: payments started from a pay link, for the return page

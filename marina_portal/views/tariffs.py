@@ -11,11 +11,6 @@ from marina_portal.views.shell import current_port
 bp = Blueprint("tariffs", __name__, url_prefix="/tarifs")
 
 
-@bp.app_template_filter("metres")
-def metres_filter(cm):
-    return grid.metres(cm) if cm else ""
-
-
 def _season(port, years):
     """The season asked for, else this year's, else the nearest published one."""
     wanted = request.args.get("annee", "")

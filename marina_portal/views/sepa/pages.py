@@ -10,24 +10,26 @@ from marina_portal.sepa import mandates
 from marina_portal.sepa.bank_details import masked
 from marina_portal.views.access import boater_required, owned_or_404
 from marina_portal.views.forms import EmptyForm
-from marina_portal.views.sepa.forms import MandateDetailsForm, SignMandateForm
+from marina_portal.views.sepa.forms import ChangeAccountForm, MandateDetailsForm, SignMandateForm
 from marina_portal.views.shell import current_port
 
 bp = Blueprint("mandate", __name__, url_prefix="/mandate")
 
 
-def _page(mandate, form=None, sign_form=None, status=200):
-    editing = mandate.status == MandateStatus.DRAFT and (
-        form is not None or not mandate.iban or request.args.get("edit")
-    )
+def _page(mandate, form=None, sign_form=None, account_form=None, status=200):
+    editing = mandate.status == "draft" and (form is not None or not mandate.iban or request.args.get("edit"))
     if editing and form is None:
         form = MandateDetailsForm(obj=mandate, formdata=None)
         form.iban.data = ""
+    if sign_form is None:
+        sign_form = SignMandateForm(formdata=None, place=mandate.town)
     return render_template(
         "mandate/show.html",
         mandate=mandate,
         form=form if editing else None,
-        sign_form=sign_form or SignMandateForm(),
+        sign_form=sign_form,
+        account_form=account_form or ChangeAccountForm(prefix="account", formdata=None),
+        creditor_gaps=mandates.creditor_gaps(current_port()) if mandate.status == "draft" else [],
         action_form=EmptyForm(),
         masked_iban=masked(mandate.iban),
         legal=mandates.legal_text(current_port().name),
@@ -78,11 +80,37 @@ def sign(mandate_id):
             current_port(),
             current_user._get_current_object(),
             (request.remote_addr, request.user_agent.string),
+            form.place.data,
         )
     except mandates.MandateError as e:
         flash(e.translated(), "error")
     else:
         flash(_("Mandat signé. Vous pouvez télécharger le mandat signé au format PDF."), "success")
+    return redirect(url_for(".show"), 303)
+
+
+@bp.route("/<int:mandate_id>/account", methods=["POST"])
+@boater_required
+def change_account(mandate_id):
+    mandate = owned_or_404(Mandate, mandate_id)
+    form = ChangeAccountForm(prefix="account")
+    if not form.validate_on_submit():
+        return _page(mandate, account_form=form, status=422)
+    try:
+        mandates.change_account(
+            mandate,
+            form.clean_iban,
+            form.clean_bic,
+            current_user._get_current_object(),
+            (request.remote_addr, request.user_agent.string),
+        )
+    except mandates.MandateError as e:
+        flash(e.translated(), "error")
+    else:
+        flash(
+            _("Nouveau compte enregistré : les prochains prélèvements de ce mandat seront faits sur ce compte."),
+            "success",
+        )
     return redirect(url_for(".show"), 303)
 
 

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from marina_portal.billing import legal
 from marina_portal.billing.invoicing import OFFICE_METHODS
 from marina_portal.core.formats import parse_euros, parse_metres
+from marina_portal.payments.monetico import key_problem
 from marina_portal.sepa.bank_details import BankDetailsError, check_bic, check_creditor_id, check_iban
 from marina_portal.views.forms import BoatSizes
 
@@ -297,8 +298,9 @@ class PortSettingsForm(FlaskForm):
                 raise ValidationError(str(e)) from None  # staff pages are French only
 
     def validate_monetico_key(self, field):
-        if field.data and (len(field.data) != 40):
-            raise ValidationError("La clé compte 40 caractères.")
+        problem = key_problem(field.data) if field.data else None
+        if problem:
+            raise ValidationError(problem)
 
     legal_name = StringField(
         "Raison sociale",

@@ -207,7 +207,7 @@ def port_offer(application_id):
     form = OfferForm()
     form.berth.choices = [
         SelectChoice(b.id, f"{b.code} — {metres(b.length_cm)} × {metres(b.width_cm)}")
-        for b in Berth.select().where(Berth.port == current_port()).order_by(Berth.code)
+        for b in waiting_list.berths_for(application)
     ]
     problem = None
     if form.validate_on_submit():
