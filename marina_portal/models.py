@@ -403,12 +403,13 @@ class MandateStatus(Vocabulary):
     ACTIVE = "active", "actif"
     REVOKED = "revoked", "révoqué"
     LAPSED = "lapsed", "caduc"  # no collection for 36 months
+    SUSPENDED = "suspended", "suspendu (rejet de la banque)"  # after a return that ends the mandate (AC04, MD01…)
 
 
 class Mandate(BaseModel):
     customer = ForeignKeyField(Customer, backref="mandates")
     rum = CharField(unique=True, max_length=35)
-    status = CharField(default="draft")  # draft, active, revoked, lapsed, suspended (after a bank return)
+    status = CharField(default=MandateStatus.DRAFT)  # draft, active, revoked, lapsed, suspended (after a bank return)
     debtor_name = CharField(default="")
     street = CharField(default="")
     postcode = CharField(default="")

@@ -233,7 +233,14 @@ def test_staff_reach_no_row_of_another_port(app, client, auth):
         assert client.post(path, data={"csrf_token": token, "reason": "erreur"}).status_code == 404, path
 
 
-INTERNAL_EXCEPTIONS = {"NothingToPay", "BadSeal"}  # never shown to anyone as such: the views check first
+INTERNAL_EXCEPTIONS = {
+    "NothingToPay",
+    "BadSeal",
+    "PaymentInProgress",  # carries the open attempt: the view shows it, not words
+    "PaymentUnavailable",
+    "AddressNeeded",
+    "SealError",  # the signing refusal that wraps it is the one shown
+}  # never shown to anyone as such: the views check first
 
 
 def test_every_refusal_of_a_feature_is_a_refusal(app):
@@ -263,7 +270,7 @@ def test_a_refusal_is_translated_where_it_is_shown(app):
     [
         (ContractStatus, ["draft", "sent", "signed", "cancelled"]),
         (AttemptStatus, ["pending", "paid", "refused", "mismatch"]),
-        (MandateStatus, ["draft", "active", "revoked", "lapsed"]),
+        (MandateStatus, ["draft", "active", "revoked", "lapsed", "suspended"]),
         (DebitStatus, ["pending", "collected", "returned"]),
         (ApplicationStatus, ["pending", "active", "offered", "accepted", "lapsed", "withdrawn"]),
         (BoatChangeStatus, ["pending", "approved", "refused", "replaced", "withdrawn"]),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from marina_portal.core import audit
 from marina_portal.core.db import database
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import LedgerAccount
 
 # purpose -> (default number, default label, what it is for)
@@ -28,7 +29,7 @@ PAYMENT_ACCOUNTS = {
 }  # card, transfer, direct debit and refunds: the bank
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """An account that can't be saved, with the words to show."""
 
 

@@ -16,6 +16,7 @@ from marina_portal.billing import absence_credits, mailing
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import (
     Invoice,
     InvoiceDispute,
@@ -33,7 +34,7 @@ DEFAULT_SCHEDULE = [(15, "reminder"), (30, "reminder"), (45, "formal_notice")]
 MAX_STEPS = 6
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """A schedule or dispute change that can't be made, with the words to show."""
 
 

@@ -38,7 +38,7 @@ DEFAULT_PAYMENT_TERMS = (
 )
 
 
-class IdentifierError(ValueError):
+class IdentifierError(Refusal, ValueError):
     """An identifier that can't be right, with the words to show."""
 
 

@@ -14,10 +14,11 @@ from marina_portal.billing.invoicing import METHOD_LABELS
 from marina_portal.core import audit
 from marina_portal.core.db import write_locked
 from marina_portal.core.pdf import render_pdf_cached
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import ChequeDeposit, ChequeDepositItem, Customer, Invoice, Payment
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """A deposit slip that can't be made, with the words to show."""
 
 

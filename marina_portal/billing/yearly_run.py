@@ -22,6 +22,7 @@ from marina_portal.core.db import database, write_locked
 from marina_portal.core.formats import paris_today
 from marina_portal.core.mail import queue_many, sweep_mail
 from marina_portal.core.queue import app_context, huey, request_context
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import (
     Berth,
     BillingRun,
@@ -42,7 +43,7 @@ CHUNK = 50
 ACTIVE = ("sent", "signed")
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """A run that can't start, with the words to show."""
 
 

@@ -169,8 +169,11 @@ def _concatenate(documents, attachments=()):
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for data in documents:
-        writer.append(PdfReader(io.BytesIO(data)))
+    for n, data in enumerate(documents):
+        reader = PdfReader(io.BytesIO(data))
+        writer.append(reader)
+        if n == 0 and reader.metadata:
+            writer.add_metadata(dict(reader.metadata))  # title, author, creation date of the document
     for name, data in attachments:
         writer.add_attachment(name, data)
     out = io.BytesIO()

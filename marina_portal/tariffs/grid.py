@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from marina_portal.core import audit, formats
 from marina_portal.core.db import database
 from marina_portal.core.i18n import N_, Translatable
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import Berth, Tariff, TariffRate, utcnow
 
 # The period's words complete « bateau de 9,50 m, … » on the public simulator.
@@ -23,7 +24,7 @@ DEFAULT_CATEGORY = "Ponton"
 RATE_FIELDS = ("category", "period", "length_from_cm", "length_to_cm", "basis", "price_ht_cents", "vat_rate_bp")
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """An edit of the grid that can't be made, with the words to show."""
 
 
