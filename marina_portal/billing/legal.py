@@ -10,6 +10,8 @@ from stdnum.exceptions import ValidationError
 from stdnum.fr import siren as fr_siren
 from stdnum.fr import siret as fr_siret
 
+from marina_portal.core.refusals import Refusal
+
 LEGAL_STATUSES = {"public": "Régie (personne publique)", "company": "Société"}
 VAT_REGIMES = {
     "receipts": "TVA exigible à l'encaissement (régime des prestations de services)",
