@@ -167,6 +167,8 @@ def make_app(tmp_path, smtp, signing_files):
             "HUEY_IMMEDIATE": True,
             "LOGIN_LIMIT": "1000/minute",
             "MAIL_LIMIT": "1000/minute",
+            "REGISTER_INVOICE_LIMIT": "1000/minute",
+            "REGISTER_LIMIT": "1000/minute",
             "RATELIMIT_STORAGE_URI": "memory://",
             "SIGNING_KEY_FILE": signing_files[0],
             "SIGNING_CERT_FILE": signing_files[1],

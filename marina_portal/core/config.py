@@ -39,6 +39,10 @@ class Defaults:
     TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed (1 behind Caddy/nginx)
     LOGIN_LIMIT = "10/minute;50/hour"
     MAIL_LIMIT = "5/minute;20/hour"
+    # Case 2 (an invoice proves a contract): wrong guesses per invoice number, and for the whole portal, so
+    # that changing address and email at each try does not give an attacker more.
+    REGISTER_INVOICE_LIMIT = "5/hour;10/day"
+    REGISTER_LIMIT = "30/hour;100/day"
     TOKEN_MAX_AGE = 24 * 3600
     WTF_CSRF_TIME_LIMIT = None  # a form left open all day still posts; the token stays tied to the session
     SESSION_COOKIE_HTTPONLY = True

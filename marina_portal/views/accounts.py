@@ -125,8 +125,25 @@ def register():
     return render_template("auth/register_choice.html")
 
 
+def _invoice_typed():
+    return "invoice:" + "".join((request.form.get("invoice_number") or "").split()).upper()
+
+
+def _refused(response):
+    return response.status_code != 303  # only wrong guesses count: a recognised invoice leaves the page
+
+
 @bp.route("/register/contract", methods=["GET", "POST"])
 @per_ip_and_target(_mail_limit)
+@limiter.limit(
+    lambda: current_app.config["REGISTER_INVOICE_LIMIT"],
+    methods=["POST"],
+    key_func=_invoice_typed,
+    deduct_when=_refused,
+)
+@limiter.limit(
+    lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"], key_func=lambda: "everyone", deduct_when=_refused
+)
 def register_contract():
     """Case 2: prove a contract with one of this year's invoices; the link goes to the email typed."""
     form = RegisterContractForm()
