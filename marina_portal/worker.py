@@ -1,6 +1,7 @@
 """The background worker's entry point: `huey_consumer marina_portal.worker.huey` runs every feature's tasks."""
 
 from marina_portal import create_app
+from marina_portal.accounts import tasks as account_tasks  # noqa: F401
 from marina_portal.billing import statement  # noqa: F401  (registers tasks)
 from marina_portal.boats import papers  # noqa: F401
 from marina_portal.core import mail, queue  # noqa: F401

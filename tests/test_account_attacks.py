@@ -1,9 +1,12 @@
 """Registration and login held against an attacker: case 2 on a customer with an email on file, guessing
 invoices, timing the answers, and one login budget per account whichever login page is used."""
 
+import pytest
 from conftest import PASSWORD, csrf_token
 
+from marina_portal.core.db import counting_queries
 from marina_portal.core.formats import paris_today
+from marina_portal.core.queue import huey
 from marina_portal.models import Customer
 
 YEAR = paris_today().year
@@ -64,3 +67,26 @@ def test_case_2_guesses_over_many_invoices_reach_a_global_limit(make_app, mailbo
     client = make_app(REGISTER_LIMIT="5/hour").test_client()
     answers = [_guess(client, n, f"{YEAR}/0{3000 + n}").status_code for n in range(6)]
     assert answers == [200] * 5 + [429]
+
+
+def _ask(app, monkeypatch, path, email):
+    """(SQL statements run by the page, tasks it queued) when asking for a link for `email`."""
+    client = app.test_client()
+    queued = []
+    monkeypatch.setattr(huey, "enqueue", lambda task: queued.append((task.name, task.args)))
+    token = csrf_token(client.get("/" if path == "/first-login" else path).get_data(as_text=True))
+    with counting_queries() as statements:
+        response = client.post(path, data={"csrf_token": token, "email": email})
+    assert response.status_code == 303
+    return statements.count, queued
+
+
+@pytest.mark.parametrize("path", ["/first-login", "/password/forgot"])
+def test_a_known_and_an_unknown_address_cost_the_page_the_same_work(app, auth, monkeypatch, mailbox, path):
+    auth.create_boater("C0001")  # jean.dupont@example.com has a login: a forgotten-password link
+    known = _ask(app, monkeypatch, path, "Jean.Dupont@example.com")
+    unknown = _ask(app, monkeypatch, path, "nobody@example.com")
+    assert known[0] == unknown[0]  # the same SQL, whether the address is known or not
+    assert [name for name, _ in known[1]] == [name for name, _ in unknown[1]] == ["mail_password_link"]
+    assert known[1][0][1] == ("jean.dupont@example.com",)
+    assert mailbox.messages == []  # nothing looked up, rendered nor sent by the page itself

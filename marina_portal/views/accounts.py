@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marina_portal.accounts import logins, sessions
+from marina_portal.accounts import logins, sessions, tasks
 from marina_portal.core.extensions import limiter
 from marina_portal.views.forms import (
     ChangePasswordForm,
@@ -101,7 +101,7 @@ def first_login():
             form=LoginForm(formdata=None, email=form.email.data),
             first_login_errors=form.email.errors,
         ), 200
-    logins.request_password_link(form.email.data)
+    tasks.mail_password_link(logins.normalise_email(form.email.data))
     return redirect(url_for("auth.link_sent"), code=303)
 
 
@@ -110,7 +110,7 @@ def first_login():
 def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
-        logins.request_password_link(form.email.data)
+        tasks.mail_password_link(logins.normalise_email(form.email.data))
         return redirect(url_for("auth.link_sent"), code=303)
     return render_template("auth/forgot.html", form=form)
 
