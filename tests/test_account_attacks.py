@@ -90,3 +90,19 @@ def test_a_known_and_an_unknown_address_cost_the_page_the_same_work(app, auth, m
     assert [name for name, _ in known[1]] == [name for name, _ in unknown[1]] == ["mail_password_link"]
     assert known[1][0][1] == ("jean.dupont@example.com",)
     assert mailbox.messages == []  # nothing looked up, rendered nor sent by the page itself
+
+
+def test_alternating_the_two_login_pages_gives_a_staff_account_one_budget(make_app):
+    app = make_app(LOGIN_LIMIT="4/minute")
+    client = app.test_client()
+    from conftest import Auth
+
+    Auth(app, client).create_staff()
+
+    def wrong(n):
+        path = "/login" if n % 2 else "/staff/login"
+        page = client.get("/" if path == "/login" else path)
+        data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "email": "agent@example.com", "password": "x"}
+        return client.post(path, data=data, environ_base={"REMOTE_ADDR": f"10.2.0.{n}"}).status_code
+
+    assert [wrong(n) for n in range(6)] == [200, 200, 200, 200, 429, 429]

@@ -111,12 +111,11 @@ def send_invitation(user, customer, ip=""):
     return True
 
 
-# The pages whose POSTs are rate-limited per email typed (views/auth.py, views/staff/session.py), by setting.
-# Values are names of settings.
+# The rate limits counted per email typed (views/accounts.py, views/staff/session.py): the scope of each
+# count (the shared login budget, or a mail-sending page's endpoint) and the name of its setting.
 MAIL_SENDING = ("auth.first_login", "auth.forgot_password", "auth.register_contract")
 LIMITED = {
-    "auth.login": "LOGIN_LIMIT",
-    "staff.login": "LOGIN_LIMIT",
+    "login": "LOGIN_LIMIT",
     **{endpoint: "MAIL_LIMIT" for endpoint in MAIL_SENDING},
 }
 
@@ -132,9 +131,9 @@ def unlock(user, customer, ip=""):
     if customer.email:
         emails.add(customer.email)
     for email in emails:
-        for endpoint, setting in LIMITED.items():
+        for scope, setting in LIMITED.items():
             for item in parse_many(current_app.config[setting]):
-                limiter.limiter.clear(item, f"target:{email}", endpoint)
+                limiter.limiter.clear(item, f"target:{email}", scope)
     audit.record(user, "customer.unlock", customer, None, {"emails": sorted(emails)}, ip)
     return sorted(emails)
 

@@ -41,6 +41,16 @@ def per_ip_and_target(limit):
     return decorate
 
 
+LOGIN_SCOPE = "login"  # the boaters' and the staff's login pages draw on one budget per account
+
+
+def login_limits(view):
+    """Rate-limit login POSTs per account typed and per client address, one budget shared by /login and
+    /staff/login: alternating the two pages gives a guesser nothing more."""
+    view = limiter.shared_limit(_login_limit, scope=LOGIN_SCOPE, methods=["POST"], key_func=_target)(view)
+    return limiter.shared_limit(_login_limit, scope=LOGIN_SCOPE + "-address", methods=["POST"])(view)
+
+
 def safe_next(target):
     """Follow `next` only to a path on this site."""
     if not target:
@@ -68,7 +78,7 @@ def _end_session():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@per_ip_and_target(_login_limit)
+@login_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
