@@ -21,6 +21,9 @@ ALLOWED = {
 }
 
 
+WITHDRAWN = "withdrawn"  # taken off the list by the office: no longer served, not even by its id
+
+
 class Refused(Translatable):
     """An upload that is not accepted, with the words to show (in the boater's language on their pages)."""
 
@@ -82,6 +85,6 @@ def withdraw(user, document, ip=""):
     """Take a published document off the list (the row is kept for the audit, its kind changed)."""
     before = audit.snapshot(document, ("title", "kind"))
     with database.atomic():
-        document.kind = "withdrawn"
+        document.kind = WITHDRAWN
         document.save()
         audit.record(user, "document.withdraw", document, before, audit.snapshot(document, ("title", "kind")), ip)

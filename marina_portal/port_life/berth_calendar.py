@@ -1,12 +1,12 @@
 """The harbour office's calendar of berths freed by absences: by day, as CSV and as an iCalendar feed."""
 
-import csv
 import datetime as dt
 import io
 from collections import defaultdict
 
 import icalendar
 
+from marina_portal.core import csvfiles
 from marina_portal.models import Absence, Berth, BerthLetting, Contract, Customer, utcnow
 
 
@@ -57,7 +57,7 @@ def days(port, first_day, count):
 
 def as_csv(port, first_day, count):
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csvfiles.writer(out, delimiter=";")
     writer.writerow(["date", "poste", "longueur_m", "largeur_m", "absence_du", "retour_le", "plaisancier", "loue"])
     for day, free in days(port, first_day, count)[0]:
         for absence, letting in free:
