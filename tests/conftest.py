@@ -169,6 +169,7 @@ def make_app(tmp_path, smtp, signing_files):
             "MAIL_LIMIT": "1000/minute",
             "REGISTER_INVOICE_LIMIT": "1000/minute",
             "REGISTER_LIMIT": "1000/minute",
+            "NOTIFY_BAD_SEAL_LIMIT": "1000/minute",
             "RATELIMIT_STORAGE_URI": "memory://",
             "SIGNING_KEY_FILE": signing_files[0],
             "SIGNING_CERT_FILE": signing_files[1],

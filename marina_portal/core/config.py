@@ -43,6 +43,8 @@ class Defaults:
     # that changing address and email at each try does not give an attacker more.
     REGISTER_INVOICE_LIMIT = "5/hour;10/day"
     REGISTER_LIMIT = "30/hour;100/day"
+    NOTIFY_MAX_BYTES = 16 * 1024  # the bank's notification is under 4 KB: larger bodies are refused unread
+    NOTIFY_BAD_SEAL_LIMIT = "20/hour"  # calls with a bad seal per address before it is refused (429)
     TOKEN_MAX_AGE = 24 * 3600
     WTF_CSRF_TIME_LIMIT = None  # a form left open all day still posts; the token stays tied to the session
     SESSION_COOKIE_HTTPONLY = True
