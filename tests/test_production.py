@@ -18,6 +18,7 @@ GOOD = {
     "MONETICO_KEY": "0123456789ABCDEF0123456789ABCDEF01234567",
     "MAIL_OUTBOX": False,
     "MAIL_SERVER": "smtp.example.com",
+    "BASE_URL": "https://portail.example-marina.fr",
 }
 
 
@@ -29,6 +30,9 @@ GOOD = {
         ({"MONETICO_KEY": "12345678901234567890123456789012345678P0"}, "clé de démonstration"),
         ({"MAIL_OUTBOX": True}, "MAIL_OUTBOX"),
         ({"MONETICO_URL": None}, "MONETICO_URL"),
+        ({"BASE_URL": "http://127.0.0.1:5000"}, "adresse par défaut"),
+        ({"BASE_URL": "http://127.0.0.1:5000", "ALLOW_HTTP": True}, "adresse par défaut"),
+        ({"BASE_URL": "http://portail.example-marina.fr"}, "pas en https://"),
     ],
 )
 def test_production_refuses_unsafe_settings(tmp_path, bad, words):
@@ -39,6 +43,13 @@ def test_production_refuses_unsafe_settings(tmp_path, bad, words):
 
 def test_production_starts_with_real_settings(tmp_path):
     app = create_app({**GOOD, "DATABASE": str(tmp_path / "p.sqlite3")})
+    assert check(app) is app
+
+
+def test_a_deliberate_allow_http_lets_a_local_network_test_start(tmp_path):
+    app = create_app(
+        {**GOOD, "BASE_URL": "http://192.168.1.20:8000", "ALLOW_HTTP": True, "DATABASE": str(tmp_path / "p")}
+    )
     assert check(app) is app
 
 

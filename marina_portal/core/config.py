@@ -15,6 +15,7 @@ class Defaults:
     DATABASE = "data/portal.sqlite3"
     DATA_DIR = "data"
     BASE_URL = "http://127.0.0.1:5000"
+    ALLOW_HTTP = False  # production accepts an http:// BASE_URL only when set (a test on a local network)
     EXTRA_HOSTS = None  # other names the portal answers to besides BASE_URL's host (a list, or "a,b")
     PORT_CODE = "STEMARIE66"
     MAIL_SERVER = None

@@ -2,6 +2,7 @@
 
 from flask import current_app, g, url_for
 from flask_babel import gettext
+from werkzeug.routing import IntegerConverter
 
 from marina_portal.accounts import sessions
 from marina_portal.core.db import Compiled
@@ -50,7 +51,18 @@ def load_user(user_id):
     return user
 
 
+class RowId(IntegerConverter):
+    """`<int:…>` in every URL: an id fits the database's 64-bit integers, so a longer number is simply no
+    such page (404) instead of an overflow in the database driver (500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", _MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app):
+    app.url_map.converters["int"] = RowId  # before the blueprints add their rules
+
     @app.context_processor
     def _news():
         """Templates may call port_news() for the home page's alerts and news (queried only when called)."""
