@@ -534,4 +534,14 @@ class LoginSession(BaseModel):
     ended_at = DateTimeField(null=True)
 
 
-ALL_MODELS += [LoginSession]
+class MailedLink(BaseModel):
+    """What a mailed link is for, kept here: the link itself carries only a random key (signed and dated),
+    so that nobody reading the mail or a proxy's log learns an email address or an id from it."""
+
+    key_digest = CharField(unique=True)  # SHA-256 of the random key
+    purpose = CharField()
+    payload = TextField()  # JSON
+    created_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS += [LoginSession, MailedLink]
