@@ -544,4 +544,13 @@ class MailedLink(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-ALL_MODELS += [LoginSession, MailedLink]
+class CalendarKey(BaseModel):
+    """A staff member's own key to the berth calendar feed (for a calendar program that cannot log in):
+    renewed to revoke it, refused once its owner is switched off."""
+
+    user = ForeignKeyField(User, unique=True, on_delete="CASCADE")
+    key = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS += [LoginSession, MailedLink, CalendarKey]
