@@ -19,6 +19,7 @@ from peewee import (
 )
 
 from marina_portal.core.db import Compiled, database
+from marina_portal.core.formats import folded
 
 
 def utcnow():
@@ -72,6 +73,7 @@ class Customer(BaseModel):
     phone = CharField(default="")
     language = CharField(default="fr")
     created_at = DateTimeField(default=utcnow)
+    search_text = TextField(default="")  # names, email and code folded (no case, no accents): kept by save()
 
     class Meta:
         indexes = ((("port", "code"), True),)
@@ -79,6 +81,15 @@ class Customer(BaseModel):
     @property
     def full_name(self):
         return f"{self.last_name} {self.first_name}".strip()
+
+    def searchable(self):
+        """What the harbour office may type to find this customer, folded: both name orders, email, code."""
+        parts = (self.full_name, f"{self.first_name} {self.last_name}".strip(), self.email or "", self.code or "")
+        return folded(" | ".join(parts))
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.searchable()
+        return super().save(*args, **kwargs)
 
 
 class User(UserMixin, BaseModel):

@@ -1,5 +1,6 @@
 """Settings: defaults, development defaults, instance/config.py, then MARINA_* variables (which win)."""
 
+import json
 import os
 import secrets
 
@@ -69,13 +70,46 @@ DEV_DEFAULTS = {
 }
 
 
+ENVIRONMENT_FILE = "portal.env"  # MARINA_KEY=value lines, also given to systemd as EnvironmentFile=
+
+
 def _read(settings):
-    """Defaults, development defaults, instance/config.py, then MARINA_* variables: the app's and the queue's."""
+    """Defaults, development defaults, instance/config.py, instance/portal.env, then MARINA_* variables: the
+    same for gunicorn, the worker and every `flask` command, whoever starts them."""
     settings.from_object(Defaults)
+    sources = []
     if os.environ.get("MARINA_DEV") == "1":
         settings.update(DEV_DEFAULTS)
-    settings.from_pyfile("config.py", silent=True)
+    if settings.from_pyfile("config.py", silent=True):
+        sources.append("instance/config.py")
+    if _read_environment_file(settings):
+        sources.append(f"instance/{ENVIRONMENT_FILE}")
+    if any(name.startswith("MARINA_") and name != "MARINA_DEV" for name in os.environ):
+        sources.append("variables MARINA_*")
     settings.from_prefixed_env("MARINA")
+    settings["SETTINGS_SOURCES"] = sources
+
+
+def _read_environment_file(settings):
+    """instance/portal.env, the file a systemd unit reads with EnvironmentFile=: read here too, so that a
+    `flask …` command typed in a shell sees what gunicorn sees. A variable set in the process still wins."""
+    path = os.path.join(settings.root_path, ENVIRONMENT_FILE)
+    if not os.path.isfile(path):
+        return False
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            name, sep, value = line.strip().partition("=")
+            name = name.strip()
+            if not sep or name.startswith("#") or not name.startswith("MARINA_") or name in os.environ:
+                continue
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            try:
+                settings[name[len("MARINA_") :]] = json.loads(value)
+            except ValueError:
+                settings[name[len("MARINA_") :]] = value
+    return True
 
 
 def settings(instance_path=INSTANCE_PATH):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
@@ -86,3 +87,10 @@ def fr_datetime(value, fmt=None, seconds=False):
 
 def init_app(app):
     app.jinja_env.filters.update(euros=euros, fr_date=fr_date, fr_datetime=fr_datetime)
+
+
+def folded(text):
+    """Text compared without case nor accents, the same way on SQLite and PostgreSQL: 'MÜLLER' and 'Müller'
+    both give 'muller', 'Straße' gives 'strasse'."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()

@@ -5,6 +5,7 @@ from peewee import JOIN
 from marina_portal.accounts import logins
 from marina_portal.core import audit
 from marina_portal.core.db import database
+from marina_portal.core.formats import folded
 from marina_portal.models import (
     Berth,
     Boat,
@@ -32,7 +33,8 @@ def search(port, text="", page=1):
         berths = Contract.select(Contract.customer).join(Berth).where(Berth.code.contains(text))
         invoices = Invoice.select(Invoice.customer).where(Invoice.number.contains(text))
         query = query.where(
-            full.contains(text)
+            Customer.search_text.contains(folded(text))  # MÜLLER for « Müller », on SQLite and PostgreSQL alike
+            | full.contains(text)
             | reverse.contains(text)
             | Customer.email.contains(text)
             | Customer.code.contains(text)
