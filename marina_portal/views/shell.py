@@ -1,5 +1,7 @@
 """What every page needs: the current port for the header and footer, and the user loader."""
 
+import functools
+
 from flask import current_app, g, url_for
 from flask_babel import gettext
 from werkzeug.routing import IntegerConverter
@@ -51,17 +53,10 @@ def load_user(user_id):
     return user
 
 
-class RowId(IntegerConverter):
-    """`<int:…>` in every URL: an id fits the database's 64-bit integers, so a longer number is simply no
-    such page (404) instead of an overflow in the database driver (500)."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", _MAX_ID)
-        super().__init__(url_map, *args, **kwargs)
-
-
 def init_app(app):
-    app.url_map.converters["int"] = RowId  # before the blueprints add their rules
+    # `<int:…>` in every URL stops at the database's 64-bit integers: a longer number is simply no such page
+    # (404) instead of an overflow in the database driver (500). Set before the blueprints add their rules.
+    app.url_map.converters["int"] = functools.partial(IntegerConverter, max=_MAX_ID)
 
     @app.context_processor
     def _news():
