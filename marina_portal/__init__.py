@@ -38,6 +38,7 @@ def create_app(test_config=None):
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    cli.announce_database(app)  # last: after every feature and blueprint added its commands
     return app
 
 

@@ -21,6 +21,7 @@ from peewee import (
 )
 
 from marina_portal.core.db import Compiled, database
+from marina_portal.core.formats import folded
 from marina_portal.core.i18n import N_
 
 
@@ -112,6 +113,7 @@ class Customer(BaseModel):
     siren = CharField(default="")
     vat_number = CharField(default="")  # intra-EU
     billing_email = CharField(null=True)  # where invoices go, when not the address on file
+    search_text = TextField(default="")  # names, email and code folded (no case, no accents): kept by save()
 
     class Meta:
         indexes = ((("port", "code"), True),)
@@ -128,6 +130,15 @@ class Customer(BaseModel):
     def billing_name(self):
         """The buyer's name on an invoice: the company for a business, else the person."""
         return self.company_name if self.is_business and self.company_name else self.full_name
+
+    def searchable(self):
+        """What the harbour office may type to find this customer, folded: both name orders, email, code."""
+        parts = (self.full_name, f"{self.first_name} {self.last_name}".strip(), self.email or "", self.code or "")
+        return folded(" | ".join(parts))
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.searchable()
+        return super().save(*args, **kwargs)
 
 
 class User(UserMixin, BaseModel):
@@ -906,3 +917,25 @@ class QueuedMail(BaseModel):
 
 
 ALL_MODELS += [QueuedMail]
+
+
+class MailedLink(BaseModel):
+    """What a mailed link is for, kept here: the link itself carries only a random key (signed and dated),
+    so that nobody reading the mail or a proxy's log learns an email address or an id from it."""
+
+    key_digest = CharField(unique=True)  # SHA-256 of the random key
+    purpose = CharField()
+    payload = TextField()  # JSON
+    created_at = DateTimeField(default=utcnow)
+
+
+class CalendarKey(BaseModel):
+    """A staff member's own key to the berth calendar feed (for a calendar program that cannot log in):
+    renewed to revoke it, refused once its owner is switched off."""
+
+    user = ForeignKeyField(User, unique=True, on_delete="CASCADE")
+    key = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS += [MailedLink, CalendarKey]

@@ -4,11 +4,6 @@ Each import below registers the tasks of one module on the queue (hence the noqa
 """
 
 from marina_portal import create_app
-from marina_portal.billing import (
-    statement,  # noqa: F401
-    yearly_run,  # noqa: F401
-)
-from marina_portal.billing import tasks as billing_tasks  # noqa: F401
 from marina_portal.boats import papers  # noqa: F401
 from marina_portal.core import mail, queue  # noqa: F401
 from marina_portal.port_life import news  # noqa: F401

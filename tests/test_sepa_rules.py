@@ -291,7 +291,8 @@ def test_a_collection_date_beyond_the_banks_window_is_refused(app, runner, tmp_p
 def test_migration_adds_the_amendment_columns_to_an_older_database(app, client, auth, form_post):
     from playhouse.migrate import SchemaMigrator, migrate
 
-    from marina_portal.core.db import database, init_db
+    from marina_portal.core.db import database
+    from marina_portal.migrations import init_db
     from marina_portal.migrations.m0120_mandate_amendments import MANDATE_COLUMNS
 
     signed = signed_mandate(client, auth, form_post, app)

@@ -107,6 +107,14 @@ def request_registration(email: str, invoice_number: str, invoice_date: dt.date,
         return False
     if User.select().where(User.customer == invoice.customer_id).exists():
         return False
+    customer = invoice.customer
+    if customer.email:
+        # Knowing an invoice proves nothing about the address typed: the office already has one for this
+        # customer, so the link goes there (case 1), and the page says so without naming it.
+        on_file = normalise_email(customer.email)
+        payload = {"c": customer.id, "e": on_file}
+        _mail_link(on_file, FIRST_LOGIN, payload, "first_login", customer=customer, language=customer.language)
+        return True
     if User.select().where(User.email == email).exists():
         send_email(email, N_("Votre compte existe déjà"), "already_registered", login_url=external_url("auth.login"))
         return True
@@ -168,11 +176,31 @@ def set_password_from_link(purpose: str, token: str, password: str) -> User:
             if not customer.email:
                 customer.email = email
                 customer.save()
-            return User.create(
+            user = User.create(
                 email=email, password_hash=hash_password(password), customer=customer, language=customer.language
             )
-    tell_password_changed(user)
+    if purpose == RESET:
+        tell_password_changed(user)
+    if purpose == REGISTER:
+        _tell_the_port(customer, email)
     return user
+
+
+def _tell_the_port(customer, email):
+    """Case 2 gave a customer an address the office did not know: the office hears of it, to check it."""
+    port = customer.port
+    if port.email:
+        send_email(
+            port.email,
+            N_("Nouvelle inscription par facture : %(name)s"),
+            "registration_used",
+            language="fr",
+            subject_fields={"name": customer.full_name},
+            port=port,
+            customer=customer,
+            login=email,
+            link=external_url("staff.customer", customer_id=customer.id),
+        )
 
 
 def change_password(user: User, current: str, new: str) -> User | None:

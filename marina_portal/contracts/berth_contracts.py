@@ -78,10 +78,11 @@ def render_contract_pdf(contract):
     return render_pdf("pdf/contract.html", **contract_pdf_context(contract))
 
 
-def download_pdf(contract, user):
-    """The PDF to print; a download by the contract's own boater is recorded as signing evidence."""
+def download_pdf(contract, user, as_evidence=True):
+    """The PDF to print; a download by the contract's own boater is recorded as signing evidence, unless
+    the view says the request came from another site (`as_evidence` False)."""
     data = render_contract_pdf(contract)
-    if user.customer_id is not None and user.customer_id == contract.customer_id:
+    if as_evidence and user.customer_id is not None and user.customer_id == contract.customer_id:
         with database.atomic():
             evidence.record_download(SUBJECT, contract.id, contract.revision, user, data)
     return data

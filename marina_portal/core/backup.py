@@ -1,4 +1,5 @@
-"""Online backups: a consistent copy of the SQLite database (backup API) and of the stored files."""
+"""Online backups: a consistent copy of the SQLite database (backup API) and of the stored files, private
+to the portal's user (folders 0700, files 0600)."""
 
 import datetime as dt
 import os
@@ -20,6 +21,8 @@ def _integrity(path):
 def _copy_database(source, target):
     """SQLite's backup API copies a consistent snapshot while the portal keeps writing."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    if not os.path.exists(target):
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))  # the copy holds every boater's data
     dst = sqlite3.connect(target)
     try:
         with dst:
@@ -40,8 +43,9 @@ def _copy_tree(source, target, skip):
             if os.path.realpath(path) in skip:
                 continue
             rel = os.path.relpath(path, source)
-            os.makedirs(os.path.join(target, os.path.dirname(rel)), exist_ok=True)
+            os.makedirs(os.path.join(target, os.path.dirname(rel)), mode=0o700, exist_ok=True)
             shutil.copy2(path, os.path.join(target, rel))
+            os.chmod(os.path.join(target, rel), 0o600)
             count += 1
     return count
 
@@ -52,7 +56,8 @@ def backup(database_path: str, data_dir: str, instance_dir: str, destination: st
         raise BackupError(f"no database at {database_path}")
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     folder = os.path.join(destination, f"portal-{stamp}")
-    os.makedirs(folder)
+    os.makedirs(destination, mode=0o700, exist_ok=True)
+    os.makedirs(folder, mode=0o700)  # private whatever the umask: the keys and every boater's data
     _copy_database(database_path, os.path.join(folder, "portal.sqlite3"))
     db_real = os.path.realpath(database_path)
     skip = {db_real, db_real + "-wal", db_real + "-shm", db_real + "-journal", db_real + ".in-use"}

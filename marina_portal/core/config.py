@@ -1,5 +1,6 @@
 """Settings: defaults, development defaults, instance/config.py, then MARINA_* variables (which win)."""
 
+import json
 import os
 import secrets
 
@@ -15,6 +16,7 @@ class Defaults:
     DATABASE = "data/portal.sqlite3"
     DATA_DIR = "data"
     BASE_URL = "http://127.0.0.1:5000"
+    ALLOW_HTTP = False  # production accepts an http:// BASE_URL only when set (a test on a local network)
     EXTRA_HOSTS = None  # other names the portal answers to besides BASE_URL's host (a list, or "a,b")
     PORT_CODE = "STEMARIE66"
     MAIL_SERVER = None
@@ -41,6 +43,12 @@ class Defaults:
     TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed (1 behind Caddy/nginx)
     LOGIN_LIMIT = "10/minute;50/hour"
     MAIL_LIMIT = "5/minute;20/hour"
+    # Case 2 (an invoice proves a contract): wrong guesses per invoice number, and for the whole portal, so
+    # that changing address and email at each try does not give an attacker more.
+    REGISTER_INVOICE_LIMIT = "5/hour;10/day"
+    REGISTER_LIMIT = "30/hour;100/day"
+    NOTIFY_MAX_BYTES = 16 * 1024  # the bank's notification is under 4 KB: larger bodies are refused unread
+    NOTIFY_BAD_SEAL_LIMIT = "20/hour"  # calls with a bad seal per address before it is refused (429)
     TOKEN_MAX_AGE = 24 * 3600
     PAY_LINK_MAX_AGE = 60 * 24 * 3600  # a pay link in an invoice or reminder mail
     WTF_CSRF_TIME_LIMIT = None  # a form left open all day still posts; the token stays tied to the session
@@ -69,13 +77,46 @@ DEV_DEFAULTS = {
 }
 
 
+ENVIRONMENT_FILE = "portal.env"  # MARINA_KEY=value lines, also given to systemd as EnvironmentFile=
+
+
 def _read(settings):
-    """Defaults, development defaults, instance/config.py, then MARINA_* variables: the app's and the queue's."""
+    """Defaults, development defaults, instance/config.py, instance/portal.env, then MARINA_* variables: the
+    same for gunicorn, the worker and every `flask` command, whoever starts them."""
     settings.from_object(Defaults)
+    sources = []
     if os.environ.get("MARINA_DEV") == "1":
         settings.update(DEV_DEFAULTS)
-    settings.from_pyfile("config.py", silent=True)
+    if settings.from_pyfile("config.py", silent=True):
+        sources.append("instance/config.py")
+    if _read_environment_file(settings):
+        sources.append(f"instance/{ENVIRONMENT_FILE}")
+    if any(name.startswith("MARINA_") and name != "MARINA_DEV" for name in os.environ):
+        sources.append("variables MARINA_*")
     settings.from_prefixed_env("MARINA")
+    settings["SETTINGS_SOURCES"] = sources
+
+
+def _read_environment_file(settings):
+    """instance/portal.env, the file a systemd unit reads with EnvironmentFile=: read here too, so that a
+    `flask …` command typed in a shell sees what gunicorn sees. A variable set in the process still wins."""
+    path = os.path.join(settings.root_path, ENVIRONMENT_FILE)
+    if not os.path.isfile(path):
+        return False
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            name, sep, value = line.strip().partition("=")
+            name = name.strip()
+            if not sep or name.startswith("#") or not name.startswith("MARINA_") or name in os.environ:
+                continue
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            try:
+                settings[name[len("MARINA_") :]] = json.loads(value)
+            except ValueError:
+                settings[name[len("MARINA_") :]] = value
+    return True
 
 
 def settings(instance_path: str = INSTANCE_PATH) -> Config:

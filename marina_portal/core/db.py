@@ -67,7 +67,7 @@ def make_database(url: str, base_dir: str = ".", busy_timeout_ms: int | None = N
         pragmas["busy_timeout"] = int(busy_timeout_ms)
     if "://" not in url:
         path = url if os.path.isabs(url) else os.path.join(base_dir, url)
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
         return SqliteDatabase(path, pragmas=pragmas, check_same_thread=False)
     if url.startswith("sqlite"):
         return connect(url, pragmas=pragmas)
@@ -202,3 +202,10 @@ def _count_queries_per_request(app):
     def _header(response):
         response.headers["X-Query-Count"] = str(g.get("query_count", 0))
         return response
+
+
+def create_private_file(path):
+    """An empty file only its owner may read (0600), unless it exists already. SQLite gives its -wal and
+    -shm files the database file's mode, so creating the database this way keeps all three private."""
+    if path and not os.path.exists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
@@ -166,3 +167,10 @@ def init_app(app):
         unit_price=unit_price,
         w3c=w3c,
     )
+
+
+def folded(text):
+    """Text compared without case nor accents, the same way on SQLite and PostgreSQL: 'MÜLLER' and 'Müller'
+    both give 'muller', 'Straße' gives 'strasse'."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()

@@ -32,7 +32,24 @@ def problems(config: Mapping[str, Any]) -> list[str]:
         found.append("MAIL_OUTBOX est actif : aucun mail ne partirait.")
     if not config.get("MAIL_SERVER"):
         found.append("MAIL_SERVER n'est pas configuré.")
-    return found + shared_state_problems(config)
+    return found + base_url_problems(config) + shared_state_problems(config)
+
+
+def base_url_problems(config):
+    """Mails, bank returns and feeds carry BASE_URL: it must be the portal's real public https address.
+    ALLOW_HTTP lets a deliberate test on a local network use http://; the default address never works."""
+    base = str(config.get("BASE_URL") or "")
+    if base.rstrip("/") == Defaults.BASE_URL:
+        return [
+            f"BASE_URL est l'adresse par défaut ({Defaults.BASE_URL}) : indiquez l'adresse publique du portail "
+            "(https://…), celle des liens envoyés par mail et des retours de la banque."
+        ]
+    if not base.startswith("https://") and not config.get("ALLOW_HTTP"):
+        return [
+            f"BASE_URL ({base or 'vide'}) n'est pas en https:// : mots de passe et cookies passeraient en clair. "
+            "Pour un essai sur un réseau local seulement, indiquez ALLOW_HTTP = True."
+        ]
+    return []
 
 
 def shared_state_problems(config: Mapping[str, Any]) -> list[str]:

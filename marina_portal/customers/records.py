@@ -11,6 +11,7 @@ from marina_portal.billing import statement
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.core.extensions import limiter
+from marina_portal.core.formats import folded
 from marina_portal.models import (
     Berth,
     Boat,
@@ -54,7 +55,8 @@ def search(port: Port, text: str = "", page: int = 1) -> tuple[list[Customer], i
         berths = Contract.select(Contract.customer).join(Berth).where(Berth.code.contains(text))
         invoices = Invoice.select(Invoice.customer).where(Invoice.number.contains(text))
         query = query.where(
-            full.contains(text)
+            Customer.search_text.contains(folded(text))  # MÜLLER for « Müller », on SQLite and PostgreSQL alike
+            | full.contains(text)
             | reverse.contains(text)
             | Customer.email.contains(text)
             | Customer.code.contains(text)
@@ -134,12 +136,11 @@ def send_invitation(user: User, customer: Customer, ip: str = "") -> bool:
     return True
 
 
-# The pages whose POSTs are rate-limited per email typed (views/auth.py, views/staff/session.py), by setting.
-# Values are names of settings.
+# The rate limits counted per email typed (views/accounts.py, views/staff/session.py): the scope of each
+# count (the shared login budget, or a mail-sending page's endpoint) and the name of its setting.
 MAIL_SENDING = ("auth.first_login", "auth.forgot_password", "auth.register_contract")
 LIMITED = {
-    "auth.login": "LOGIN_LIMIT",
-    "staff.login": "LOGIN_LIMIT",
+    "login": "LOGIN_LIMIT",
     **{endpoint: "MAIL_LIMIT" for endpoint in MAIL_SENDING},
 }
 
@@ -151,9 +152,9 @@ def unlock(user: User, customer: Customer, ip: str = "") -> list[str]:
     if customer.email:
         emails.add(customer.email)
     for email in emails:
-        for endpoint, setting in LIMITED.items():
+        for scope, setting in LIMITED.items():
             for item in parse_many(current_app.config[setting]):
-                limiter.limiter.clear(item, f"target:{email}", endpoint)
+                limiter.limiter.clear(item, f"target:{email}", scope)
     audit.record(user, "customer.unlock", customer, None, {"emails": sorted(emails)}, ip)
     return sorted(emails)
 

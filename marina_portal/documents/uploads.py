@@ -22,6 +22,9 @@ ALLOWED = {
 }
 
 
+WITHDRAWN = "withdrawn"  # taken off the list by the office: no longer served, not even by its id
+
+
 class Refused(Refusal):
     """An upload that is not accepted, with the words to show (in the boater's language on their pages)."""
 
@@ -93,6 +96,6 @@ def withdraw(user: User, document: Document, ip: str = "") -> None:
     """Take a published document off the list (the row is kept for the audit, its kind changed)."""
     before = audit.snapshot(document, ("title", "kind"))
     with database.atomic():
-        document.kind = "withdrawn"
+        document.kind = WITHDRAWN
         document.save()
         audit.record(user, "document.withdraw", document, before, audit.snapshot(document, ("title", "kind")), ip)

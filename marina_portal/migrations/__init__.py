@@ -10,9 +10,9 @@ import importlib
 import pkgutil
 
 from flask import render_template, request
-from peewee import CharField, DateTimeField, Model
+from peewee import CharField, DateTimeField, Model, SqliteDatabase
 
-from marina_portal.core.db import database
+from marina_portal.core.db import create_private_file, database
 from marina_portal.models import utcnow
 
 
@@ -60,6 +60,8 @@ def migrate(db):
 
 def init_db():
     """Create or upgrade the schema of the app's database; return the migrations applied."""
+    if isinstance(database.obj, SqliteDatabase) and database.is_closed():
+        create_private_file(database.obj.database)
     database.connect(reuse_if_open=True)
     return migrate(database)
 

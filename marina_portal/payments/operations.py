@@ -149,6 +149,22 @@ def _bank_request(gateway, attempt, address):
     )
 
 
+KEPT_OF_A_BAD_CALL = 4000  # characters of a call with a bad seal kept for the record (a real one is shorter)
+
+
+def seal_is_valid(gateway_name, fields):
+    """True or False for a call to a known gateway's notification URL; None when no such gateway."""
+    gateway = gateway_named(gateway_name, Port.current())
+    return None if gateway is None else bool(gateway.verify(fields))
+
+
+def _truncated(fields):
+    """The fields of a call with a bad seal as JSON, cut to KEPT_OF_A_BAD_CALL characters: a record of what
+    was tried, not a store for whatever an anonymous caller sends."""
+    text = json.dumps({str(k)[:100]: str(v)[:500] for k, v in list(fields.items())[:50]}, ensure_ascii=False)
+    return text if len(text) <= KEPT_OF_A_BAD_CALL else text[: KEPT_OF_A_BAD_CALL - 1] + "…"
+
+
 def handle_notification(gateway_name: str, fields: dict[str, str]) -> tuple[str, int, dict[str, str]] | None:
     """Verify, record and answer one call from the bank; returns (body, status, headers) or None if unknown."""
     gateway = gateway_named(gateway_name, Port.current())
@@ -158,7 +174,7 @@ def handle_notification(gateway_name: str, fields: dict[str, str]) -> tuple[str,
         PaymentNotification.create(
             gateway=gateway.name,
             reference=str(fields.get("reference", ""))[:100],
-            fields=json.dumps(fields, ensure_ascii=False),
+            fields=_truncated(fields),
             seal_valid=False,
             outcome="bad-seal",
         )

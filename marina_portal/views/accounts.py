@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marina_portal.accounts import logins, sessions
+from marina_portal.accounts import logins, sessions, tasks
 from marina_portal.core.extensions import limiter
 from marina_portal.views.forms import (
     ChangePasswordForm,
@@ -42,6 +42,16 @@ def per_ip_and_target(limit):
     return decorate
 
 
+LOGIN_SCOPE = "login"  # the boaters' and the staff's login pages draw on one budget per account
+
+
+def login_limits(view):
+    """Rate-limit login POSTs per account typed and per client address, one budget shared by /login and
+    /staff/login: alternating the two pages gives a guesser nothing more."""
+    view = limiter.shared_limit(_login_limit, scope=LOGIN_SCOPE, methods=["POST"], key_func=_target)(view)
+    return limiter.shared_limit(_login_limit, scope=LOGIN_SCOPE + "-address", methods=["POST"])(view)
+
+
 def safe_next(target):
     """Follow `next` only to a path on this site."""
     if not target:
@@ -69,7 +79,7 @@ def _end_session():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@per_ip_and_target(_login_limit)
+@login_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -102,7 +112,7 @@ def first_login():
             form=LoginForm(formdata=None, email=form.email.data),
             first_login_errors=form.email.errors,
         ), 200
-    logins.request_password_link(form.email.data)
+    tasks.mail_password_link(logins.normalise_email(form.email.data))
     return redirect(url_for("auth.link_sent"), code=303)
 
 
@@ -111,7 +121,7 @@ def first_login():
 def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
-        logins.request_password_link(form.email.data)
+        tasks.mail_password_link(logins.normalise_email(form.email.data))
         return redirect(url_for("auth.link_sent"), code=303)
     return render_template("auth/forgot.html", form=form)
 
@@ -126,8 +136,25 @@ def register():
     return render_template("auth/register_choice.html")
 
 
+def _invoice_typed():
+    return "invoice:" + "".join((request.form.get("invoice_number") or "").split()).upper()
+
+
+def _refused(response):
+    return response.status_code != 303  # only wrong guesses count: a recognised invoice leaves the page
+
+
 @bp.route("/register/contract", methods=["GET", "POST"])
 @per_ip_and_target(_mail_limit)
+@limiter.limit(
+    lambda: current_app.config["REGISTER_INVOICE_LIMIT"],
+    methods=["POST"],
+    key_func=_invoice_typed,
+    deduct_when=_refused,
+)
+@limiter.limit(
+    lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"], key_func=lambda: "everyone", deduct_when=_refused
+)
 def register_contract():
     """Case 2: prove a contract with one of this year's invoices; the link goes to the email typed."""
     form = RegisterContractForm()

@@ -55,11 +55,18 @@ def show():
     return render_template("contract/show.html", contracts=found)
 
 
+def _asked_from_this_site():
+    """A download counts as the boater reading the contract only when they asked for it here: a link or a
+    hidden image on another site (Sec-Fetch-Site cross-site or same-site) proves nothing. Browsers too old
+    to send the header, and an address typed in (none), count."""
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+
+
 @bp.route("/<int:contract_id>/pdf")
 @login_required
 def pdf(contract_id):
     contract = _contract_or_404(contract_id)
-    data = berth_contracts.download_pdf(contract, current_user)
+    data = berth_contracts.download_pdf(contract, current_user, as_evidence=_asked_from_this_site())
     return send_file(
         io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=_file_name(contract)
     )

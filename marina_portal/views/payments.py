@@ -1,6 +1,6 @@
 """Paying one invoice online: confirmation, the form to the bank, the bank's notification, the return pages."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,11 +9,12 @@ from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from marina_portal.billing import pay_links, statement
-from marina_portal.core.extensions import csrf
+from marina_portal.core.extensions import csrf, limiter
 from marina_portal.payments import billing_address, operations
 from marina_portal.views.access import boater_required, may_see
 from marina_portal.views.forms import REQUIRED
 from marina_portal.views.htmx import is_fragment_request
+from marina_portal.views.security import body_limit
 
 bp = Blueprint("payment", __name__, url_prefix="/payment")
 
@@ -147,11 +148,21 @@ def returned(reference, way):
     return render_template("payment/returned.html", **context)
 
 
+def _bad_seal(response):
+    return bool(g.get("bad_seal"))
+
+
 @bp.route("/<gateway_name>/notify", methods=["GET", "POST"])
+@body_limit("NOTIFY_MAX_BYTES")
 @csrf.exempt
+@limiter.limit(lambda: current_app.config["NOTIFY_BAD_SEAL_LIMIT"], deduct_when=_bad_seal)
 def notify(gateway_name):
-    """The bank's server-to-server call (a GET when staff replay it): the only thing that marks paid."""
+    """The bank's server-to-server call (a GET when staff replay it): the only thing that marks paid.
+
+    Anyone may call it, so the body is capped (a real notification is under 4 KB; larger answers 413
+    unread) and an address that keeps sending bad seals is refused for a while (429)."""
     fields = (request.form if request.method == "POST" else request.args).to_dict(flat=True)
+    g.bad_seal = operations.seal_is_valid(gateway_name, fields) is False
     answer = operations.handle_notification(gateway_name, fields)
     if answer is None:
         abort(404)

@@ -41,8 +41,25 @@ def trust_proxies(app):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
+def body_limit(setting):
+    """Mark a view whose request body may not exceed the named setting; bigger answers 413 before anything
+    reads it (the app-wide MAX_CONTENT_LENGTH is sized for uploads)."""
+
+    def mark(view):
+        view.body_limit_setting = setting
+        return view
+
+    return mark
+
+
 def init_app(app):
     trust_proxies(app)
+
+    @app.before_request
+    def _cap_body():
+        setting = getattr(app.view_functions.get(request.endpoint), "body_limit_setting", None)
+        if setting:
+            request.max_content_length = app.config[setting]
 
     @app.before_request
     def _refuse_unknown_hosts():

@@ -1,7 +1,10 @@
 """What every page needs: the current port for the header and footer, and the user loader."""
 
+import functools
+
 from flask import current_app, g, url_for
 from flask_babel import get_locale, gettext
+from werkzeug.routing import IntegerConverter
 
 from marina_portal.accounts import sessions
 from marina_portal.core.db import Compiled
@@ -60,6 +63,10 @@ def load_user(user_id):
 
 
 def init_app(app):
+    # `<int:…>` in every URL stops at the database's 64-bit integers: a longer number is simply no such page
+    # (404) instead of an overflow in the database driver (500). Set before the blueprints add their rules.
+    app.url_map.converters["int"] = functools.partial(IntegerConverter, max=_MAX_ID)
+
     @app.context_processor
     def _news():
         """Templates may call port_news() for the home page's alerts and news (queried only when called)."""

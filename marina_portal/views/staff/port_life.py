@@ -5,7 +5,6 @@ import re
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
 from marina_portal.core.formats import euros, metres, paris_today, parse_euros, parse_french_date
@@ -26,10 +25,6 @@ from marina_portal.views.shell import current_port
 from marina_portal.views.staff.frame import bp, port_row_or_404
 
 CALENDAR_DAYS = 31
-
-
-def _feed_serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="marina-portal/calendar-feed")
 
 
 @bp.route("/port/", endpoint="port_life")
@@ -97,7 +92,7 @@ def _period():
 def port_calendar():
     first, count = _period()
     by_day, period_absences = berth_calendar.days(current_port(), first, count)
-    feed_key = _feed_serializer().dumps(current_port().id)
+    feed_key = berth_calendar.feed_key(current_user)
     return render_template(
         "staff/port_life/calendar.html",
         by_day=by_day,
@@ -105,9 +100,20 @@ def port_calendar():
         first=first,
         count=count,
         feed_key=feed_key,
+        key_form=EmptyForm(),
         previous=first - dt.timedelta(days=count),
         following=first + dt.timedelta(days=count),
     )
+
+
+@bp.route("/port/calendar/key", methods=["POST"])
+@staff_required
+def port_calendar_key():
+    """Renew one's own feed key: a calendar program still using the old one gets nothing more."""
+    if EmptyForm().validate_on_submit():
+        berth_calendar.renew_feed_key(current_user)
+        flash("Nouvelle adresse d'abonnement créée : l'ancienne ne fonctionne plus.", "success")
+    return redirect(url_for("staff.port_calendar"), code=303)
 
 
 @bp.route("/port/calendar.csv")
@@ -127,10 +133,7 @@ def port_calendar_ics():
     """For staff logged in, or for a calendar program subscribed with the feed key shown on the calendar."""
     port = current_port()
     if not (current_user.is_authenticated and current_user.is_staff):
-        try:
-            if _feed_serializer().loads(request.args.get("key", "")) != port.id:
-                abort(404)
-        except BadSignature:
+        if berth_calendar.feed_owner(request.args.get("key", "")) is None:
             abort(404)
     today = paris_today()
     body = berth_calendar.as_ical(
