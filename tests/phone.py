@@ -16,6 +16,7 @@ def _measure(page, function):
 
 def fits_the_phone(page):
     """The list of what does not fit a 375 px screen (empty when all is well)."""
+    page.wait_for_load_state()  # the style sheets too, not only the HTML
     return _measure(page, "phoneProblems")
 
 

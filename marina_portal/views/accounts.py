@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marina_portal.accounts import logins
@@ -78,6 +79,7 @@ def logout():
     if EmptyForm().validate_on_submit():
         logout_user()
         session.clear()
+        flash(_("Vous êtes déconnecté."), "success")
     return redirect(url_for("main.home"), code=303)
 
 

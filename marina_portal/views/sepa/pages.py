@@ -26,7 +26,6 @@ def _page(mandate, form=None, sign_form=None, status=200):
         mandate=mandate,
         form=form if editing else None,
         sign_form=sign_form or SignMandateForm(),
-        action_form=EmptyForm(),
         masked_iban=masked(mandate.iban),
         legal=mandates.legal_text(current_port().name),
         history=mandates.history(mandate.customer_id),
@@ -84,10 +83,23 @@ def sign(mandate_id):
     return redirect(url_for(".show"), 303)
 
 
-@bp.route("/<int:mandate_id>/revoke", methods=["POST"])
+@bp.route("/<int:mandate_id>/revoke", methods=["GET", "POST"])
 @boater_required
 def revoke(mandate_id):
     mandate = owned_or_404(Mandate, mandate_id)
+    if request.method == "GET":
+        if mandate.status != "active":
+            return redirect(url_for(".show"))
+        return render_template(
+            "confirm.html",
+            question=_("Révoquer le mandat de prélèvement %(rum)s ?", rum=mandate.rum),
+            detail=_(
+                "Plus aucun prélèvement ne sera fait avec cette référence : les factures restantes seront à régler "
+                "autrement. Vous pourrez signer un nouveau mandat, qui aura une nouvelle référence (RUM)."
+            ),
+            yes=_("Oui, révoquer le mandat"),
+            back=url_for(".show"),
+        )
     if not EmptyForm().validate_on_submit():
         return redirect(url_for(".show"), 303)
     try:
