@@ -20,6 +20,11 @@ def fits_the_phone(page):
     return _measure(page, "phoneProblems")
 
 
+def title_bottom(page):
+    """Where the page's h1 ends, in px from the top: the compact header keeps it high in the first screen."""
+    return _measure(page, "titleBottom")
+
+
 def focus(page):
     """{focused, text, inside, alert}: the focused element's id (or class) and the message that explains it."""
     page.wait_for_load_state()
