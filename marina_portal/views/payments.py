@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, Length
 from marina_portal.billing import statement
 from marina_portal.core.extensions import csrf
 from marina_portal.payments import operations
+from marina_portal.sepa import planned
 from marina_portal.views.access import boater_required, may_see
 from marina_portal.views.forms import REQUIRED
 
@@ -43,6 +44,15 @@ def confirm(invoice_id):
     invoice = _own_invoice(invoice_id)
     if invoice.balance_cents <= 0:
         flash(_("La facture %(number)s est déjà réglée.", number=invoice.number), "info")
+        return redirect(url_for("account.show"), code=303)
+    if planned.for_customer(invoice.customer_id).collects(invoice):
+        flash(
+            _(
+                "La facture %(number)s est prélevée par votre mandat : elle n'est pas à payer par carte.",
+                number=invoice.number,
+            ),
+            "info",
+        )
         return redirect(url_for("account.show"), code=303)
     form = PayForm(data={"receipt_email": current_user.email} if request.method == "GET" else None)
     available = operations.online_payment_available(invoice.port)

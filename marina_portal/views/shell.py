@@ -53,7 +53,7 @@ def init_app(app):
     @app.context_processor
     def _news():
         """Templates may call port_news() for the home page's alerts and news (queried only when called)."""
-        return {"port_news": lambda: news.for_home(current_port())}
+        return {"port_news": lambda berth_holder=True: news.for_home(current_port(), berth_holder=berth_holder)}
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = N_("Connectez-vous pour accéder à cette page.")

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marina_portal.contracts import berth_contracts
 from marina_portal.core.storage import absolute
 from marina_portal.models import Mandate
 from marina_portal.sepa import mandates
@@ -35,7 +36,10 @@ def _page(mandate, form=None, sign_form=None, status=200):
 @bp.route("/")
 @boater_required
 def show():
-    return _page(mandates.open_for(current_port(), current_user.customer))
+    customer = current_user.customer
+    if mandates.current(customer) is None and not berth_contracts.has_contract(customer.id):
+        return render_template("mandate/no_contract.html")  # a waiting-list applicant has nothing to pay yet
+    return _page(mandates.open_for(current_port(), customer))
 
 
 @bp.route("/", methods=["POST"])
