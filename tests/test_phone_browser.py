@@ -2,9 +2,11 @@
 error (focused, inside the screen, announced); no page scrolls sideways; no tap target is under 24 × 24 px."""
 
 import datetime as dt
+import os
 import re
 
 import pytest
+import test_accessibility as accessibility
 from conftest import PASSWORD, Auth
 from phone import HEIGHT, fits_the_phone, focus, log_in, title_bottom
 
@@ -290,3 +292,37 @@ def test_signing_says_why_nothing_opens_and_that_the_seal_is_being_made(live_ser
     else:
         page.get_by_role("button", name="Accepter").click()
     page.get_by_text("Contrat signé le").wait_for()
+
+
+AXE = os.environ.get("MARINA_AXE_JS") or accessibility.AXE  # where node_modules keeps axe-core, unless told
+
+
+@pytest.mark.skipif(not os.path.exists(AXE), reason="axe-core comes from npm (make install-dev)")
+@pytest.mark.parametrize("locale", ["fr-FR", "en-GB"])
+def test_axe_finds_nothing_serious_on_the_phone(live_server, browser, busy_jean, locale):
+    context = browser.new_context(bypass_csp=True, viewport={"width": 375, "height": 812}, locale=locale)
+    page = context.new_page()
+    page.js_enabled = True
+    with open(AXE) as f:
+        axe = f.read()
+    found = {}
+
+    def audit(path):
+        assert page.goto(live_server.url + path).ok, path
+        page.evaluate(axe)
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        bad = [
+            (v["id"], [n["target"] for n in v["nodes"]][:3])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if bad:
+            found[path] = bad
+
+    for path in VISITOR_PAGES:
+        audit(path)
+    log_in(page, live_server.url, heading=None)
+    for path in boater_pages(busy_jean):
+        audit(path)
+    context.close()
+    assert found == {}

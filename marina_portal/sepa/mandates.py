@@ -6,7 +6,7 @@ import secrets
 from peewee import IntegrityError
 
 from marina_portal.core.db import database
-from marina_portal.core.i18n import Translatable
+from marina_portal.core.i18n import N_, Translatable
 from marina_portal.models import Mandate, utcnow
 from marina_portal.sealing import evidence
 from marina_portal.sepa import bank_details
@@ -24,16 +24,20 @@ class MandateError(Translatable):
     """A French message: why this act is not possible now."""
 
 
+# Our own wording of the debtor's rights, shown on the page, in the PDF and in the signed text (in French);
+# the page shows its English translation, the EPC's wording, to an English reader.
+LEGAL_TEXT = N_(
+    "En signant ce mandat, vous permettez à %(creditor)s de demander à votre banque des prélèvements "
+    "sur votre compte, et à votre banque d'exécuter ces demandes. Votre banque vous rembourse un "
+    "prélèvement si vous le lui demandez, dans les conditions de la convention de compte que vous avez "
+    "signée avec elle : dans les 8 semaines qui suivent la date où votre compte a été débité, sans avoir à "
+    "donner de motif ; et jusqu'à 13 mois après ce débit lorsque le prélèvement n'avait pas été autorisé. "
+    "Votre banque peut vous renseigner sur vos droits."
+)
+
+
 def legal_text(creditor_name):
-    """Our own wording of the debtor's rights, shown on the page, in the PDF and in the signed text."""
-    return (
-        f"En signant ce mandat, vous permettez à {creditor_name} de demander à votre banque des prélèvements "
-        "sur votre compte, et à votre banque d'exécuter ces demandes. Votre banque vous rembourse un "
-        "prélèvement si vous le lui demandez, dans les conditions de la convention de compte que vous avez "
-        "signée avec elle : dans les 8 semaines qui suivent la date où votre compte a été débité, sans avoir à "
-        "donner de motif ; et jusqu'à 13 mois après ce débit lorsque le prélèvement n'avait pas été autorisé. "
-        "Votre banque peut vous renseigner sur vos droits."
-    )
+    return LEGAL_TEXT % {"creditor": creditor_name}
 
 
 def new_rum(port, customer):

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from marina_portal.accounts import logins
 from marina_portal.core.extensions import limiter
+from marina_portal.core.i18n import DEFAULT, select_locale, set_language
 from marina_portal.views.forms import (
     ChangePasswordForm,
     EmailForm,
@@ -53,9 +54,12 @@ def safe_next(target):
 
 
 def _start_session(user):
+    language = select_locale()  # this visit's: chosen in the footer, or the browser's (en-GB reads English)
     session.clear()  # a fresh session at login: nothing carried over from before
     login_user(user)
     logins.record_login(user)
+    if user.language == DEFAULT and language != DEFAULT:
+        set_language(language, user)  # a boater who never chose keeps the language they logged in with
 
 
 @bp.route("/login", methods=["GET", "POST"])

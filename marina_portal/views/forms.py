@@ -47,13 +47,14 @@ class BoatSizes:
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Login", filters=[lambda v: v.strip() if v else v], validators=[DataRequired(REQUIRED)])
-    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)])
+    # The tutorial's words in French; in English "Login" is kept and "Mot de passe" is glossed
+    email = StringField(_l("Login"), filters=[lambda v: v.strip() if v else v], validators=[DataRequired(REQUIRED)])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(REQUIRED)])
 
 
 class EmailForm(FlaskForm):
     email = EmailField(
-        "Login",
+        _l("Login"),
         filters=[lambda v: v.strip() if v else v],
         validators=[
             DataRequired(REQUIRED),

@@ -1,7 +1,7 @@
 """What every page needs: the current port for the header and footer, and the user loader."""
 
 from flask import current_app, g, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from marina_portal.core.db import Compiled
 from marina_portal.core.extensions import login_manager
@@ -26,6 +26,11 @@ def row_url(endpoint, field, **values):
 
 
 _USER = Compiled(User, lambda user_id: User.select().where(User.id == user_id))
+
+
+def colon():
+    """A label's colon: spaced in French (« Aide téléphonique : »), not in English ("Phone help:")."""
+    return ":" if str(get_locale() or "fr") == "en" else " :"
 
 
 def claim_focus():
@@ -62,6 +67,7 @@ def init_app(app):
     login_manager.session_protection = "basic"
     app.jinja_env.globals["row_url"] = row_url
     app.jinja_env.globals["claim_focus"] = claim_focus
+    app.jinja_env.globals["colon"] = colon
 
     @app.context_processor
     def _shell():

@@ -28,7 +28,7 @@ def _page(mandate, form=None, sign_form=None, status=200):
         form=form if editing else None,
         sign_form=sign_form or SignMandateForm(),
         masked_iban=masked(mandate.iban),
-        legal=mandates.legal_text(current_port().name),
+        legal=_(mandates.LEGAL_TEXT, creditor=current_port().name),
         history=mandates.history(mandate.customer_id),
     ), status
 
