@@ -13,6 +13,7 @@ from marina_portal.imports import cli as import_cli
 from marina_portal.sepa import cli as sepa_cli
 from marina_portal.views import (
     accounts,
+    assets,
     billing,
     contracts,
     documents,
@@ -55,6 +56,7 @@ def register_extensions(app):
     queue.init_app(app)
     errors.init_app(app)
     shell.init_app(app)
+    assets.init_app(app)
 
 
 def register_blueprints(app):

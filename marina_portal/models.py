@@ -552,6 +552,7 @@ class NewsItem(BaseModel):
     title = CharField()
     body = TextField()
     is_alert = BooleanField(default=False)
+    alert_for_all = BooleanField(default=False)  # an alert reaches berth holders only unless this is ticked
     published_at = DateTimeField(default=utcnow)
     author = ForeignKeyField(User, null=True)
     mail_total = IntegerField(default=0)

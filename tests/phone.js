@@ -63,3 +63,9 @@ function focusedError() {
     alert: !!message && message.getAttribute("role") === "alert",
   };
 }
+
+// How far down the page's own title ends (px from the top of the page).
+function titleBottom() {
+  const h1 = document.querySelector("main h1");
+  return h1 ? Math.round(h1.getBoundingClientRect().bottom + scrollY) : null;
+}

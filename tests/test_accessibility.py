@@ -18,7 +18,8 @@ def simple_get_pages(app):
 
 
 def violations(browser, base, paths, login=None):
-    context = browser.new_context(bypass_csp=True, viewport={"width": 375, "height": 812})
+    # French, as the tutorial: the portal follows the browser's language on a first visit
+    context = browser.new_context(bypass_csp=True, viewport={"width": 375, "height": 812}, locale="fr-FR")
     page = context.new_page()
     found, audited = {}, []
     if login:

@@ -187,3 +187,36 @@ def test_the_home_page_runs_the_same_queries_for_a_long_history(app, client, aut
     titles = cards(home(client))
     assert len(titles) >= 12 + 4 + 4
     assert _queries(app, client) == before
+
+
+def test_compte_client_offers_one_way_to_pay_each_invoice(app, client, auth):
+    auth.boater("C0001")
+    active_mandate(app)
+    with app.app_context():
+        invoice = Invoice.get(Invoice.number == f"{YEAR}/02135")
+        database.close()
+    page = client.get("/account/").get_data(as_text=True)
+    assert "Sera prélevée au prochain prélèvement" in page and f"/payment/invoices/{invoice.id}" not in page
+    refused = client.get(f"/payment/invoices/{invoice.id}", follow_redirects=True).get_data(as_text=True)
+    assert f"La facture {YEAR}/02135 est prélevée par votre mandat" in refused
+    with app.app_context():
+        collection_date = TODAY + dt.timedelta(days=20)
+        collection.export_batch(Port.current(), collection_date)
+        database.close()
+    page = client.get("/account/").get_data(as_text=True)
+    assert f"Prélevée le {collection_date.strftime('%d/%m/%Y')}" in page
+    assert f"/payment/invoices/{invoice.id}" not in page
+
+
+def test_a_waiting_list_applicant_has_no_mandate_to_sign(app, client, auth):
+    with app.app_context():
+        Customer.create(port=Port.current(), code="C0099", last_name="MARIN", first_name="PAUL")
+        database.close()
+    auth.create_boater("C0099", email="paul@example.com")
+    auth.login("paul@example.com")
+    page = client.get("/mandate/").get_data(as_text=True)
+    assert "Vous n'avez pas encore de contrat au port" in page and "RUM" not in page
+    assert "Paiement par prélèvement</a>" not in client.get("/account/").get_data(as_text=True)
+    with app.app_context():
+        assert Mandate.select().count() == 0
+        database.close()

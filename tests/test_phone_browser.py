@@ -2,15 +2,19 @@
 error (focused, inside the screen, announced); no page scrolls sideways; no tap target is under 24 × 24 px."""
 
 import datetime as dt
+import os
+import re
 
 import pytest
+import test_accessibility as accessibility
 from conftest import PASSWORD, Auth
-from phone import fits_the_phone, focus, log_in
+from phone import HEIGHT, fits_the_phone, focus, log_in, title_bottom
 
 from marina_portal.boats import changes, papers
+from marina_portal.contracts.signing import DECLARATIONS
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
-from marina_portal.models import Boat, Contract, Customer, Invoice, Port, User
+from marina_portal.models import Boat, Contract, Customer, Invoice, Mandate, Port, User, utcnow
 from marina_portal.port_life import absences
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -70,6 +74,7 @@ def boater_pages(ids):
         "/absences/",
         "/absences/new",
         f"/absences/{ids['absence']}/edit",
+        f"/absences/{ids['absence']}/cancel",
         "/waiting-list/",
         "/account/password",
     ]
@@ -96,6 +101,8 @@ def test_no_page_is_wider_than_the_phone_nor_has_a_small_tap_target(live_server,
     for path in boater_pages(busy_jean):
         assert page.goto(live_server.url + path).ok, path
         problems["boater " + path] = fits_the_phone(page)
+        if title_bottom(page) > HEIGHT // 4:  # header, menus and logout leave the title in the first quarter
+            problems["boater " + path].append(f"title ends at {title_bottom(page)} px")
     assert {path: found for path, found in problems.items() if found} == {}
 
 
@@ -202,3 +209,120 @@ def test_a_boaters_refused_forms_open_at_their_first_error(live_server, page, je
         page.get_by_role("button", name="J'ai téléchargé le PDF").click()
     page.get_by_role("button", name="Accepter").click()  # the box left unticked
     refused(page, "flash flash-error", "Cochez la case de l'ETAPE 1/3")
+
+
+def test_each_act_asks_are_you_sure_on_a_page_of_its_own(live_server, page, busy_jean):
+    app = live_server.app
+    with app.app_context():
+        customer = Customer.get(Customer.code == "C0001")
+        Mandate.create(
+            customer=customer,
+            rum="STEMARIE66-000001-ABCDEFGHJK",
+            status="active",
+            debtor_name="DUPONT JEAN",
+            street=customer.street,
+            postcode=customer.postcode,
+            town=customer.town,
+            iban="FR7630006000011234567890189",
+            bic="AGRIFRPPXXX",
+            signed_at=utcnow(),
+        )
+        database.close()
+    with app.test_request_context():
+        start = TODAY + dt.timedelta(days=60)
+        absences.declare(
+            Customer.get(Customer.code == "C0001"), busy_jean["contract"], start, start + dt.timedelta(days=3)
+        )
+        database.close()
+    base = live_server.url
+    log_in(page, base)
+    acts = [
+        ("/mandate/", "Révoquer le mandat", "Oui, révoquer le mandat", "Mandat révoqué"),
+        ("/my-boat/", "Retirer ma demande", "Oui, retirer ma demande", "Votre demande de modification est retirée."),
+        ("/my-boat/", re.compile("^Retirer Attestation"), "Oui, retirer le document", "Le document est retiré."),
+        (
+            "/absences/",
+            f"Annuler l'absence du {start:%d/%m/%Y}",
+            "Oui, annuler l'absence",
+            "Votre absence est annulée.",
+        ),
+    ]
+    for path, button, yes, done in acts:
+        page.goto(base + path)
+        page.get_by_role("button", name=button).first.click()
+        page.get_by_role("heading", name="Êtes-vous sûr ?").wait_for()
+        assert fits_the_phone(page) == []
+        page.get_by_role("button", name="Non, revenir").click()  # nothing done
+        assert page.url.split("#")[0] == base + path
+        page.get_by_role("button", name=button).first.click()
+        page.get_by_role("button", name=yes).click()
+        page.get_by_text(done).first.wait_for()
+    with app.app_context():
+        assert Mandate.get(Mandate.rum == "STEMARIE66-000001-ABCDEFGHJK").status == "revoked"
+        database.close()
+
+    page.get_by_role("button", name="Déconnexion").click()
+    page.get_by_text("Vous êtes déconnecté.").wait_for()
+    assert page.get_by_role("button", name="Se connecter").is_visible()
+
+
+def test_signing_says_why_nothing_opens_and_that_the_seal_is_being_made(live_server, page, jean):
+    base = live_server.url
+    log_in(page, base)
+    page.goto(base + f"/contract/{jean['contract']}/sign")
+    page.get_by_role("button", name="J'ai téléchargé le PDF").click()  # but nothing was downloaded
+    refused(page, "flash flash-error", "Aucun téléchargement du contrat n'est enregistré")
+    with page.expect_download():
+        page.get_by_role("link", name="PDF du contrat à signer").click()
+    if not page.js_enabled:
+        page.get_by_role("button", name="J'ai téléchargé le PDF").click()
+    for number in (1, 2):
+        page.get_by_label(DECLARATIONS[number]).check()
+        page.get_by_role("button", name="Accepter").click()
+        page.get_by_text("Acceptée le").nth(number - 1).wait_for()
+    page.get_by_label(DECLARATIONS[3]).check()
+    if page.js_enabled:  # the last step's request is held back: the seal "is being made" meanwhile
+        held = []
+        page.route("**/sign/3", lambda route: held.append(route))
+        page.get_by_role("button", name="Accepter").click()
+        page.get_by_text("Signature en cours…").wait_for()
+        while not held:  # the held request reaches this thread while it waits on the browser
+            page.wait_for_timeout(50)
+        held[0].continue_()
+    else:
+        page.get_by_role("button", name="Accepter").click()
+    page.get_by_text("Contrat signé le").wait_for()
+
+
+AXE = os.environ.get("MARINA_AXE_JS") or accessibility.AXE  # where node_modules keeps axe-core, unless told
+
+
+@pytest.mark.skipif(not os.path.exists(AXE), reason="axe-core comes from npm (make install-dev)")
+@pytest.mark.parametrize("locale", ["fr-FR", "en-GB"])
+def test_axe_finds_nothing_serious_on_the_phone(live_server, browser, busy_jean, locale):
+    context = browser.new_context(bypass_csp=True, viewport={"width": 375, "height": 812}, locale=locale)
+    page = context.new_page()
+    page.js_enabled = True
+    with open(AXE) as f:
+        axe = f.read()
+    found = {}
+
+    def audit(path):
+        assert page.goto(live_server.url + path).ok, path
+        page.evaluate(axe)
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        bad = [
+            (v["id"], [n["target"] for n in v["nodes"]][:3])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if bad:
+            found[path] = bad
+
+    for path in VISITOR_PAGES:
+        audit(path)
+    log_in(page, live_server.url, heading=None)
+    for path in boater_pages(busy_jean):
+        audit(path)
+    context.close()
+    assert found == {}

@@ -35,6 +35,11 @@ def current_contracts(customer_id):
     return chosen
 
 
+def has_contract(customer_id):
+    """Does the customer hold a contract (any not cancelled)? A waiting-list applicant does not."""
+    return Contract.select().where((Contract.customer == customer_id) & (Contract.status != "cancelled")).exists()
+
+
 def attach_terms(contracts):
     """Set `applicable_terms` on each contract with one query for all of them."""
     if not contracts:

@@ -97,8 +97,10 @@ def parse_decimal(text, places):
 
 
 def parse_metres(text):
-    """'9,50', '9.5' or '9' metres -> 950 centimetres; None when unreadable (same grammar as amounts)."""
-    return parse_euros(text)
+    """'9,50', '9.5', '9.5 m' or '9' metres -> 950 centimetres; None when unreadable (same grammar as amounts)."""
+    if text is None:
+        return None
+    return parse_euros(re.sub(r"\s*(m|mètres?|metres?)\.?\s*$", "", str(text).strip(), flags=re.I))
 
 
 def parse_french_date(text: str | None) -> dt.date | None:

@@ -32,7 +32,10 @@ def select_locale() -> str:
         return DEFAULT
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
-    return session.get("lang") if session.get("lang") in LANGUAGES else DEFAULT
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    # A first visit follows the browser's languages (en-GB reads English); French when none is offered
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT)
 
 
 def in_language(language: str | None) -> ContextManager[None]:

@@ -14,11 +14,12 @@ from flask_babel import gettext
 
 from marina_portal.core import mail
 from marina_portal.core.db import database
+from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import DEFAULT, LANGUAGES, N_, in_language
 from marina_portal.core.queue import app_context, huey, request_context
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.urls import external_url
-from marina_portal.models import Customer, NewsItem, QueuedMail, User, utcnow
+from marina_portal.models import Contract, Customer, NewsItem, QueuedMail, User, utcnow
 
 BATCH_SIZE = 50
 ALERT_DAYS = 7  # an alert stays on the home page this long
@@ -29,21 +30,41 @@ class NewsRefused(Refusal):
     """A news item that can't be published, with the words to show."""
 
 
-def recipients(port):
-    """The boaters' logins (one per address) of the port, in a stable order."""
-    return (
-        User.select(User.id, User.email, User.language)
-        .join(Customer)
-        .where((Customer.port == port) & (User.role == "boater") & (User.is_enabled == True))  # noqa: E712
-        .order_by(User.id)
+def berth_holders(port, today=None):
+    """The customers holding a berth under a current contract (a subquery)."""
+    today = today or paris_today()
+    return Contract.select(Contract.customer).where(
+        (Contract.port == port)
+        & (Contract.status != "cancelled")
+        & Contract.berth.is_null(False)
+        & (Contract.ends_on >= today)
     )
 
 
-def publish(port, author, title, body, is_alert=False, send_mail=False):
+def for_berth_holders_only(item):
+    """An alert (storm, works on the pontoons, water cut) is for the boats at their berths, unless staff chose all."""
+    return item.is_alert and not item.alert_for_all
+
+
+def recipients(port, berth_holders_only=False):
+    """The boaters' logins (one per address) of the port, in a stable order."""
+    query = (
+        User.select(User.id, User.email, User.language)
+        .join(Customer)
+        .where((Customer.port == port) & (User.role == "boater") & (User.is_enabled == True))  # noqa: E712
+    )
+    if berth_holders_only:
+        query = query.where(Customer.id.in_(berth_holders(port)))
+    return query.order_by(User.id)
+
+
+def publish(port, author, title, body, is_alert=False, send_mail=False, alert_for_all=False):
     title, body = (title or "").strip(), (body or "").strip()
     if not title or not body:
         raise NewsRefused("Indiquez un titre et un texte.")
-    item = NewsItem(port=port, author=author, title=title, body=body, is_alert=bool(is_alert))
+    item = NewsItem(
+        port=port, author=author, title=title, body=body, is_alert=bool(is_alert), alert_for_all=bool(alert_for_all)
+    )
     mails = list(_mails(item, port)) if send_mail else []  # rendered before the transaction: no lock held meanwhile
     with database.atomic():
         item.mail_total = len(mails)
@@ -92,18 +113,18 @@ def recount(news_id):
 mail.on_progress("news", recount)
 
 
-def for_home(port, now=None):
-    """(alerts of the last ALERT_DAYS days, the latest news), newest first."""
+def for_home(port, now=None, berth_holder=True):
+    """(alerts of the last ALERT_DAYS days, the latest news), newest first; without a berth, only the alerts
+    the harbour office addressed to all."""
     now = now or utcnow()
-    alerts = list(
-        NewsItem.select()
-        .where(
-            (NewsItem.port == port)
-            & (NewsItem.is_alert == True)  # noqa: E712
-            & (NewsItem.published_at >= now - dt.timedelta(days=ALERT_DAYS))
-        )
-        .order_by(NewsItem.published_at.desc())
+    recent_alerts = (
+        (NewsItem.port == port)
+        & (NewsItem.is_alert == True)  # noqa: E712
+        & (NewsItem.published_at >= now - dt.timedelta(days=ALERT_DAYS))
     )
+    if not berth_holder:
+        recent_alerts &= NewsItem.alert_for_all == True  # noqa: E712
+    alerts = list(NewsItem.select().where(recent_alerts).order_by(NewsItem.published_at.desc()))
     news = list(
         NewsItem.select()
         .where((NewsItem.port == port) & (NewsItem.is_alert == False))  # noqa: E712

@@ -37,18 +37,24 @@ class MandateError(Refusal):
     """A French message: why this act is not possible now."""
 
 
+# Our own wording of the debtor's rights, shown on the page, in the PDF and in the signed text (in French);
+# the page shows its English translation, the EPC's wording, to an English reader.
+LEGAL_TEXT = N_(
+    "En signant ce formulaire de mandat, vous autorisez (A) %(creditor)s à envoyer des instructions à votre "
+    "banque pour débiter votre compte, et (B) votre banque à débiter votre compte conformément aux instructions "
+    "de %(creditor)s. Vous bénéficiez du droit d'être remboursé par votre banque selon les conditions "
+    "décrites dans la convention que vous avez passée avec elle. Une demande de remboursement doit être "
+    "présentée dans les 8 semaines suivant la date de débit de votre compte pour un prélèvement autorisé. "
+    "Vos droits concernant le présent mandat sont expliqués dans un document que vous pouvez obtenir auprès "
+    "de votre banque. Pour un prélèvement que vous n'avez pas autorisé, le délai est de 13 mois."
+)
+
+
 def legal_text(creditor_name):
     """The mandate's standard wording (EPC rulebook, French text of the CFONB), then a reminder of the 13 months
-    for a debit that was not authorised: shown on the page, in the PDF and in the signed text."""
-    return (
-        f"En signant ce formulaire de mandat, vous autorisez (A) {creditor_name} à envoyer des instructions à votre "
-        f"banque pour débiter votre compte, et (B) votre banque à débiter votre compte conformément aux instructions "
-        f"de {creditor_name}. Vous bénéficiez du droit d'être remboursé par votre banque selon les conditions "
-        "décrites dans la convention que vous avez passée avec elle. Une demande de remboursement doit être "
-        "présentée dans les 8 semaines suivant la date de débit de votre compte pour un prélèvement autorisé. "
-        "Vos droits concernant le présent mandat sont expliqués dans un document que vous pouvez obtenir auprès "
-        "de votre banque. Pour un prélèvement que vous n'avez pas autorisé, le délai est de 13 mois."
-    )
+    for a debit that was not authorised: shown on the page, in the PDF and in the signed text (translated where
+    it is shown: LEGAL_TEXT is its message id)."""
+    return LEGAL_TEXT % {"creditor": creditor_name}
 
 
 def creditor_gaps(port):

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from marina_portal.accounts import logins, sessions, tasks
 from marina_portal.core.extensions import limiter
+from marina_portal.core.i18n import DEFAULT, select_locale
 from marina_portal.views.forms import (
     ChangePasswordForm,
     EmailForm,
@@ -16,6 +17,7 @@ from marina_portal.views.forms import (
     RegisterContractForm,
     SetPasswordForm,
 )
+from marina_portal.views.shell import set_language
 
 bp = Blueprint("auth", __name__)
 
@@ -64,12 +66,15 @@ def safe_next(target):
 
 def _start_session(user, remember=False):
     """A fresh session at login (nothing carried over from before), recorded on the server."""
+    language = select_locale()  # this visit's: chosen in the footer, or the browser's (en-GB reads English)
     session.clear()
     user.login_session_id = sessions.open_for(user, remember).id
     lifetime = sessions.cookie_lifetime(user, remember)
     session.permanent = lifetime is not None  # else the browser forgets the cookie when it closes
     login_user(user)
     logins.record_login(user)
+    if user.language == DEFAULT and language != DEFAULT:
+        set_language(language, user)  # a boater who never chose keeps the language they logged in with
 
 
 def _end_session():
@@ -98,6 +103,7 @@ def login():
 def logout():
     if EmptyForm().validate_on_submit():
         _end_session()
+        flash(_("Vous êtes déconnecté."), "success")
     return redirect(url_for("main.home"), code=303)
 
 

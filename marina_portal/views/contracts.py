@@ -76,7 +76,15 @@ def pdf(contract_id):
 @boater_required
 def sign(contract_id):
     contract = _contract_or_404(contract_id)
-    return _render_signing(signing.signing_state(contract, current_user))
+    state = signing.signing_state(contract, current_user)
+    error = None
+    if request.args.get("downloaded") and state.download is None:
+        error = _(
+            "Aucun téléchargement du contrat n'est enregistré : le PDF ne s'est pas ouvert ou n'a pas été "
+            "enregistré. Touchez le lien « PDF » ci-dessous et attendez que le fichier s'ouvre (ou qu'il "
+            "apparaisse dans vos téléchargements), puis revenez ici."
+        )
+    return _render_signing(state, error=error)
 
 
 @bp.route("/<int:contract_id>/sign/<int:step>", methods=["POST"])

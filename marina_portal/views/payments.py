@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from marina_portal.billing import pay_links, statement
 from marina_portal.core.extensions import csrf, limiter
 from marina_portal.payments import billing_address, operations
+from marina_portal.sepa import planned
 from marina_portal.views.access import boater_required, may_see
 from marina_portal.views.forms import REQUIRED
 from marina_portal.views.htmx import is_fragment_request
@@ -62,6 +63,15 @@ def confirm(invoice_id):
     invoice = _own_invoice(invoice_id)
     if invoice.balance_cents <= 0:
         flash(_("La facture %(number)s est déjà réglée.", number=invoice.number), "info")
+        return redirect(url_for("account.show"), code=303)
+    if planned.for_customer(invoice.customer_id).collects(invoice):
+        flash(
+            _(
+                "La facture %(number)s est prélevée par votre mandat : elle n'est pas à payer par carte.",
+                number=invoice.number,
+            ),
+            "info",
+        )
         return redirect(url_for("account.show"), code=303)
     customer = current_user.customer
     on_file = billing_address.of_customer(customer)

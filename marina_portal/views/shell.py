@@ -2,7 +2,7 @@
 
 import functools
 
-from flask import current_app, g, url_for
+from flask import current_app, g, session, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.routing import IntegerConverter
 
@@ -11,7 +11,7 @@ from marina_portal.core.db import Compiled
 from marina_portal.core.extensions import login_manager
 from marina_portal.core.i18n import LANGUAGES, N_
 from marina_portal.core.urls import external_url
-from marina_portal.models import LoginSession, Port, User, Vocabulary
+from marina_portal.models import Customer, LoginSession, Port, User, Vocabulary
 from marina_portal.port_life import news
 
 
@@ -33,6 +33,11 @@ def row_url(endpoint, field, **values):
 _USER = Compiled(User, lambda user_id: User.select().where(User.id == user_id))
 _LOGIN = Compiled(LoginSession, lambda login_id: LoginSession.select().where(LoginSession.id == login_id))
 _MAX_ID = 2**63 - 1
+
+
+def colon():
+    """A label's colon: spaced in French (« Aide téléphonique : »), not in English ("Phone help:")."""
+    return ":" if str(get_locale() or "fr") == "en" else " :"
 
 
 def claim_focus():
@@ -70,7 +75,7 @@ def init_app(app):
     @app.context_processor
     def _news():
         """Templates may call port_news() for the home page's alerts and news (queried only when called)."""
-        return {"port_news": lambda: news.for_home(current_port())}
+        return {"port_news": lambda berth_holder=True: news.for_home(current_port(), berth_holder=berth_holder)}
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = N_("Connectez-vous pour accéder à cette page.")
@@ -82,6 +87,7 @@ def init_app(app):
     app.jinja_env.globals["external_url"] = external_url
     # The status vocabularies, for their labels: {{ MandateStatus.label_of(m.status) }}
     app.jinja_env.globals.update({vocabulary.__name__: vocabulary for vocabulary in Vocabulary.__subclasses__()})
+    app.jinja_env.globals["colon"] = colon
 
     @app.context_processor
     def _shell():
@@ -92,3 +98,15 @@ def init_app(app):
             "languages": LANGUAGES,
             "current_language": str(get_locale() or "fr"),
         }
+
+
+def set_language(language, user=None):
+    """Remember a language for this browser and, when logged in, for the boater (their mails too)."""
+    if language not in LANGUAGES:
+        return False
+    session["lang"] = language
+    if user is not None and user.is_authenticated:
+        User.update(language=language).where(User.id == user.id).execute()
+        if user.customer_id:
+            Customer.update(language=language).where(Customer.id == user.customer_id).execute()
+    return True

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from marina_portal.boats import changes as boat_changes
 from marina_portal.boats import papers
-from marina_portal.core.formats import metres, paris_today
+from marina_portal.core.formats import fr_datetime, metres, paris_today
 from marina_portal.core.storage import absolute
 from marina_portal.documents import uploads
 from marina_portal.models import Document
@@ -85,12 +85,20 @@ def change(boat_id):
     return render_template("boat/change.html", form=form, boat=boat, problem=problem), status
 
 
-@bp.route("/changes/<int:change_id>/withdraw", methods=["POST"])
+@bp.route("/changes/<int:change_id>/withdraw", methods=["GET", "POST"])
 @boater_required
 def withdraw(change_id):
     change = boat_changes.own_change(change_id, current_user.customer_id)
     if change is None:
         abort(404)
+    if request.method == "GET":
+        return render_template(
+            "confirm.html",
+            question=_("Retirer votre demande de modification du bateau %(name)s ?", name=change.boat.name),
+            detail=_("La capitainerie ne la verra plus ; les informations enregistrées du bateau ne changent pas."),
+            yes=_("Oui, retirer ma demande"),
+            back=url_for("boat.index"),
+        )
     if EmptyForm().validate_on_submit():
         try:
             boat_changes.withdraw(current_user, change, request.remote_addr or "")
@@ -141,13 +149,25 @@ def paper(document_id):
     )
 
 
-@bp.route("/papers/<int:document_id>/remove", methods=["POST"])
+@bp.route("/papers/<int:document_id>/remove", methods=["GET", "POST"])
 @boater_required
 def remove_paper(document_id):
     """A paper sent by mistake, removed by the boater within a day (papers.REMOVABLE_FOR)."""
     paper = papers.own_paper(document_id, current_user.customer_id)
     if paper is None:
         abort(404)
+    if request.method == "GET":
+        return render_template(
+            "confirm.html",
+            question=_(
+                "Retirer le document « %(title)s » envoyé le %(date)s ?",
+                title=_(papers.KINDS[paper.kind]),
+                date=fr_datetime(paper.created_at),
+            ),
+            detail=_("Le fichier est supprimé : la capitainerie ne pourra plus le consulter."),
+            yes=_("Oui, retirer le document"),
+            back=url_for("boat.index", _anchor="papiers"),
+        )
     if EmptyForm().validate_on_submit():
         try:
             papers.remove(current_user, paper, request.remote_addr or "")

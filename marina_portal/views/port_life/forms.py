@@ -132,4 +132,7 @@ class NewsForm(FlaskForm):
     title = StringField("Titre", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=200)])
     body = TextAreaField("Texte", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=5000)])
     is_alert = BooleanField("Alerte urgente (météo, travaux, coupure d'eau…)")
+    alert_for_all = BooleanField(
+        "Alerte aussi pour les plaisanciers sans poste (liste d'attente) ; sinon, pour les titulaires d'un poste"
+    )
     send_mail = BooleanField("Envoyer aussi par mail à tous les plaisanciers")

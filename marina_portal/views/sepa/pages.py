@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marina_portal.contracts import berth_contracts
 from marina_portal.core.storage import absolute
 from marina_portal.models import Mandate, MandateStatus
 from marina_portal.sepa import mandates
@@ -27,12 +28,12 @@ def _page(mandate, form=None, sign_form=None, account_form=None, status=200):
         "mandate/show.html",
         mandate=mandate,
         form=form if editing else None,
-        sign_form=sign_form,
+        sign_form=sign_form or SignMandateForm(),
         account_form=account_form or ChangeAccountForm(prefix="account", formdata=None),
         creditor_gaps=mandates.creditor_gaps(current_port()) if mandate.status == "draft" else [],
         action_form=EmptyForm(),
         masked_iban=masked(mandate.iban),
-        legal=mandates.legal_text(current_port().name),
+        legal=_(mandates.LEGAL_TEXT, creditor=current_port().name),
         history=mandates.history(mandate.customer_id),
     ), status
 
@@ -40,7 +41,10 @@ def _page(mandate, form=None, sign_form=None, account_form=None, status=200):
 @bp.route("/")
 @boater_required
 def show():
-    return _page(mandates.open_for(current_port(), current_user.customer))
+    customer = current_user.customer
+    if mandates.current(customer) is None and not berth_contracts.has_contract(customer.id):
+        return render_template("mandate/no_contract.html")  # a waiting-list applicant has nothing to pay yet
+    return _page(mandates.open_for(current_port(), customer))
 
 
 @bp.route("/", methods=["POST"])
@@ -118,6 +122,19 @@ def change_account(mandate_id):
 @boater_required
 def revoke(mandate_id):
     mandate = owned_or_404(Mandate, mandate_id)
+    if request.method == "GET":
+        if mandate.status != "active":
+            return redirect(url_for(".show"))
+        return render_template(
+            "confirm.html",
+            question=_("Révoquer le mandat de prélèvement %(rum)s ?", rum=mandate.rum),
+            detail=_(
+                "Plus aucun prélèvement ne sera fait avec cette référence : les factures restantes seront à régler "
+                "autrement. Vous pourrez signer un nouveau mandat, qui aura une nouvelle référence (RUM)."
+            ),
+            yes=_("Oui, révoquer le mandat"),
+            back=url_for(".show"),
+        )
     if not EmptyForm().validate_on_submit():
         return redirect(url_for(".show"), 303)
     try:

@@ -241,6 +241,7 @@ def port_news_index():
                 form.body.data,
                 form.is_alert.data,
                 form.send_mail.data,
+                form.alert_for_all.data,
             )
         except news.NewsRefused as refusal:
             problem = str(refusal)
