@@ -7,6 +7,7 @@ import datetime as dt
 
 from flask_login import UserMixin
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     DateField,
@@ -50,6 +51,19 @@ class Port(BaseModel):
     absence_credit_mode = CharField(default="percent")  # "percent" of visitor revenue or "per_night"
     absence_credit_value = IntegerField(default=0)  # percent, or cents per night
     waiting_list_confirm_on = DateField(null=True)
+    # The seller's legal identity, printed on every invoice and credit note (see billing/legal.py).
+    legal_name = CharField(default="")  # empty: the port's name
+    legal_form = CharField(default="")  # "Régie municipale dotée de l'autonomie financière", "SAS", ...
+    legal_status = CharField(default="public")  # public (a régie of a public body) or company
+    siren = CharField(default="")
+    siret = CharField(default="")
+    vat_number = CharField(default="")  # intra-EU, e.g. FR44732829320
+    share_capital = CharField(default="")  # companies: "37 000 €"
+    rcs = CharField(default="")  # companies: "RCS Perpignan"
+    vat_regime = CharField(default="receipts")  # receipts, debits, franchise, not_subject: billing/legal.py
+    payment_days = IntegerField(default=30)  # due date: issue date + this many days
+    payment_terms = CharField(default="")
+    late_penalty = CharField(default="")  # empty: the legal default rate (billing/legal.py)
 
     @classmethod
     def current(cls):
@@ -72,6 +86,11 @@ class Customer(BaseModel):
     phone = CharField(default="")
     language = CharField(default="fr")
     created_at = DateTimeField(default=utcnow)
+    kind = CharField(default="individual")  # individual or business
+    company_name = CharField(default="")  # businesses: printed as the buyer on invoices
+    siren = CharField(default="")
+    vat_number = CharField(default="")  # intra-EU
+    billing_email = CharField(null=True)  # where invoices go, when not the address on file
 
     class Meta:
         indexes = ((("port", "code"), True),)
@@ -79,6 +98,15 @@ class Customer(BaseModel):
     @property
     def full_name(self):
         return f"{self.last_name} {self.first_name}".strip()
+
+    @property
+    def is_business(self):
+        return self.kind == "business"
+
+    @property
+    def billing_name(self):
+        """The buyer's name on an invoice: the company for a business, else the person."""
+        return self.company_name if self.is_business and self.company_name else self.full_name
 
 
 class User(UserMixin, BaseModel):
@@ -220,16 +248,22 @@ class Invoice(BaseModel):
     customer = ForeignKeyField(Customer, backref="invoices")
     contract = ForeignKeyField(Contract, null=True, backref="invoices")
     code = CharField(null=True)
-    number = CharField()
+    number = CharField(default="")  # "" while a draft: issuing gives the next number of its series
     issued_on = DateField()
     due_on = DateField(null=True)
     label = CharField(default="")
     total_cents = IntegerField()  # TTC, equal to the sum of its lines when it has lines
     collection_status = CharField(default="")  # "" or "in_progress" while a direct debit is pending
     created_at = DateTimeField(default=utcnow)
+    status = CharField(default="issued", index=True)  # draft or issued; an issued invoice never changes
+    series = CharField(default="")  # the portal's numbering series ("2027"); "" for numbers from elsewhere
+    issued_at = DateTimeField(null=True)  # when the portal issued it
+    service_from = DateField(null=True)  # the service's date, or its period
+    service_to = DateField(null=True)
 
-    class Meta:
-        indexes = ((("port", "number"), True),)
+    @property
+    def is_draft(self):
+        return self.status == "draft"
 
     @classmethod
     def with_paid(cls):
@@ -254,10 +288,16 @@ class InvoiceLine(BaseModel):
     position = IntegerField(default=0)
     description = CharField()
     quantity_milli = IntegerField(default=1000)  # thousandths, for nights or metres
-    unit_price_cents = IntegerField()  # HT
+    unit_price_cents = IntegerField()  # HT, rounded to the cent; unit_price_e4 is the exact price
     vat_rate_bp = IntegerField(default=2000)  # basis points: 2000 = 20 %
     total_ht_cents = IntegerField()
     total_vat_cents = IntegerField()
+    unit_price_e4 = IntegerField(null=True)  # HT in 1/10000 € (0,2316 €/kWh = 2316); null on older rows
+    unit = CharField(default="")  # "nuit", "kWh", ...
+
+    @property
+    def price_e4(self):
+        return self.unit_price_cents * 100 if self.unit_price_e4 is None else self.unit_price_e4
 
 
 class PaymentAttempt(BaseModel):
@@ -516,3 +556,65 @@ class InsuranceReminderMail(BaseModel):
 
 
 ALL_MODELS += [BoatChange, InsuranceReminder, InsuranceReminderMail]
+
+
+# Billing year: numbering series and credit notes --------------------------------------------------
+
+# Issued numbers are unique in a port; drafts ("") are many.
+Invoice.add_index(
+    Invoice.index(Invoice.port, Invoice.number, unique=True, where=SQL("number <> ''"), name="invoice_issued_number")
+)
+
+
+class NumberSeries(BaseModel):
+    """The last number given in one series of a port ("2027" for invoices, "AV2027" for credit notes).
+
+    Its row is locked while a number is given (billing/numbering.py), so numbers follow without gaps."""
+
+    port = ForeignKeyField(Port)
+    name = CharField()
+    last_number = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("port", "name"), True),)
+
+
+class CreditNote(BaseModel):
+    """An avoir: the only correction of an issued invoice, whole or in part; issued (numbered) when created.
+
+    Its amount settles the invoice through `payment` (method "credit"): a balance below zero is then a refund due."""
+
+    port = ForeignKeyField(Port, backref="credit_notes")
+    customer = ForeignKeyField(Customer, backref="credit_notes")
+    invoice = ForeignKeyField(Invoice, backref="credit_notes")
+    number = CharField()
+    series = CharField(default="")
+    issued_on = DateField()
+    issued_at = DateTimeField(default=utcnow)
+    reason = TextField(default="")
+    total_cents = IntegerField()  # TTC credited, positive
+    payment = ForeignKeyField(Payment, null=True, unique=True)
+    created_by = ForeignKeyField(User, null=True)
+
+    class Meta:
+        indexes = ((("port", "number"), True),)
+
+
+class CreditNoteLine(BaseModel):
+    credit_note = ForeignKeyField(CreditNote, backref="lines", on_delete="CASCADE")
+    invoice_line = ForeignKeyField(InvoiceLine, null=True)  # the line credited, when by line
+    position = IntegerField(default=0)
+    description = CharField()
+    quantity_milli = IntegerField(default=1000)
+    unit_price_e4 = IntegerField()  # HT in 1/10000 €
+    vat_rate_bp = IntegerField(default=2000)
+    total_ht_cents = IntegerField()
+    total_vat_cents = IntegerField()
+    unit = CharField(default="")
+
+    @property
+    def price_e4(self):
+        return self.unit_price_e4
+
+
+ALL_MODELS += [NumberSeries, CreditNote, CreditNoteLine]

@@ -92,7 +92,11 @@ def request_registration(email, invoice_number, invoice_date, amount_cents):
     invoice = (
         Invoice.select(Invoice, Customer)
         .join(Customer)
-        .where((Invoice.number == (invoice_number or "").strip()) & (Invoice.issued_on == invoice_date))
+        .where(
+            (Invoice.number == (invoice_number or "").strip())
+            & (Invoice.status == "issued")
+            & (Invoice.issued_on == invoice_date)
+        )
         .first()
     )
     if invoice is None or invoice.total_cents != amount_cents:

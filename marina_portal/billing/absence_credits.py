@@ -105,6 +105,7 @@ def _open_invoices(pots):
         Invoice.with_paid()
         .where(
             Invoice.customer.in_(list(pots))
+            & (Invoice.status == "issued")
             & (Invoice.issued_on >= since)
             & (Invoice.collection_status != "in_progress")
             & Invoice.id.not_in(refused)

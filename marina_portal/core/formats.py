@@ -40,6 +40,51 @@ def parse_euros(text):
     return int(units) * 100 + int((rest + "00")[:2])
 
 
+def fr_decimal(value, places, min_places=0):
+    """An integer counted in 10^-places units, in French: fr_decimal(312500, 3) -> '312,5', grouped by thousands."""
+    if value is None:
+        return ""
+    sign = "-" if value < 0 else ""
+    units, rest = divmod(abs(int(value)), 10**places)
+    decimals = f"{rest:0{places}d}".rstrip("0") if places else ""
+    decimals = decimals.ljust(min_places, "0")
+    grouped = f"{units:,}".replace(",", " ")
+    return f"{sign}{grouped},{decimals}" if decimals else f"{sign}{grouped}"
+
+
+def quantity(milli):
+    """Thousandths -> '312,5', '1', '2,25'."""
+    return fr_decimal(milli, 3)
+
+
+def vat_rate(basis_points):
+    """Basis points -> '5,5 %', '20 %'."""
+    return f"{fr_decimal(basis_points, 2)} %"
+
+
+def unit_price(e4, symbol=True):
+    """A price in 1/10000 € -> '0,2316 €', '1 520,00 €': cents always, the last two decimals when they count."""
+    text = fr_decimal(e4, 4, min_places=2)
+    return f"{text} €" if symbol else text
+
+
+_DECIMAL = re.compile(r"^-?\d+(?:[.,](\d+))?$")
+
+
+def parse_decimal(text, places):
+    """'312,5' with places=3 -> 312500; '0,2316 €' with places=4 -> 2316; None when unreadable or too precise."""
+    if text is None:
+        return None
+    cleaned = re.sub(r"[\s\u00a0\u202f€%]|EUR", "", str(text), flags=re.I)
+    found = _DECIMAL.match(cleaned)
+    if not found or len(found.group(1) or "") > places:
+        return None
+    negative = cleaned.startswith("-")
+    units, _, rest = cleaned.lstrip("-").replace(",", ".").partition(".")
+    value = int(units) * 10**places + int((rest + "0" * places)[:places])
+    return -value if negative else value
+
+
 def parse_metres(text):
     """'9,50', '9.5' or '9' metres -> 950 centimetres; None when unreadable (same grammar as amounts)."""
     return parse_euros(text)
@@ -96,4 +141,12 @@ def w3c(value):
 
 
 def init_app(app):
-    app.jinja_env.filters.update(euros=euros, fr_date=fr_date, fr_datetime=fr_datetime, w3c=w3c)
+    app.jinja_env.filters.update(
+        euros=euros,
+        fr_date=fr_date,
+        fr_datetime=fr_datetime,
+        quantity=quantity,
+        vat_rate=vat_rate,
+        unit_price=unit_price,
+        w3c=w3c,
+    )

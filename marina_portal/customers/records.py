@@ -3,6 +3,7 @@
 from peewee import JOIN
 
 from marina_portal.accounts import logins
+from marina_portal.billing import statement
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.models import (
@@ -18,7 +19,22 @@ from marina_portal.models import (
 )
 
 PAGE_SIZE = 20
-EDITABLE = ("last_name", "first_name", "street", "postcode", "town", "country", "email", "phone")
+EDITABLE = (
+    "last_name",
+    "first_name",
+    "street",
+    "postcode",
+    "town",
+    "country",
+    "email",
+    "phone",
+    "kind",
+    "company_name",
+    "siren",
+    "vat_number",
+    "billing_email",
+)
+EMAILS = ("email", "billing_email")  # normalised, None when empty
 
 
 def search(port, text="", page=1):
@@ -81,8 +97,9 @@ def case_file(customer):
         "contracts": contracts,
         "evidence": steps,
         "invoices": invoices,
-        "total_cents": sum(i.total_cents for i in invoices),
-        "paid_cents": sum(i.paid_cents for i in invoices),
+        "total_cents": sum(i.total_cents for i in invoices if not i.is_draft),
+        "paid_cents": sum(i.paid_cents for i in invoices if not i.is_draft),
+        "credit_notes": statement.credit_notes_of(customer.id),
         "payments": payments,
         "mandates": list(customer.mandates.order_by(Mandate.created_at.desc())),
         "logins": list(User.select().where(User.customer == customer)),
@@ -96,7 +113,7 @@ def update(user, customer, values, ip=""):
     for name in EDITABLE:
         if name in values:
             value = (values[name] or "").strip()
-            if name == "email":
+            if name in EMAILS:
                 value = logins.normalise_email(value) or None
             setattr(customer, name, value)
     return audit.save_if_changed(user, "customer.update", customer, before, audit.snapshot(customer, EDITABLE), ip)
@@ -147,8 +164,9 @@ def create(user, port, code, values, ip=""):
     customer = Customer(port=port, code=code)
     for name in EDITABLE:
         value = (values.get(name) or "").strip()
-        setattr(customer, name, (logins.normalise_email(value) or None) if name == "email" else value)
+        setattr(customer, name, (logins.normalise_email(value) or None) if name in EMAILS else value)
     customer.country = customer.country or "FR"
+    customer.kind = customer.kind or "individual"
     with database.atomic():
         customer.save()
         audit.record(user, "customer.create", customer, None, audit.snapshot(customer, ("code",) + EDITABLE), ip)

@@ -24,7 +24,7 @@ MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "s
 
 def amounts_due(port, today):
     """(total still due, overdue amount, overdue invoice count) over invoices with a balance."""
-    rows = Invoice.with_paid().where(Invoice.port == port).alias("inv")
+    rows = Invoice.with_paid().where((Invoice.port == port) & (Invoice.status == "issued")).alias("inv")
     balance = rows.c.total_cents - rows.c.paid_cents
     overdue = rows.c.due_on < today
     query = (

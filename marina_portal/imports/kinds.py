@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from marina_portal.billing import absence_credits
+from marina_portal.billing import absence_credits, legal
 from marina_portal.core.formats import parse_euros, parse_french_date, parse_metres
 from marina_portal.models import Berth, Boat, Contract, ContractTerms, Customer, Invoice, Payment, utcnow
 
@@ -150,8 +150,25 @@ def _unique_number(context, fields, what):
     context.numbers[number] = code
 
 
+def identifier(check):
+    def parse(raw):
+        try:
+            return check(raw)
+        except legal.IdentifierError as e:
+            raise Invalid(f"{e} (« {raw} »)") from None
+
+    return parse
+
+
 class Customers(Kind):
     model = Customer
+    kinds = {
+        "particulier": "individual",
+        "individual": "individual",
+        "professionnel": "business",
+        "entreprise": "business",
+        "business": "business",
+    }
     columns = (
         _code(),
         Column("last_name", "last_name", upper_text(100), True),
@@ -163,8 +180,25 @@ class Customers(Kind):
         Column("email", "email", email),
         Column("phone", "phone", text(40)),
         Column("language", "language", text(5)),
+        Column("kind", "kind", choice(kinds)),
+        Column("company_name", "company_name", text(150)),
+        Column("siren", "siren", identifier(legal.check_siren)),
+        Column("vat_number", "vat_number", identifier(legal.check_vat_number)),
+        Column("billing_email", "billing_email", email),
     )
-    defaults = {"email": None, "country": "FR", "language": "fr"}
+    defaults = {"email": None, "billing_email": None, "country": "FR", "language": "fr", "kind": "individual"}
+
+    def resolve(self, context, values):
+        fields = super().resolve(context, values)
+        business = fields.get("kind") == "business" or (
+            "kind" not in fields and context.existing.get(fields["code"], {}).get("kind") == "business"
+        )
+        if not business and (fields.get("siren") or fields.get("vat_number")):
+            raise Invalid("kind: un SIREN ou un numéro de TVA est celui d'un professionnel (kind « professionnel »)")
+        siren, vat = fields.get("siren"), fields.get("vat_number") or ""
+        if siren and vat.startswith("FR") and vat[-9:] != siren:
+            raise Invalid("vat_number: ce numéro de TVA ne correspond pas au SIREN")
+        return fields
 
 
 class Berths(Kind):
@@ -302,6 +336,12 @@ class Invoices(Kind):
         if "contract_code" in values:
             fields["contract"] = _lookup(context.contracts, values["contract_code"], "contract_code", "contrat")
         _unique_number(context, fields, "la facture")
+        current = context.existing.get(fields["code"])
+        if current is not None and any(current.get(name) != value for name, value in fields.items()):
+            raise Invalid(
+                f"code: la facture {current['number']} est déjà enregistrée et une facture émise ne se modifie plus "
+                "(corrigez-la par un avoir)"
+            )
         return fields
 
     def after_apply(self, user, records, ip=""):

@@ -49,6 +49,7 @@ def collectable(port, collection_date):
             (Invoice.port == port)
             & Invoice.customer.in_(list(active))
             & (Invoice.collection_status != "in_progress")
+            & (Invoice.status == "issued")
             & (due <= collection_date)
         )
         .order_by(Invoice.customer, Invoice.issued_on, Invoice.id)

@@ -26,6 +26,8 @@ from marina_portal.views.staff import (  # noqa: E402,F401,I001
     customers,
     contracts,
     invoices,
+    credit_notes,
+    invoice_list,
     documents,
     imports,
     settings,
