@@ -19,6 +19,7 @@ result by content; factur-x and lxml are imported only when an XML is made.
 import copy
 import functools
 import hashlib
+import io
 import json
 
 from marina_portal.billing import legal
@@ -299,8 +300,6 @@ def attach(pdf, xml, title, author):
 def _info_as_xmp(pdf):
     """PDF/A wants the document information to say what the XMP says: factur-x writes an XMP naming pypdf as
     producer and no keywords, while the Info keeps WeasyPrint's producer and gets empty keywords. Drop those two."""
-    import io
-
     from pypdf import PdfWriter
 
     writer = PdfWriter(clone_from=io.BytesIO(pdf))
