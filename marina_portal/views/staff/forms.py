@@ -167,7 +167,7 @@ CREDIT_MODES = [("whole", "Toute la facture (ce qui reste)"), ("lines", "Certain
 class CreditNoteForm(FlaskForm):
     """Quantities per line come as `qty-<line id>` fields, read by the view against the invoice's lines."""
 
-    mode = SelectField("Avoir sur", choices=_choices(CREDIT_MODES), default="whole")
+    mode = SelectField("Avoir sur", choices=_choices(CREDIT_MODES), default="whole", validate_choice=False)
     amount = StringField("Montant T.T.C", filters=[_strip], description="Pour un avoir d'un montant, en euros.")
     vat_rate = SelectField(
         "TVA du montant", choices=_choices(VAT_RATES), default="2000", description="Facture sans lignes seulement."
@@ -177,6 +177,10 @@ class CreditNoteForm(FlaskForm):
         filters=[_strip],
         validators=[DataRequired("Indiquez le motif de l'avoir."), Length(max=500)],
     )
+
+    def validate_mode(self, field):
+        if field.data not in dict(CREDIT_MODES):
+            raise ValidationError("Choisissez : toute la facture, certaines lignes ou un montant.")
 
     def validate_amount(self, field):
         self.amount_cents = None
