@@ -82,9 +82,6 @@ def load_demo():
             creditor_id="FR72ZZZ123456",
             iban="FR7630006000011234567890189",
             bic="AGRIFRPPXXX",
-            # A placeholder legal identity (valid check digits, no real body): e-invoices need one.
-            siren="000000000",
-            vat_number="FR12000000000",
         )
         terms = ContractTerms.create(port=port, contract_type="Annuel", version=1, body=ANNUAL_TERMS)
         season = (dt.date(year, 1, 1), dt.date(year, 12, 31))

@@ -26,6 +26,17 @@ YEAR = TODAY.year
 Line = invoicing.Line
 
 
+SIREN, VAT_NUMBER = "732829320", "FR44732829320"
+
+
+@pytest.fixture(autouse=True)
+def legal_identity(app):
+    """The port has entered its SIREN and VAT number in Paramètres: it may issue, and its e-invoices are valid."""
+    with app.app_context():
+        Port.update(siren=SIREN, vat_number=VAT_NUMBER).execute()
+        database.close()
+
+
 def attached_xml(pdf):
     name, xml = get_xml_from_pdf(pdf, check_xsd=False)
     assert name == "factur-x.xml" and xml, "no Factur-X XML in the PDF"
@@ -96,8 +107,8 @@ def test_the_demo_invoices_downloaded_are_valid_factur_x_pdf_a_3(app, client, au
         xmls.append(attached_xml(pdf))
     assert_valid(tmp_path, *xmls)
     first = xmls[0]
-    assert values(first, "//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == ["000000000"]
-    assert values(first, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == ["FR12000000000"]
+    assert values(first, "//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == [SIREN]
+    assert values(first, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == [VAT_NUMBER]
     assert values(first, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") == ["S1"]  # services
     assert values(first, "//ram:BuyerTradeParty/ram:Name") == ["DUPONT JEAN"]
     assert values(first, "//ram:DuePayableAmount") == ["850.00"] and values(first, "//ram:TotalPrepaidAmount") == [
@@ -146,7 +157,7 @@ def test_mixed_vat_rates_give_one_breakdown_per_rate(app, tmp_path):
 def test_a_business_buyer_carries_its_siren_vat_number_and_the_penalty_notes(app, client, auth, tmp_path):
     with app.app_context():
         Customer.update(
-            kind="business", company_name="NAUTIC SERVICES SARL", siren="732829320", vat_number="FR44732829320"
+            kind="business", company_name="NAUTIC SERVICES SARL", siren="552100554", vat_number="FR96552100554"
         ).where(Customer.code == "C0002").execute()
         database.close()
     invoice_id = new_invoice(app, f"{YEAR}/09002", [Line("Hivernage", 1000, 90000, 2000)], code="C0002")
@@ -154,11 +165,11 @@ def test_a_business_buyer_carries_its_siren_vat_number_and_the_penalty_notes(app
     assert_valid(tmp_path, xml)
     buyer = "//ram:BuyerTradeParty"
     assert values(xml, f"{buyer}/ram:Name") == ["NAUTIC SERVICES SARL"]
-    assert values(xml, f"{buyer}/ram:SpecifiedLegalOrganization/ram:ID") == ["732829320"]
+    assert values(xml, f"{buyer}/ram:SpecifiedLegalOrganization/ram:ID") == ["552100554"]
     scheme = etree.fromstring(xml).xpath(f"{buyer}/ram:SpecifiedLegalOrganization/ram:ID/@schemeID", namespaces=NS)
     assert scheme == ["0002"]
-    assert values(xml, f"{buyer}/ram:SpecifiedTaxRegistration/ram:ID") == ["FR44732829320"]
-    assert values(xml, f"{buyer}/ram:URIUniversalCommunication/ram:URIID") == ["732829320"]
+    assert values(xml, f"{buyer}/ram:SpecifiedTaxRegistration/ram:ID") == ["FR96552100554"]
+    assert values(xml, f"{buyer}/ram:URIUniversalCommunication/ram:URIID") == ["552100554"]
     codes = values(xml, "//ram:IncludedNote/ram:SubjectCode")
     assert {"AAB", "PMD", "PMT"} <= set(codes)
 
@@ -277,9 +288,35 @@ def test_the_factur_x_pdf_is_cached_by_content(app, monkeypatch):
     first = invoice_pdf(app, invoice_id)
     assert invoice_pdf(app, invoice_id) == first and len(attached) == 1
     with app.app_context():
-        Customer.update(kind="business", siren="732829320").where(Customer.code == "C0002").execute()
+        Customer.update(kind="business", siren="552100554").where(Customer.code == "C0002").execute()
         database.close()
     xml = attached_xml(invoice_pdf(app, invoice_id))
     assert len(attached) == 2 and values(xml, "//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == [
-        "732829320"
+        "552100554"
     ]
+
+
+@pytest.mark.parametrize(
+    ("regime", "vat_number", "category", "reason_code"),
+    [
+        ("franchise", "", "E", "VATEX-FR-FRANCHISE"),
+        ("franchise", VAT_NUMBER, "E", "VATEX-FR-FRANCHISE"),
+        ("not_subject", VAT_NUMBER, "O", "VATEX-EU-O"),
+    ],
+)
+def test_a_port_outside_vat_issues_valid_e_invoices(app, tmp_path, regime, vat_number, category, reason_code):
+    with app.app_context():
+        Port.update(vat_regime=regime, vat_number=vat_number).execute()
+        database.close()
+    invoice_id = new_invoice(app, f"{YEAR}/09005", [Line("Grutage", 1000, 25000, 0), Line("Nuitée", 2000, 3000, 0)])
+    xml = attached_xml(invoice_pdf(app, invoice_id))
+    assert_valid(tmp_path, xml)
+    settlement = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
+    assert values(xml, f"{settlement}/ram:CategoryCode") == [category]
+    assert values(xml, f"{settlement}/ram:ExemptionReasonCode") == [reason_code]
+    assert values(xml, "//ram:TaxTotalAmount") == ["0.00"]
+    seller_ids = values(xml, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID")
+    if regime == "not_subject":
+        assert seller_ids == [] and values(xml, f"{settlement}/ram:RateApplicablePercent") == []
+    else:
+        assert seller_ids == [vat_number or SIREN]  # without a VAT number, the SIREN as tax registration (FC)

@@ -85,7 +85,6 @@ def test_a_deleted_draft_costs_no_number(app):
 def test_issuing_is_refused_until_the_port_has_its_legal_identity(app):
     (draft_id,) = drafts(app, 1)
     with app.app_context():
-        Port.update(siren="", vat_number="").execute()  # the demo's placeholder identity, taken away
         with pytest.raises(invoicing.Refused, match="SIREN"):
             invoicing.issue(draft_id)
         assert Invoice.get_by_id(draft_id).number == "" and not NumberSeries.select().exists()

@@ -93,8 +93,10 @@ def seller(port):
         party.update(einvoicing_addr=port.siren, einvoicing_addr_schemeid=EADDRESS_SIREN)
     elif port.email:
         party.update(einvoicing_addr=port.email, einvoicing_addr_schemeid=EADDRESS_EMAIL)
-    if port.vat_number and legal.charges_vat(port):
+    if port.vat_number and port.vat_regime != "not_subject":  # outside VAT, no VAT number may show (BR-O-02)
         party["vat_identifier"] = port.vat_number
+    elif port.siren and port.vat_regime == "franchise":
+        party["tax_identifier"] = port.siren  # BT-32: an exempt seller without VAT number is known by it (BR-E-02)
     if not (port.siren or party.get("vat_identifier")):
         party["identifiers"] = {None: port.code}  # BT-29: some seller identifier, until Paramètres has the SIREN
     if port.phone or port.email:
@@ -152,9 +154,10 @@ def _lines(port, lines):
                 "BT-146": _fixed(line.price_e4, 4),
                 "BT-131": money(line.total_ht_cents),
                 "BT-151": category,
-                "BT-152": _fixed(rate, 2),
             }
         )
+        if category != "O":  # outside the scope of VAT, a line carries no rate (BR-O-05)
+            items[-1]["BT-152"] = _fixed(rate, 2)
         entry = breakdown.setdefault((category, rate), {"ht": 0, "vat": 0, "reason": reason})
         entry["ht"] += line.total_ht_cents
         entry["vat"] += line.total_vat_cents if category == "S" else 0
@@ -164,8 +167,9 @@ def _lines(port, lines):
             "BT-116": money(entry["ht"]),
             "BT-117": money(entry["vat"]),
             "BT-118": category,
-            "BT-119": _fixed(rate, 2),
         }
+        if category != "O":
+            row["BT-119"] = _fixed(rate, 2)
         if entry["reason"]:
             row["BT-120"] = entry["reason"]
         if category == "O":
