@@ -320,3 +320,16 @@ def test_a_port_outside_vat_issues_valid_e_invoices(app, tmp_path, regime, vat_n
         assert seller_ids == [] and values(xml, f"{settlement}/ram:RateApplicablePercent") == []
     else:
         assert seller_ids == [vat_number or SIREN]  # without a VAT number, the SIREN as tax registration (FC)
+
+
+def test_no_xml_until_the_port_has_entered_its_legal_identity(app):
+    with app.app_context():
+        Port.update(siren="", vat_number="").execute()
+        invoice_id = Invoice.get(Invoice.number == f"{YEAR}/02301").id
+        database.close()
+    without = invoice_pdf(app, invoice_id)
+    assert not get_xml_from_pdf(without, check_xsd=False)[1]  # an XML without the seller's VAT number: invalid
+    with app.app_context():
+        Port.update(siren=SIREN, vat_number=VAT_NUMBER).execute()
+        database.close()
+    assert values(attached_xml(invoice_pdf(app, invoice_id)), "//rsm:ExchangedDocument/ram:ID") == [f"{YEAR}/02301"]

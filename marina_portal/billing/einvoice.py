@@ -11,9 +11,11 @@ so each figure below names the term it fills. French rules of the 2026–2027 re
   late-payment penalties (PMD) and the 40 € indemnity (PMT); a credit note names its invoice (BG-3, type 381).
 
 Amounts are the ones the PDF prints (sums of the lines' own HT and VAT), never recomputed with floats.
-Invoices without lines (totals imported from a previous system) and drafts get no XML: their VAT
-breakdown is unknown, or they are not issued yet. `pdf_finish` gives core.pdf what it needs to cache the
-result by content; factur-x and lxml are imported only when an XML is made.
+Invoices without lines (totals imported from a previous system), drafts, and the documents of a port whose
+legal identity is not complete in Paramètres (no SIREN, or no VAT number while it charges VAT) get no XML:
+their VAT breakdown is unknown, they are not issued yet, or the XML could not be a valid e-invoice.
+`pdf_finish` gives core.pdf what it needs to cache the result by content; factur-x and lxml are imported
+only when an XML is made.
 """
 
 import copy
@@ -88,17 +90,13 @@ def seller(port):
     party = {"name": legal.seller_name(port), **_address(port.street, port.postcode, port.town, port.country)}
     if legal.seller_name(port) != port.name:
         party["biz_name"] = port.name
-    if port.siren:
-        party.update(legal_identifier=port.siren, legal_identifier_schemeid=SIREN_SCHEME)
-        party.update(einvoicing_addr=port.siren, einvoicing_addr_schemeid=EADDRESS_SIREN)
-    elif port.email:
-        party.update(einvoicing_addr=port.email, einvoicing_addr_schemeid=EADDRESS_EMAIL)
+    # SIREN and, when VAT is charged, VAT number: invoice_data gives no XML for a port without them
+    party.update(legal_identifier=port.siren, legal_identifier_schemeid=SIREN_SCHEME)
+    party.update(einvoicing_addr=port.siren, einvoicing_addr_schemeid=EADDRESS_SIREN)
     if port.vat_number and port.vat_regime != "not_subject":  # outside VAT, no VAT number may show (BR-O-02)
         party["vat_identifier"] = port.vat_number
-    elif port.siren and port.vat_regime == "franchise":
+    elif port.vat_regime == "franchise":
         party["tax_identifier"] = port.siren  # BT-32: an exempt seller without VAT number is known by it (BR-E-02)
-    if not (port.siren or party.get("vat_identifier")):
-        party["identifiers"] = {None: port.code}  # BT-29: some seller identifier, until Paramètres has the SIREN
     if port.phone or port.email:
         party["contacts"] = [{k: v for k, v in (("phone", port.phone), ("email", port.email)) if v}]
     return party
@@ -230,10 +228,11 @@ def _document(kind, number, issued_on, port, customer, lines, paid_cents, label,
 
 
 def invoice_data(invoice, lines, payments):
-    """The business terms of an issued invoice; None for a draft or an invoice without lines."""
-    if invoice.is_draft or not lines:
-        return None
+    """The business terms of an issued invoice; None for a draft, an invoice without lines, or a port without
+    its legal identity."""
     port, customer = invoice.port, invoice.customer
+    if invoice.is_draft or not lines or legal.missing_identity(port):
+        return None
     paid = sum(p.amount_cents for p in payments if p.method not in PAYMENT_NOT_IN_PREPAID)
     contract = invoice.contract if invoice.contract_id else None
     data = _document(
@@ -257,7 +256,7 @@ def invoice_data(invoice, lines, payments):
 
 def credit_note_data(note, lines):
     """The business terms of a credit note: type 381, the invoice it corrects (BG-3), nothing left to pay."""
-    if not lines:
+    if not lines or legal.missing_identity(note.port):
         return None
     invoice = note.invoice
     data = _document(
