@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from peewee import SQL, fn
 
-from marina_portal.billing import legal
+from marina_portal.billing import einvoice, legal
 from marina_portal.billing.methods import METHOD_LABELS
 from marina_portal.core.db import Compiled
 from marina_portal.core.pdf import PDF_A_3B, render_pdf_cached
@@ -100,6 +100,9 @@ def invoice_pdf(invoice_id):
         f"invoice-{invoice.id}",
         "pdf/invoice.html",
         variant=PDF_A_3B,
+        finish=einvoice.pdf_finish(
+            einvoice.invoice_data(invoice, lines, payments), f"Facture {invoice.number}", port.name
+        ),
         customer=customer,
         invoice=invoice,
         payments=payments,
@@ -118,6 +121,7 @@ def credit_note_pdf(note_id):
         f"credit-note-{note.id}",
         "pdf/credit_note.html",
         variant=PDF_A_3B,
+        finish=einvoice.pdf_finish(einvoice.credit_note_data(note, lines), f"Avoir {note.number}", note.port.name),
         customer=note.customer,
         note=note,
         invoice=note.invoice,

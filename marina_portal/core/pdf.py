@@ -25,7 +25,7 @@ from flask import current_app, render_template
 from marina_portal.core import storage
 
 CACHE_AREA = "pdf-cache"
-CACHE_FORMAT = "2"  # bump when the HTML-to-PDF step changes in a way the HTML does not show
+CACHE_FORMAT = "3"  # bump when the HTML-to-PDF step changes in a way the HTML does not show
 BASE_URL = "https://portal.invalid/"  # templates name /static/...; nothing is ever fetched from this host
 PDF_A_3B = "pdf/a-3b"
 SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"  # Debian's, for WeasyPrint
@@ -81,7 +81,7 @@ def html_to_pdf(html, name="PDF", variant=None):
     try:
         document = weasyprint.HTML(
             string=html, base_url=BASE_URL, url_fetcher=_fetcher_class()(current_app.static_folder)
-        ).render()
+        ).render(presentational_hints=True)  # templates may size columns with width="40%"
         return document.write_pdf(pdf_variant=variant)
     except Exception as e:
         raise PdfError(f"PDF rendering failed for {name}: {e}") from e
