@@ -13,7 +13,17 @@ from marina_portal.core import audit
 from marina_portal.core.db import database, write_locked
 from marina_portal.core.formats import euros, paris_today
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import CreditNote, Customer, Invoice, InvoiceLine, Payment, PaymentAttempt, Port, utcnow
+from marina_portal.models import (
+    Contract,
+    CreditNote,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAttempt,
+    Port,
+    utcnow,
+)
 
 PAYMENT_FIELDS = ("invoice", "method", "amount_cents", "received_on", "reference", "cancelled_at", "cancel_reason")
 
@@ -293,6 +303,69 @@ def card_under_way(invoice_id):
         .order_by(PaymentAttempt.created_at.desc())
         .first()
     )
+
+
+def issue_many(invoice_ids, user=None, on=None, ip=""):
+    """Issue many drafts of one port at once (the yearly run), numbered in the order given, in one transaction
+    and under one lock; invoices already issued are skipped, so a second run issues nothing more.
+
+    Returns {invoice id: number} of those it issued. Same rules as `issue`, one audit entry for the batch."""
+    on = on or paris_today()
+    order = list(dict.fromkeys(getattr(i, "id", i) for i in invoice_ids))
+    if not order:
+        return {}
+    with write_locked(Invoice.select().where(Invoice.id.in_(order)).order_by(Invoice.id)):
+        drafts = {i.id: i for i in Invoice.select().where(Invoice.id.in_(order) & (Invoice.status == "draft"))}
+        if not drafts:
+            return {}
+        ports = {invoice.port_id for invoice in drafts.values()}
+        if len(ports) != 1:
+            raise Refused("Les factures à émettre ensemble doivent être du même port.")
+        port = Port.get_by_id(ports.pop())
+        missing = legal.missing_identity(port)
+        if missing:
+            raise Refused("Avant d'émettre une facture, renseignez dans Paramètres : " + ", ".join(missing) + ".")
+        with_lines = {
+            i
+            for (i,) in InvoiceLine.select(InvoiceLine.invoice)
+            .where(InvoiceLine.invoice.in_(list(drafts)))
+            .distinct()
+            .tuples()
+        }
+        if set(drafts) - with_lines:
+            raise Refused("Ajoutez au moins une ligne à chaque facture.")
+        contracts = {
+            c.id: c
+            for c in Contract.select().where(Contract.id.in_({i.contract_id for i in drafts.values() if i.contract_id}))
+        }
+        series = numbering.invoice_series(on)
+        ids = [i for i in order if i in drafts]
+        now, due = utcnow(), on + dt.timedelta(days=max(0, port.payment_days))
+        for invoice_id, number in zip(ids, numbering.take_many(Invoice, port.id, series, len(ids))):
+            invoice = drafts[invoice_id]
+            invoice.number, invoice.series, invoice.status = number, series, "issued"
+            invoice.issued_on, invoice.issued_at = on, now
+            if invoice.due_on is None or invoice.due_on < on:
+                invoice.due_on = due
+            if invoice.service_from is None and invoice.contract_id in contracts:
+                contract = contracts[invoice.contract_id]
+                invoice.service_from, invoice.service_to = contract.starts_on, contract.ends_on
+        fields = [Invoice.number, Invoice.series, Invoice.status, Invoice.issued_on, Invoice.issued_at, Invoice.due_on]
+        Invoice.bulk_update(
+            [drafts[i] for i in ids], fields + [Invoice.service_from, Invoice.service_to], batch_size=300
+        )
+        numbers = {i: drafts[i].number for i in ids}
+        audit.record(
+            user,
+            "invoice.issue_many",
+            ("invoice", None),
+            None,
+            {"count": len(ids), "first": numbers[ids[0]], "last": numbers[ids[-1]], "issued_on": on.isoformat()},
+            ip,
+        )
+        absence_credits.apply({drafts[i].customer_id for i in ids}, user, ip, today=on)
+    refresh_pdfs_soon(*ids)
+    return numbers
 
 
 def record_payment(user, invoice_id, method, amount_cents, received_on, reference="", ip=""):

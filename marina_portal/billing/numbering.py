@@ -61,3 +61,23 @@ def take_next(model, port_id, series):
             n += 1  # carried by an imported row: used already, so no gap
         NumberSeries.update(last_number=n).where(NumberSeries.id == counter.id).execute()
     return format_number(series, n)
+
+
+def take_many(model, port_id, series, count):
+    """`count` consecutive free numbers of `series` (see take_next), for a run that issues many rows at once."""
+    _ensure_counter(model, port_id, series)
+    with write_locked(_counter(port_id, series)):
+        counter = _counter(port_id, series).get()
+        taken = {
+            number
+            for (number,) in model.select(model.number)
+            .where((model.port == port_id) & model.number.startswith(series + "/"))
+            .tuples()
+        }
+        found, n = [], counter.last_number
+        while len(found) < count:
+            n += 1
+            if format_number(series, n) not in taken:
+                found.append(format_number(series, n))
+        NumberSeries.update(last_number=n).where(NumberSeries.id == counter.id).execute()
+    return found

@@ -1,6 +1,6 @@
 """Billing year: the port's legal identity, business customers, drafts and numbering series, credit notes."""
 
-from peewee import CharField, DateField, DateTimeField, IntegerField
+from peewee import CharField, DateField, DateTimeField, IntegerField, SqliteDatabase
 from playhouse.migrate import SchemaMigrator, migrate
 
 from marina_portal.models import CreditNote, CreditNoteLine, NumberSeries
@@ -38,16 +38,27 @@ COLUMNS = {
 }
 
 
+def _column_sql(db, table, name, field):
+    """ALTER TABLE ... ADD COLUMN with its default in the statement: playhouse's add_column makes a NOT NULL column
+    by rebuilding the table on SQLite, which the foreign keys pointing at it forbid (and cascades would empty)."""
+    kind = {CharField: "VARCHAR(255)", IntegerField: "INTEGER", DateField: "DATE"}.get(type(field))
+    kind = kind or ("DATETIME" if isinstance(db, SqliteDatabase) else "TIMESTAMP")
+    if field.null:
+        return f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind}'
+    default = field.default if isinstance(field.default, int) else "'" + field.default.replace("'", "''") + "'"
+    return f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind} NOT NULL DEFAULT {default}'
+
+
 def apply(db):
     # A new database already has all of it (m0001 creates the tables as the models stand).
     db = getattr(db, "obj", None) or db
-    migrator = SchemaMigrator.from_database(db)
-    operations = []
     for table, columns in COLUMNS.items():
         present = {column.name for column in db.get_columns(table)}
-        operations += [
-            migrator.add_column(table, name, field) for name, field in columns.items() if name not in present
-        ]
+        for name, field in columns.items():
+            if name not in present:
+                db.execute_sql(_column_sql(db, table, name, field))
+    migrator = SchemaMigrator.from_database(db)
+    operations = []
     indexes = {index.name for index in db.get_indexes("invoice")}
     if "invoice_status" not in indexes:
         operations.append(migrator.add_index("invoice", ("status",), False))

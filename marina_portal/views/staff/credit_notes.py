@@ -64,7 +64,7 @@ def refund_record(invoice_id):
         return render_invoice(row, refund_form=form, status=422)
     try:
         invoicing.record_refund(
-            current_user, row.id, form.amount_cents, form.paid_on.data, form.reference.data, client_ip()
+            current_user, row.id, form.amount_cents, form.paid_on.data, form.refund_how.data, client_ip()
         )
     except invoicing.Refused as refusal:
         return render_invoice(row, refund_form=form, credit_problem=str(refusal), status=422)

@@ -167,8 +167,10 @@ CREDIT_MODES = [("whole", "Toute la facture (ce qui reste)"), ("lines", "Certain
 class CreditNoteForm(FlaskForm):
     """Quantities per line come as `qty-<line id>` fields, read by the view against the invoice's lines."""
 
-    mode = SelectField("Avoir sur", choices=_choices(CREDIT_MODES), default="whole")
-    amount = StringField("Montant T.T.C", filters=[_strip], description="Pour un avoir d'un montant, en euros.")
+    mode = SelectField("Avoir sur", choices=_choices(CREDIT_MODES), default="whole", validate_choice=False)
+    credit_amount = StringField(
+        "Somme à créditer T.T.C", filters=[_strip], description="Pour un avoir d'un montant, en euros."
+    )
     vat_rate = SelectField(
         "TVA du montant", choices=_choices(VAT_RATES), default="2000", description="Facture sans lignes seulement."
     )
@@ -178,7 +180,11 @@ class CreditNoteForm(FlaskForm):
         validators=[DataRequired("Indiquez le motif de l'avoir."), Length(max=500)],
     )
 
-    def validate_amount(self, field):
+    def validate_mode(self, field):
+        if field.data not in dict(CREDIT_MODES):
+            raise ValidationError("Choisissez : toute la facture, certaines lignes ou un montant.")
+
+    def validate_credit_amount(self, field):
         self.amount_cents = None
         if self.mode.data == "amount":
             self.amount_cents = _euros(field)
@@ -187,13 +193,13 @@ class CreditNoteForm(FlaskForm):
 
 
 class RefundForm(FlaskForm):
-    amount = StringField("Montant remboursé", filters=[_strip], validators=[DataRequired(REQUIRED)])
+    refund_amount = StringField("Somme remboursée", filters=[_strip], validators=[DataRequired(REQUIRED)])
     paid_on = DateField("Remboursé le", validators=[DataRequired(DATE_MESSAGE)])
-    reference = StringField(
+    refund_how = StringField(
         "Comment (virement, chèque n°…)", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)]
     )
 
-    def validate_amount(self, field):
+    def validate_refund_amount(self, field):
         self.amount_cents = _euros(field)
 
 
