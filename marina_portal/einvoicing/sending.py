@@ -9,10 +9,12 @@ import datetime as dt
 import re
 
 from peewee import JOIN
+from stdnum.fr import siret as siret_number
 
 from marina_portal import einvoicing
 from marina_portal.billing import statement
 from marina_portal.core.db import database
+from marina_portal.core.refusals import Refusal
 from marina_portal.einvoicing import sandbox
 from marina_portal.einvoicing.channel import DEPOSEE, ENCAISSEE, RECUE, REJETEE, STATUSES, ChannelError, Outgoing
 from marina_portal.models import (
@@ -29,7 +31,7 @@ RANK = {DEPOSEE: 0, RECUE: 1, ENCAISSEE: 2, REJETEE: 2}
 FINAL = {ENCAISSEE, REJETEE}
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """What staff asked cannot be done; the message says why, in French."""
 
 
@@ -57,6 +59,26 @@ def buyer_of(customer, public):
 
 def public_buyer(customer):
     return PublicBuyer.get_or_none(PublicBuyer.customer == customer)
+
+
+def save_public_buyer(customer, siret, service_code="", engagement=""):
+    """Record the customer as a public buyer invoiced through Chorus Pro; an empty SIRET removes it.
+    Returns the row (None once removed); Refused with a French message for a bad SIRET or a field too long."""
+    siret = re.sub(r"[\s.]", "", siret or "")
+    service_code, engagement = (service_code or "").strip(), (engagement or "").strip()
+    if not siret:
+        PublicBuyer.delete().where(PublicBuyer.customer == customer).execute()
+        return None
+    if not siret_number.is_valid(siret):
+        raise Refused("Le SIRET doit compter 14 chiffres et être valide, par exemple 732 829 320 00074.")
+    if len(service_code) > 100:
+        raise Refused("Le code service compte au plus 100 caractères.")
+    if len(engagement) > 50:
+        raise Refused("Le numéro d'engagement compte au plus 50 caractères.")
+    row = public_buyer(customer) or PublicBuyer(customer=customer)
+    row.siret, row.service_code, row.engagement = siret, service_code, engagement
+    row.save()
+    return row
 
 
 def _outgoing(port, document, kind, public):
@@ -255,4 +277,4 @@ def status_by_invoice(invoice_ids):
 
 
 def history(submission):
-    return list(submission.events.order_by(EinvoiceEvent.at, EinvoiceEvent.id))
+    return list(submission.events.order_by(EinvoiceEvent.id))  # as recorded; `at` is the platform's time
