@@ -191,9 +191,11 @@ def test_ereporting_totals_equal_the_period_invoices_and_payments(app, runner, t
         invoicing.record_payment(None, a.id, "cheque", 5_000, ON)
         invoicing.record_payment(None, b.id, "transfer", b.total_cents - 10_000 - 1_00, dt.date(2031, 3, 31))
         invoicing.record_payment(None, b.id, "cash", 1_00, dt.date(2031, 4, 1))  # next period
-        biz = business("C0003", "CHANTIER") if Customer.get_or_none(Customer.code == "C0003") else None
-        if biz:
-            issue(biz, ("Pro", 1000, 500_000, 2000))  # a business sale: e-invoiced, not e-reported
+        company = Customer.create(
+            port=jean.port, code="P1", last_name="LEROY", kind="business", company_name="CHANTIER"
+        )
+        pro = issue(company, ("Pro", 1000, 500_000, 2000))  # a business sale: e-invoiced, not e-reported
+        invoicing.record_payment(None, pro.id, "cash", 1_000, ON)
         invoices = list(Invoice.select().where(Invoice.id.in_([a.id, b.id])))
         expected_ttc = sum(i.total_cents for i in invoices) - note.total_cents
         expected_lines = [line for i in invoices for line in i.lines]
