@@ -12,6 +12,7 @@ from marina_portal.core.db import database
 from marina_portal.einvoicing import receiving, sending
 from marina_portal.models import (
     Customer,
+    EinvoiceEvent,
     EinvoiceSubmission,
     IncomingInvoice,
     Invoice,
@@ -331,3 +332,35 @@ def test_another_ports_rows_are_404(app, client, staff, tmp_path):
     assert client.get(f"/staff/einvoicing/received/{ids[2]}.pdf").status_code == 404
     assert "AUTRE_x" not in client.get("/staff/einvoicing").get_data(as_text=True)
     assert "x.pdf" not in client.get("/staff/einvoicing/received").get_data(as_text=True)
+
+
+def test_a_deposit_that_fails_leaves_no_row_and_an_unknown_channel_is_said(app, make_app, tmp_path):
+    with app.app_context():
+        invoice = issue(business("C0001"), ("Place de port", 1000, 1_000_000, 2000))
+        name = sending.file_name_of(Port.current(), "invoice", invoice.number)
+        (tmp_path / "drop" / "out").mkdir(parents=True)
+        (tmp_path / "drop" / "out" / f"{name}.pdf").write_bytes(b"already there")
+        sent, problems = sending.send_month(Port.current(), MONTH)
+        assert sent == [] and problems == [f"{invoice.number} : Le fichier {name}.pdf attend déjà d'être collecté."]
+        assert not EinvoiceSubmission.select().exists()
+        app.config["EINVOICING_CHANNEL"] = "fax"
+        (tmp_path / "drop" / "out" / f"{name}.pdf").unlink()
+        sent, problems = sending.send_month(Port.current(), MONTH)
+        assert problems == [f"{invoice.number} : Canal de facturation électronique inconnu : 'fax'."]
+        assert sending.read_back() == (0, ["Canal de facturation électronique inconnu : 'fax'."])
+        database.close()
+
+
+def test_the_migration_adds_the_tables_and_the_period_to_an_older_database(app):
+    from marina_portal.migrations import migrate as apply_migrations
+
+    with app.app_context():
+        database.drop_tables([EinvoiceEvent, EinvoiceSubmission, IncomingInvoice, PublicBuyer])
+        database.execute_sql("ALTER TABLE port DROP COLUMN ereporting_period")
+        database.execute_sql("DELETE FROM schema_migration WHERE name = 'm0320_einvoicing'")
+        assert apply_migrations(database) == ["m0320_einvoicing"]
+        assert {"public_buyer", "einvoice_submission", "einvoice_event", "incoming_invoice"} <= set(
+            database.get_tables()
+        )
+        assert Port.current().ereporting_period == "month"
+        database.close()

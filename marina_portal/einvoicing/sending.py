@@ -112,7 +112,10 @@ def send(port, document, user=None):
     if EinvoiceSubmission.select().where(column == document.id).exists():
         raise Refused(f"{document.number} a déjà été transmis.")
     public = public_buyer(document.customer)
-    channel = einvoicing.public_channel() if public is not None else einvoicing.business_channel()
+    try:
+        channel = einvoicing.public_channel() if public is not None else einvoicing.business_channel()
+    except ChannelError as e:
+        raise Refused(str(e)) from None
     outgoing = _outgoing(port, document, kind, public)
     with database.atomic():
         submission = EinvoiceSubmission.create(
@@ -201,7 +204,11 @@ def read_back():
     The folders are the installation's, shared by its ports: each answer finds its submission by file name.
     Returns (number of statuses changed, [French problems])."""
     changed, problems = 0, []
-    for name, channel in einvoicing.configured_channels().items():
+    try:
+        channels = einvoicing.configured_channels()
+    except ChannelError as e:
+        return 0, [str(e)]
+    for name, channel in channels.items():
         try:
             if name == "chorus-pro" and einvoicing.chorus_sandbox():
                 sandbox.collect(channel.folder)
