@@ -364,3 +364,9 @@ def test_the_migration_adds_the_tables_and_the_period_to_an_older_database(app):
         )
         assert Port.current().ereporting_period == "month"
         database.close()
+
+
+def test_the_cli_without_a_port_says_so(make_app):
+    empty = make_app(demo=False)
+    result = empty.test_cli_runner().invoke(args=["ereporting", "export", "--period", MONTH])
+    assert result.exit_code == 1 and "Aucun port dans la base" in result.output

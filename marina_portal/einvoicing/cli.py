@@ -8,6 +8,16 @@ from marina_portal.einvoicing import ereporting, receiving, sending
 from marina_portal.migrations import init_db
 from marina_portal.models import Port
 
+NO_PORT = "Aucun port dans la base : lancez d'abord `flask --app marina_portal init-db` puis créez le port."
+
+
+def _port():
+    port = Port.current()
+    if port is None:
+        raise click.ClickException(NO_PORT)
+    return port
+
+
 ereporting_cli = AppGroup("ereporting", help="E-reporting des ventes aux particuliers (docs/einvoicing.md).")
 einvoicing_cli = AppGroup("einvoicing", help="Facturation électronique : envoi des factures, statuts, réception.")
 
@@ -20,7 +30,7 @@ einvoicing_cli = AppGroup("einvoicing", help="Facturation électronique : envoi 
 def export_command(period, output):
     """Write the e-reporting file of the period (JSON, described field by field in docs/einvoicing.md)."""
     init_db()
-    port = Port.current()
+    port = _port()
     try:
         body = ereporting.export(port, period)
     except sending.Refused as refusal:
@@ -41,7 +51,7 @@ def send_command(month):
     """Hand the month's business invoices and credit notes to their channel."""
     init_db()
     try:
-        sent, problems = sending.send_month(Port.current(), month)
+        sent, problems = sending.send_month(_port(), month)
     except sending.Refused as refusal:
         raise click.BadParameter(str(refusal), param_hint="--month") from None
     click.echo(f"{len(sent)} document(s) déposé(s).")
