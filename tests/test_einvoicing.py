@@ -137,6 +137,7 @@ def test_file_drop_round_trip_with_an_acknowledgement_and_a_rejection(app, clien
     assert collected["statut"] == "encaissee" and collected["montant"] == 12_000
     history = client.get(f"/staff/einvoicing/{sid}").get_data(as_text=True)
     assert "Déposée" in history and "Reçue" in history and "Encaissée" in history
+    assert f"Facture {first_number} : Encaissée" in history
     # A late acknowledgement never moves the status back.
     ack(tmp_path / "drop", names[0], "recue")
     post(client, "/staff/einvoicing", "/staff/einvoicing/read-back")

@@ -80,6 +80,7 @@ def einvoicing_submission(submission_id):
     return render_template(
         "staff/einvoicing/submission.html",
         submission=submission,
+        doc=submission.invoice if submission.invoice_id else submission.credit_note,
         events=sending.history(submission),
         statuses=STATUSES,
     )
