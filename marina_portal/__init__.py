@@ -9,6 +9,7 @@ from marina_portal.billing import cli as billing_cli
 from marina_portal.core import config, db, formats, queue
 from marina_portal.core.extensions import babel, csrf, limiter, login_manager, mail
 from marina_portal.core.i18n import select_locale
+from marina_portal.einvoicing import cli as einvoicing_cli
 from marina_portal.imports import cli as import_cli
 from marina_portal.sepa import cli as sepa_cli
 from marina_portal.views import (
@@ -87,3 +88,4 @@ def register_commands(app):
     sepa_cli.init_app(app)
     accounting_cli.init_app(app)
     billing_cli.init_app(app)
+    einvoicing_cli.init_app(app)

@@ -86,6 +86,7 @@ class Port(BaseModel):
     payment_days = IntegerField(default=30)  # due date: issue date + this many days
     payment_terms = CharField(default="")
     late_penalty = CharField(default="")  # empty: the legal default rate (billing/legal.py)
+    ereporting_period = CharField(default="month")  # decade, month or two_months: einvoicing/ereporting.py
 
     @classmethod
     def current(cls):
@@ -940,3 +941,63 @@ class CalendarKey(BaseModel):
 
 
 ALL_MODELS += [MailedLink, CalendarKey]
+
+
+# E-invoicing: hand-off to the platform or Chorus Pro, status history, suppliers' invoices received ------------
+
+
+class PublicBuyer(BaseModel):
+    """A public-sector customer invoiced through Chorus Pro: its SIRET, service code and engagement number."""
+
+    customer = ForeignKeyField(Customer, unique=True, backref="public_buyer")
+    siret = CharField()
+    service_code = CharField(default="")
+    engagement = CharField(default="")  # the buyer's purchase order (numéro d'engagement), when it gives one
+
+
+class EinvoiceSubmission(BaseModel):
+    """One issued invoice or credit note handed to an e-invoicing channel, with its lifecycle status."""
+
+    port = ForeignKeyField(Port)
+    invoice = ForeignKeyField(Invoice, null=True, unique=True, backref="einvoice")
+    credit_note = ForeignKeyField(CreditNote, null=True, unique=True, backref="einvoice")
+    channel = CharField()  # file-drop, chorus-pro
+    file_name = CharField(unique=True)  # the name of the file deposited: the acknowledgement refers to it
+    status = CharField(default="deposee", index=True)  # deposee, recue, rejetee, encaissee (einvoicing/status.py)
+    reason = TextField(default="")  # a rejection's reason, as the platform gives it
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True)
+
+
+class EinvoiceEvent(BaseModel):
+    """One change of a submission's status: when, what the platform said."""
+
+    submission = ForeignKeyField(EinvoiceSubmission, backref="events", on_delete="CASCADE")
+    status = CharField()
+    reason = TextField(default="")
+    at = DateTimeField(default=utcnow)
+    source = CharField(default="")  # the acknowledgement file read, or "portail"
+
+
+class IncomingInvoice(BaseModel):
+    """A supplier's invoice received through the channel: its PDF kept as is, what its Factur-X XML says."""
+
+    port = ForeignKeyField(Port)
+    file_name = CharField()
+    path = CharField()  # under DATA_DIR (core/storage.py)
+    sha256 = CharField(index=True)
+    received_at = DateTimeField(default=utcnow)
+    seller = CharField(default="")
+    seller_siren = CharField(default="")
+    number = CharField(default="")
+    issued_on = DateField(null=True)
+    total_cents = IntegerField(null=True)  # TTC (GrandTotalAmount)
+    currency = CharField(default="EUR")
+    problem = CharField(default="")  # why it could not be read, in French
+
+    class Meta:
+        indexes = ((("port", "sha256"), True),)
+
+
+ALL_MODELS += [PublicBuyer, EinvoiceSubmission, EinvoiceEvent, IncomingInvoice]

@@ -23,6 +23,7 @@ import functools
 import hashlib
 import io
 import json
+from importlib.metadata import version
 
 from marina_portal.billing import legal
 from marina_portal.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment
@@ -327,8 +328,6 @@ def pdf_finish(data, title, author):
 
 @functools.cache
 def _library_version():
-    from importlib.metadata import version
-
     return version("factur-x")
 
 

@@ -34,6 +34,11 @@ class Defaults:
     MONETICO_KEY = "12345678901234567890123456789012345678P0"
     MONETICO_COMPANY = "marinademo"
     PAYMENT_GATEWAY = "monetico"
+    EINVOICING_CHANNEL = "file-drop"  # business customers' invoices: einvoicing/ (file-drop or chorus-pro)
+    EINVOICING_PUBLIC_CHANNEL = "chorus-pro"  # customers recorded as public buyers
+    EINVOICING_DROP_DIR = None  # the folder the approved platform's connector collects (out/, ack/, in/)
+    EINVOICING_CHORUS_DIR = None  # the Chorus Pro exchange folder (out/, cr/)
+    EINVOICING_CHORUS_SANDBOX = False  # Chorus Pro played offline (einvoicing/sandbox.py) when statuses are read
     HUEY_URL = None
     HUEY_IMMEDIATE = False
     RATELIMIT_STORAGE_URI = "memory://"
@@ -73,6 +78,7 @@ class Defaults:
 DEV_DEFAULTS = {
     "MAIL_OUTBOX": True,
     "MONETICO_SANDBOX": True,
+    "EINVOICING_CHORUS_SANDBOX": True,
     "HUEY_IMMEDIATE": True,
 }
 

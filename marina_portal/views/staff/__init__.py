@@ -10,6 +10,7 @@ from marina_portal.views.staff import (  # noqa: F401
     dashboard,
     direct_debits,
     documents,
+    einvoicing,
     fleet,
     follow_up,
     imports,

@@ -4,6 +4,8 @@ from flask import Response, render_template, request
 
 from marina_portal.billing import invoice_list
 from marina_portal.core.formats import paris_today
+from marina_portal.einvoicing import sending
+from marina_portal.einvoicing.channel import STATUSES
 from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff.frame import bp
@@ -27,6 +29,8 @@ def invoice_list_page():
         categories=invoice_list.categories(port),
         no_contract=invoice_list.NO_CONTRACT,
         state_of=invoice_list.state_of,
+        einvoice=sending.status_by_invoice([row.id for row in rows]),
+        einvoice_statuses=STATUSES,
     )
 
 
