@@ -86,7 +86,7 @@ class Port(BaseModel):
     payment_days = IntegerField(default=30)  # due date: issue date + this many days
     payment_terms = CharField(default="")
     late_penalty = CharField(default="")  # empty: the legal default rate (billing/legal.py)
-    ereporting_period = CharField(default="month")  # decade, month or two_months: einvoicing/ereporting.py
+    ereporting_period = CharField(default="month", null=True)  # decade, month or two_months: einvoicing/ereporting.py
 
     @classmethod
     def current(cls):
