@@ -1,14 +1,22 @@
-# Marina Portal: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs every test.
+# Marina Portal: `make run` serves the demo on http://127.0.0.1:5000 (PORT=5001 make run: another port),
+# `make test` runs every test. Both first check the Debian packages they need (scripts/system-packages).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app marina_portal
 VENDOR := marina_portal/static/vendor
 DB ?= data/portal.sqlite3
+PORT ?= 5000
 
-.PHONY: run test test-postgres bench translations setup assets install install-dev clean
+# Debian packages: to run (venv, npm for the assets, Pango and a font for WeasyPrint's PDFs), and to test (a browser
+# for the journeys, pdftotext, redis-server). MARINA_SKIP_BROWSER=1 skips the browser journeys, and Chromium.
+RUN_PACKAGES := python3-venv npm libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+TEST_PACKAGES := poppler-utils redis-server $(if $(filter 1,$(MARINA_SKIP_BROWSER)),,chromium)
 
-$(BIN)/python:
+.PHONY: run test test-postgres lint bench translations setup assets install install-dev clean \
+	system-packages system-packages-test
+
+$(BIN)/python: | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
@@ -20,7 +28,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+system-packages:
+	@sh scripts/system-packages $(RUN_PACKAGES)
+
+system-packages-test:
+	@sh scripts/system-packages $(RUN_PACKAGES) $(TEST_PACKAGES)
+
+node_modules/.installed: package.json package-lock.json | system-packages
 	npm ci --no-audit --no-fund
 	touch $@
 
@@ -36,7 +50,8 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messag
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 
-# Refusals raised with their French words, translated where they are shown (i18n.Translatable).
+# Refusals raised with their French words, translated where they are shown (core.refusals.Refusal); the others mark
+# their words with N_().
 REFUSALS := -k AbsenceRefused -k WaitingListRefused -k MandateError -k SigningRefused -k BankDetailsError
 # After changing words on screen: refresh the catalogue, then translate the new empty entries in the .po files.
 translations: $(VENV)/.installed
@@ -44,18 +59,26 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
 assets: $(VENDOR)/.copied
-install: $(VENV)/.installed assets $(MO_FILES)
-install-dev: $(VENV)/.installed-dev assets $(MO_FILES)
+install: system-packages $(VENV)/.installed assets $(MO_FILES)
+install-dev: system-packages-test $(VENV)/.installed-dev assets $(MO_FILES)
 
 # Development defaults (outbox, bank sandbox); any MARINA_* variable set in the environment wins.
+# Links in mails and the bank's return pages follow the port served, unless MARINA_BASE_URL is set.
+run: export MARINA_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	@if [ ! -f "$${MARINA_DATABASE:-$(DB)}" ]; then \
 	  MARINA_DEV=1 $(FLASK) init-db && MARINA_DEV=1 $(FLASK) load-demo; \
 	else MARINA_DEV=1 $(FLASK) init-db; fi
-	MARINA_DEV=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	MARINA_DEV=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-dev
 	$(BIN)/python -m pytest
+
+# Lint, format and the architecture gate (import-linter contracts in setup.cfg); .ci/run calls it.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The suite on PostgreSQL (browser journeys excluded: they add nothing database-specific);
 # MARINA_TEST_DATABASE_URL names an empty database the tests may wipe.

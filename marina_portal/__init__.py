@@ -2,15 +2,19 @@
 
 from flask import Flask
 
-from marina_portal import cli
+from marina_portal import cli, migrations
+from marina_portal.accounting import cli as accounting_cli
 from marina_portal.accounts import cli as staff_cli
+from marina_portal.billing import cli as billing_cli
 from marina_portal.core import config, db, formats, queue
 from marina_portal.core.extensions import babel, csrf, limiter, login_manager, mail
 from marina_portal.core.i18n import select_locale
+from marina_portal.einvoicing import cli as einvoicing_cli
 from marina_portal.imports import cli as import_cli
 from marina_portal.sepa import cli as sepa_cli
 from marina_portal.views import (
     accounts,
+    assets,
     billing,
     contracts,
     documents,
@@ -18,10 +22,12 @@ from marina_portal.views import (
     main,
     outbox,
     payments,
+    receipts,
     sandbox,
     security,
     shell,
     staff,
+    tariffs,
 )
 from marina_portal.views.boats import pages as boat_pages
 from marina_portal.views.port_life import absences, waiting_list
@@ -34,11 +40,13 @@ def create_app(test_config=None):
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    cli.announce_database(app)  # last: after every feature and blueprint added its commands
     return app
 
 
 def register_extensions(app):
     db.init_app(app)
+    migrations.init_app(app)
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
@@ -49,6 +57,7 @@ def register_extensions(app):
     queue.init_app(app)
     errors.init_app(app)
     shell.init_app(app)
+    assets.init_app(app)
 
 
 def register_blueprints(app):
@@ -65,6 +74,8 @@ def register_blueprints(app):
         payments.bp,
         sandbox.bp,
         boat_pages.bp,
+        tariffs.bp,
+        receipts.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others
@@ -75,3 +86,6 @@ def register_commands(app):
     staff_cli.init_app(app)
     import_cli.init_app(app)
     sepa_cli.init_app(app)
+    accounting_cli.init_app(app)
+    billing_cli.init_app(app)
+    einvoicing_cli.init_app(app)

@@ -2,14 +2,18 @@
 
 import datetime as dt
 
+from peewee import fn
+
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.pdf import render_pdf
 from marina_portal.core.storage import save_bytes
 from marina_portal.models import (
+    AuditLog,
     Berth,
     Boat,
     Contract,
+    ContractStatus,
     ContractTerms,
     Customer,
     Document,
@@ -17,7 +21,22 @@ from marina_portal.models import (
     InvoiceLine,
     Payment,
     Port,
+    Tariff,
+    TariffRate,
 )
+from marina_portal.tariffs import publishing
+
+# The season's grid on pontoons, annual and monthly, HT: a 9,50 m boat pays 1 266,67 € HT, 1 520,00 € TTC.
+PONTOON_BANDS = [
+    (0, 600, 60000, 9000),
+    (600, 700, 75000, 11000),
+    (700, 800, 90000, 13000),
+    (800, 900, 110000, 16000),
+    (900, 1000, 126667, 19000),
+    (1000, 1100, 160000, 23000),
+    (1100, 1200, 195000, 28000),
+    (1200, 1500, 240000, 34000),
+]
 
 ANNUAL_TERMS = """\
 Article 1 – Objet. Le présent contrat attribue au titulaire l'usage d'un poste d'amarrage désigné, \
@@ -118,7 +137,7 @@ def load_demo():
             starts_on=season[0],
             ends_on=season[1],
             price_cents=152000,
-            status="sent",
+            status=ContractStatus.SENT,
             payment_terms="Paiement à réception de facture : carte bancaire en ligne, "
             "prélèvement SEPA, chèque ou virement à la capitainerie.",
         )
@@ -186,7 +205,7 @@ def load_demo():
             starts_on=season[0],
             ends_on=season[1],
             price_cents=234000,
-            status="sent",
+            status=ContractStatus.SENT,
             payment_terms="Paiement à réception de facture.",
         )
         _invoice(
@@ -198,9 +217,9 @@ def load_demo():
             "Facture de contrat Annuel",
             [("Redevance annuelle d'amarrage, poste C-03", 195000, 39000)],
         )
-        Berth.create(port=port, code="A-07", length_cm=800, width_cm=300)
+        Berth.create(port=port, code="A-07", length_cm=1200, width_cm=400)
 
-        pdf = render_pdf("pdf/tutorial.html", port=port)
+        pdf = render_pdf("pdf/tutorial.html", port=port, made_on=paris_today())
         stored, digest = save_bytes("documents", pdf, ".pdf")
         Document.create(
             port=port,
@@ -212,4 +231,40 @@ def load_demo():
             sha256=digest,
             stored_as=stored,
         )
+        _tariff(port, year)
     return True
+
+
+def _tariff(port, year):
+    """Year Y's published grid: pontoons by length band, and dry berths (terre-plein) by area."""
+    tariff = Tariff.create(port=port, year=year)
+    for low, high, annual, month in PONTOON_BANDS:
+        TariffRate.create(
+            tariff=tariff,
+            category="Ponton",
+            period="annual",
+            length_from_cm=low,
+            length_to_cm=high,
+            price_ht_cents=annual,
+        )
+        TariffRate.create(
+            tariff=tariff,
+            category="Ponton",
+            period="month",
+            length_from_cm=low,
+            length_to_cm=high,
+            price_ht_cents=month,
+        )
+    TariffRate.create(
+        tariff=tariff,
+        category="Terre-plein",
+        period="annual",
+        length_from_cm=0,
+        length_to_cm=1500,
+        basis="area",
+        price_ht_cents=2000,
+    )
+    before = AuditLog.select(fn.MAX(AuditLog.id)).scalar() or 0
+    publishing.publish(None, tariff)
+    # The demo is loaded by no one: publishing its grid is no staff change to keep in the audit trail.
+    AuditLog.delete().where(AuditLog.id > before).execute()

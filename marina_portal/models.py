@@ -4,9 +4,11 @@ Money is in integer cents, times are naive UTC datetimes, dates are calendar dat
 """
 
 import datetime as dt
+import enum
 
 from flask_login import UserMixin
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     DateField,
@@ -19,6 +21,8 @@ from peewee import (
 )
 
 from marina_portal.core.db import Compiled, database
+from marina_portal.core.formats import folded
+from marina_portal.core.i18n import N_
 
 
 def utcnow():
@@ -29,6 +33,25 @@ class BaseModel(Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+
+class Vocabulary(enum.StrEnum):
+    """The words a status column may hold. Each member equals the string stored (ContractStatus.SIGNED == "signed"),
+    so code comparing with the literal keeps working; `label` is its French wording for the page."""
+
+    def __new__(cls, value, label=""):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def label_of(cls, value):
+        """The French label of a stored value; the value itself when it is not (or no longer) one of ours."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value
 
 
 class Port(BaseModel):
@@ -50,6 +73,20 @@ class Port(BaseModel):
     absence_credit_mode = CharField(default="percent")  # "percent" of visitor revenue or "per_night"
     absence_credit_value = IntegerField(default=0)  # percent, or cents per night
     waiting_list_confirm_on = DateField(null=True)
+    # The seller's legal identity, printed on every invoice and credit note (see billing/legal.py).
+    legal_name = CharField(default="")  # empty: the port's name
+    legal_form = CharField(default="")  # "Régie municipale dotée de l'autonomie financière", "SAS", ...
+    legal_status = CharField(default="public")  # public (a régie of a public body) or company
+    siren = CharField(default="")
+    siret = CharField(default="")
+    vat_number = CharField(default="")  # intra-EU, e.g. FR44732829320
+    share_capital = CharField(default="")  # companies: "37 000 €"
+    rcs = CharField(default="")  # companies: "RCS Perpignan"
+    vat_regime = CharField(default="receipts")  # receipts, debits, franchise, not_subject: billing/legal.py
+    payment_days = IntegerField(default=30)  # due date: issue date + this many days
+    payment_terms = CharField(default="")
+    late_penalty = CharField(default="")  # empty: the legal default rate (billing/legal.py)
+    ereporting_period = CharField(default="month", null=True)  # decade, month or two_months: einvoicing/ereporting.py
 
     @classmethod
     def current(cls):
@@ -72,6 +109,12 @@ class Customer(BaseModel):
     phone = CharField(default="")
     language = CharField(default="fr")
     created_at = DateTimeField(default=utcnow)
+    kind = CharField(default="individual")  # individual or business
+    company_name = CharField(default="")  # businesses: printed as the buyer on invoices
+    siren = CharField(default="")
+    vat_number = CharField(default="")  # intra-EU
+    billing_email = CharField(null=True)  # where invoices go, when not the address on file
+    search_text = TextField(default="")  # names, email and code folded (no case, no accents): kept by save()
 
     class Meta:
         indexes = ((("port", "code"), True),)
@@ -79,6 +122,24 @@ class Customer(BaseModel):
     @property
     def full_name(self):
         return f"{self.last_name} {self.first_name}".strip()
+
+    @property
+    def is_business(self):
+        return self.kind == "business"
+
+    @property
+    def billing_name(self):
+        """The buyer's name on an invoice: the company for a business, else the person."""
+        return self.company_name if self.is_business and self.company_name else self.full_name
+
+    def searchable(self):
+        """What the harbour office may type to find this customer, folded: both name orders, email, code."""
+        parts = (self.full_name, f"{self.first_name} {self.last_name}".strip(), self.email or "", self.code or "")
+        return folded(" | ".join(parts))
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.searchable()
+        return super().save(*args, **kwargs)
 
 
 class User(UserMixin, BaseModel):
@@ -94,8 +155,10 @@ class User(UserMixin, BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
 
+    login_session_id = None  # the LoginSession the current cookie names (set at login and by the user loader)
+
     def get_id(self):
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.login_session_id or 0}"
 
     @property
     def is_active(self):
@@ -133,6 +196,7 @@ class Berth(BaseModel):
     code = CharField()  # pontoon and number, e.g. "B-12"
     length_cm = IntegerField(default=0)
     width_cm = IntegerField(default=0)
+    category = CharField(default="Ponton")  # the tariff grid's berth category
 
     class Meta:
         indexes = ((("port", "code"), True),)
@@ -160,6 +224,13 @@ class ContractTerms(BaseModel):
         )
 
 
+class ContractStatus(Vocabulary):
+    DRAFT = "draft", N_("En préparation")  # labels shown to the boater, translated where shown
+    SENT = "sent", N_("À signer")
+    SIGNED = "signed", N_("Signé")
+    CANCELLED = "cancelled", N_("Annulé")
+
+
 class Contract(BaseModel):
     port = ForeignKeyField(Port, backref="contracts")
     customer = ForeignKeyField(Customer, backref="contracts")
@@ -173,7 +244,7 @@ class Contract(BaseModel):
     ends_on = DateField()
     price_cents = IntegerField(default=0)
     payment_terms = TextField(default="")
-    status = CharField(default="draft")  # draft, sent, signed, cancelled
+    status = CharField(default=ContractStatus.DRAFT)
     revision = IntegerField(default=1)  # bumped on every change of its facts: signing restarts
     signed_at = DateTimeField(null=True)
     signed_pdf = CharField(null=True)  # path under DATA_DIR
@@ -215,6 +286,11 @@ class PdfDownload(BaseModel):
     at = DateTimeField(default=utcnow)
 
 
+class CollectionStatus(Vocabulary):
+    NONE = "", ""
+    IN_PROGRESS = "in_progress", "prélèvement en cours"  # a direct debit of it is pending
+
+
 ABSENCE_CREDIT = "absence_credit"  # the Payment.method of an absence credit deducted from an invoice
 
 
@@ -223,16 +299,22 @@ class Invoice(BaseModel):
     customer = ForeignKeyField(Customer, backref="invoices")
     contract = ForeignKeyField(Contract, null=True, backref="invoices")
     code = CharField(null=True)
-    number = CharField()
+    number = CharField(default="")  # "" while a draft: issuing gives the next number of its series
     issued_on = DateField()
     due_on = DateField(null=True)
     label = CharField(default="")
     total_cents = IntegerField()  # TTC, equal to the sum of its lines when it has lines
-    collection_status = CharField(default="")  # "" or "in_progress" while a direct debit is pending
+    collection_status = CharField(default=CollectionStatus.NONE)
     created_at = DateTimeField(default=utcnow)
+    status = CharField(default="issued", index=True)  # draft or issued; an issued invoice never changes
+    series = CharField(default="")  # the portal's numbering series ("2027"); "" for numbers from elsewhere
+    issued_at = DateTimeField(null=True)  # when the portal issued it
+    service_from = DateField(null=True)  # the service's date, or its period
+    service_to = DateField(null=True)
 
-    class Meta:
-        indexes = ((("port", "number"), True),)
+    @property
+    def is_draft(self):
+        return self.status == "draft"
 
     @classmethod
     def with_paid(cls):
@@ -267,10 +349,23 @@ class InvoiceLine(BaseModel):
     position = IntegerField(default=0)
     description = CharField()
     quantity_milli = IntegerField(default=1000)  # thousandths, for nights or metres
-    unit_price_cents = IntegerField()  # HT
+    unit_price_cents = IntegerField()  # HT, rounded to the cent; unit_price_e4 is the exact price
     vat_rate_bp = IntegerField(default=2000)  # basis points: 2000 = 20 %
     total_ht_cents = IntegerField()
     total_vat_cents = IntegerField()
+    unit_price_e4 = IntegerField(null=True)  # HT in 1/10000 € (0,2316 €/kWh = 2316); null on older rows
+    unit = CharField(default="")  # "nuit", "kWh", ...
+
+    @property
+    def price_e4(self):
+        return self.unit_price_cents * 100 if self.unit_price_e4 is None else self.unit_price_e4
+
+
+class AttemptStatus(Vocabulary):
+    PENDING = "pending", "en attente"
+    PAID = "paid", "payé"
+    REFUSED = "refused", "refusé"
+    MISMATCH = "mismatch", "écart de montant"
 
 
 class PaymentAttempt(BaseModel):
@@ -282,7 +377,7 @@ class PaymentAttempt(BaseModel):
     reference = CharField(unique=True)
     amount_cents = IntegerField()
     receipt_email = CharField(default="")
-    status = CharField(default="pending")  # pending, paid, refused, mismatch
+    status = CharField(default=AttemptStatus.PENDING)
     created_at = DateTimeField(default=utcnow)
     notified_at = DateTimeField(null=True)
 
@@ -312,13 +407,21 @@ class PaymentNotification(BaseModel):
     received_at = DateTimeField(default=utcnow)
     fields = TextField()  # JSON
     seal_valid = BooleanField()
-    outcome = CharField(default="")  # recorded, duplicate, refused, mismatch, unknown, bad-seal
+    outcome = CharField(default="")  # recorded, duplicate, refused, mismatch, unknown, bad-seal, test-ignored
+
+
+class MandateStatus(Vocabulary):
+    DRAFT = "draft", "brouillon"
+    ACTIVE = "active", "actif"
+    REVOKED = "revoked", "révoqué"
+    LAPSED = "lapsed", "caduc"  # no collection for 36 months
+    SUSPENDED = "suspended", "suspendu (rejet de la banque)"  # after a return that ends the mandate (AC04, MD01…)
 
 
 class Mandate(BaseModel):
     customer = ForeignKeyField(Customer, backref="mandates")
     rum = CharField(unique=True, max_length=35)
-    status = CharField(default="draft")  # draft, active, revoked, lapsed
+    status = CharField(default=MandateStatus.DRAFT)  # draft, active, revoked, lapsed, suspended (after a bank return)
     debtor_name = CharField(default="")
     street = CharField(default="")
     postcode = CharField(default="")
@@ -332,6 +435,17 @@ class Mandate(BaseModel):
     last_collection_on = DateField(null=True)
     signed_pdf = CharField(null=True)
     signed_pdf_sha256 = CharField(null=True)
+    # What the mandate was signed under (never changed), and what the bank was last told for it: a later
+    # collection carries amendment information (AmdmntInd) when the port's ICS or name or the account differ.
+    signed_place = CharField(default="")
+    signed_creditor_id = CharField(default="")
+    signed_creditor_name = CharField(default="")
+    signed_iban = CharField(default="")
+    signed_bic = CharField(default="")
+    told_creditor_id = CharField(default="")
+    told_creditor_name = CharField(default="")
+    told_iban = CharField(default="")
+    told_bic = CharField(default="")
 
 
 class DirectDebitBatch(BaseModel):
@@ -345,6 +459,12 @@ class DirectDebitBatch(BaseModel):
     sha256 = CharField(null=True)
 
 
+class DebitStatus(Vocabulary):
+    PENDING = "pending", "en cours"
+    COLLECTED = "collected", "encaissé"
+    RETURNED = "returned", "rejeté"
+
+
 class DirectDebit(BaseModel):
     batch = ForeignKeyField(DirectDebitBatch, backref="debits")
     mandate = ForeignKeyField(Mandate, backref="debits")
@@ -352,10 +472,11 @@ class DirectDebit(BaseModel):
     amount_cents = IntegerField()
     sequence_type = CharField()  # FRST, RCUR
     end_to_end_id = CharField(default="")
-    status = CharField(default="pending")  # pending, collected, returned
+    status = CharField(default=DebitStatus.PENDING)
     returned_at = DateTimeField(null=True)
     return_reason = CharField(default="")
     prenotified_at = DateTimeField(null=True)
+    amendment = TextField(default="")  # JSON: what the bank had been told before this debit's amendment
 
 
 class Document(BaseModel):
@@ -397,6 +518,15 @@ class BerthLetting(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class ApplicationStatus(Vocabulary):
+    PENDING = "pending", "adresse à confirmer"
+    ACTIVE = "active", "sur la liste"
+    OFFERED = "offered", "place proposée"
+    ACCEPTED = "accepted", "place acceptée"
+    LAPSED = "lapsed", "retirée faute de confirmation annuelle"
+    WITHDRAWN = "withdrawn", "retirée"
+
+
 class WaitingListApplication(BaseModel):
     port = ForeignKeyField(Port)
     user = ForeignKeyField(User, null=True)
@@ -412,7 +542,7 @@ class WaitingListApplication(BaseModel):
     wanted_to = DateField(null=True)
     applied_at = DateTimeField(default=utcnow)
     confirmed_at = DateTimeField(null=True)
-    status = CharField(default="pending")  # pending, active, offered, accepted, lapsed, withdrawn
+    status = CharField(default=ApplicationStatus.PENDING)
     offered_berth = ForeignKeyField(Berth, null=True)
     offer_deadline = DateField(null=True)
     reminded_at = DateTimeField(null=True)  # last yearly confirmation reminder mailed
@@ -423,6 +553,7 @@ class NewsItem(BaseModel):
     title = CharField()
     body = TextField()
     is_alert = BooleanField(default=False)
+    alert_for_all = BooleanField(default=False)  # an alert reaches berth holders only unless this is ticked
     published_at = DateTimeField(default=utcnow)
     author = ForeignKeyField(User, null=True)
     mail_total = IntegerField(default=0)
@@ -484,6 +615,14 @@ ALL_MODELS = [
 # Boat and papers ----------------------------------------------------------------------------------
 
 
+class BoatChangeStatus(Vocabulary):
+    PENDING = "pending", "en attente"
+    APPROVED = "approved", "acceptée"
+    REFUSED = "refused", "refusée"
+    REPLACED = "replaced", "remplacée par une demande plus récente"
+    WITHDRAWN = "withdrawn", "retirée"
+
+
 class BoatChange(BaseModel):
     """A boater's proposed boat facts, applied to the Boat only once the harbour office approves them."""
 
@@ -497,7 +636,7 @@ class BoatChange(BaseModel):
     beam_cm = IntegerField(default=0)
     draught_cm = IntegerField(default=0)
     changed = CharField(default="")  # the facts the boater changed, comma-separated: only these are applied
-    status = CharField(default="pending", index=True)  # pending, approved, refused, replaced
+    status = CharField(default=BoatChangeStatus.PENDING, index=True)
     requested_at = DateTimeField(default=utcnow)
     decided_at = DateTimeField(null=True)
     decided_by = ForeignKeyField(User, null=True)
@@ -529,3 +668,336 @@ class InsuranceReminderMail(BaseModel):
 
 
 ALL_MODELS += [BoatChange, InsuranceReminder, InsuranceReminderMail]
+
+
+# --- Trust: server-side login sessions, opaque mailed links, per-staff calendar keys ---
+
+
+class LoginSession(BaseModel):
+    """One login on one browser. The cookie names it; logout or a timeout ends it here, on the server,
+    so a cookie copied before cannot be replayed."""
+
+    user = ForeignKeyField(User, backref="login_sessions", on_delete="CASCADE")
+    remember = BooleanField(default=False)  # « Rester connecté » ticked (boaters only)
+    started_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+    ended_at = DateTimeField(null=True)
+
+
+ALL_MODELS += [LoginSession]
+
+
+# Billing year: numbering series and credit notes --------------------------------------------------
+
+# Issued numbers are unique in a port; drafts ("") are many.
+Invoice.add_index(
+    Invoice.index(Invoice.port, Invoice.number, unique=True, where=SQL("number <> ''"), name="invoice_issued_number")
+)
+
+
+class NumberSeries(BaseModel):
+    """The last number given in one series of a port ("2027" for invoices, "AV2027" for credit notes).
+
+    Its row is locked while a number is given (billing/numbering.py), so numbers follow without gaps."""
+
+    port = ForeignKeyField(Port)
+    name = CharField()
+    last_number = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("port", "name"), True),)
+
+
+class CreditNote(BaseModel):
+    """An avoir: the only correction of an issued invoice, whole or in part; issued (numbered) when created.
+
+    Its amount settles the invoice through `payment` (method "credit"): a balance below zero is then a refund due."""
+
+    port = ForeignKeyField(Port, backref="credit_notes")
+    customer = ForeignKeyField(Customer, backref="credit_notes")
+    invoice = ForeignKeyField(Invoice, backref="credit_notes")
+    number = CharField()
+    series = CharField(default="")
+    issued_on = DateField()
+    issued_at = DateTimeField(default=utcnow)
+    reason = TextField(default="")
+    total_cents = IntegerField()  # TTC credited, positive
+    payment = ForeignKeyField(Payment, null=True, unique=True)
+    created_by = ForeignKeyField(User, null=True)
+
+    class Meta:
+        indexes = ((("port", "number"), True),)
+
+
+class CreditNoteLine(BaseModel):
+    credit_note = ForeignKeyField(CreditNote, backref="lines", on_delete="CASCADE")
+    invoice_line = ForeignKeyField(InvoiceLine, null=True)  # the line credited, when by line
+    position = IntegerField(default=0)
+    description = CharField()
+    quantity_milli = IntegerField(default=1000)
+    unit_price_e4 = IntegerField()  # HT in 1/10000 €
+    vat_rate_bp = IntegerField(default=2000)
+    total_ht_cents = IntegerField()
+    total_vat_cents = IntegerField()
+    unit = CharField(default="")
+
+    @property
+    def price_e4(self):
+        return self.unit_price_e4
+
+
+ALL_MODELS += [NumberSeries, CreditNote, CreditNoteLine]
+
+
+# Tariffs, follow-up, receipts, accounting, yearly run ---------------------------------------------
+
+
+class Tariff(BaseModel):
+    """One season's tariff grid; the public page, the renewal and the yearly run read it once published."""
+
+    port = ForeignKeyField(Port, backref="tariffs")
+    year = IntegerField()
+    published_at = DateTimeField(null=True)
+    document = ForeignKeyField(Document, null=True)  # its PDF in ESPACE DE TELECHARGEMENT
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("port", "year"), True),)
+
+
+class TariffRate(BaseModel):
+    """One cell of a grid: a berth category, a period, a length band (lower bound excluded), a price HT."""
+
+    tariff = ForeignKeyField(Tariff, backref="rates", on_delete="CASCADE")
+    category = CharField()
+    period = CharField(default="annual")  # annual, half_year, month, week, night
+    length_from_cm = IntegerField(default=0)
+    length_to_cm = IntegerField()
+    basis = CharField(default="flat")  # flat: the band's price; area: price per m² of length × beam
+    price_ht_cents = IntegerField()
+    vat_rate_bp = IntegerField(default=2000)
+
+
+class ReminderStep(BaseModel):
+    """The port's follow-up schedule: a reminder (or the formal notice) so many days after the due date."""
+
+    port = ForeignKeyField(Port, backref="reminder_steps")
+    days_after_due = IntegerField()
+    kind = CharField(default="reminder")  # reminder, formal_notice
+
+    class Meta:
+        indexes = ((("port", "days_after_due"), True),)
+
+
+class InvoiceReminder(BaseModel):
+    """A reminder mailed (or due but undeliverable) for one invoice at one step: kept on its history."""
+
+    invoice = ForeignKeyField(Invoice, backref="reminders")
+    step = ForeignKeyField(ReminderStep, null=True, on_delete="SET NULL")
+    days_after_due = IntegerField()
+    kind = CharField()
+    email = CharField(default="")  # empty: no address on file, to send by post
+    balance_cents = IntegerField()
+    sent_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("invoice", "days_after_due"), True),)
+
+
+class InvoiceDispute(BaseModel):
+    """The boater contests the invoice: reminders stop until staff close the dispute."""
+
+    invoice = ForeignKeyField(Invoice, backref="disputes")
+    reason = TextField(default="")
+    opened_at = DateTimeField(default=utcnow)
+    opened_by = ForeignKeyField(User, null=True)
+    closed_at = DateTimeField(null=True)
+    closed_by = ForeignKeyField(User, null=True)
+
+
+class ChequeDeposit(BaseModel):
+    """A bordereau de remise: the cheques taken to the port's bank together."""
+
+    port = ForeignKeyField(Port)
+    deposited_on = DateField()
+    total_cents = IntegerField(default=0)
+    created_by = ForeignKeyField(User, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class ChequeDepositItem(BaseModel):
+    deposit = ForeignKeyField(ChequeDeposit, backref="items")
+    payment = ForeignKeyField(Payment, unique=True)  # a cheque is deposited once
+
+
+class LedgerAccount(BaseModel):
+    """The port's chart of accounts for the FEC: one account number per purpose (and key)."""
+
+    port = ForeignKeyField(Port)
+    purpose = CharField()  # sales, vat, customers, bank, cheques, cash, credits
+    key = CharField(default="")  # the berth category for sales, the VAT rate in basis points for vat
+    number = CharField()
+    label = CharField()
+
+    class Meta:
+        indexes = ((("port", "purpose", "key"), True),)
+
+
+class BillingRun(BaseModel):
+    """One yearly renewal or invoicing run, with its progress for the bar."""
+
+    port = ForeignKeyField(Port)
+    year = IntegerField()
+    kind = CharField()  # renewal, invoicing
+    status = CharField(default="running")  # running, done, failed
+    total = IntegerField(default=0)
+    done = IntegerField(default=0)
+    created_by = ForeignKeyField(User, null=True)
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+
+class ContractRenewal(BaseModel):
+    """A contract and the next year's draft made from it; unique, so a second renewal makes nothing."""
+
+    contract = ForeignKeyField(Contract, unique=True, backref="renewal")
+    renewal = ForeignKeyField(Contract, unique=True)
+    run = ForeignKeyField(BillingRun, null=True)
+
+
+class YearlyInvoice(BaseModel):
+    """The yearly run's invoice of one contract; unique, so a second run issues nothing more."""
+
+    contract = ForeignKeyField(Contract, unique=True)
+    invoice = ForeignKeyField(Invoice, unique=True)
+    run = ForeignKeyField(BillingRun, null=True)
+    mailed_at = DateTimeField(null=True)
+
+
+ALL_MODELS += [
+    Tariff,
+    TariffRate,
+    ReminderStep,
+    InvoiceReminder,
+    InvoiceDispute,
+    ChequeDeposit,
+    ChequeDepositItem,
+    LedgerAccount,
+    BillingRun,
+    ContractRenewal,
+    YearlyInvoice,
+]
+
+
+# Mail kept until delivered ----------------------------------------------------------------------
+
+
+class QueuedMail(BaseModel):
+    """One mail to send, kept until the SMTP server accepted it: retried with backoff, shown to staff if it can't go.
+
+    `mailing` names the mailing it belongs to ("news:12"; "" for a single mail) and `recipient` the feature's
+    own id for this recipient; `leased_by` is the process sending it now, until `next_attempt_at`."""
+
+    to = CharField()
+    subject = TextField()
+    text = TextField()
+    html = TextField(default="")
+    attachments = TextField(default="")  # JSON [[file name, content type, stored path under DATA_DIR], ...]
+    mailing = CharField(default="", index=True)
+    recipient = IntegerField(null=True)
+    status = CharField(default="pending")  # pending, sent, failed (given up: staff may resend)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    give_up_at = DateTimeField()
+    leased_by = CharField(default="")
+    last_error = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "next_attempt_at"), False),)
+
+
+ALL_MODELS += [QueuedMail]
+
+
+class MailedLink(BaseModel):
+    """What a mailed link is for, kept here: the link itself carries only a random key (signed and dated),
+    so that nobody reading the mail or a proxy's log learns an email address or an id from it."""
+
+    key_digest = CharField(unique=True)  # SHA-256 of the random key
+    purpose = CharField()
+    payload = TextField()  # JSON
+    created_at = DateTimeField(default=utcnow)
+
+
+class CalendarKey(BaseModel):
+    """A staff member's own key to the berth calendar feed (for a calendar program that cannot log in):
+    renewed to revoke it, refused once its owner is switched off."""
+
+    user = ForeignKeyField(User, unique=True, on_delete="CASCADE")
+    key = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS += [MailedLink, CalendarKey]
+
+
+# E-invoicing: hand-off to the platform or Chorus Pro, status history, suppliers' invoices received ------------
+
+
+class PublicBuyer(BaseModel):
+    """A public-sector customer invoiced through Chorus Pro: its SIRET, service code and engagement number."""
+
+    customer = ForeignKeyField(Customer, unique=True, backref="public_buyer")
+    siret = CharField()
+    service_code = CharField(default="")
+    engagement = CharField(default="")  # the buyer's purchase order (numéro d'engagement), when it gives one
+
+
+class EinvoiceSubmission(BaseModel):
+    """One issued invoice or credit note handed to an e-invoicing channel, with its lifecycle status."""
+
+    port = ForeignKeyField(Port)
+    invoice = ForeignKeyField(Invoice, null=True, unique=True, backref="einvoice")
+    credit_note = ForeignKeyField(CreditNote, null=True, unique=True, backref="einvoice")
+    channel = CharField()  # file-drop, chorus-pro
+    file_name = CharField(unique=True)  # the name of the file deposited: the acknowledgement refers to it
+    status = CharField(default="deposee", index=True)  # deposee, recue, rejetee, encaissee (einvoicing/status.py)
+    reason = TextField(default="")  # a rejection's reason, as the platform gives it
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True)
+
+
+class EinvoiceEvent(BaseModel):
+    """One change of a submission's status: when, what the platform said."""
+
+    submission = ForeignKeyField(EinvoiceSubmission, backref="events", on_delete="CASCADE")
+    status = CharField()
+    reason = TextField(default="")
+    at = DateTimeField(default=utcnow)
+    source = CharField(default="")  # the acknowledgement file read, or "portail"
+
+
+class IncomingInvoice(BaseModel):
+    """A supplier's invoice received through the channel: its PDF kept as is, what its Factur-X XML says."""
+
+    port = ForeignKeyField(Port)
+    file_name = CharField()
+    path = CharField()  # under DATA_DIR (core/storage.py)
+    sha256 = CharField(index=True)
+    received_at = DateTimeField(default=utcnow)
+    seller = CharField(default="")
+    seller_siren = CharField(default="")
+    number = CharField(default="")
+    issued_on = DateField(null=True)
+    total_cents = IntegerField(null=True)  # TTC (GrandTotalAmount)
+    currency = CharField(default="EUR")
+    problem = CharField(default="")  # why it could not be read, in French
+
+    class Meta:
+        indexes = ((("port", "sha256"), True),)
+
+
+ALL_MODELS += [PublicBuyer, EinvoiceSubmission, EinvoiceEvent, IncomingInvoice]

@@ -1,10 +1,13 @@
-"""The background worker's entry point: `huey_consumer marina_portal.worker.huey` runs every feature's tasks."""
+"""The background worker's entry point: `huey_consumer marina_portal.worker.huey` runs every feature's tasks.
+
+Each import below registers the tasks of one module on the queue (hence the noqa: they are imported for that).
+"""
 
 from marina_portal import create_app
-from marina_portal.billing import statement  # noqa: F401  (registers tasks)
 from marina_portal.boats import papers  # noqa: F401
 from marina_portal.core import mail, queue  # noqa: F401
 from marina_portal.port_life import news  # noqa: F401
+from marina_portal.port_life import tasks as port_life_tasks  # noqa: F401
 from marina_portal.sepa import tasks as sepa_tasks  # noqa: F401
 
 queue.use_app_factory(create_app)

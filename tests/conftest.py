@@ -2,17 +2,25 @@
 
 import email
 import email.policy
+import json
 import os
 import re
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+from urllib.parse import urlsplit
 
+import peewee
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from marina_portal import create_app
+from marina_portal.billing import einvoice
 from marina_portal.core.db import database
 from marina_portal.migrations import init_db
 from marina_portal.models import Customer, User
@@ -30,7 +38,16 @@ def reset_server_database():
     database.execute_sql("CREATE SCHEMA public")
 
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("MARINA_CHROMIUM", "/usr/bin/chromium")  # Debian's; another path for a trial run
+# Browser journeys run, or fail when Chromium is missing; only MARINA_SKIP_BROWSER=1 skips them, on purpose.
+SKIP_BROWSER = os.environ.get("MARINA_SKIP_BROWSER") == "1"
+
+
+def browser_missing(what):
+    """A missing browser piece fails the journey: `make test` installs it; skipping is asked for explicitly."""
+    if SKIP_BROWSER:
+        pytest.skip("MARINA_SKIP_BROWSER=1: browser journeys skipped on purpose")
+    pytest.fail(f"{what}; `make test` installs it (as root), or set MARINA_SKIP_BROWSER=1 to skip browser journeys")
 
 
 def free_port():
@@ -77,6 +94,12 @@ class Mailbox:
     def text(message):
         return message.get_body(preferencelist=("plain",)).get_content()
 
+    def links(self):
+        """Every portal link in every mail received since the last clear()."""
+        return [
+            link for message in list(self.messages) for link in re.findall(r"https?://[^\s<>\"]+", self.text(message))
+        ]
+
     def link(self, to=None):
         """The first portal link in the last mail (to `to`)."""
         found = re.search(r"https?://\S+", self.text(self.last(to)))
@@ -93,10 +116,43 @@ def smtp():
     controller.stop()
 
 
+FOREIGN_HOST = "evil.example"
+
+
 @pytest.fixture
-def mailbox(smtp):
+def mailbox(smtp, request):
+    """The test SMTP server's mails. After the test, every link mailed during it is checked: never built from
+    a request's Host (localhost is no test's BASE_URL), and refused when replayed with a foreign Host header."""
     smtp.handler.clear()
-    return smtp.handler
+    yield smtp.handler
+    links = smtp.handler.links()
+    from_request = [link for link in links if urlsplit(link).hostname == "localhost"]
+    assert not from_request, f"mailed links built from the request's Host header: {from_request}"
+    if links and "app" in request.fixturenames:
+        replay = request.getfixturevalue("app").test_client()
+        for link in links:
+            parts = urlsplit(link)
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            answer = replay.get(path, headers={"Host": FOREIGN_HOST})
+            assert answer.status_code == 400, f"{link} replayed with Host: {FOREIGN_HOST} answered {answer.status_code}"
+
+
+class PortalClient(FlaskClient):
+    """A test client that visits the portal at its public address, BASE_URL, as a boater's browser does
+    (Flask's own client would call itself localhost, a host the portal refuses)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base_url = self.application.config["BASE_URL"]
+
+    def open(self, *args, **kwargs):
+        if args and isinstance(args[0], str) and "://" not in args[0]:
+            kwargs.setdefault("base_url", self.base_url)
+        return super().open(*args, **kwargs)
+
+    def session_transaction(self, *args, **kwargs):
+        kwargs.setdefault("base_url", self.base_url)
+        return super().session_transaction(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +168,11 @@ def signing_files(tmp_path_factory):
 
 @pytest.fixture
 def make_app(tmp_path, smtp, signing_files):
-    """A factory: an app on a fresh temp-file database holding the demo, with extra config."""
+    """A factory: an app on a fresh temp-file database holding the demo, with extra config.
+
+    After the test, the Factur-X data of every invoice and credit note left in each database is kept for
+    the EN 16931 check that ends the run (see EINVOICES below)."""
+    apps = []
 
     def factory(demo=True, **config):
         settings = {
@@ -127,6 +187,9 @@ def make_app(tmp_path, smtp, signing_files):
             "HUEY_IMMEDIATE": True,
             "LOGIN_LIMIT": "1000/minute",
             "MAIL_LIMIT": "1000/minute",
+            "REGISTER_INVOICE_LIMIT": "1000/minute",
+            "REGISTER_LIMIT": "1000/minute",
+            "NOTIFY_BAD_SEAL_LIMIT": "1000/minute",
             "RATELIMIT_STORAGE_URI": "memory://",
             "SIGNING_KEY_FILE": signing_files[0],
             "SIGNING_CERT_FILE": signing_files[1],
@@ -135,6 +198,7 @@ def make_app(tmp_path, smtp, signing_files):
             settings["DATABASE"] = TEST_DATABASE_URL
         settings.update(config)
         app = create_app(settings)
+        app.test_client_class = PortalClient
         with app.app_context():
             if settings["DATABASE"] == TEST_DATABASE_URL:
                 reset_server_database()
@@ -144,9 +208,12 @@ def make_app(tmp_path, smtp, signing_files):
 
                 load_demo()
             database.close()
+        apps.append(app)
         return app
 
-    return factory
+    yield factory
+    for app in apps:
+        EINVOICES.collect(app)
 
 
 @pytest.fixture
@@ -273,8 +340,8 @@ def live_server(make_app):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    if SKIP_BROWSER or not os.path.exists(CHROMIUM):
+        browser_missing(f"Debian's chromium is not installed at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -346,3 +413,83 @@ def at_once(app, *jobs):
     for thread in threads:
         thread.join()
     return results
+
+
+# Factur-X EN 16931 over the whole suite ---------------------------------------------------------------
+# Every issued invoice and credit note that a test's database holds at its end is turned into its CII XML
+# (one per distinct content), checked against the Factur-X EN 16931 XSD and the official Schematron
+# (../shared/einvoicing/validate.py, beside the project) once at the end of the run: a fatal assertion
+# fails the run. Without that folder the Schematron part is skipped, said loudly in the summary.
+EINVOICING_VALIDATOR = os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "einvoicing", "validate.py")
+)
+
+
+def run_schematron(paths):
+    """(fatal count, report) of the official EN 16931 Schematron over CII XML or Factur-X PDF files;
+    skips the calling test, loudly, when the validator is not beside the project."""
+    if not os.path.isfile(EINVOICING_VALIDATOR):
+        pytest.skip(f"EN 16931 SCHEMATRON NOT RUN: {EINVOICING_VALIDATOR} is missing (../shared/einvoicing/)")
+    done = subprocess.run([sys.executable, EINVOICING_VALIDATOR, *map(str, paths)], capture_output=True, text=True)
+    fatal = [line for line in done.stdout.splitlines() if not line.endswith(" fatal assertion(s)")]
+    assert done.returncode in (0, 1), done.stderr
+    return len(fatal), done.stdout + done.stderr
+
+
+class EInvoices:
+    def __init__(self):
+        self.documents = {}  # digest of the data -> (label, data)
+
+    def collect(self, app):
+        with app.app_context():
+            try:
+                for label, data in einvoice.issued_documents():
+                    if data is not None:
+                        key = json.dumps(data, default=str, sort_keys=True)
+                        self.documents.setdefault(key, (label, data))
+            except peewee.DatabaseError:
+                pass  # a test that took its database apart (a missing file, a schema half-made) left no ledger
+            finally:
+                database.close()
+
+    def check(self, folder):
+        """The lines to print, and whether every document passed."""
+        from facturx import xml_check_xsd  # lxml and pypdf, only when there is something to check
+
+        paths, problems = [], []
+        for n, (label, data) in enumerate(self.documents.values()):
+            xml = einvoice.cii_xml(data)
+            try:
+                xml_check_xsd(xml, flavor="factur-x", level="en16931")
+            except Exception as e:
+                problems.append(f"{label}: XSD: {e}")
+            path = os.path.join(folder, f"{n:05d}-{''.join(c if c.isalnum() else '-' for c in label)}.xml")
+            with open(path, "wb") as f:
+                f.write(xml)
+            paths.append(path)
+        if not paths:
+            return [], True
+        if not os.path.isfile(EINVOICING_VALIDATOR):
+            missing = f"EN 16931 SCHEMATRON NOT RUN over {len(paths)} documents: {EINVOICING_VALIDATOR} is missing"
+            return [missing, *problems], not problems
+        done = subprocess.run([sys.executable, EINVOICING_VALIDATOR, *paths], capture_output=True, text=True)
+        problems += [line for line in done.stdout.splitlines() if not line.endswith(" 0 fatal assertion(s)")]
+        if done.returncode not in (0, 1):
+            problems.append(done.stderr.strip())
+        summary = f"{len(paths)} distinct invoices and credit notes, XSD and Schematron"
+        return [summary + (" — FAILED:" if problems else ": zero fatal assertion"), *problems], not problems
+
+
+EINVOICES = EInvoices()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    with tempfile.TemporaryDirectory() as folder:
+        lines, passed = EINVOICES.check(folder)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and lines:
+        reporter.write_sep("-", "Factur-X EN 16931", red=not passed)
+        for line in lines:
+            reporter.write_line(line, red=not passed)
+    if not passed:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

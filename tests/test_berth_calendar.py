@@ -10,7 +10,7 @@ import pytest
 
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
-from marina_portal.models import Absence, BerthLetting, Contract, Customer
+from marina_portal.models import Absence, BerthLetting, Contract, Customer, User
 
 TODAY = paris_today()
 
@@ -79,9 +79,9 @@ def test_calendar_as_icalendar_feed(client, auth, absences):
 def test_feed_key_lets_a_calendar_program_subscribe(client, auth, absences, app):
     auth.staff()
     page = client.get("/staff/port/calendar").get_data(as_text=True)
-    feed = re.search(r"(http://localhost/staff/port/calendar\.ics\?key=[^\s<]+)", page).group(1)
+    feed = re.search(r"(http://127\.0\.0\.1:5000/staff/port/calendar\.ics\?key=[^\s<]+)", page).group(1)
     anonymous = app.test_client()
-    response = anonymous.get(feed.replace("http://localhost", ""))
+    response = anonymous.get(feed.replace("http://127.0.0.1:5000", ""))
     assert response.status_code == 200
     assert icalendar.Calendar.from_ical(response.get_data()).walk("VEVENT")
     assert anonymous.get("/staff/port/calendar.ics").status_code == 404
@@ -132,3 +132,42 @@ def test_odd_periods_fall_back_to_today(client, auth):
     for query in ("from=0001-01-01&days=400", "from=9999-12-31&days=5", "from=nonsense&days=²", "days=-3"):
         assert client.get(f"/staff/port/calendar?{query}").status_code == 200
         assert client.get(f"/staff/port/calendar.csv?{query}").status_code == 200
+
+
+def _feed_path(client):
+    page = client.get("/staff/port/calendar").get_data(as_text=True)
+    return re.search(r"http://127\.0\.0\.1:5000(/staff/port/calendar\.ics\?key=[^\s<]+)", page).group(1)
+
+
+def test_each_staff_member_has_a_feed_key_revoked_with_their_account(app, absences):
+    from conftest import Auth, csrf_token
+
+    admin, agent = app.test_client(), app.test_client()
+    Auth(app, admin).staff(role="admin", email="chef@example.com")
+    Auth(app, agent).staff(role="agent", email="agent@example.com")
+    mine, theirs = _feed_path(admin), _feed_path(agent)
+    assert mine != theirs and _feed_path(agent) == theirs  # one key each, kept from page to page
+    anonymous = app.test_client()
+    assert anonymous.get(theirs).status_code == 200
+    with app.app_context():
+        agent_id = User.get(User.email == "agent@example.com").id
+    page = admin.get("/staff/team").get_data(as_text=True)
+    admin.post(
+        f"/staff/team/{agent_id}", data={"csrf_token": csrf_token(page), "role": "agent", "enabled": "0"}
+    )  # switched off
+    with app.app_context():
+        assert not User.get_by_id(agent_id).is_enabled
+    assert anonymous.get(theirs).status_code == 404
+    assert anonymous.get(mine).status_code == 200
+
+
+def test_renewing_a_feed_key_revokes_the_old_one(app, client, auth, absences):
+    from conftest import csrf_token
+
+    auth.staff()
+    old = _feed_path(client)
+    page = client.get("/staff/port/calendar").get_data(as_text=True)
+    assert client.post("/staff/port/calendar/key", data={"csrf_token": csrf_token(page)}).status_code == 303
+    new = _feed_path(client)
+    anonymous = app.test_client()
+    assert new != old and anonymous.get(old).status_code == 404 and anonymous.get(new).status_code == 200

@@ -147,7 +147,8 @@ def test_three_steps_sign_the_contract_and_keep_the_evidence(app, client, auth):
         assert declaration in text
     with app.app_context():
         check = verify_pdf(signed.data)
-    assert check.intact and check.trusted and check.signer == "DUPONT JEAN"
+    assert check.intact and check.trusted and check.signer == "PORT SAINTE MARIE LA MER"
+    assert "DUPONT JEAN" in check.reason
 
 
 def test_step_1_only_after_downloading_the_pdf(app, client, auth):
@@ -390,7 +391,7 @@ def test_contract_verify_command(app, client, auth, tmp_path):
     good.write_bytes(signed)
     result = runner.invoke(args=["contract", "verify", str(good)])
     assert result.exit_code == 0, result.output
-    assert "Sceau intact" in result.output and "Signé par : DUPONT JEAN" in result.output
+    assert "Sceau intact" in result.output and "Scellé par : PORT SAINTE MARIE LA MER" in result.output
     assert re.search(r"Le : \d\d/\d\d/\d{4} à \d\d:\d\d \(heure de Paris\)", result.output)
 
     damaged = bytearray(signed)

@@ -73,7 +73,7 @@ def test_jean_prints_and_signs_his_contract(live_server, page, tmp_path):
     signed = download(page, "PDF du contrat signé")
     with app.app_context():
         check = verify_pdf(signed)
-    assert check.intact and check.signer == "DUPONT JEAN", check.problem
+    assert check.intact and check.signer == "PORT SAINTE MARIE LA MER", check.problem
 
     runner = app.test_cli_runner()
     good = tmp_path / "contrat-signe.pdf"

@@ -114,3 +114,34 @@ def test_concurrent_notifications_pay_once(live_server, mailbox):
     assert outcomes == ["duplicate"] * 7 + ["recorded"]
     mailbox.wait_for(1)
     assert len(mailbox.messages) == 1
+
+
+def test_an_oversized_anonymous_call_is_refused_unread(app, client):
+    response = client.post("/payment/monetico/notify", data={"reference": "X", "texte-libre": "A" * (11 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert stored(app, PaymentNotification) == []
+
+
+def test_a_bad_seal_is_kept_only_as_a_truncated_copy(app, client):
+    call = {"reference": "FORGED", "MAC": "0" * 40, "texte-libre": "B" * 9000, **{f"f{n}": "x" for n in range(80)}}
+    assert notify(client, call) == BAD
+    [kept] = stored(app, PaymentNotification)
+    assert kept.outcome == "bad-seal" and kept.reference == "FORGED"
+    assert len(kept.fields) <= 4000
+
+
+def test_an_address_sending_bad_seals_is_refused_for_a_while(make_app, auth):
+    app = make_app(MONETICO_SANDBOX=True, NOTIFY_BAD_SEAL_LIMIT="3/hour")
+    client = app.test_client()
+    Auth(app, client).boater("C0001")
+    _, fields = start_payment(client, app)
+    forged = dict(notification(fields["reference"]), MAC="0" * 40)
+    for _ in range(3):
+        assert notify(client, forged) == BAD
+    assert client.post("/payment/monetico/notify", data=forged).status_code == 429
+    # the bank, calling from its own address, is still heard
+    good = client.post(
+        "/payment/monetico/notify", data=notification(fields["reference"]), environ_base={"REMOTE_ADDR": "192.0.2.7"}
+    )
+    assert good.status_code == 200 and good.get_data(as_text=True) == OK
+    assert len(stored(app, PaymentNotification)) == 4

@@ -99,15 +99,15 @@ def _pdf_text(tmp_path, data):
 
 @pytest.fixture
 def renders(monkeypatch):
-    """How many times xhtml2pdf really ran."""
+    """How many times the HTML-to-PDF engine really ran."""
     from marina_portal.core import pdf
 
     calls = []
     real = pdf.html_to_pdf
 
-    def counted(html, name="PDF"):
+    def counted(html, name="PDF", **options):
         calls.append(name)
-        return real(html, name)
+        return real(html, name, **options)
 
     monkeypatch.setattr(pdf, "html_to_pdf", counted)
     return calls
@@ -213,7 +213,7 @@ def test_a_worker_serving_pages_does_not_load_the_pdf_seal_iban_and_sepa_librari
         "from marina_portal import create_app\n"
         f"app = create_app({{'DATABASE': {str(tmp_path / 'db.sqlite3')!r}, 'SECRET_KEY': 'x' * 32}})\n"
         "assert app.test_client().get('/healthz').status_code == 200\n"
-        "heavy = ('xhtml2pdf', 'reportlab', 'pyhanko', 'schwifty', 'sepaxml', 'pypdf', 'lxml')\n"
+        "heavy = ('weasyprint', 'facturx', 'pyhanko', 'schwifty', 'sepaxml', 'pypdf', 'lxml')\n"
         "print(' '.join(m for m in heavy if m in sys.modules))\n"
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

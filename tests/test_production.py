@@ -18,6 +18,7 @@ GOOD = {
     "MONETICO_KEY": "0123456789ABCDEF0123456789ABCDEF01234567",
     "MAIL_OUTBOX": False,
     "MAIL_SERVER": "smtp.example.com",
+    "BASE_URL": "https://portail.example-marina.fr",
 }
 
 
@@ -29,6 +30,9 @@ GOOD = {
         ({"MONETICO_KEY": "12345678901234567890123456789012345678P0"}, "clé de démonstration"),
         ({"MAIL_OUTBOX": True}, "MAIL_OUTBOX"),
         ({"MONETICO_URL": None}, "MONETICO_URL"),
+        ({"BASE_URL": "http://127.0.0.1:5000"}, "adresse par défaut"),
+        ({"BASE_URL": "http://127.0.0.1:5000", "ALLOW_HTTP": True}, "adresse par défaut"),
+        ({"BASE_URL": "http://portail.example-marina.fr"}, "pas en https://"),
     ],
 )
 def test_production_refuses_unsafe_settings(tmp_path, bad, words):
@@ -39,6 +43,13 @@ def test_production_refuses_unsafe_settings(tmp_path, bad, words):
 
 def test_production_starts_with_real_settings(tmp_path):
     app = create_app({**GOOD, "DATABASE": str(tmp_path / "p.sqlite3")})
+    assert check(app) is app
+
+
+def test_a_deliberate_allow_http_lets_a_local_network_test_start(tmp_path):
+    app = create_app(
+        {**GOOD, "BASE_URL": "http://192.168.1.20:8000", "ALLOW_HTTP": True, "DATABASE": str(tmp_path / "p")}
+    )
     assert check(app) is app
 
 
@@ -120,3 +131,45 @@ def test_several_app_servers_start_with_redis_for_both(tmp_path):
     assert check(app) is app
     # one app server (the single-VPS install) keeps the in-memory count
     assert check(create_app({**GOOD, "DATABASE": str(tmp_path / "p.sqlite3")})) is not None
+
+
+@on_sqlite_only
+def test_the_database_and_backups_are_private_to_the_portal_user(tmp_path):
+    import stat
+
+    from marina_portal.core.db import database
+    from marina_portal.migrations import init_db
+
+    folder = tmp_path / "fresh"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x" * 40,
+            "DATABASE": str(folder / "portal.sqlite3"),
+            "DATA_DIR": str(folder / "data"),
+        }
+    )
+    old_umask = os.umask(0o022)  # a usual umask: files would be world-readable by default
+    try:
+        with app.app_context():
+            init_db()
+            database.execute_sql("create table t (x)")
+            database.close()
+        result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backups")])
+    finally:
+        os.umask(old_umask)
+
+    def mode(path):
+        return stat.S_IMODE(os.stat(path).st_mode)
+
+    assert result.exit_code == 0, result.output
+    assert mode(folder) == 0o700
+    for name in os.listdir(folder):
+        if name.startswith("portal.sqlite3"):
+            assert mode(folder / name) == 0o600, name
+    [made] = os.listdir(tmp_path / "backups")
+    assert mode(tmp_path / "backups") == 0o700 and mode(tmp_path / "backups" / made) == 0o700
+    assert mode(tmp_path / "backups" / made / "portal.sqlite3") == 0o600
+    for root, _dirs, files in os.walk(tmp_path / "backups" / made / "instance"):
+        for name in files:
+            assert mode(os.path.join(root, name)) == 0o600

@@ -239,3 +239,15 @@ def test_case_2_bad_date_format_says_so(client, mailbox):
     text = response.get_data(as_text=True)
     assert "JJ/MM/AAAA" in text and GENERIC not in text
     assert mailbox.messages == []
+
+
+def test_a_mailed_link_is_opaque(client, mailbox):
+    """Base64 is not secrecy: the link must not carry the email address nor the customer's id."""
+    import base64
+
+    ask_first_login(client, "jean.dupont@example.com")
+    token = mailbox.link().rsplit("/", 1)[1]
+    head = token.split(".")[0]
+    decoded = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).decode(errors="replace")
+    assert "jean" not in decoded.lower() and "@" not in decoded and '"c"' not in decoded
+    assert choose_password(client, mailbox.link()).status_code == 303

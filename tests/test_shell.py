@@ -53,3 +53,11 @@ def test_login_page_on_a_phone(live_server, page):
     width = page.evaluate("document.documentElement.scrollWidth") if page.js_enabled else 375
     assert width <= 375
     assert "PORT SAINTE MARIE LA MER" in page.content()
+
+
+def test_ids_beyond_64_bits_are_no_such_page(client, auth):
+    auth.boater()
+    huge = "9" * 25
+    for url in (f"/documents/{huge}/download", f"/account/invoices/{huge}/pdf", f"/contract/{huge}/pdf"):
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/documents/{2**63 - 1}/download").status_code == 404

@@ -20,6 +20,10 @@ MAY_BE_EMPTY = (
     "staff.port_offer",
     "staff.port_news",
     "staff.direct_debit_",
+    "staff.cheque_deposit_",
+    "staff.yearly_run_progress",
+    "staff.einvoicing_submission",  # the demo has neither sent nor received an e-invoice
+    "staff.einvoicing_received_pdf",
 )
 ADMIN_ONLY = {"staff.port_settings", "staff.team_page", "staff.team_update", "staff.audit_journal"}
 

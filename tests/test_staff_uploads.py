@@ -119,3 +119,16 @@ def test_withdraw_a_document(app, client, staff, form_post):
     with app.app_context():
         assert Document.get_by_id(document.id).kind == "withdrawn"
     assert "Tutoriel complet du portail" not in client.get("/documents/").get_data(as_text=True)
+
+
+def test_a_withdrawn_document_is_no_longer_downloadable_by_id(app, client, staff):
+    assert upload(client, PDF, "tarifs.pdf", title="Tarifs 2025").status_code == 303
+    with app.app_context():
+        document = Document.get(Document.title == "Tarifs 2025")
+    boater = app.test_client()
+    Auth(app, boater).boater("C0002")
+    assert boater.get(f"/documents/{document.id}/download").status_code == 200
+    page = client.get("/staff/documents").get_data(as_text=True)
+    client.post(f"/staff/documents/{document.id}/withdraw", data={"csrf_token": csrf_token(page)})
+    assert boater.get(f"/documents/{document.id}/download").status_code == 404
+    assert client.get(f"/documents/{document.id}/download").status_code == 404

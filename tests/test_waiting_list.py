@@ -288,3 +288,13 @@ def test_a_second_application_while_on_the_list_is_refused(app, client, apply_an
     assert "Vous êtes déjà sur la liste d'attente" in _text(response)
     with app.app_context():
         assert WaitingListApplication.select().where(WaitingListApplication.status == "active").count() == 1
+
+
+def test_the_confirmation_mail_carries_nothing_typed_in_the_form(client, form_post, mailbox):
+    """The form is anonymous: whatever an attacker types there must not reach a stranger's mailbox."""
+    hostile = "Gagnez 1000 € sur http://evil.example"
+    form_post("/waiting-list/apply", **fields(last_name=hostile, first_name=hostile, boat_name=hostile))
+    text = mailbox.text(mailbox.last("paul.marin@example.com"))
+    html = mailbox.last("paul.marin@example.com").get_body(preferencelist=("html",)).get_content()
+    assert "evil.example" not in text and "evil.example" not in html and "Gagnez" not in text
+    assert "/waiting-list/confirm/" in text

@@ -27,9 +27,9 @@ def staff_create(email, role):
     """Create a harbour-office account; the password is read from a prompt or standard input."""
     init_db()
     password = _read_password()
-    problem = logins.password_problem(password)
+    problem = logins.password_problem(password, [email])
     if problem:
-        raise click.ClickException(problem)
+        raise click.ClickException(str(problem))
     try:
         user = logins.create_staff(email, password, role)
     except IntegrityError:

@@ -5,12 +5,13 @@ from peewee import JOIN, IntegrityError
 from marina_portal.accounts import logins
 from marina_portal.core import audit
 from marina_portal.core.db import database
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import AuditLog, User
 
 ROLES = {"agent": "Agent", "admin": "Administrateur"}
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """A change to a staff account that can't be made, with the words to show."""
 
 

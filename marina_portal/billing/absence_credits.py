@@ -30,7 +30,9 @@ from marina_portal.core.formats import paris_today, to_paris
 from marina_portal.models import (
     ABSENCE_CREDIT,
     Absence,
+    AttemptStatus,
     BerthLetting,
+    CollectionStatus,
     Contract,
     Customer,
     Invoice,
@@ -108,7 +110,7 @@ def _open_invoices(pots):
         (CancelledCredit.method == METHOD) & CancelledCredit.cancelled_at.is_null(False)
     )
     card = PaymentAttempt.select(PaymentAttempt.invoice).where(
-        (PaymentAttempt.status == "pending")
+        (PaymentAttempt.status == AttemptStatus.PENDING)
         & (PaymentAttempt.created_at > utcnow() - CARD_WINDOW)
         & PaymentAttempt.customer.in_(list(pots))
     )
@@ -116,8 +118,9 @@ def _open_invoices(pots):
         Invoice.with_paid()
         .where(
             Invoice.customer.in_(list(pots))
+            & (Invoice.status == "issued")
             & (Invoice.issued_on >= since)
-            & (Invoice.collection_status != "in_progress")
+            & (Invoice.collection_status != CollectionStatus.IN_PROGRESS)
             & Invoice.id.not_in(refused)
             & Invoice.id.not_in(card)
         )

@@ -5,10 +5,21 @@ from dataclasses import dataclass, field
 
 from peewee import SQL, fn
 
+from marina_portal.billing import einvoice, legal
+from marina_portal.billing.methods import METHOD_LABELS
 from marina_portal.core.db import Compiled
-from marina_portal.core.pdf import render_pdf_cached
+from marina_portal.core.pdf import PDF_A_3B, render_pdf_cached
 from marina_portal.core.queue import app_context, huey
-from marina_portal.models import Invoice, InvoiceLine, Payment, PaymentAttempt, utcnow
+from marina_portal.models import (
+    AttemptStatus,
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAttempt,
+    utcnow,
+)
 
 
 @dataclass
@@ -29,14 +40,14 @@ def _statement_query(customer_id, since):
         PaymentAttempt.select(SQL("1")).where(
             (PaymentAttempt.invoice == Invoice.id)
             & (PaymentAttempt.customer == Invoice.customer)
-            & (PaymentAttempt.status == "pending")
+            & (PaymentAttempt.status == AttemptStatus.PENDING)
             & (PaymentAttempt.created_at > since)
         )
     )
     return (
         Invoice.with_paid()
         .select_extend(awaiting.alias("awaiting"), Invoice.absence_credit_column().alias("absence_credit_cents"))
-        .where(Invoice.customer == customer_id)
+        .where((Invoice.customer == customer_id) & (Invoice.status == "issued"))
         .order_by(Invoice.issued_on, Invoice.number)
     )
 
@@ -60,27 +71,71 @@ def invoice_with_paid(invoice_id):
     return Invoice.with_paid().where(Invoice.id == invoice_id).first()
 
 
-def invoice_pdf(invoice_id):
-    """The invoice as a PDF: port, boater, lines with VAT, totals, payments received, balance."""
-    invoice = invoice_with_paid(invoice_id)
-    lines = list(invoice.lines.order_by(InvoiceLine.position, InvoiceLine.id))
-    payments = list(invoice.payments.where(Payment.cancelled_at.is_null()).order_by(Payment.received_on, Payment.id))
+def _amounts(lines, total_ttc, port):
+    """The figures of pdf/_amounts.html: VAT per rate, totals, and the VAT mention of the port's regime."""
     vat_rates = {}
     for line in lines:
         vat_rates.setdefault(line.vat_rate_bp, [0, 0])
         vat_rates[line.vat_rate_bp][0] += line.total_ht_cents
         vat_rates[line.vat_rate_bp][1] += line.total_vat_cents
-    return render_pdf_cached(
-        f"invoice-{invoice.id}",
-        "pdf/invoice.html",
-        port=invoice.port,
-        customer=invoice.customer,
-        invoice=invoice,
+    return dict(
         lines=lines,
-        payments=payments,
         vat_rates=sorted(vat_rates.items()),
         total_ht=sum(line.total_ht_cents for line in lines),
         total_vat=sum(line.total_vat_cents for line in lines),
+        total_ttc=total_ttc,
+        vat_mention=legal.vat_mention(port),
+        seller={"name": legal.seller_name(port), "lines": legal.seller_lines(port)},
+        port=port,
+    )
+
+
+def invoice_pdf(invoice_id):
+    """The invoice as a PDF with every mention French law asks (billing/legal.py), payments received, balance."""
+    invoice = invoice_with_paid(invoice_id)
+    lines = list(invoice.lines.order_by(InvoiceLine.position, InvoiceLine.id))
+    payments = list(invoice.payments.where(Payment.cancelled_at.is_null()).order_by(Payment.received_on, Payment.id))
+    port, customer = invoice.port, invoice.customer
+    return render_pdf_cached(
+        f"invoice-{invoice.id}",
+        "pdf/invoice.html",
+        variant=PDF_A_3B,
+        finish=einvoice.pdf_finish(
+            einvoice.invoice_data(invoice, lines, payments), f"Facture {invoice.number}", port.name
+        ),
+        customer=customer,
+        invoice=invoice,
+        payments=payments,
+        credit_notes=list(invoice.credit_notes.order_by(CreditNote.issued_on, CreditNote.id)),
+        payment_mentions=legal.payment_mentions(port, customer),
+        methods=METHOD_LABELS,
+        **_amounts(lines, invoice.total_cents, port),
+    )
+
+
+def credit_note_pdf(note_id):
+    """The credit note as a PDF: the invoice it corrects, its reason, the lines or amount credited."""
+    note = CreditNote.get_by_id(note_id)
+    lines = list(note.lines.order_by(CreditNoteLine.position, CreditNoteLine.id))
+    return render_pdf_cached(
+        f"credit-note-{note.id}",
+        "pdf/credit_note.html",
+        variant=PDF_A_3B,
+        finish=einvoice.pdf_finish(einvoice.credit_note_data(note, lines), f"Avoir {note.number}", note.port.name),
+        customer=note.customer,
+        note=note,
+        invoice=note.invoice,
+        **_amounts(lines, note.total_cents, note.port),
+    )
+
+
+def credit_notes_of(customer_id):
+    """The customer's credit notes with their invoice, oldest first, for COMPTE CLIENT (one query)."""
+    return list(
+        CreditNote.select(CreditNote, Invoice)
+        .join(Invoice)
+        .where(CreditNote.customer == customer_id)
+        .order_by(CreditNote.issued_on, CreditNote.id)
     )
 
 
@@ -103,4 +158,8 @@ def render_invoice_pdfs(invoice_ids):
 
 
 def pdf_filename(invoice):
-    return "facture-" + "".join(c if c.isalnum() else "-" for c in invoice.number) + ".pdf"
+    return "facture-" + ("".join(c if c.isalnum() else "-" for c in invoice.number) or "brouillon") + ".pdf"
+
+
+def credit_note_filename(note):
+    return "avoir-" + "".join(c if c.isalnum() else "-" for c in note.number) + ".pdf"

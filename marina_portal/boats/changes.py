@@ -7,23 +7,25 @@ only those onto the Boat and audits it; refusing needs a reason. Either way the 
 their language. The boater may withdraw a request still pending ("withdrawn", audited, no mail).
 """
 
-from flask import url_for
+from typing import Any
 
 from marina_portal.core import audit
 from marina_portal.core.db import database, write_locked
-from marina_portal.core.i18n import N_, Translatable
+from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
-from marina_portal.models import Boat, BoatChange, Customer, Port, User, utcnow
+from marina_portal.core.refusals import Refusal
+from marina_portal.core.urls import external_url
+from marina_portal.models import Boat, BoatChange, BoatChangeStatus, Customer, Port, User, utcnow
 
 CONTACT_FIELDS = ("phone", "street", "postcode", "town", "country")
 BOAT_FACTS = ("name", "registration", "boat_type", "length_cm", "beam_cm", "draught_cm")
 
 
-class ChangeRefused(Translatable):
+class ChangeRefused(Refusal):
     """A change the boater or the harbour office can't make now, with the words to show."""
 
 
-def update_contact(user, customer, values, ip=""):
+def update_contact(user: User, customer: Customer, values: dict[str, Any], ip: str = "") -> bool:
     """Apply the boater's new contact details; True when something changed (then audited as customer.contact)."""
     before = audit.snapshot(customer, CONTACT_FIELDS)
     for name in CONTACT_FIELDS:
@@ -34,39 +36,42 @@ def update_contact(user, customer, values, ip=""):
     )
 
 
-def boats_of(customer):
+def boats_of(customer: Customer) -> list[Boat]:
     return list(Boat.select().where(Boat.customer == customer).order_by(Boat.name, Boat.id))
 
 
-def own_boat(boat_id, customer):
+def own_boat(boat_id: int, customer: Customer | int) -> Boat | None:
     """The customer's own boat, or None (another boater's looks the same as a missing one)."""
     return Boat.get_or_none((Boat.id == boat_id) & (Boat.customer == customer))
 
 
-def pending_for(boat):
+def pending_for(boat: Boat) -> BoatChange | None:
     """The boat's request awaiting the harbour office, or None."""
-    return BoatChange.get_or_none((BoatChange.boat == boat) & (BoatChange.status == "pending"))
+    return BoatChange.get_or_none((BoatChange.boat == boat) & (BoatChange.status == BoatChangeStatus.PENDING))
 
 
-def latest_by_boat(customer):
+def latest_by_boat(customer: Customer) -> dict[int, tuple[BoatChange | None, BoatChange | None]]:
     """{boat id: (pending request or None, latest decided request or None)} for the customer, in one query."""
     found = {}
     rows = (
         BoatChange.select()
-        .where((BoatChange.customer == customer) & BoatChange.status.not_in(("replaced", "withdrawn")))
+        .where(
+            (BoatChange.customer == customer)
+            & BoatChange.status.not_in((BoatChangeStatus.REPLACED, BoatChangeStatus.WITHDRAWN))
+        )
         .order_by(BoatChange.requested_at.desc(), BoatChange.id.desc())
     )
     for change in rows:
         pending, decided = found.get(change.boat_id, (None, None))
-        if change.status == "pending" and pending is None:
+        if change.status == BoatChangeStatus.PENDING and pending is None:
             pending = change
-        elif change.status != "pending" and decided is None:
+        elif change.status != BoatChangeStatus.PENDING and decided is None:
             decided = change
         found[change.boat_id] = (pending, decided)
     return found
 
 
-def propose(user, boat, values):
+def propose(user: User, boat: Boat, values: dict[str, Any]) -> BoatChange:
     """Record the boater's proposed facts for staff to approve; replaces a request still pending."""
     proposed = {name: values.get(name) for name in BOAT_FACTS}
     proposed["name"] = (proposed["name"] or "").strip()
@@ -81,8 +86,8 @@ def propose(user, boat, values):
     # pending to replace and leave two requests waiting.
     with write_locked(Boat.select(Boat.id).where(Boat.id == boat.id)):
         (
-            BoatChange.update(status="replaced", decided_at=utcnow())
-            .where((BoatChange.boat == boat) & (BoatChange.status == "pending"))
+            BoatChange.update(status=BoatChangeStatus.REPLACED, decided_at=utcnow())
+            .where((BoatChange.boat == boat) & (BoatChange.status == BoatChangeStatus.PENDING))
             .execute()
         )
         return BoatChange.create(
@@ -94,17 +99,19 @@ def propose(user, boat, values):
         )
 
 
-def own_change(change_id, customer):
+def own_change(change_id: int, customer: Customer | int) -> BoatChange | None:
     """One of the customer's requests, or None (another boater's looks the same as a missing one)."""
     return BoatChange.get_or_none((BoatChange.id == change_id) & (BoatChange.customer == customer))
 
 
-def withdraw(user, change, ip=""):
+def withdraw(user: User, change: BoatChange, ip: str = "") -> None:
     """The boater takes back their request while it is still pending (audited as boat.change_withdrawn)."""
     with database.atomic():
         updated = (
-            BoatChange.update(status="withdrawn", decided_at=utcnow(), decided_by=getattr(user, "id", user))
-            .where((BoatChange.id == change.id) & (BoatChange.status == "pending"))
+            BoatChange.update(
+                status=BoatChangeStatus.WITHDRAWN, decided_at=utcnow(), decided_by=getattr(user, "id", user)
+            )
+            .where((BoatChange.id == change.id) & (BoatChange.status == BoatChangeStatus.PENDING))
             .execute()
         )
         if not updated:
@@ -112,25 +119,25 @@ def withdraw(user, change, ip=""):
         audit.record(user, "boat.change_withdrawn", ("boat", change.boat_id), None, {"change": change.id}, ip)
 
 
-def pending(port):
+def pending(port: Port) -> list[BoatChange]:
     """Requests awaiting a decision, oldest first, each with its boat (current facts) and customer."""
     return list(
         BoatChange.select(BoatChange, Boat, Customer)
         .join(Boat, on=(BoatChange.boat == Boat.id))
         .switch(BoatChange)
         .join(Customer, on=(BoatChange.customer == Customer.id))
-        .where((BoatChange.status == "pending") & (Customer.port == port))
+        .where((BoatChange.status == BoatChangeStatus.PENDING) & (Customer.port == port))
         .order_by(BoatChange.requested_at, BoatChange.id)
     )
 
 
-def recently_decided(port, limit=20):
+def recently_decided(port: Port, limit: int = 20) -> list[BoatChange]:
     return list(
         BoatChange.select(BoatChange, Boat, Customer)
         .join(Boat, on=(BoatChange.boat == Boat.id))
         .switch(BoatChange)
         .join(Customer, on=(BoatChange.customer == Customer.id))
-        .where(BoatChange.status.in_(("approved", "refused")) & (Customer.port == port))
+        .where(BoatChange.status.in_((BoatChangeStatus.APPROVED, BoatChangeStatus.REFUSED)) & (Customer.port == port))
         .order_by(BoatChange.decided_at.desc(), BoatChange.id.desc())
         .limit(limit)
     )
@@ -149,7 +156,7 @@ def _decide(change_id, port, staff_user, status, reason=""):
         decided_by = getattr(staff_user, "id", staff_user)
         updated = (
             BoatChange.update(status=status, decided_at=utcnow(), decided_by=decided_by, refusal_reason=reason)
-            .where((BoatChange.id == change.id) & (BoatChange.status == "pending"))
+            .where((BoatChange.id == change.id) & (BoatChange.status == BoatChangeStatus.PENDING))
             .execute()
         )
     if not updated:
@@ -157,7 +164,7 @@ def _decide(change_id, port, staff_user, status, reason=""):
     return BoatChange.get_by_id(change.id)
 
 
-def approve(change_id, port, staff_user, ip=""):
+def approve(change_id: int, port: Port, staff_user: User, ip: str = "") -> BoatChange:
     """Apply the proposed facts to the boat (audited as boat.update) and tell the boater."""
     with database.atomic():
         change = _decide(change_id, port, staff_user, "approved")
@@ -171,7 +178,7 @@ def approve(change_id, port, staff_user, ip=""):
     return change
 
 
-def refuse(change_id, port, staff_user, reason, ip=""):
+def refuse(change_id: int, port: Port, staff_user: User, reason: str, ip: str = "") -> BoatChange:
     reason = (reason or "").strip()
     if not reason:
         raise ChangeRefused(N_("Indiquez le motif du refus : il est envoyé au plaisancier."))
@@ -190,7 +197,7 @@ def _mail_decision(change, boat):
         return
     subject = (
         N_("Votre bateau %(name)s : modification acceptée")
-        if change.status == "approved"
+        if change.status == BoatChangeStatus.APPROVED
         else N_("Votre bateau %(name)s : modification refusée")
     )
     send_email(
@@ -203,5 +210,5 @@ def _mail_decision(change, boat):
         boat=boat,
         change=change,
         port=Port.get_by_id(customer.port_id),
-        link=url_for("boat.index", _external=True),
+        link=external_url("boat.index"),
     )

@@ -4,13 +4,14 @@ from peewee import JOIN
 
 from marina_portal.core import audit
 from marina_portal.core.db import database
-from marina_portal.models import Berth, Boat, Contract, Customer
+from marina_portal.core.refusals import Refusal
+from marina_portal.models import Berth, Boat, Contract, ContractStatus, Customer
 
 BOAT_FIELDS = ("code", "name", "registration", "boat_type", "length_cm", "beam_cm", "draught_cm")
 BERTH_FIELDS = ("code", "length_cm", "width_cm")
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """A boat or berth change that can't be made, with the words to show."""
 
 
@@ -47,7 +48,11 @@ def add_berth(user, port, values, ip=""):
 
 def berths_with_holders(port):
     """Every berth with the customer of its current (not cancelled) contract, if any, in one query."""
-    holders = Contract.select(Contract.berth, Contract.customer).where(Contract.status != "cancelled").alias("holders")
+    holders = (
+        Contract.select(Contract.berth, Contract.customer)
+        .where(Contract.status != ContractStatus.CANCELLED)
+        .alias("holders")
+    )
     query = (
         Berth.select(
             Berth,

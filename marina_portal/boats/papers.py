@@ -8,32 +8,36 @@ customer's history, with the file's sha256) and the file is deleted. An insuranc
 its `valid_until` day.
 A customer "holds a contract this year" when one of their contracts (not cancelled) overlaps the
 current calendar year. Reminders go out in the background, BATCH_SIZE mails per Huey task: the
-recipients are fixed when staff click (one InsuranceReminderMail row each), and each mail is marked
-sent as it leaves, so a retry resumes after the last one.
+recipients are fixed when staff click (one InsuranceReminderMail row each, and its mail kept by core.mail
+in the mailing "insurance_reminder:<id>"); each mail is marked sent as it leaves, so a consumer killed or
+restarted resumes with those not mailed yet, and the reminder's counts are recounted from those marks.
 """
 
 import datetime as dt
 import os
 
-from flask import render_template, url_for
+from flask import render_template
 from flask_babel import gettext
 from peewee import JOIN, chunked, fn
 
-from marina_portal.core import audit
+from marina_portal.core import audit, mail
 from marina_portal.core.db import database, write_locked
 from marina_portal.core.formats import fr_datetime, paris_today
-from marina_portal.core.i18n import DEFAULT, LANGUAGES, N_, Translatable, in_language
-from marina_portal.core.mail import deliver
-from marina_portal.core.queue import huey, request_context
+from marina_portal.core.i18n import DEFAULT, LANGUAGES, N_, in_language
+from marina_portal.core.queue import app_context, huey, request_context
+from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import absolute, save_bytes
+from marina_portal.core.urls import external_url
 from marina_portal.documents import uploads
 from marina_portal.models import (
     Contract,
+    ContractStatus,
     Customer,
     Document,
     InsuranceReminder,
     InsuranceReminderMail,
     Port,
+    QueuedMail,
     User,
     utcnow,
 )
@@ -45,7 +49,7 @@ REMOVABLE_FOR = dt.timedelta(hours=24)
 REMIND_GAP = dt.timedelta(hours=1)  # a second reminder sooner is a double click, refused
 
 
-class PaperRefused(Translatable):
+class PaperRefused(Refusal):
     """A paper that can't be accepted, with the words to show and the form field they are about (if one)."""
 
     def __init__(self, message, field=None, **fields):
@@ -157,7 +161,7 @@ def _holders_this_year(port, today):
     first, last = dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
     return Contract.select(Contract.customer).where(
         (Contract.port == port)
-        & (Contract.status != "cancelled")
+        & (Contract.status != ContractStatus.CANCELLED)
         & (Contract.starts_on <= last)
         & (Contract.ends_on >= first)
     )
@@ -251,6 +255,7 @@ def start_reminder(port, staff_user, today=None):
         ]
         for part in chunked(recipients, 100):  # SQLite limits the parameters of one statement
             InsuranceReminderMail.insert_many(part).execute()
+        mail.queue_many(_mails(port, rows), mailing(reminder.id))
     send_insurance_reminders(reminder.id)
     return reminder
 
@@ -264,43 +269,65 @@ def latest_reminder(port):
     )
 
 
+def mailing(reminder_id):
+    return f"insurance_reminder:{reminder_id}"
+
+
+def _mails(port, rows):
+    """One reminder mail per customer row of missing_insurance, in the reader's language."""
+    with request_context():
+        link = external_url("boat.index")
+        for row in rows:
+            language = row.login_language or row.language or DEFAULT
+            language = language if language in LANGUAGES else DEFAULT
+            context = dict(customer=row, port=port, link=link)
+            with in_language(language):
+                subject = gettext("Votre attestation d'assurance pour %(port)s", port=port.name)
+                yield dict(
+                    to=row.reminder_email,
+                    subject=subject,
+                    text=render_template("mail/insurance_reminder.txt", subject=subject, **context),
+                    html=render_template("mail/insurance_reminder.html", subject=subject, **context),
+                    recipient=row.id,
+                )
+
+
 def send_batch(reminder_id):
     """Send the next batch of a reminder's mails; True when more remain."""
-    reminder = InsuranceReminder.get_by_id(reminder_id)
-    port = Port.get_by_id(reminder.port_id)
-    batch = list(
-        InsuranceReminderMail.select(InsuranceReminderMail, Customer)
-        .join(Customer)
-        .where((InsuranceReminderMail.reminder == reminder) & InsuranceReminderMail.sent_at.is_null())
-        .order_by(InsuranceReminderMail.id)
-        .limit(BATCH_SIZE + 1)
+    return mail.deliver_due(mailing=mailing(reminder_id), limit=BATCH_SIZE)
+
+
+def recount(reminder_id):
+    """Each recipient's sent_at and the reminder's mail_sent, from the mails marked sent (after each batch)."""
+    key = mailing(reminder_id)
+    newly_sent = list(
+        QueuedMail.select(QueuedMail.recipient, QueuedMail.sent_at)
+        .join(
+            InsuranceReminderMail,
+            on=(
+                (InsuranceReminderMail.customer == QueuedMail.recipient)
+                & (InsuranceReminderMail.reminder == reminder_id)
+            ),
+        )
+        .where((QueuedMail.mailing == key) & (QueuedMail.status == "sent") & InsuranceReminderMail.sent_at.is_null())
     )
-    link = url_for("boat.index", _external=True)
-    for mail in batch[:BATCH_SIZE]:
-        language = mail.language if mail.language in LANGUAGES else DEFAULT
-        context = dict(customer=mail.customer, port=port, link=link)
-        with in_language(language):
-            subject = gettext("Votre attestation d'assurance pour %(port)s", port=port.name)
-            deliver(
-                mail.email,
-                subject,
-                render_template("mail/insurance_reminder.txt", subject=subject, **context),
-                render_template("mail/insurance_reminder.html", subject=subject, **context),
-            )
-        with database.atomic():
-            InsuranceReminderMail.update(sent_at=utcnow()).where(InsuranceReminderMail.id == mail.id).execute()
-            (
-                InsuranceReminder.update(mail_sent=InsuranceReminder.mail_sent + 1)
-                .where(InsuranceReminder.id == reminder.id)
-                .execute()
-            )
-    return len(batch) > BATCH_SIZE
+    sent = QueuedMail.select().where((QueuedMail.mailing == key) & (QueuedMail.status == "sent")).count()
+    with database.atomic():
+        for row in newly_sent:
+            InsuranceReminderMail.update(sent_at=row.sent_at).where(
+                (InsuranceReminderMail.reminder == reminder_id) & (InsuranceReminderMail.customer == row.recipient)
+            ).execute()
+        InsuranceReminder.update(mail_sent=sent).where(InsuranceReminder.id == reminder_id).execute()
 
 
-@huey.task(retries=3, retry_delay=60)
+mail.on_progress("insurance_reminder", recount)
+
+
+@huey.task()
 def send_insurance_reminders(reminder_id):
-    """One batch of insurance reminder mails; queues the next batch until all are sent."""
-    with request_context():
+    """One batch of insurance reminder mails; queues the next batch until all are sent (a failed mail is
+    retried by core.mail with backoff, not by this task)."""
+    with app_context():
         more = send_batch(reminder_id)
     if more:
         send_insurance_reminders(reminder_id)

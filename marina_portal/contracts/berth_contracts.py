@@ -1,20 +1,16 @@
 """Berth contracts: which ones a boater sees, their PDF, and the sealed PDF kept once signed."""
 
-import threading
-
 from peewee import JOIN
 
 from marina_portal.core import storage
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.pdf import render_pdf
-from marina_portal.models import Berth, Boat, Contract, ContractTerms
+from marina_portal.models import Berth, Boat, Contract, ContractStatus, ContractTerms
 from marina_portal.sealing import evidence
 
 SUBJECT = "contract"  # evidence rows name their subject by this type
-SHOWN_STATUSES = ("sent", "signed")
-
-_invariant = threading.Lock()
+SHOWN_STATUSES = (ContractStatus.SENT, ContractStatus.SIGNED)
 
 
 def with_facts():
@@ -39,6 +35,11 @@ def current_contracts(customer_id):
     return chosen
 
 
+def has_contract(customer_id):
+    """Does the customer hold a contract (any not cancelled)? A waiting-list applicant does not."""
+    return Contract.select().where((Contract.customer == customer_id) & (Contract.status != "cancelled")).exists()
+
+
 def attach_terms(contracts):
     """Set `applicable_terms` on each contract with one query for all of them."""
     if not contracts:
@@ -49,7 +50,7 @@ def attach_terms(contracts):
         by_id[terms.id] = terms
         latest[(terms.port_id, terms.contract_type)] = terms
     for c in contracts:
-        if c.status == "signed" and c.terms_id in by_id:
+        if c.status == ContractStatus.SIGNED and c.terms_id in by_id:
             c.applicable_terms = by_id[c.terms_id]
         else:
             c.applicable_terms = latest.get((c.port_id, c.contract_type)) or by_id.get(c.terms_id)
@@ -62,32 +63,31 @@ def applicable_terms(contract):
     return contract.applicable_terms
 
 
-def render_contract_pdf(contract):
-    """The contract's PDF. Same facts, same bytes (no creation date, no random id): its hash names this version."""
-    from reportlab import rl_config
-
+def contract_pdf_context(contract):
+    """What the contract's pages print; `version_at`, the PDF's creation date, is when these facts were set."""
     terms = applicable_terms(contract)
-    with _invariant:
-        before = rl_config.invariant
-        rl_config.invariant = 1
-        try:
-            return render_pdf(
-                "pdf/contract.html",
-                port=contract.port,
-                contract=contract,
-                customer=contract.customer,
-                boat=contract.boat,
-                berth=contract.berth,
-                terms=terms,
-            )
-        finally:
-            rl_config.invariant = before
+    version_at = max(filter(None, (contract.updated_at, terms.created_at if terms else None)))
+    return dict(
+        port=contract.port,
+        contract=contract,
+        customer=contract.customer,
+        boat=contract.boat,
+        berth=contract.berth,
+        terms=terms,
+        version_at=version_at,
+    )
 
 
-def download_pdf(contract, user):
-    """The PDF to print; a download by the contract's own boater is recorded as signing evidence."""
+def render_contract_pdf(contract):
+    """The contract's PDF. Same facts, same bytes (no clock, no random id): its hash names this version."""
+    return render_pdf("pdf/contract.html", **contract_pdf_context(contract))
+
+
+def download_pdf(contract, user, as_evidence=True):
+    """The PDF to print; a download by the contract's own boater is recorded as signing evidence, unless
+    the view says the request came from another site (`as_evidence` False)."""
     data = render_contract_pdf(contract)
-    if user.customer_id is not None and user.customer_id == contract.customer_id:
+    if as_evidence and user.customer_id is not None and user.customer_id == contract.customer_id:
         with database.atomic():
             evidence.record_download(SUBJECT, contract.id, contract.revision, user, data)
     return data

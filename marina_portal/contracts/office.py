@@ -1,23 +1,36 @@
 """Contracts and their versioned terms, from the harbour office: create, change, send for signature."""
 
-from flask import current_app, url_for
+from flask import current_app
 
+from marina_portal.contracts import berth_rules
 from marina_portal.core import audit
-from marina_portal.core.db import database
+from marina_portal.core.db import database, write_locked
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
-from marina_portal.models import Contract, ContractTerms, User, utcnow
+from marina_portal.core.refusals import Refusal
+from marina_portal.core.urls import external_url
+from marina_portal.models import Berth, Contract, ContractStatus, ContractTerms, User, utcnow
 
 FACTS = ("number", "contract_type", "boat", "berth", "starts_on", "ends_on", "price_cents", "payment_terms")
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """A contract change that can't be made, with the words to show."""
 
 
 def _check(port, values, contract=None):
     if values["ends_on"] < values["starts_on"]:
         raise Refused("La date de fin précède la date de début.")
+    try:
+        berth_rules.check(
+            _id(values.get("berth")),
+            _id(values.get("boat")),
+            values["starts_on"],
+            values["ends_on"],
+            contract.id if contract is not None else None,
+        )
+    except berth_rules.BerthRefused as refusal:
+        raise Refused(str(refusal)) from None
     taken = Contract.select().where((Contract.port == port) & (Contract.number == values["number"]))
     if contract is not None:
         taken = taken.where(Contract.id != contract.id)
@@ -25,16 +38,20 @@ def _check(port, values, contract=None):
         raise Refused(f"Le numéro de contrat {values['number']} est déjà utilisé.")
 
 
+def _id(value):
+    return getattr(value, "id", value) or None
+
+
 def create(user, customer, values, ip=""):
-    """A draft contract on the latest terms of its type."""
-    _check(customer.port_id, values)
-    with database.atomic():
+    """A draft contract on the latest terms of its type (refused when its berth is taken or too small)."""
+    with _berth_locked(values):
+        _check(customer.port_id, values)
         terms = ContractTerms.latest(customer.port_id, values["contract_type"])
         contract = Contract.create(
             port=customer.port_id,
             customer=customer,
             terms=terms,
-            status="draft",
+            status=ContractStatus.DRAFT,
             **{name: values[name] for name in FACTS},
         )
         audit.record(user, "contract.create", contract, None, audit.snapshot(contract, FACTS + ("status",)), ip)
@@ -43,20 +60,25 @@ def create(user, customer, values, ip=""):
 
 def update(user, contract, values, ip=""):
     """Change a contract's facts; its revision goes up, so a signature in progress starts again."""
-    if contract.status in ("signed", "cancelled"):
+    if contract.status in (ContractStatus.SIGNED, ContractStatus.CANCELLED):
         raise Refused("Un contrat signé ou annulé ne peut plus être modifié : créez-en un nouveau.")
-    _check(contract.port_id, values, contract)
     before = audit.snapshot(contract, FACTS + ("revision",))
-    for name in FACTS:
-        setattr(contract, name, values[name])
-    if audit.snapshot(contract, FACTS) == {k: before[k] for k in FACTS}:
-        return False
-    with database.atomic():
+    with _berth_locked(values):
+        _check(contract.port_id, values, contract)
+        for name in FACTS:
+            setattr(contract, name, values[name])
+        if audit.snapshot(contract, FACTS) == {k: before[k] for k in FACTS}:
+            return False
         contract.revision += 1
         contract.updated_at = utcnow()
         contract.save()
         audit.record(user, "contract.update", contract, before, audit.snapshot(contract, FACTS + ("revision",)), ip)
     return True
+
+
+def _berth_locked(values):
+    """Two offices giving one berth at the same moment: the second checks after the first has written."""
+    return write_locked(Berth.select(Berth.id).where(Berth.id == (_id(values.get("berth")) or 0)))
 
 
 def recipient(contract):
@@ -67,7 +89,7 @@ def recipient(contract):
 
 def send_for_signature(user, contract, ip=""):
     """Mark the contract as sent and mail the boater a link to CONTRAT; the address it went to."""
-    if contract.status not in ("draft", "sent"):
+    if contract.status not in (ContractStatus.DRAFT, ContractStatus.SENT):
         raise Refused("Seul un contrat en brouillon ou déjà envoyé peut être envoyé pour signature.")
     to = recipient(contract)
     if not to:
@@ -75,7 +97,7 @@ def send_for_signature(user, contract, ip=""):
     endpoint = "contract.show" if "contract.show" in current_app.view_functions else "main.home"
     before = audit.snapshot(contract, ("status", "sent_at"))
     with database.atomic():
-        contract.status, contract.sent_at = "sent", utcnow()
+        contract.status, contract.sent_at = ContractStatus.SENT, utcnow()
         contract.save()
         audit.record(
             user, "contract.send", contract, before, dict(audit.snapshot(contract, ("status", "sent_at")), to=to), ip
@@ -87,7 +109,7 @@ def send_for_signature(user, contract, ip=""):
         language=contract.customer.language,
         contract=contract,
         customer=contract.customer,
-        link=url_for(endpoint, _external=True),
+        link=external_url(endpoint),
     )
     return to
 

@@ -9,16 +9,28 @@ the write lock, so a double click or a replayed POST finds the step already take
 import dataclasses
 import io
 import json
+import logging
 import os
 
-from marina_portal.contracts.berth_contracts import SUBJECT, applicable_terms, render_contract_pdf
+from flask import current_app
+
+from marina_portal.contracts.berth_contracts import (
+    SUBJECT,
+    applicable_terms,
+    contract_pdf_context,
+    render_contract_pdf,
+)
 from marina_portal.core import storage
 from marina_portal.core.db import write_locked
-from marina_portal.core.i18n import Translatable
+from marina_portal.core.formats import fr_datetime
+from marina_portal.core.i18n import N_
+from marina_portal.core.mail import send_email
 from marina_portal.core.pdf import render_pdf
-from marina_portal.models import AuditLog, Contract
+from marina_portal.core.refusals import Refusal
+from marina_portal.core.urls import external_url
+from marina_portal.models import AuditLog, Contract, ContractStatus, User
 from marina_portal.sealing import evidence
-from marina_portal.sealing.seals import seal_pdf
+from marina_portal.sealing.seals import SealError, seal_pdf, timestamped
 
 DECLARATIONS = {
     1: "Je déclare avoir téléchargé le contrat au format PDF et avoir un logiciel pour le lire.",
@@ -26,9 +38,10 @@ DECLARATIONS = {
     3: "Je déclare accepter les termes dudit contrat.",
 }
 LAST_STEP = len(DECLARATIONS)
+log = logging.getLogger(__name__)
 
 
-class SigningRefused(Translatable):
+class SigningRefused(Refusal):
     """A step that cannot be taken now; the message tells the boater why and what to do."""
 
 
@@ -41,17 +54,17 @@ class SigningState:
 
     @property
     def signed(self):
-        return self.contract.status == "signed"
+        return self.contract.status == ContractStatus.SIGNED
 
     @property
     def next_step(self):
         return None if self.signed else len(self.done) + 1
 
 
-def signing_state(contract, user, pdf_sha256=None):
+def signing_state(contract: Contract, user: User, pdf_sha256: str | None = None) -> SigningState:
     """Where this boater stands in signing this contract; renders the PDF unless its hash is given."""
     state = SigningState(contract)
-    if state.signed or contract.status != "sent":
+    if state.signed or contract.status != ContractStatus.SENT:
         return state
     if pdf_sha256 is None:
         pdf_sha256 = evidence.sha256(render_contract_pdf(contract))
@@ -77,7 +90,7 @@ def _check(state, step, accepted):
     contract = state.contract
     if state.signed:
         raise SigningRefused("Ce contrat est déjà signé : il ne peut pas être signé une seconde fois.")
-    if contract.status != "sent":
+    if contract.status != ContractStatus.SENT:
         raise SigningRefused("Ce contrat n'est pas ouvert à la signature. Contactez la capitainerie.")
     if step not in DECLARATIONS:
         raise SigningRefused("Cette étape n'existe pas.")
@@ -107,7 +120,7 @@ def _check(state, step, accepted):
         )
 
 
-def take_step(contract_id, user, step, accepted, client):
+def take_step(contract_id: int, user: User, step: int, accepted: bool, client: tuple[str, str]) -> SigningState:
     """Record one declared step (client: (ip, user agent)); the last one signs and seals. Refusals store nothing."""
     rendered = Contract.get_by_id(contract_id)
     pdf = render_contract_pdf(rendered)  # before the lock: rendering only reads
@@ -126,18 +139,58 @@ def take_step(contract_id, user, step, accepted, client):
         state.done.append(row)
         if step == LAST_STEP:
             _sign(state, pdf, user, rendered.applicable_terms, client)
+    if step == LAST_STEP:
+        acknowledge(state.contract, user)
     return state
 
 
-def _concatenate(*documents):
+def acknowledge(contract, user):
+    """Acknowledge the signature by mail, the sealed PDF attached (art. 1127-2 Code civil)."""
+    endpoint = "contract.show" if "contract.show" in current_app.view_functions else "main.home"
+    try:
+        send_email(
+            user.email,
+            N_("Accusé de réception : contrat %(number)s signé"),
+            "contract_signed",
+            language=contract.customer.language,
+            subject_fields={"number": contract.number},
+            attachments=[(signed_file_name(contract), "application/pdf", contract.signed_pdf)],
+            contract=contract,
+            customer=contract.customer,
+            port=contract.port,
+            link=external_url(endpoint),
+        )
+    except Exception:  # the contract is signed and kept whatever happens to the mail
+        log.exception("acknowledgement of contract %s not sent", contract.number)
+
+
+def _concatenate(documents, attachments=()):
+    """One PDF of the documents' pages, carrying the attachments [(file name, bytes)] as embedded files."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for data in documents:
-        writer.append(PdfReader(io.BytesIO(data)))
+    for n, data in enumerate(documents):
+        reader = PdfReader(io.BytesIO(data))
+        writer.append(reader)
+        if n == 0 and reader.metadata:
+            writer.add_metadata(dict(reader.metadata))  # title, author, creation date of the document
+    for name, data in attachments:
+        writer.add_attachment(name, data)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _safe(number):
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in number)
+
+
+def downloaded_name(contract):
+    return f"contrat-{_safe(contract.number)}-telecharge.pdf"
+
+
+def signed_file_name(contract):
+    return f"contrat-{_safe(contract.number)}-signe.pdf"
 
 
 def _sign(state, contract_pdf, user, terms, client):
@@ -145,31 +198,53 @@ def _sign(state, contract_pdf, user, terms, client):
     contract = state.contract
     customer = contract.customer
     signed_at = state.done[-1].at
-    page = render_pdf(
-        "pdf/signature_page.html",
-        port=contract.port,
-        contract=contract,
-        customer=customer,
+    # The very bytes the boater downloaded and the steps name; the render is the same bytes (same hash) and
+    # stands in only for a download made before the bytes were kept.
+    contract_pdf = evidence.downloaded_bytes(state.download) or contract_pdf
+    # The contract's pages are rendered again with the signature page as one document (page numbers run
+    # across both); the exact bytes downloaded travel inside it as an attachment.
+    signed = render_pdf(
+        "pdf/signed_contract.html",
+        **contract_pdf_context(contract),
         user=user,
         steps=state.done,
         declarations=DECLARATIONS,
         download=state.download,
         signed_at=signed_at,
+        timestamped=timestamped(),
+        attachment_name=downloaded_name(contract),
     )
-    sealed = seal_pdf(
-        _concatenate(contract_pdf, page),
-        reason=f"Contrat {contract.number} signé en ligne par {customer.full_name}",
-        signer_name=customer.full_name,
-        location=contract.port.name,
-    )
+    try:
+        sealed = seal_pdf(
+            _concatenate([signed], [(downloaded_name(contract), contract_pdf)]),
+            reason=(
+                f"Contrat {contract.number} signé en ligne par {customer.full_name} : "
+                f"ETAPES 1/{LAST_STEP} à {LAST_STEP}/{LAST_STEP} acceptées, la dernière le "
+                f"{fr_datetime(signed_at, '%d/%m/%Y à %H:%M')} (heure de Paris)"
+            ),
+            port=contract.port,
+            location=contract.port.town or contract.port.name,
+        )
+    except SealError:
+        log.exception("contract %s not sealed", contract.number)
+        raise SigningRefused(
+            "Le service d'horodatage du port ne répond pas : votre signature n'a pas été enregistrée. "
+            "Réessayez l'ETAPE 3/3 dans quelques minutes."
+        ) from None
     stored, digest = storage.save_bytes("contracts", sealed, ".pdf")
     try:
         changed = (
             Contract.update(
-                status="signed", signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=digest, terms=terms
+                status=ContractStatus.SIGNED,
+                signed_at=signed_at,
+                signed_pdf=stored,
+                signed_pdf_sha256=digest,
+                terms=terms,
             )
             .where(
-                (Contract.id == contract.id) & (Contract.status == "sent") & (Contract.revision == contract.revision)
+                (Contract.id == contract.id)
+                & (Contract.status == ContractStatus.SENT)
+                & (Contract.revision == contract.revision)
             )
             .execute()
         )
@@ -182,11 +257,11 @@ def _sign(state, contract_pdf, user, terms, client):
             object_type="contract",
             object_id=contract.id,
             before=json.dumps({"status": contract.status}),
-            after=json.dumps({"status": "signed", "signed_pdf_sha256": digest}),
+            after=json.dumps({"status": ContractStatus.SIGNED, "signed_pdf_sha256": digest}),
             ip=client[0] or "",
         )
     except Exception:
         os.remove(storage.absolute(stored))
         raise
-    contract.status, contract.signed_at = "signed", signed_at
+    contract.status, contract.signed_at = ContractStatus.SIGNED, signed_at
     contract.signed_pdf, contract.signed_pdf_sha256 = stored, digest

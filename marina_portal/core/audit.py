@@ -2,8 +2,10 @@
 
 import datetime as dt
 import json
+from collections.abc import Iterable
+from typing import Any
 
-from peewee import JOIN
+from peewee import JOIN, Model
 
 from marina_portal.core.db import database
 from marina_portal.models import AuditLog, User
@@ -19,7 +21,7 @@ def _plain(value):
     return str(value)
 
 
-def snapshot(row, fields):
+def snapshot(row: Model, fields: Iterable[str]) -> dict[str, Any]:
     """The named fields of a row as a JSON-ready dict (foreign keys as their ids)."""
     return {name: _plain(row.__data__.get(name)) for name in fields}
 
@@ -32,7 +34,14 @@ def _dump(values):
     return json.dumps({k: _plain(v) for k, v in values.items()}, ensure_ascii=False, sort_keys=True)
 
 
-def record(user, action, obj, before=None, after=None, ip=""):
+def record(
+    user: User | int | None,
+    action: str,
+    obj: Model | tuple[str, int],
+    before: dict | str | None = None,
+    after: dict | str | None = None,
+    ip: str = "",
+) -> AuditLog:
     """Append one entry; `obj` is a model row (or a (type, id) pair); before/after are dicts or None."""
     if isinstance(obj, tuple):
         object_type, object_id = obj
@@ -49,7 +58,7 @@ def record(user, action, obj, before=None, after=None, ip=""):
     )
 
 
-def save_if_changed(user, action, row, before, after, ip=""):
+def save_if_changed(user: User | int | None, action: str, row: Model, before: dict, after: dict, ip: str = "") -> bool:
     """Save an edited row and its audit entry in one transaction; False (nothing written) when unchanged."""
     if before == after:
         return False
@@ -60,7 +69,7 @@ def save_if_changed(user, action, row, before, after, ip=""):
     return True
 
 
-def entries_for(object_type, object_id, limit=50):
+def entries_for(object_type: str, object_id: int, limit: int = 50) -> list[AuditLog]:
     """The latest entries about one object, newest first, with their authors (one query)."""
 
     return list(

@@ -1,9 +1,12 @@
 """Settings: defaults, development defaults, instance/config.py, then MARINA_* variables (which win)."""
 
+import json
 import os
 import secrets
 
-from flask import Config
+from flask import Config, Flask
+
+from marina_portal.core.urls import trusted_hosts
 
 PROJECT_ROOT = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 INSTANCE_PATH = os.path.join(PROJECT_ROOT, "instance")
@@ -13,6 +16,8 @@ class Defaults:
     DATABASE = "data/portal.sqlite3"
     DATA_DIR = "data"
     BASE_URL = "http://127.0.0.1:5000"
+    ALLOW_HTTP = False  # production accepts an http:// BASE_URL only when set (a test on a local network)
+    EXTRA_HOSTS = None  # other names the portal answers to besides BASE_URL's host (a list, or "a,b")
     PORT_CODE = "STEMARIE66"
     MAIL_SERVER = None
     MAIL_PORT = 25
@@ -20,6 +25,8 @@ class Defaults:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_DEFAULT_SENDER = "Capitainerie <no-reply@marina.invalid>"
+    DISK_RESERVE_MB = 50  # uploads and PDFs leave this much free for the database (core.storage)
+    MAIL_TIMEOUT = 30  # seconds to connect to the SMTP server, and for each of its answers
     MAIL_OUTBOX = False  # store mails in the database and show them at /dev/outbox instead of sending
     MONETICO_URL = None
     MONETICO_SANDBOX = False
@@ -27,6 +34,11 @@ class Defaults:
     MONETICO_KEY = "12345678901234567890123456789012345678P0"
     MONETICO_COMPANY = "marinademo"
     PAYMENT_GATEWAY = "monetico"
+    EINVOICING_CHANNEL = "file-drop"  # business customers' invoices: einvoicing/ (file-drop or chorus-pro)
+    EINVOICING_PUBLIC_CHANNEL = "chorus-pro"  # customers recorded as public buyers
+    EINVOICING_DROP_DIR = None  # the folder the approved platform's connector collects (out/, ack/, in/)
+    EINVOICING_CHORUS_DIR = None  # the Chorus Pro exchange folder (out/, cr/)
+    EINVOICING_CHORUS_SANDBOX = False  # Chorus Pro played offline (einvoicing/sandbox.py) when statuses are read
     HUEY_URL = None
     HUEY_IMMEDIATE = False
     RATELIMIT_STORAGE_URI = "memory://"
@@ -36,9 +48,17 @@ class Defaults:
     TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed (1 behind Caddy/nginx)
     LOGIN_LIMIT = "10/minute;50/hour"
     MAIL_LIMIT = "5/minute;20/hour"
+    # Case 2 (an invoice proves a contract): wrong guesses per invoice number, and for the whole portal, so
+    # that changing address and email at each try does not give an attacker more.
+    REGISTER_INVOICE_LIMIT = "5/hour;10/day"
+    REGISTER_LIMIT = "30/hour;100/day"
+    NOTIFY_MAX_BYTES = 16 * 1024  # the bank's notification is under 4 KB: larger bodies are refused unread
+    NOTIFY_BAD_SEAL_LIMIT = "20/hour"  # calls with a bad seal per address before it is refused (429)
     TOKEN_MAX_AGE = 24 * 3600
+    PAY_LINK_MAX_AGE = 60 * 24 * 3600  # a pay link in an invoice or reminder mail
     WTF_CSRF_TIME_LIMIT = None  # a form left open all day still posts; the token stays tied to the session
     SESSION_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600  # « Rester connecté »; the server ends idle sessions sooner
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -49,32 +69,70 @@ class Defaults:
     BABEL_TRANSLATION_DIRECTORIES = "translations"  # relative to marina_portal/
     SIGNING_KEY_FILE = None  # PEM key and certificate used to seal PDFs; generated under instance/ when unset
     SIGNING_CERT_FILE = None
+    SIGNING_DIR = None  # where a self-made pair lives (instance/signing when unset)
+    SIGNING_CERT_FINGERPRINTS = ""  # SHA-256 of earlier port certificates whose seals still count as the port's
+    TSA_URL = None  # RFC 3161 timestamp authority: seals then carry a trusted time (PAdES B-T)
+    TSA_CERT_FILE = None  # the authority's root certificate (PEM), to check its timestamps
 
 
 DEV_DEFAULTS = {
     "MAIL_OUTBOX": True,
     "MONETICO_SANDBOX": True,
+    "EINVOICING_CHORUS_SANDBOX": True,
     "HUEY_IMMEDIATE": True,
 }
 
 
+ENVIRONMENT_FILE = "portal.env"  # MARINA_KEY=value lines, also given to systemd as EnvironmentFile=
+
+
 def _read(settings):
-    """Defaults, development defaults, instance/config.py, then MARINA_* variables: the app's and the queue's."""
+    """Defaults, development defaults, instance/config.py, instance/portal.env, then MARINA_* variables: the
+    same for gunicorn, the worker and every `flask` command, whoever starts them."""
     settings.from_object(Defaults)
+    sources = []
     if os.environ.get("MARINA_DEV") == "1":
         settings.update(DEV_DEFAULTS)
-    settings.from_pyfile("config.py", silent=True)
+    if settings.from_pyfile("config.py", silent=True):
+        sources.append("instance/config.py")
+    if _read_environment_file(settings):
+        sources.append(f"instance/{ENVIRONMENT_FILE}")
+    if any(name.startswith("MARINA_") and name != "MARINA_DEV" for name in os.environ):
+        sources.append("variables MARINA_*")
     settings.from_prefixed_env("MARINA")
+    settings["SETTINGS_SOURCES"] = sources
 
 
-def settings(instance_path=INSTANCE_PATH):
+def _read_environment_file(settings):
+    """instance/portal.env, the file a systemd unit reads with EnvironmentFile=: read here too, so that a
+    `flask …` command typed in a shell sees what gunicorn sees. A variable set in the process still wins."""
+    path = os.path.join(settings.root_path, ENVIRONMENT_FILE)
+    if not os.path.isfile(path):
+        return False
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            name, sep, value = line.strip().partition("=")
+            name = name.strip()
+            if not sep or name.startswith("#") or not name.startswith("MARINA_") or name in os.environ:
+                continue
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            try:
+                settings[name[len("MARINA_") :]] = json.loads(value)
+            except ValueError:
+                settings[name[len("MARINA_") :]] = value
+    return True
+
+
+def settings(instance_path: str = INSTANCE_PATH) -> Config:
     """The settings without an app, for what is built on import (the queue)."""
     result = Config(instance_path)
     _read(result)
     return result
 
 
-def load(app, test_config=None):
+def load(app: Flask, test_config: dict | None = None) -> None:
     _read(app.config)
     if test_config:
         app.config.update(test_config)
@@ -87,6 +145,8 @@ def load(app, test_config=None):
         app.config["MONETICO_URL"] = app.config["BASE_URL"].rstrip("/") + "/sandbox/monetico/paiement.cgi"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    # The hosts a request may name; any other Host header is refused before a link could be built from it.
+    app.config["ALLOWED_HOSTS"] = trusted_hosts(app.config["BASE_URL"], app.config.get("EXTRA_HOSTS"))
     secure = app.config["BASE_URL"].startswith("https://")
     app.config["SESSION_COOKIE_SECURE"] = secure or bool(app.config.get("SESSION_COOKIE_SECURE"))
     app.config["REMEMBER_COOKIE_SECURE"] = secure or bool(app.config.get("REMEMBER_COOKIE_SECURE"))

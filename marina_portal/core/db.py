@@ -1,11 +1,15 @@
 """The Peewee database: one proxy for the models, opened per request, set from DATABASE."""
 
 import datetime as dt
+import fcntl
 import os
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from flask import g, has_app_context
-from peewee import DatabaseProxy, SqliteDatabase
+from flask import Flask, g, has_app_context
+from peewee import Database, DatabaseProxy, Model, ModelSelect, SqliteDatabase
 from playhouse.db_url import connect
 
 database = DatabaseProxy()
@@ -26,7 +30,7 @@ class Compiled:
     the rows as `model` instances (columns without a field, like an alias, come back as stored).
     """
 
-    def __init__(self, model, build):
+    def __init__(self, model: type[Model], build: Callable[..., ModelSelect]) -> None:
         self.model, self._build, self._prepared = model, build, {}
 
     @staticmethod
@@ -52,29 +56,29 @@ class Compiled:
         sql, params, slots = self._prepare(args)
         return self.model.raw(sql, *[p if n is None else args[n] for p, n in zip(params, slots)])
 
-    def first(self, *args):
+    def first(self, *args: int | dt.datetime) -> Model | None:
         return next(iter(self(*args)), None)
 
 
-def make_database(url, base_dir=".", busy_timeout_ms=None):
+def make_database(url: str, base_dir: str = ".", busy_timeout_ms: int | None = None) -> Database:
     """SQLite from a path (pragmas applied to every new connection), anything else from a URL."""
     pragmas = dict(SQLITE_PRAGMAS)
     if busy_timeout_ms is not None:
         pragmas["busy_timeout"] = int(busy_timeout_ms)
     if "://" not in url:
         path = url if os.path.isabs(url) else os.path.join(base_dir, url)
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
         return SqliteDatabase(path, pragmas=pragmas, check_same_thread=False)
     if url.startswith("sqlite"):
         return connect(url, pragmas=pragmas)
     return connect(url)
 
 
-def project_root(app):
+def project_root(app: Flask) -> str:
     return os.path.realpath(os.path.join(app.root_path, ".."))
 
 
-def sqlite_path(app):
+def sqlite_path(app: Flask) -> str | None:
     """The absolute path of the SQLite file, or None when DATABASE is a server URL."""
     url = app.config["DATABASE"]
     if "://" in url:
@@ -82,10 +86,59 @@ def sqlite_path(app):
     return url if os.path.isabs(url) else os.path.join(project_root(app), url)
 
 
+class DatabaseInUse(Exception):
+    """Another process (the portal, a worker) has the SQLite database open for its whole life."""
+
+
+_in_use = OrderedDict()  # SQLite path -> the open lock file holding this process's shared lock
+_KEPT = 16  # a process serves one database; tests make many, whose older locks are let go
+
+
+def in_use_lock_path(path):
+    return path + ".in-use"
+
+
+def hold_in_use(path):
+    """Hold a shared lock on DATABASE.in-use for the life of this process (app servers and workers), so that
+    `restore` sees the database is in use; waits while a restore holds it exclusively."""
+    if path in _in_use:
+        _in_use.move_to_end(path)
+        return
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    lock = open(in_use_lock_path(path), "a+")
+    fcntl.flock(lock, fcntl.LOCK_SH)
+    _in_use[path] = lock
+    while len(_in_use) > _KEPT:
+        _in_use.popitem(last=False)[1].close()
+
+
+@contextmanager
+def used_alone(path):
+    """The database's exclusive use (restore): DatabaseInUse when another process holds it."""
+    own = _in_use.pop(path, None)
+    if own is not None:
+        own.close()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    lock = open(in_use_lock_path(path), "a+")
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseInUse(path) from None
+        yield
+    finally:
+        lock.close()
+        if own is not None:
+            hold_in_use(path)
+
+
 def init_app(app):
     database.initialize(
         make_database(app.config["DATABASE"], project_root(app), app.config.get("SQLITE_BUSY_TIMEOUT_MS"))
     )
+    path = sqlite_path(app)
+    if path is not None:
+        hold_in_use(path)
 
     @app.before_request
     def _open():
@@ -101,7 +154,7 @@ def init_app(app):
 
 
 @contextmanager
-def write_locked(rows):
+def write_locked(rows: ModelSelect) -> Iterator[None]:
     """A transaction that holds the write lock before it reads anything, so that concurrent writers of the
     same rows run one after the other: SQLite's BEGIN IMMEDIATE takes the database's single write lock;
     elsewhere `rows` (a SELECT of the rows to guard) is locked FOR UPDATE. Inside a caller's transaction it
@@ -117,7 +170,7 @@ def write_locked(rows):
 
 
 @contextmanager
-def counting_queries():
+def counting_queries() -> Iterator[Any]:
     """Count the SQL statements run inside the block: `with counting_queries() as n: …; n.count`."""
 
     class Counter:
@@ -149,3 +202,10 @@ def _count_queries_per_request(app):
     def _header(response):
         response.headers["X-Query-Count"] = str(g.get("query_count", 0))
         return response
+
+
+def create_private_file(path):
+    """An empty file only its owner may read (0600), unless it exists already. SQLite gives its -wal and
+    -shm files the database file's mode, so creating the database this way keeps all three private."""
+    if path and not os.path.exists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
@@ -9,7 +10,7 @@ from flask_babel import gettext
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def euros(cents, symbol=True):
+def euros(cents: int | None, symbol: bool = True) -> str:
     """152000 -> '1 520,00 €' (plain spaces, so the text reads the same everywhere)."""
     if cents is None:
         return ""
@@ -23,7 +24,7 @@ def euros(cents, symbol=True):
 _AMOUNT = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
 
 
-def parse_euros(text):
+def parse_euros(text: str | None) -> int | None:
     """'2340', '2 340,00', '2340.00', '2 340,00 €', '2.340,00' -> 234000; None when unreadable."""
     if text is None:
         return None
@@ -40,12 +41,69 @@ def parse_euros(text):
     return int(units) * 100 + int((rest + "00")[:2])
 
 
+def metres(centimetres: int | None, unit: bool = True) -> str:
+    """950 -> '9,50 m'; without the unit '9,50' (what a form field or a CSV cell holds). No size (None or 0) -> '—',
+    or '' without the unit."""
+    if not centimetres:
+        return "—" if unit else ""
+    sign = "-" if centimetres < 0 else ""
+    units, rest = divmod(abs(int(centimetres)), 100)
+    return f"{sign}{units},{rest:02d} m" if unit else f"{sign}{units},{rest:02d}"
+
+
+def fr_decimal(value, places, min_places=0):
+    """An integer counted in 10^-places units, in French: fr_decimal(312500, 3) -> '312,5', grouped by thousands."""
+    if value is None:
+        return ""
+    sign = "-" if value < 0 else ""
+    units, rest = divmod(abs(int(value)), 10**places)
+    decimals = f"{rest:0{places}d}".rstrip("0") if places else ""
+    decimals = decimals.ljust(min_places, "0")
+    grouped = f"{units:,}".replace(",", " ")
+    return f"{sign}{grouped},{decimals}" if decimals else f"{sign}{grouped}"
+
+
+def quantity(milli):
+    """Thousandths -> '312,5', '1', '2,25'."""
+    return fr_decimal(milli, 3)
+
+
+def vat_rate(basis_points):
+    """Basis points -> '5,5 %', '20 %'."""
+    return f"{fr_decimal(basis_points, 2)} %"
+
+
+def unit_price(e4, symbol=True):
+    """A price in 1/10000 € -> '0,2316 €', '1 520,00 €': cents always, the last two decimals when they count."""
+    text = fr_decimal(e4, 4, min_places=2)
+    return f"{text} €" if symbol else text
+
+
+_DECIMAL = re.compile(r"^-?\d+(?:[.,](\d+))?$")
+
+
+def parse_decimal(text, places):
+    """'312,5' with places=3 -> 312500; '0,2316 €' with places=4 -> 2316; None when unreadable or too precise."""
+    if text is None:
+        return None
+    cleaned = re.sub(r"[\s\u00a0\u202f€%]|EUR", "", str(text), flags=re.I)
+    found = _DECIMAL.match(cleaned)
+    if not found or len(found.group(1) or "") > places:
+        return None
+    negative = cleaned.startswith("-")
+    units, _, rest = cleaned.lstrip("-").replace(",", ".").partition(".")
+    value = int(units) * 10**places + int((rest + "0" * places)[:places])
+    return -value if negative else value
+
+
 def parse_metres(text):
-    """'9,50', '9.5' or '9' metres -> 950 centimetres; None when unreadable (same grammar as amounts)."""
-    return parse_euros(text)
+    """'9,50', '9.5', '9.5 m' or '9' metres -> 950 centimetres; None when unreadable (same grammar as amounts)."""
+    if text is None:
+        return None
+    return parse_euros(re.sub(r"\s*(m|mètres?|metres?)\.?\s*$", "", str(text).strip(), flags=re.I))
 
 
-def parse_french_date(text):
+def parse_french_date(text: str | None) -> dt.date | None:
     """'15/01/2026', '15-01-2026', '15.01.2026' or ISO '2026-01-15' -> date; None when unreadable."""
     text = (text or "").strip()
     for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
@@ -56,7 +114,7 @@ def parse_french_date(text):
     return None
 
 
-def to_paris(moment):
+def to_paris(moment: dt.datetime | None) -> dt.datetime | None:
     """A naive UTC datetime -> aware Europe/Paris datetime."""
     if moment is None:
         return None
@@ -65,8 +123,13 @@ def to_paris(moment):
     return moment.astimezone(PARIS)
 
 
-def paris_today():
+def paris_today() -> dt.date:
     return dt.datetime.now(PARIS).date()
+
+
+def paris_date(moment):
+    """The calendar day in Paris of a naive UTC datetime (00:30 in Paris on 11 June is still 10 June in UTC)."""
+    return to_paris(moment).date() if moment is not None else None
 
 
 def fr_date(value):
@@ -77,12 +140,39 @@ def fr_date(value):
     return value.strftime("%d/%m/%Y")
 
 
-def fr_datetime(value, fmt=None, seconds=False):
+def fr_datetime(value: dt.datetime | None, fmt: str | None = None, seconds: bool = False) -> str:
     """Paris time; without `fmt`, "27/11/2026 à 14:05" in the reader's language ("at" in English)."""
     if fmt is None:
         fmt = gettext("%d/%m/%Y à %H:%M:%S") if seconds else gettext("%d/%m/%Y à %H:%M")
     return to_paris(value).strftime(fmt) if value else ""
 
 
+def w3c(value):
+    """A date, or a naive UTC datetime, as a W3C date (PDF metadata): "2026-01-15", "2026-01-15T09:30:00Z"."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
 def init_app(app):
-    app.jinja_env.filters.update(euros=euros, fr_date=fr_date, fr_datetime=fr_datetime)
+    app.jinja_env.filters.update(
+        euros=euros,
+        metres=metres,
+        fr_date=fr_date,
+        fr_datetime=fr_datetime,
+        quantity=quantity,
+        vat_rate=vat_rate,
+        unit_price=unit_price,
+        w3c=w3c,
+    )
+
+
+def folded(text):
+    """Text compared without case nor accents, the same way on SQLite and PostgreSQL: 'MÜLLER' and 'Müller'
+    both give 'muller', 'Straße' gives 'strasse'."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()

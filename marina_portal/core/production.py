@@ -1,6 +1,13 @@
 """Checks made before serving real boaters: no sandbox, no outbox, a real secret, a real bank key, shared limits."""
 
+import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
 from marina_portal.core.config import Defaults
+
+log = logging.getLogger(__name__)
 
 WEAK_SECRETS = {"", "dev", "test", "test-secret", "secret", "change-me", "changeme"}
 
@@ -9,7 +16,7 @@ class NotReadyForProduction(RuntimeError):
     pass
 
 
-def problems(config):
+def problems(config: Mapping[str, Any]) -> list[str]:
     """What would make serving this configuration unsafe, in words an installer can act on."""
     found = []
     secret = str(config.get("SECRET_KEY") or "")
@@ -25,10 +32,27 @@ def problems(config):
         found.append("MAIL_OUTBOX est actif : aucun mail ne partirait.")
     if not config.get("MAIL_SERVER"):
         found.append("MAIL_SERVER n'est pas configuré.")
-    return found + shared_state_problems(config)
+    return found + base_url_problems(config) + shared_state_problems(config)
 
 
-def shared_state_problems(config):
+def base_url_problems(config):
+    """Mails, bank returns and feeds carry BASE_URL: it must be the portal's real public https address.
+    ALLOW_HTTP lets a deliberate test on a local network use http://; the default address never works."""
+    base = str(config.get("BASE_URL") or "")
+    if base.rstrip("/") == Defaults.BASE_URL:
+        return [
+            f"BASE_URL est l'adresse par défaut ({Defaults.BASE_URL}) : indiquez l'adresse publique du portail "
+            "(https://…), celle des liens envoyés par mail et des retours de la banque."
+        ]
+    if not base.startswith("https://") and not config.get("ALLOW_HTTP"):
+        return [
+            f"BASE_URL ({base or 'vide'}) n'est pas en https:// : mots de passe et cookies passeraient en clair. "
+            "Pour un essai sur un réseau local seulement, indiquez ALLOW_HTTP = True."
+        ]
+    return []
+
+
+def shared_state_problems(config: Mapping[str, Any]) -> list[str]:
     """Several app servers must count login attempts and queue jobs in one shared place (Redis)."""
     found = []
     if int(config.get("APP_SERVERS") or 1) > 1:
@@ -42,9 +66,23 @@ def shared_state_problems(config):
     return found
 
 
+def warnings(config):
+    """What is allowed in production but probably a mistake, to say in the log at start."""
+    found = []
+    url = urlsplit(str(config.get("MONETICO_URL") or ""))
+    if url.hostname == "p.monetico-services.com" and url.path.startswith("/test/"):
+        found.append(
+            "MONETICO_URL est la page de TEST de la banque : les cartes de test y paient, aucun vrai paiement "
+            "n'est encaissé. Indiquez https://p.monetico-services.com/paiement.cgi pour la production."
+        )
+    return found
+
+
 def check(app):
     """Refuse to serve when something is unsafe; `make run` and the tests don't call this."""
     found = problems(app.config)
     if found:
         raise NotReadyForProduction("Le portail refuse de démarrer en production :\n- " + "\n- ".join(found))
+    for warning in warnings(app.config):
+        log.warning(warning)
     return app

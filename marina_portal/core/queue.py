@@ -6,16 +6,18 @@ at once, in the caller's app context.
 """
 
 import os
+from collections.abc import Mapping
 from contextlib import nullcontext
-from typing import Callable, Optional
+from typing import Any, Callable, ContextManager, Optional
 
 from flask import Flask, current_app, has_app_context, has_request_context
+from flask.ctx import AppContext
 from huey import Huey, RedisHuey, SqliteHuey
 
 from marina_portal.core import config
 
 
-def make_huey(settings) -> Huey:
+def make_huey(settings: Mapping[str, Any]) -> Huey:
     """The queue every app server and the consumer agree on, from the same settings as the app."""
     url = settings.get("HUEY_URL")
     if url:
@@ -46,7 +48,7 @@ def init_app(app: Flask) -> None:
     huey.immediate = bool(app.config["HUEY_IMMEDIATE"])
 
 
-def app_context():
+def app_context() -> AppContext:
     """The caller's app context when there is one (immediate mode), else the consumer's own app."""
     global _consumer_app
     if has_app_context():
@@ -58,7 +60,7 @@ def app_context():
     return _consumer_app.app_context()
 
 
-def request_context():
+def request_context() -> ContextManager[Any]:
     """A request context whose url_for(_external=True) gives BASE_URL links, for mails sent from tasks."""
     if has_request_context():
         return nullcontext()

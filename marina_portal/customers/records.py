@@ -1,13 +1,17 @@
 """Finding customers and gathering everything the harbour office knows about one, in a fixed number of queries."""
 
+from typing import Any
+
 from flask import current_app
 from limits import parse_many
 from peewee import JOIN
 
 from marina_portal.accounts import logins
+from marina_portal.billing import statement
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.core.extensions import limiter
+from marina_portal.core.formats import folded
 from marina_portal.models import (
     Berth,
     Boat,
@@ -16,15 +20,31 @@ from marina_portal.models import (
     Invoice,
     Mandate,
     Payment,
+    Port,
     SignatureEvidence,
     User,
 )
 
 PAGE_SIZE = 20
-EDITABLE = ("last_name", "first_name", "street", "postcode", "town", "country", "email", "phone")
+EDITABLE = (
+    "last_name",
+    "first_name",
+    "street",
+    "postcode",
+    "town",
+    "country",
+    "email",
+    "phone",
+    "kind",
+    "company_name",
+    "siren",
+    "vat_number",
+    "billing_email",
+)
+EMAILS = ("email", "billing_email")  # normalised, None when empty
 
 
-def search(port, text="", page=1):
+def search(port: Port, text: str = "", page: int = 1) -> tuple[list[Customer], int, int]:
     """(customers on that page, total matching, number of pages), by name, email, code, boat, berth or invoice."""
     query = Customer.select().where(Customer.port == port)
     text = (text or "").strip()
@@ -35,7 +55,8 @@ def search(port, text="", page=1):
         berths = Contract.select(Contract.customer).join(Berth).where(Berth.code.contains(text))
         invoices = Invoice.select(Invoice.customer).where(Invoice.number.contains(text))
         query = query.where(
-            full.contains(text)
+            Customer.search_text.contains(folded(text))  # MÜLLER for « Müller », on SQLite and PostgreSQL alike
+            | full.contains(text)
             | reverse.contains(text)
             | Customer.email.contains(text)
             | Customer.code.contains(text)
@@ -50,7 +71,7 @@ def search(port, text="", page=1):
     return rows, total, pages
 
 
-def case_file(customer):
+def case_file(customer: Customer) -> dict[str, Any]:
     """Everything shown on the customer page: boats, contracts, invoices, payments, mandates, logins."""
     invoices = list(Invoice.with_paid().where(Invoice.customer == customer).order_by(Invoice.issued_on.desc()))
     contracts = list(
@@ -84,8 +105,9 @@ def case_file(customer):
         "contracts": contracts,
         "evidence": steps,
         "invoices": invoices,
-        "total_cents": sum(i.total_cents for i in invoices),
-        "paid_cents": sum(i.paid_cents for i in invoices),
+        "total_cents": sum(i.total_cents for i in invoices if not i.is_draft),
+        "paid_cents": sum(i.paid_cents for i in invoices if not i.is_draft),
+        "credit_notes": statement.credit_notes_of(customer.id),
         "payments": payments,
         "mandates": list(customer.mandates.order_by(Mandate.created_at.desc())),
         "logins": list(User.select().where(User.customer == customer)),
@@ -93,19 +115,19 @@ def case_file(customer):
     }
 
 
-def update(user, customer, values, ip=""):
+def update(user: User, customer: Customer, values: dict[str, Any], ip: str = "") -> bool:
     """Change the editable facts of a customer; the audit keeps both versions."""
     before = audit.snapshot(customer, EDITABLE)
     for name in EDITABLE:
         if name in values:
             value = (values[name] or "").strip()
-            if name == "email":
+            if name in EMAILS:
                 value = logins.normalise_email(value) or None
             setattr(customer, name, value)
     return audit.save_if_changed(user, "customer.update", customer, before, audit.snapshot(customer, EDITABLE), ip)
 
 
-def send_invitation(user, customer, ip=""):
+def send_invitation(user: User, customer: Customer, ip: str = "") -> bool:
     """Mail the case-1 first-login link to the address on file; False when there is none."""
     if not customer.email:
         return False
@@ -114,31 +136,30 @@ def send_invitation(user, customer, ip=""):
     return True
 
 
-# The pages whose POSTs are rate-limited per email typed (views/auth.py, views/staff/session.py), by setting.
-# Values are names of settings.
+# The rate limits counted per email typed (views/accounts.py, views/staff/session.py): the scope of each
+# count (the shared login budget, or a mail-sending page's endpoint) and the name of its setting.
 MAIL_SENDING = ("auth.first_login", "auth.forgot_password", "auth.register_contract")
 LIMITED = {
-    "auth.login": "LOGIN_LIMIT",
-    "staff.login": "LOGIN_LIMIT",
+    "login": "LOGIN_LIMIT",
     **{endpoint: "MAIL_LIMIT" for endpoint in MAIL_SENDING},
 }
 
 
-def unlock(user, customer, ip=""):
+def unlock(user: User, customer: Customer, ip: str = "") -> list[str]:
     """Lift the per-email rate limits on the customer's logins, after a boater locked themselves out."""
 
     emails = {login.email for login in User.select(User.email).where(User.customer == customer)}
     if customer.email:
         emails.add(customer.email)
     for email in emails:
-        for endpoint, setting in LIMITED.items():
+        for scope, setting in LIMITED.items():
             for item in parse_many(current_app.config[setting]):
-                limiter.limiter.clear(item, f"target:{email}", endpoint)
+                limiter.limiter.clear(item, f"target:{email}", scope)
     audit.record(user, "customer.unlock", customer, None, {"emails": sorted(emails)}, ip)
     return sorted(emails)
 
 
-def create(user, port, code, values, ip=""):
+def create(user: User, port: Port, code: str | None, values: dict[str, Any], ip: str = "") -> Customer | None:
     """A customer typed in at the harbour office; the code, when given, is the one later imports match on."""
     code = (code or "").strip() or None
     if code and Customer.select().where((Customer.port == port) & (Customer.code == code)).exists():
@@ -146,8 +167,9 @@ def create(user, port, code, values, ip=""):
     customer = Customer(port=port, code=code)
     for name in EDITABLE:
         value = (values.get(name) or "").strip()
-        setattr(customer, name, (logins.normalise_email(value) or None) if name == "email" else value)
+        setattr(customer, name, (logins.normalise_email(value) or None) if name in EMAILS else value)
     customer.country = customer.country or "FR"
+    customer.kind = customer.kind or "individual"
     with database.atomic():
         customer.save()
         audit.record(user, "customer.create", customer, None, audit.snapshot(customer, ("code",) + EDITABLE), ip)

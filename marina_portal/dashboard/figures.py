@@ -1,6 +1,7 @@
 """The harbour office's figures at a glance, each from one aggregate query, and a monthly payments chart."""
 
 import datetime as dt
+from typing import Any
 
 from peewee import Case, fn
 
@@ -8,23 +9,27 @@ from marina_portal.billing.absence_credits import METHOD as ABSENCE_CREDIT
 from marina_portal.billing.absence_credits import NON_CASH_METHODS
 from marina_portal.core.formats import paris_today
 from marina_portal.models import (
+    AttemptStatus,
     BoatChange,
+    BoatChangeStatus,
     Contract,
     Customer,
     Invoice,
     Mandate,
+    MandateStatus,
     Payment,
     PaymentAttempt,
     PaymentNotification,
+    Port,
 )
 
 CHART_MONTHS = 12
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
-def amounts_due(port, today):
+def amounts_due(port: Port, today: dt.date) -> tuple[int, int, int]:
     """(total still due, overdue amount, overdue invoice count) over invoices with a balance."""
-    rows = Invoice.with_paid().where(Invoice.port == port).alias("inv")
+    rows = Invoice.with_paid().where((Invoice.port == port) & (Invoice.status == "issued")).alias("inv")
     balance = rows.c.total_cents - rows.c.paid_cents
     overdue = rows.c.due_on < today
     query = (
@@ -40,7 +45,7 @@ def amounts_due(port, today):
     return int(row["due"]), int(row["overdue"]), int(row["overdue_count"])
 
 
-def figures(port, today=None):
+def figures(port: Port, today: dt.date | None = None) -> dict[str, Any]:
     today = today or paris_today()
     due, overdue, overdue_count = amounts_due(port, today)
     contracts = dict(
@@ -69,18 +74,18 @@ def figures(port, today=None):
         "overdue_count": overdue_count,
         "contracts_signed": contracts.get("signed", 0),
         "contracts_sent": contracts.get("signed", 0) + contracts.get("sent", 0),
-        "active_mandates": Mandate.select().where(Mandate.status == "active").count(),
+        "active_mandates": Mandate.select().where(Mandate.status == MandateStatus.ACTIVE).count(),
         "recent_count": recent[0],
         "recent_cents": int(recent[1]),  # money received: absence credits and credit notes are not
         "recent_absence_credit_cents": int(recent[2]),
         "attempts_pending": PaymentAttempt.select()
         .join(Invoice)
-        .where((Invoice.port == port) & (PaymentAttempt.status == "pending"))
+        .where((Invoice.port == port) & (PaymentAttempt.status == AttemptStatus.PENDING))
         .count(),
         "mismatches": PaymentNotification.select().where(PaymentNotification.outcome == "mismatch").count(),
         "boat_changes": BoatChange.select()
         .join(Customer)
-        .where((Customer.port == port) & (BoatChange.status == "pending"))
+        .where((Customer.port == port) & (BoatChange.status == BoatChangeStatus.PENDING))
         .count(),
     }
 
@@ -90,7 +95,7 @@ def _month_start(day, back):
     return dt.date(day.year + month // 12, month % 12 + 1, 1)
 
 
-def monthly_payments(port, today=None, months=CHART_MONTHS):
+def monthly_payments(port: Port, today: dt.date | None = None, months: int = CHART_MONTHS) -> list[tuple[str, int]]:
     """[(label, cents)] for the last `months` months, oldest first, from one grouped query."""
     today = today or paris_today()
     starts = [_month_start(today, back) for back in range(months - 1, -1, -1)]
@@ -113,7 +118,9 @@ def monthly_payments(port, today=None, months=CHART_MONTHS):
     return [(f"{MONTHS[s.month - 1]} {s.year}", int(sums.get((s.year, s.month), 0))) for s in starts]
 
 
-def bar_chart(series, width=480, height=180, gap=6, bottom=24):
+def bar_chart(
+    series: list[tuple[str, int]], width: int = 480, height: int = 180, gap: int = 6, bottom: int = 24
+) -> dict[str, Any]:
     """Geometry of an SVG bar chart: bars with x, y, width, height, and the scale's top value."""
     top = max([cents for _, cents in series] + [1])
     slot = width / max(1, len(series))
@@ -143,7 +150,7 @@ def bar_chart(series, width=480, height=180, gap=6, bottom=24):
     }
 
 
-def overpaid(port, limit=100):
+def overpaid(port: Port, limit: int = 100) -> list[Invoice]:
     """Invoices paid more than their amount (say a cheque recorded while the boater's card payment went
     through): the excess is for staff to refund or to carry over. One grouped query."""
     paid = fn.SUM(Payment.amount_cents)
@@ -160,14 +167,14 @@ def overpaid(port, limit=100):
     )
 
 
-def online_watch(port, limit=100):
+def online_watch(port: Port, limit: int = 100) -> tuple[list[PaymentAttempt], list[PaymentNotification]]:
     """Online payments still waiting for the bank, and the bank's notifications that were not recorded."""
     attempts = list(
         PaymentAttempt.select(PaymentAttempt, Invoice, Customer)
         .join(Invoice)
         .switch(PaymentAttempt)
         .join(Customer)
-        .where((Invoice.port == port) & (PaymentAttempt.status != "paid"))
+        .where((Invoice.port == port) & (PaymentAttempt.status != AttemptStatus.PAID))
         .order_by(PaymentAttempt.created_at.desc())
         .limit(limit)
     )

@@ -8,9 +8,10 @@ import filetype
 
 from marina_portal.core import audit
 from marina_portal.core.db import database
-from marina_portal.core.i18n import N_, Translatable
+from marina_portal.core.i18n import N_
+from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import save_bytes
-from marina_portal.models import Document
+from marina_portal.models import Customer, Document, Port, User
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # content type -> (stored suffix, extensions a name may carry for it)
@@ -21,11 +22,14 @@ ALLOWED = {
 }
 
 
-class Refused(Translatable):
+WITHDRAWN = "withdrawn"  # taken off the list by the office: no longer served, not even by its id
+
+
+class Refused(Refusal):
     """An upload that is not accepted, with the words to show (in the boater's language on their pages)."""
 
 
-def check(data, original_name, max_bytes=DEFAULT_MAX_BYTES):
+def check(data: bytes, original_name: str | None, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """The content type of an acceptable upload; Refused with the reason otherwise."""
     name = original_name or ""
     if not data:
@@ -43,14 +47,24 @@ def check(data, original_name, max_bytes=DEFAULT_MAX_BYTES):
     return kind.mime
 
 
-def download_name(title, content_type):
+def download_name(title: str, content_type: str) -> str:
     """A plain ASCII name made from the title, with the extension of the real content."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "document"
     return slug + ALLOWED[content_type][0]
 
 
-def publish(user, port, data, original_name, title, category="", customer=None, max_bytes=DEFAULT_MAX_BYTES, ip=""):
+def publish(
+    user: User,
+    port: Port,
+    data: bytes,
+    original_name: str | None,
+    title: str,
+    category: str = "",
+    customer: Customer | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    ip: str = "",
+) -> Document:
     """Store the file and list it for all boaters (customer None) or for one customer."""
     content_type = check(data, original_name, max_bytes)
     stored, digest = save_bytes("documents", data, ALLOWED[content_type][0])
@@ -78,10 +92,10 @@ def publish(user, port, data, original_name, title, category="", customer=None, 
     return document
 
 
-def withdraw(user, document, ip=""):
+def withdraw(user: User, document: Document, ip: str = "") -> None:
     """Take a published document off the list (the row is kept for the audit, its kind changed)."""
     before = audit.snapshot(document, ("title", "kind"))
     with database.atomic():
-        document.kind = "withdrawn"
+        document.kind = WITHDRAWN
         document.save()
         audit.record(user, "document.withdraw", document, before, audit.snapshot(document, ("title", "kind")), ip)

@@ -6,6 +6,7 @@ updates what changed and creates nothing twice. The columns of each kind are in 
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from peewee import IntegrityError
@@ -13,6 +14,7 @@ from peewee import IntegrityError
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.imports.kinds import KINDS, Invalid
+from marina_portal.models import Port, User
 
 BATCH = 500
 
@@ -40,7 +42,7 @@ class Report:
         return not self.problems
 
 
-def decode(data):
+def decode(data: bytes) -> str:
     """Text of an uploaded file: UTF-8 (with or without BOM), else Windows-1252 as older software writes."""
     try:
         return data.decode("utf-8-sig")
@@ -48,7 +50,7 @@ def decode(data):
         return data.decode("cp1252", errors="replace")
 
 
-def read_rows(text):
+def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """(column names, [(line number, {column: cell})]) with ';' or ',' as separator."""
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
@@ -67,7 +69,15 @@ def read_rows(text):
     return header, rows
 
 
-def run(user, port, kind, data, dry_run=False, progress=None, ip=""):
+def run(
+    user: User,
+    port: Port,
+    kind: str,
+    data: bytes,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    ip: str = "",
+) -> Report:
     """Check the file and, unless dry_run or a line is bad, apply it in one transaction; return a Report."""
     spec = KINDS[kind]
     report = Report(kind)

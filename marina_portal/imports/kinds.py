@@ -8,12 +8,24 @@ import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from marina_portal.billing import absence_credits
+from marina_portal.billing import absence_credits, legal
+from marina_portal.contracts import berth_rules
 from marina_portal.core.formats import parse_euros, parse_french_date, parse_metres
-from marina_portal.models import Berth, Boat, Contract, ContractTerms, Customer, Invoice, Payment, utcnow
+from marina_portal.core.refusals import Refusal
+from marina_portal.models import (
+    Berth,
+    Boat,
+    Contract,
+    ContractStatus,
+    ContractTerms,
+    Customer,
+    Invoice,
+    Payment,
+    utcnow,
+)
 
 
-class Invalid(ValueError):
+class Invalid(Refusal, ValueError):
     """A cell (or a line) that can't be imported, with the reason in words."""
 
 
@@ -150,8 +162,25 @@ def _unique_number(context, fields, what):
     context.numbers[number] = code
 
 
+def identifier(check):
+    def parse(raw):
+        try:
+            return check(raw)
+        except legal.IdentifierError as e:
+            raise Invalid(f"{e} (« {raw} »)") from None
+
+    return parse
+
+
 class Customers(Kind):
     model = Customer
+    kinds = {
+        "particulier": "individual",
+        "individual": "individual",
+        "professionnel": "business",
+        "entreprise": "business",
+        "business": "business",
+    }
     columns = (
         _code(),
         Column("last_name", "last_name", upper_text(100), True),
@@ -163,8 +192,25 @@ class Customers(Kind):
         Column("email", "email", email),
         Column("phone", "phone", text(40)),
         Column("language", "language", text(5)),
+        Column("kind", "kind", choice(kinds)),
+        Column("company_name", "company_name", text(150)),
+        Column("siren", "siren", identifier(legal.check_siren)),
+        Column("vat_number", "vat_number", identifier(legal.check_vat_number)),
+        Column("billing_email", "billing_email", email),
     )
-    defaults = {"email": None, "country": "FR", "language": "fr"}
+    defaults = {"email": None, "billing_email": None, "country": "FR", "language": "fr", "kind": "individual"}
+
+    def resolve(self, context, values):
+        fields = super().resolve(context, values)
+        business = fields.get("kind") == "business" or (
+            "kind" not in fields and context.existing.get(fields["code"], {}).get("kind") == "business"
+        )
+        if not business and (fields.get("siren") or fields.get("vat_number")):
+            raise Invalid("kind: un SIREN ou un numéro de TVA est celui d'un professionnel (kind « professionnel »)")
+        siren, vat = fields.get("siren"), fields.get("vat_number") or ""
+        if siren and vat.startswith("FR") and vat[-9:] != siren:
+            raise Invalid("vat_number: ce numéro de TVA ne correspond pas au SIREN")
+        return fields
 
 
 class Berths(Kind):
@@ -229,7 +275,7 @@ class Contracts(Kind):
         Column("price", "price_cents", euros),
         Column("status", "status", choice(statuses)),
     )
-    defaults = {"contract_type": "Annuel", "price_cents": 0, "status": "draft"}
+    defaults = {"contract_type": "Annuel", "price_cents": 0, "status": ContractStatus.DRAFT}
 
     def load_references(self, context):
         port = context.port
@@ -246,7 +292,9 @@ class Contracts(Kind):
         context.numbers = {
             n: c for n, c in Contract.select(Contract.number, Contract.code).where(Contract.port == port).tuples()
         }
+        context.contract_ids = _codes(Contract.select(Contract.code, Contract.id).where(Contract.port == port))
         context.terms = {}
+        context.berth_periods = []  # (berth, starts_on, ends_on, code) of this file's lines so far
 
     def resolve(self, context, values):
         fields = super().resolve(context, values)
@@ -261,6 +309,7 @@ class Contracts(Kind):
         if fields["ends_on"] < fields["starts_on"]:
             raise Invalid("ends_on: la fin précède le début")
         _unique_number(context, fields, "le contrat")
+        _berth_free(context, fields)
         return fields
 
     def for_create(self, context, fields):
@@ -272,6 +321,26 @@ class Contracts(Kind):
 
     def for_update(self, current, changes):
         return dict(changes, revision=current["revision"] + 1, updated_at=utcnow())
+
+
+def _berth_free(context, fields):
+    """The one berth rule (free for the period, big enough for the boat), against the database and this file."""
+    berth = fields.get("berth")
+    if not berth or fields.get("status", "draft") == "cancelled":
+        return
+    code = fields.get("code")
+    try:
+        berth_rules.check(
+            berth, fields.get("boat"), fields["starts_on"], fields["ends_on"], context.contract_ids.get(code)
+        )
+    except berth_rules.BerthRefused as refusal:
+        raise Invalid(f"berth_code: {refusal}") from None
+    for other, starts_on, ends_on, other_code in context.berth_periods:
+        if other == berth and starts_on <= fields["ends_on"] and ends_on >= fields["starts_on"] and other_code != code:
+            raise Invalid(
+                "berth_code: ce poste est déjà attribué pour cette période par une ligne précédente du fichier"
+            )
+    context.berth_periods.append((berth, fields["starts_on"], fields["ends_on"], code))
 
 
 class Invoices(Kind):
@@ -302,6 +371,12 @@ class Invoices(Kind):
         if "contract_code" in values:
             fields["contract"] = _lookup(context.contracts, values["contract_code"], "contract_code", "contrat")
         _unique_number(context, fields, "la facture")
+        current = context.existing.get(fields["code"])
+        if current is not None and any(current.get(name) != value for name, value in fields.items()):
+            raise Invalid(
+                f"code: la facture {current['number']} est déjà enregistrée et une facture émise ne se modifie plus "
+                "(corrigez-la par un avoir)"
+            )
         return fields
 
     def after_apply(self, user, records, ip=""):

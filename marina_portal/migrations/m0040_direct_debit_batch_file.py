@@ -3,15 +3,10 @@
 from peewee import CharField
 from playhouse.migrate import SchemaMigrator, migrate
 
-COLUMNS = {"stored_as": CharField(null=True), "sha256": CharField(null=True)}
-
 
 def apply(db):
-    # m0001 creates tables from the current models, so a fresh database already has these columns.
-    present = {column.name for column in db.get_columns("direct_debit_batch")}
-    migrator = SchemaMigrator.from_database(db)
-    operations = [
-        migrator.add_column("direct_debit_batch", name, field) for name, field in COLUMNS.items() if name not in present
-    ]
-    if operations:
-        migrate(*operations)
+    migrator = SchemaMigrator.from_database(getattr(db, "obj", None) or db)
+    migrate(
+        migrator.add_column("direct_debit_batch", "stored_as", CharField(null=True)),
+        migrator.add_column("direct_debit_batch", "sha256", CharField(null=True)),
+    )

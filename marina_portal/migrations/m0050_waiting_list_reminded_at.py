@@ -5,8 +5,5 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 
 def apply(db):
-    # A new database gets the column from m0001 (which creates the tables as the models stand).
-    if "reminded_at" in {c.name for c in db.get_columns("waiting_list_application")}:
-        return
     migrator = SchemaMigrator.from_database(getattr(db, "obj", None) or db)
     migrate(migrator.add_column("waiting_list_application", "reminded_at", DateTimeField(null=True)))

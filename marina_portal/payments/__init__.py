@@ -3,6 +3,8 @@
 Each gateway module registers itself when imported: the ones below are the portal's.
 """
 
+from urllib.parse import urlsplit
+
 from flask import current_app
 
 from marina_portal.payments import monetico  # noqa: F401  (registers itself)
@@ -11,6 +13,7 @@ from marina_portal.payments.gateway import (  # noqa: F401  (the interface, re-e
     OTHER,
     REFUSED,
     REGISTRY,
+    TEST_IGNORED,
     BankResult,
     Gateway,
     Merchant,
@@ -28,7 +31,14 @@ def merchant_for(port):
         company=(port.monetico_company if port else "") or config["MONETICO_COMPANY"],
         url=config.get("MONETICO_URL") or "",
         name=port.name if port else "",
+        test=bool(config.get("MONETICO_SANDBOX")) or is_test_page(config.get("MONETICO_URL") or ""),
     )
+
+
+def is_test_page(url):
+    """The bank's test payment page (https://p.monetico-services.com/test/paiement.cgi), not the real one."""
+    parts = urlsplit(url)
+    return parts.hostname == "p.monetico-services.com" and parts.path.startswith("/test/")
 
 
 def gateway_named(name, port):

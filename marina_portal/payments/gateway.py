@@ -7,6 +7,7 @@ server-to-server notification, and says what to answer it. Nothing here touches 
 from dataclasses import dataclass, field
 
 ACCEPTED, REFUSED, OTHER = "accepted", "refused", "other"
+TEST_IGNORED = "test-ignored"  # a test payment reported to a terminal that is not a test one: no money moved
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Merchant:
     company: str
     url: str
     name: str = ""
+    test: bool = False  # the bank's test page or the sandbox: test payments (no real money) count as paid
 
 
 class Gateway:
@@ -46,6 +48,10 @@ class Gateway:
 
     def __init__(self, merchant):
         self.merchant = merchant
+
+    def problem(self):
+        """Why this merchant's settings cannot work (a sentence for the log and Paramètres), or None."""
+        return None
 
     def build_request(self, *, reference, amount_cents, when, email, billing, free_text, return_ok, return_err):
         raise NotImplementedError

@@ -7,7 +7,16 @@ import json
 import re
 
 from marina_portal.core.formats import PARIS
-from marina_portal.payments.gateway import ACCEPTED, OTHER, REFUSED, BankResult, Gateway, PaymentRequest, register
+from marina_portal.payments.gateway import (
+    ACCEPTED,
+    OTHER,
+    REFUSED,
+    TEST_IGNORED,
+    BankResult,
+    Gateway,
+    PaymentRequest,
+    register,
+)
 
 VERSION = "3.0"
 ACK_OK = "version=2\ncdr=0\n"
@@ -24,6 +33,21 @@ def usable_key(key):
     elif b == "M":
         chars[39] = "0"
     return bytes.fromhex("".join(chars))
+
+
+def key_problem(key):
+    """Why a terminal key cannot seal (a French sentence), or None: 40 characters, hex once old endings mended."""
+    key = (key or "").strip()
+    if len(key) != 40:
+        return f"La clé du terminal compte 40 caractères, pas {len(key)}."
+    try:
+        usable_key(key)
+    except ValueError:
+        return (
+            "La clé du terminal ne contient que des chiffres et les lettres A à F (les deux derniers caractères "
+            "peuvent différer sur les anciennes clés) : elle a sans doute été mal recopiée."
+        )
+    return None
 
 
 def seal_text(fields):
@@ -94,14 +118,19 @@ class MoneticoGateway(Gateway):
         fields["MAC"] = seal(fields, self.merchant.key)
         return PaymentRequest(self.merchant.url, list(fields.items()))
 
+    def problem(self):
+        return key_problem(self.merchant.key)
+
     def verify(self, fields):
         return seal_matches(fields, self.merchant.key)
 
     def read(self, fields):
         cents, currency = parse_amount(fields.get("montant"))
         code = fields.get("code-retour", "")
-        if code in ("paiement", "payetest"):
+        if code == "paiement":
             status = ACCEPTED
+        elif code == "payetest":  # paid with a public test card: money only on a test terminal
+            status = ACCEPTED if self.merchant.test else TEST_IGNORED
         elif code == "Annulation":
             status = REFUSED
         else:  # instalments (paiement_pfN, Annulation_pfN) are not offered by the portal

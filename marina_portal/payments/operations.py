@@ -1,7 +1,9 @@
 """Online card payments: start an attempt for one invoice, and apply the bank's notifications exactly once.
 
 Only a notification with a good seal moves an attempt or credits an invoice; the browser's
-return proves nothing. Every call the bank makes is kept in PaymentNotification.
+return proves nothing. Every call the bank makes is kept in PaymentNotification. The receipt mail is kept
+(core.mail's outbox) in the same transaction as the payment, so it leaves once even if the process dies
+right after recording: the bank's resend is then a duplicate, and the worker's sweep sends the receipt.
 """
 
 import datetime as dt
@@ -10,23 +12,56 @@ import logging
 import re
 import secrets
 
-from flask import current_app, url_for
 from peewee import IntegrityError
 
 from marina_portal.billing import absence_credits
 from marina_portal.billing.statement import refresh_pdfs_soon
+from marina_portal.core import mail
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
-from marina_portal.models import AuditLog, Invoice, Payment, PaymentAttempt, PaymentNotification, Port, utcnow
-from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_named
+from marina_portal.core.urls import external_url
+from marina_portal.models import (
+    AttemptStatus,
+    AuditLog,
+    DirectDebit,
+    Invoice,
+    Payment,
+    PaymentAttempt,
+    PaymentNotification,
+    Port,
+    utcnow,
+)
+from marina_portal.payments import ACCEPTED, REFUSED, TEST_IGNORED, billing_address, current_gateway, gateway_named
 
 log = logging.getLogger(__name__)
 
 
+BANK_PAGE_LASTS = dt.timedelta(minutes=45)  # how long the bank's payment page takes a card after it opened
+
+
 class NothingToPay(Exception):
     """The invoice has no balance left."""
+
+
+class PaymentInProgress(Exception):
+    """A card attempt on this invoice is still open at the bank (another tab): it is shown, not a second one.
+
+    `attempt` and `request` (the same bank form, to continue it); a new one may start from `until`."""
+
+    def __init__(self, attempt, request):
+        super().__init__(attempt.reference)
+        self.attempt, self.request = attempt, request
+        self.until = attempt.created_at + BANK_PAGE_LASTS
+
+
+class PaymentUnavailable(Exception):
+    """The bank settings cannot work (a mistyped terminal key): no attempt is recorded."""
+
+
+class AddressNeeded(Exception):
+    """The billing address is incomplete: the bank's page would refuse it, so ask for it first."""
 
 
 def online_payment_available(port):
@@ -37,25 +72,40 @@ def online_payment_available(port):
         return False
 
 
-def new_reference(invoice):
+def new_reference(invoice: Invoice) -> str:
     """Letters and digits only, unique per attempt: the invoice number then a random tail."""
     stem = re.sub(r"[^A-Za-z0-9]", "", invoice.number)[:30]
     return f"{stem}P{secrets.token_hex(5).upper()}"
 
 
-def start_attempt(invoice, customer, receipt_email):
-    """Record a pending attempt for the invoice's whole balance; return it with the bank form to post."""
+def start_attempt(invoice, customer, receipt_email, address=None):
+    """Record a pending attempt for the invoice's whole balance; return it with the bank form to post.
+
+    One open attempt per invoice: while one started less than BANK_PAGE_LASTS ago is pending, a second
+    (another tab, a second click) raises PaymentInProgress with the first, so the boater can't pay twice.
+    `address`: the billing address the boater typed on the confirmation page, when the one on file is incomplete.
+    """
     if invoice.balance_cents <= 0:
         raise NothingToPay(invoice.number)
     gateway = current_gateway(invoice.port)
+    problem = gateway.problem()
+    if problem:
+        log.error("online payment unavailable: %s", problem)
+        raise PaymentUnavailable(problem)
+    address = address or billing_address.of_customer(customer)
+    if billing_address.incomplete(address):
+        raise AddressNeeded()
     for _ in range(5):
         try:
             # Under the lock that absence credits take: a credit deducted meanwhile lowers what the bank is
-            # asked for, or sees this attempt and leaves the invoice alone.
+            # asked for, or sees this attempt and leaves the invoice alone. Two tabs queue up here too.
             with absence_credits.locked([customer.id]):
                 balance = Invoice.with_paid().where(Invoice.id == invoice.id).get().balance_cents
                 if balance <= 0:
                     raise NothingToPay(invoice.number)
+                open_attempt = _open_attempt(invoice)
+                if open_attempt is not None:
+                    raise PaymentInProgress(open_attempt, _bank_request(gateway, open_attempt, address))
                 attempt = PaymentAttempt.create(
                     invoice=invoice,
                     customer=customer,
@@ -69,26 +119,53 @@ def start_attempt(invoice, customer, receipt_email):
             continue
     else:
         raise RuntimeError("could not draw a unique payment reference")
-    base = current_app.config["BASE_URL"].rstrip("/")
-    request = gateway.build_request(
+    return attempt, _bank_request(gateway, attempt, address)
+
+
+def _open_attempt(invoice):
+    return (
+        PaymentAttempt.select()
+        .where(
+            (PaymentAttempt.invoice == invoice.id)
+            & (PaymentAttempt.status == "pending")
+            & (PaymentAttempt.created_at > utcnow() - BANK_PAGE_LASTS)
+        )
+        .order_by(PaymentAttempt.created_at.desc())
+        .first()
+    )
+
+
+def _bank_request(gateway, attempt, address):
+    """The form that opens the bank's page for this attempt (the same one again for the same attempt)."""
+    return gateway.build_request(
         reference=attempt.reference,
         amount_cents=attempt.amount_cents,
-        when=dt.datetime.now(dt.timezone.utc),
-        email=receipt_email,
-        billing={
-            "addressLine1": customer.street,
-            "city": customer.town,
-            "postalCode": customer.postcode,
-            "country": customer.country or "FR",
-        },
-        free_text=f"Facture {invoice.number}",
-        return_ok=base + url_for("payment.returned", reference=attempt.reference, way="ok"),
-        return_err=base + url_for("payment.returned", reference=attempt.reference, way="err"),
+        when=attempt.created_at.replace(tzinfo=dt.timezone.utc),
+        email=attempt.receipt_email,
+        billing=address,
+        free_text=f"Facture {attempt.invoice.number}",
+        return_ok=external_url("payment.returned", reference=attempt.reference, way="ok"),
+        return_err=external_url("payment.returned", reference=attempt.reference, way="err"),
     )
-    return attempt, request
 
 
-def handle_notification(gateway_name, fields):
+KEPT_OF_A_BAD_CALL = 4000  # characters of a call with a bad seal kept for the record (a real one is shorter)
+
+
+def seal_is_valid(gateway_name, fields):
+    """True or False for a call to a known gateway's notification URL; None when no such gateway."""
+    gateway = gateway_named(gateway_name, Port.current())
+    return None if gateway is None else bool(gateway.verify(fields))
+
+
+def _truncated(fields):
+    """The fields of a call with a bad seal as JSON, cut to KEPT_OF_A_BAD_CALL characters: a record of what
+    was tried, not a store for whatever an anonymous caller sends."""
+    text = json.dumps({str(k)[:100]: str(v)[:500] for k, v in list(fields.items())[:50]}, ensure_ascii=False)
+    return text if len(text) <= KEPT_OF_A_BAD_CALL else text[: KEPT_OF_A_BAD_CALL - 1] + "…"
+
+
+def handle_notification(gateway_name: str, fields: dict[str, str]) -> tuple[str, int, dict[str, str]] | None:
     """Verify, record and answer one call from the bank; returns (body, status, headers) or None if unknown."""
     gateway = gateway_named(gateway_name, Port.current())
     if gateway is None:
@@ -97,17 +174,21 @@ def handle_notification(gateway_name, fields):
         PaymentNotification.create(
             gateway=gateway.name,
             reference=str(fields.get("reference", ""))[:100],
-            fields=json.dumps(fields, ensure_ascii=False),
+            fields=_truncated(fields),
             seal_valid=False,
             outcome="bad-seal",
         )
         log.warning("payment notification with a bad seal (reference %r)", fields.get("reference"))
         return gateway.acknowledge(False)
     result = gateway.read(fields)
-    outcome, attempt = _apply(gateway.name, result, fields)
+    outcome, attempt, receipt = _apply(gateway.name, result, fields)
     if outcome == "recorded":
         refresh_pdfs_soon(attempt.invoice_id)
-        _send_receipt(attempt)
+        if receipt is not None:
+            mail.dispatch(receipt.id)
+        _warn_if_also_debited(attempt)
+    elif outcome == "test-ignored":
+        log.warning("payment %s: a test payment (payetest) on a production terminal, ignored", result.reference)
     elif outcome == "mismatch":
         log.warning(
             "payment %s: the bank's amount %r differs from the attempt's", result.reference, fields.get("montant")
@@ -133,13 +214,22 @@ def _apply(gateway_name, result, fields):
         elif result.status == ACCEPTED:
             outcome = _accept(attempt, result)
         elif result.status == REFUSED:
-            moved = _move(attempt, "refused", ("pending",))
+            moved = _move(attempt, AttemptStatus.REFUSED, (AttemptStatus.PENDING,))
             outcome = "refused" if moved else "ignored"
+        elif result.status == TEST_IGNORED:
+            outcome = "test-ignored"
+            AuditLog.create(
+                action="payment_test_ignored",
+                object_type="payment_attempt",
+                object_id=attempt.id,
+                after=json.dumps({"label": "paiement de test ignoré", "code": result.code}, ensure_ascii=False),
+            )
         else:
             outcome = "ignored"
+        receipt = _queue_receipt(attempt) if outcome == "recorded" else None
         note.outcome = outcome
         note.save()
-    return outcome, attempt
+    return outcome, attempt, receipt
 
 
 def _move(attempt, status, from_statuses):
@@ -154,7 +244,7 @@ def _move(attempt, status, from_statuses):
 
 def _accept(attempt, result):
     if result.amount_cents != attempt.amount_cents or result.currency != "EUR":
-        if not _move(attempt, "mismatch", ("pending", "refused")):
+        if not _move(attempt, AttemptStatus.MISMATCH, (AttemptStatus.PENDING, AttemptStatus.REFUSED)):
             return "duplicate"
         AuditLog.create(
             action="payment_amount_mismatch",
@@ -164,7 +254,7 @@ def _accept(attempt, result):
             after=json.dumps({"amount_cents": result.amount_cents, "currency": result.currency}),
         )
         return "mismatch"
-    if not _move(attempt, "paid", ("pending", "refused")):
+    if not _move(attempt, AttemptStatus.PAID, (AttemptStatus.PENDING, AttemptStatus.REFUSED)):
         return "duplicate"
     try:
         with database.atomic():
@@ -181,26 +271,74 @@ def _accept(attempt, result):
     return "recorded"
 
 
-def _send_receipt(attempt):
+def _queue_receipt(attempt):
+    """The receipt mail, kept in the payment's transaction (a savepoint: the payment stands whatever happens
+    to its mail); None when there is no address or it could not be written."""
     invoice = Invoice.with_paid().where(Invoice.id == attempt.invoice_id).first()
-    to = attempt.receipt_email or attempt.customer.email
+    customer = attempt.customer
+    to = attempt.receipt_email or customer.email
     if not to:
+        return None
+    try:
+        with database.atomic():
+            return mail.queue_email(
+                to,
+                N_("Reçu de paiement — facture %(number)s"),
+                "payment_receipt",
+                language=customer.language,
+                subject_fields={"number": invoice.number},
+                port=invoice.port,
+                customer=customer,
+                invoice=invoice,
+                attempt=PaymentAttempt.get_by_id(attempt.id),
+            )
+    except Exception:  # the payment is recorded whatever happens to the mail
+        log.exception("receipt mail for payment %s not kept", attempt.reference)
+        return None
+
+
+def _warn_if_also_debited(attempt):
+    """A card payment on an invoice a direct debit already collects: the excess is to refund; tell the office."""
+    debited = (
+        DirectDebit.select(DirectDebit.end_to_end_id)
+        .where((DirectDebit.invoice == attempt.invoice_id) & (DirectDebit.status != "returned"))
+        .first()
+    )
+    if debited is None:
+        return
+    invoice = Invoice.with_paid().where(Invoice.id == attempt.invoice_id).first()
+    AuditLog.create(
+        action="payment_overpaid_by_card",
+        object_type="invoice",
+        object_id=invoice.id,
+        after=json.dumps(
+            {
+                "attempt": attempt.reference,
+                "direct_debit": debited.end_to_end_id,
+                "excess_cents": -invoice.balance_cents,
+            }
+        ),
+    )
+    port = invoice.port
+    if not port.email:
+        log.warning("invoice %s paid by card and by direct debit: nobody to tell", invoice.number)
         return
     try:
         send_email(
-            to,
-            N_("Reçu de paiement — facture %(number)s"),
-            "payment_receipt",
-            language=attempt.customer.language,
+            port.email,
+            N_("Facture %(number)s payée deux fois : carte et prélèvement"),
+            "payment_double",
+            language="fr",
             subject_fields={"number": invoice.number},
-            port=invoice.port,
-            customer=attempt.customer,
+            port=port,
             invoice=invoice,
-            attempt=PaymentAttempt.get_by_id(attempt.id),
+            attempt=attempt,
+            end_to_end_id=debited.end_to_end_id,
+            excess=-invoice.balance_cents,
         )
-    except Exception:  # the payment is recorded whatever happens to the mail
-        log.exception("receipt mail for payment %s not sent", attempt.reference)
+    except Exception:
+        log.exception("office not told of invoice %s paid twice", invoice.number)
 
 
-def attempt_by_reference(reference):
+def attempt_by_reference(reference: str) -> PaymentAttempt | None:
     return PaymentAttempt.get_or_none(PaymentAttempt.reference == reference)

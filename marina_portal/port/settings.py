@@ -18,16 +18,33 @@ FIELDS = (
     "bic",
     "monetico_tpe",
     "monetico_company",
+    # the seller's legal identity on invoices (checked by the form: billing/legal.py)
+    "legal_name",
+    "legal_form",
+    "legal_status",
+    "siren",
+    "siret",
+    "vat_number",
+    "share_capital",
+    "rcs",
+    "vat_regime",
+    "payment_terms",
+    "late_penalty",
 )
+NUMBERS = ("payment_days",)
 
 
 def update(user, port, values, new_key="", ip=""):
-    """Save the settings; an empty `new_key` keeps the stored terminal key."""
-    before = audit.snapshot(port, FIELDS)
+    """Save the settings; an empty `new_key` keeps the stored terminal key. Fields absent from `values` stay."""
+    before = audit.snapshot(port, FIELDS + NUMBERS)
     for name in FIELDS:
-        setattr(port, name, (values.get(name) or "").strip())
+        if name in values:
+            setattr(port, name, (values.get(name) or "").strip())
+    for name in NUMBERS:
+        if values.get(name) is not None:
+            setattr(port, name, int(values[name]))
     port.code = port.code.upper()
-    after = audit.snapshot(port, FIELDS)
+    after = audit.snapshot(port, FIELDS + NUMBERS)
     if new_key:
         port.monetico_key = new_key
         before["monetico_key"], after["monetico_key"] = audit.REDACTED, "(nouvelle clé)"

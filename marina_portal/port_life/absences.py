@@ -12,21 +12,21 @@ cancelled) that deduct it from the boater's next invoices: absence_credits.py ho
 
 import datetime as dt
 
-from flask import url_for
-
 from marina_portal.billing import absence_credits
 from marina_portal.core.db import database
 from marina_portal.core.formats import euros, fr_date, paris_today
-from marina_portal.core.i18n import N_, Translatable
+from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
-from marina_portal.models import Absence, Berth, BerthLetting, Contract, Customer, Port, utcnow
+from marina_portal.core.refusals import Refusal
+from marina_portal.core.urls import external_url
+from marina_portal.models import Absence, Berth, BerthLetting, Contract, ContractStatus, Customer, Port, User, utcnow
 
 
-class AbsenceRefused(Translatable):
+class AbsenceRefused(Refusal):
     """A declaration, change or letting that can't be made, with the words to show."""
 
 
-class EarlyReturn(Translatable):
+class EarlyReturn(Refusal):
     """The new return date falls while the berth is let: the boater must confirm, staff will be told."""
 
     def __init__(self, letting):
@@ -41,18 +41,22 @@ class EarlyReturn(Translatable):
         self.letting = letting
 
 
-def contracts_with_berth(customer, today=None):
+def contracts_with_berth(customer: Customer, today: dt.date | None = None) -> list[Contract]:
     """The customer's current contracts that hold a berth, soonest ending first."""
     today = today or paris_today()
     return list(
         Contract.select(Contract, Berth)
         .join(Berth)
-        .where((Contract.customer == customer) & (Contract.status != "cancelled") & (Contract.ends_on >= today))
+        .where(
+            (Contract.customer == customer)
+            & (Contract.status != ContractStatus.CANCELLED)
+            & (Contract.ends_on >= today)
+        )
         .order_by(Contract.ends_on, Contract.id)
     )
 
 
-def for_customer(customer):
+def for_customer(customer: Customer) -> list[Absence]:
     """Every absence of the customer (cancelled ones too), newest first, with contract and berth."""
     return list(
         Absence.select(Absence, Contract, Berth)
@@ -63,7 +67,7 @@ def for_customer(customer):
     )
 
 
-def get_for_customer(absence_id, customer):
+def get_for_customer(absence_id: int, customer: Customer) -> Absence | None:
     """The customer's own absence, or None (another boater's looks the same as a missing one)."""
     return (
         Absence.select(Absence, Contract, Berth)
@@ -117,7 +121,14 @@ def _check_still_open(absence, today):
         )
 
 
-def declare(customer, contract_id, starts_on, ends_on, comment="", today=None):
+def declare(
+    customer: Customer,
+    contract_id: int,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    comment: str = "",
+    today: dt.date | None = None,
+) -> Absence:
     """Record a new absence on one of the customer's berths and mail a confirmation."""
     today = today or paris_today()
     contract = next((c for c in contracts_with_berth(customer, today) if c.id == contract_id), None)
@@ -132,7 +143,15 @@ def declare(customer, contract_id, starts_on, ends_on, comment="", today=None):
     return absence
 
 
-def change(customer, absence, starts_on, ends_on, comment="", confirm_early=False, today=None):
+def change(
+    customer: Customer,
+    absence: Absence,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    comment: str = "",
+    confirm_early: bool = False,
+    today: dt.date | None = None,
+) -> Absence:
     """Move an absence that hasn't started. A return brought forward while let needs `confirm_early`."""
     today = today or paris_today()
     with absence_credits.locked([customer.id]):  # one at a time with staff recording a letting on it
@@ -151,7 +170,7 @@ def change(customer, absence, starts_on, ends_on, comment="", confirm_early=Fals
     return absence
 
 
-def cancel(customer, absence, today=None):
+def cancel(customer: Customer, absence: Absence, today: dt.date | None = None) -> Absence:
     today = today or paris_today()
     with absence_credits.locked([customer.id]):  # one at a time with staff recording a letting on it
         absence.cancelled_at = Absence.get_by_id(absence.id).cancelled_at
@@ -167,7 +186,7 @@ def cancel(customer, absence, today=None):
     return absence
 
 
-def change_return_by_staff(absence_id, ends_on, port):
+def change_return_by_staff(absence_id: int, ends_on: dt.date, port: Port) -> Absence:
     """The harbour office moves the return date of an absence, even one under way (the boater phoned)."""
     absence = (
         Absence.select(Absence, Contract)
@@ -239,7 +258,7 @@ def _mail_boater(customer, absence, contract, event):
         berth=contract.berth,
         event=event,
         port=Port.get_by_id(contract.port_id),
-        link=url_for("absence.index", _external=True),
+        link=external_url("absence.index"),
     )
 
 
@@ -257,21 +276,23 @@ def _tell_staff_early_return(customer, absence, letting):
         letting=letting,
         berth=absence.contract.berth,
         port=port,
-        link=url_for("staff.port_calendar", _external=True),
+        link=external_url("staff.port_calendar"),
     )
 
 
 # Credits -------------------------------------------------------------------------------------------
 
 
-def credit_for(port, revenue_cents, nights):
+def credit_for(port: Port, revenue_cents: int, nights: int) -> int:
     """The credit a letting earns under the port's setting, in cents."""
     if port.absence_credit_mode == "per_night":
         return max(0, nights) * port.absence_credit_value
     return (revenue_cents * port.absence_credit_value + 50) // 100
 
 
-def record_letting(absence_id, starts_on, ends_on, revenue_cents, staff_user):
+def record_letting(
+    absence_id: int, starts_on: dt.date, ends_on: dt.date, revenue_cents: int, staff_user: User
+) -> BerthLetting:
     """Staff record that a visitor used a freed berth; the boater's credit is computed and kept."""
     if starts_on is None or ends_on is None or ends_on <= starts_on:
         raise AbsenceRefused("La date de départ du visiteur doit être après sa date d'arrivée.")
@@ -321,12 +342,12 @@ def record_letting(absence_id, starts_on, ends_on, revenue_cents, staff_user):
             amount=euros(letting.credit_cents),
             port=port,
             deducted=[(p.invoice.number, p.amount_cents) for p in letting.deducted],
-            link=url_for("absence.index", _external=True),
+            link=external_url("absence.index"),
         )
     return letting
 
 
-def credit_rows(customer):
+def credit_rows(customer: Customer) -> list[BerthLetting]:
     """The lettings that earned the customer a credit, newest first, each with its absence and berth."""
     return list(
         BerthLetting.select(BerthLetting, Absence, Contract, Berth)
@@ -338,12 +359,12 @@ def credit_rows(customer):
     )
 
 
-def customer_credit_cents(customer):
+def customer_credit_cents(customer: Customer) -> int:
     """Credit still available: earned from lettings, minus what invoices already took."""
     return absence_credits.available_cents(customer)
 
 
-def set_credit_rule(port, mode, value):
+def set_credit_rule(port: Port, mode: str, value: int | None) -> None:
     if mode not in ("percent", "per_night"):
         raise AbsenceRefused("Choisissez un mode de crédit.")
     if value is None or value < 0 or value > 100_000 or (mode == "percent" and value > 100):

@@ -1,13 +1,16 @@
 """The harbour office's calendar of berths freed by absences: by day, as CSV and as an iCalendar feed."""
 
-import csv
 import datetime as dt
 import io
+import secrets
 from collections import defaultdict
 
 import icalendar
 
-from marina_portal.models import Absence, Berth, BerthLetting, Contract, Customer, utcnow
+from marina_portal.core import csvfiles
+from marina_portal.core.db import database
+from marina_portal.core.formats import metres
+from marina_portal.models import Absence, Berth, BerthLetting, CalendarKey, Contract, Customer, User, utcnow
 
 
 def absences_between(port, first_day, last_day):
@@ -57,7 +60,7 @@ def days(port, first_day, count):
 
 def as_csv(port, first_day, count):
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csvfiles.writer(out, delimiter=";")
     writer.writerow(["date", "poste", "longueur_m", "largeur_m", "absence_du", "retour_le", "plaisancier", "loue"])
     for day, free in days(port, first_day, count)[0]:
         for absence, letting in free:
@@ -66,8 +69,8 @@ def as_csv(port, first_day, count):
                 [
                     day.isoformat(),
                     berth.code,
-                    f"{berth.length_cm / 100:.2f}".replace(".", ","),
-                    f"{berth.width_cm / 100:.2f}".replace(".", ","),
+                    metres(berth.length_cm, unit=False),
+                    metres(berth.width_cm, unit=False),
                     absence.starts_on.isoformat(),
                     absence.ends_on.isoformat(),
                     absence.contract.customer.full_name,
@@ -96,8 +99,33 @@ def as_ical(port, first_day, last_day, base_url):
         event.add("summary", f"Poste {berth.code} libre{let}")
         event.add(
             "description",
-            f"Poste {berth.code}, {berth.length_cm / 100:.2f} m × {berth.width_cm / 100:.2f} m. "
+            f"Poste {berth.code}, {metres(berth.length_cm)} × {metres(berth.width_cm)}. "
             f"Absence de {absence.contract.customer.full_name}.",
         )
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+def feed_key(user):
+    """The staff member's own key to the calendar feed, made on first use."""
+    found = CalendarKey.get_or_none(CalendarKey.user == user.id)
+    return found.key if found else renew_feed_key(user)
+
+
+def renew_feed_key(user):
+    """A new key for that staff member; the old one stops working at once."""
+    key = secrets.token_urlsafe(24)
+    with database.atomic():
+        CalendarKey.delete().where(CalendarKey.user == user.id).execute()
+        CalendarKey.create(user=user.id, key=key)
+    return key
+
+
+def feed_owner(key):
+    """The staff member a feed key belongs to, while they are still enabled staff; None otherwise."""
+    if not key:
+        return None
+    found = CalendarKey.select(CalendarKey, User).join(User).where(CalendarKey.key == key).first()
+    if found is None or not found.user.is_enabled or not found.user.is_staff:
+        return None
+    return found.user

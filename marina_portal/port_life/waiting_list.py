@@ -16,19 +16,23 @@ the date those who did not confirm drop off ("lapsed").
 
 import datetime as dt
 
-from flask import url_for
 from peewee import JOIN
 
 from marina_portal.accounts.logins import hash_password, normalise_email
+from marina_portal.contracts import berth_rules
 from marina_portal.core import tokens
 from marina_portal.core.db import database
-from marina_portal.core.formats import paris_today
-from marina_portal.core.i18n import N_, Translatable
+from marina_portal.core.formats import paris_date, paris_today
+from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
+from marina_portal.core.refusals import Refusal
+from marina_portal.core.urls import external_url
 from marina_portal.models import (
+    ApplicationStatus,
     Berth,
     Boat,
     Contract,
+    ContractStatus,
     ContractTerms,
     Customer,
     Port,
@@ -39,7 +43,7 @@ from marina_portal.models import (
 
 PURPOSE = "waiting-list"
 REMINDER_DAYS = 30
-ON_LIST = ("active", "offered")
+ON_LIST = (ApplicationStatus.ACTIVE, ApplicationStatus.OFFERED)
 
 
 def _language(application):
@@ -47,7 +51,7 @@ def _language(application):
     return User.get_by_id(application.user_id).language if application.user_id else "fr"
 
 
-class WaitingListRefused(Translatable):
+class WaitingListRefused(Refusal):
     """Something the applicant or staff can't do now, with the words to show."""
 
 
@@ -90,7 +94,7 @@ def apply(
         application=application,
         port=port,
         login=email,
-        link=url_for("waiting_list.confirm", token=token, _external=True),
+        link=external_url("waiting_list.confirm", token=token),
     )
     return application
 
@@ -102,7 +106,7 @@ def read_link(token):
     except tokens.TokenError as e:
         raise WaitingListRefused(LINK_MESSAGES[e.reason]) from None
     application = WaitingListApplication.get_or_none(WaitingListApplication.id == payload.get("a"))
-    if application is None or application.status != "pending":
+    if application is None or application.status != ApplicationStatus.PENDING:
         raise WaitingListRefused(LINK_MESSAGES["used"])
     return application
 
@@ -141,7 +145,7 @@ def confirm_email(token, password=None):
         ):
             raise WaitingListRefused("Vous êtes déjà sur la liste d'attente : connectez-vous pour voir votre rang.")
         application.user = user
-        application.status = "active"
+        application.status = ApplicationStatus.ACTIVE
         application.confirmed_at = utcnow()
         application.save()
     return user
@@ -164,7 +168,7 @@ def ranked(port):
         .join(Berth, JOIN.LEFT_OUTER, on=(WaitingListApplication.offered_berth == Berth.id))
         .where((WaitingListApplication.port == port) & WaitingListApplication.status.in_(ON_LIST))
     )
-    rows.sort(key=lambda a: (a.applied_at.date(), a.length_cm, a.id))
+    rows.sort(key=lambda a: (paris_date(a.applied_at), a.length_cm, a.id))  # the day applied, in Paris
     return rows
 
 
@@ -203,7 +207,7 @@ def last_deadline(port, today):
 def due_for(application, deadline):
     """Must this applicant confirm by `deadline`? Not when they applied or confirmed in the year before it."""
     cycle_start = _occurrence(deadline, deadline.year - 1)
-    return application.confirmed_at is None or application.confirmed_at.date() <= cycle_start
+    return application.confirmed_at is None or paris_date(application.confirmed_at) <= cycle_start
 
 
 def confirm_interest(application):
@@ -228,7 +232,7 @@ def send_reminders(today=None):
             )
         ):
             reminded = application.reminded_at
-            if not due_for(application, deadline) or (reminded and reminded.date() > cycle_start):
+            if not due_for(application, deadline) or (reminded and paris_date(reminded) > cycle_start):
                 continue
             send_email(
                 application.email,
@@ -238,7 +242,7 @@ def send_reminders(today=None):
                 application=application,
                 port=port,
                 deadline=deadline,
-                link=url_for("waiting_list.status", _external=True),
+                link=external_url("waiting_list.status"),
             )
             WaitingListApplication.update(reminded_at=utcnow()).where(
                 WaitingListApplication.id == application.id
@@ -256,11 +260,11 @@ def lapse_unconfirmed(today=None):
         deadline = last_deadline(port, today)
         for application in list(
             WaitingListApplication.select().where(
-                (WaitingListApplication.port == port) & (WaitingListApplication.status == "active")
+                (WaitingListApplication.port == port) & (WaitingListApplication.status == ApplicationStatus.ACTIVE)
             )
         ):
             if due_for(application, deadline):
-                WaitingListApplication.update(status="lapsed").where(
+                WaitingListApplication.update(status=ApplicationStatus.LAPSED).where(
                     WaitingListApplication.id == application.id
                 ).execute()
                 send_email(
@@ -271,7 +275,7 @@ def lapse_unconfirmed(today=None):
                     application=application,
                     port=port,
                     deadline=deadline,
-                    link=url_for("waiting_list.apply", _external=True),
+                    link=external_url("waiting_list.apply"),
                 )
                 lapsed += 1
     return lapsed
@@ -284,17 +288,45 @@ def set_confirmation_date(port, day):
 # Offers -------------------------------------------------------------------------------------------
 
 
+def offer_period(application, today=None):
+    """The period a contract from this application would cover: from the wanted day (not before today) to the
+    wanted end, else to the end of that year."""
+    today = today or paris_today()
+    starts_on = max(today, application.wanted_from or today)
+    ends_on = (
+        application.wanted_to
+        if application.wanted_to and application.wanted_to > starts_on
+        else dt.date(starts_on.year, 12, 31)
+    )
+    return starts_on, ends_on
+
+
+def berths_for(application, today=None):
+    """The berths that can be offered: free for the whole period and big enough for the applicant's boat."""
+    return berth_rules.fitting_free(
+        application.port_id, application.length_cm, application.beam_cm, *offer_period(application, today)
+    )
+
+
 def make_offer(application_id, berth_id, deadline, today=None):
     today = today or paris_today()
     application = WaitingListApplication.get_or_none(WaitingListApplication.id == application_id)
-    if application is None or application.status != "active":
+    if application is None or application.status != ApplicationStatus.ACTIVE:
         raise WaitingListRefused("Cette demande n'est pas en attente d'une place.")
     berth = Berth.get_or_none((Berth.id == berth_id) & (Berth.port == application.port_id))
     if berth is None:
         raise WaitingListRefused("Choisissez un poste.")
+    if berth.id not in {b.id for b in berths_for(application, today)}:
+        raise WaitingListRefused(
+            "Ce poste n'est pas libre pour toute la période demandée, ou il est trop petit pour ce bateau."
+        )
     if deadline is None or deadline < today:
         raise WaitingListRefused("La date limite de réponse doit être aujourd'hui ou plus tard.")
-    application.status, application.offered_berth, application.offer_deadline = "offered", berth, deadline
+    application.status, application.offered_berth, application.offer_deadline = (
+        ApplicationStatus.OFFERED,
+        berth,
+        deadline,
+    )
     application.save()
     send_email(
         application.email,
@@ -305,13 +337,13 @@ def make_offer(application_id, berth_id, deadline, today=None):
         application=application,
         berth=berth,
         port=Port.get_by_id(application.port_id),
-        link=url_for("waiting_list.status", _external=True),
+        link=external_url("waiting_list.status"),
     )
     return application
 
 
 def _offer_open(application, today):
-    if application.status != "offered":
+    if application.status != ApplicationStatus.OFFERED:
         raise WaitingListRefused("Aucune place ne vous est proposée pour le moment.")
     if application.offer_deadline < today:
         raise WaitingListRefused(
@@ -334,12 +366,14 @@ def accept_offer(application, today=None):
             beam_cm=application.beam_cm,
             draught_cm=application.draught_cm,
         )
-        starts_on = max(today, application.wanted_from or today)
-        ends_on = (
-            application.wanted_to
-            if application.wanted_to and application.wanted_to > starts_on
-            else dt.date(starts_on.year, 12, 31)
-        )
+        starts_on, ends_on = offer_period(application, today)
+        try:
+            berth_rules.check(application.offered_berth_id, boat.id, starts_on, ends_on)
+        except berth_rules.BerthRefused:
+            raise WaitingListRefused(
+                "Ce poste n'est plus disponible pour la période demandée : la capitainerie vous proposera une "
+                "autre place. Votre rang sur la liste d'attente est conservé."
+            ) from None
         contract = Contract.create(
             port=port,
             customer=customer,
@@ -350,9 +384,9 @@ def accept_offer(application, today=None):
             contract_type="Annuel",
             starts_on=starts_on,
             ends_on=ends_on,
-            status="draft",
+            status=ContractStatus.DRAFT,
         )
-        application.status = "accepted"
+        application.status = ApplicationStatus.ACCEPTED
         application.save()
     if port.email:
         send_email(
@@ -370,7 +404,7 @@ def accept_offer(application, today=None):
 def decline_offer(application, today=None):
     """The applicant says no to this berth and keeps their rank."""
     _offer_open(application, today or paris_today())
-    WaitingListApplication.update(status="active", offered_berth=None, offer_deadline=None).where(
+    WaitingListApplication.update(status=ApplicationStatus.ACTIVE, offered_berth=None, offer_deadline=None).where(
         WaitingListApplication.id == application.id
     ).execute()
 
@@ -379,8 +413,11 @@ def expire_offers(today=None):
     """Offers left unanswered past their deadline: the applicant keeps their place on the list."""
     today = today or paris_today()
     return (
-        WaitingListApplication.update(status="active", offered_berth=None, offer_deadline=None)
-        .where((WaitingListApplication.status == "offered") & (WaitingListApplication.offer_deadline < today))
+        WaitingListApplication.update(status=ApplicationStatus.ACTIVE, offered_berth=None, offer_deadline=None)
+        .where(
+            (WaitingListApplication.status == ApplicationStatus.OFFERED)
+            & (WaitingListApplication.offer_deadline < today)
+        )
         .execute()
     )
 
@@ -388,7 +425,9 @@ def expire_offers(today=None):
 def withdraw(application):
     if application.status not in ON_LIST:
         raise WaitingListRefused("Votre demande n'est plus sur la liste d'attente.")
-    WaitingListApplication.update(status="withdrawn").where(WaitingListApplication.id == application.id).execute()
+    WaitingListApplication.update(status=ApplicationStatus.WITHDRAWN).where(
+        WaitingListApplication.id == application.id
+    ).execute()
 
 
 def run_daily(today=None):

@@ -6,7 +6,10 @@ Both tables are append-only: rows are created here and never updated or deleted.
 
 import hashlib
 
+from marina_portal.core import storage
 from marina_portal.models import PdfDownload, SignatureEvidence
+
+DOWNLOADS = "downloads"  # DATA_DIR area of the exact PDFs boaters downloaded, named by their SHA-256
 
 
 def sha256(data):
@@ -14,9 +17,16 @@ def sha256(data):
 
 
 def record_download(subject_type, subject_id, revision, user, pdf_bytes):
+    """The download's digest, and the bytes themselves kept by that digest: the steps are tied to these."""
+    _, digest = storage.keep(DOWNLOADS, pdf_bytes, ".pdf")
     return PdfDownload.create(
-        subject_type=subject_type, subject_id=subject_id, subject_revision=revision, user=user, sha256=sha256(pdf_bytes)
+        subject_type=subject_type, subject_id=subject_id, subject_revision=revision, user=user, sha256=digest
     )
+
+
+def downloaded_bytes(download):
+    """The exact PDF of a recorded download, or None when it was made before the bytes were kept."""
+    return storage.kept(DOWNLOADS, download.sha256, ".pdf")
 
 
 def last_download(subject_type, subject_id, revision, user):

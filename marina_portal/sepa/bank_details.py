@@ -1,14 +1,17 @@
-"""IBAN and BIC checks (schwifty) with French messages a boater can act on; input is normalised first.
+"""IBAN and BIC checks (schwifty), and the SEPA creditor identifier (python-stdnum), with French messages a
+boater or the harbour office can act on; input is normalised first.
 
 schwifty and its bank registry are imported by the first check, not with the app (worker memory).
 """
 
 import re
 
-from marina_portal.core.i18n import Translatable
+from stdnum.eu import at_02
+
+from marina_portal.core.refusals import Refusal
 
 
-class BankDetailsError(Translatable, ValueError):
+class BankDetailsError(Refusal, ValueError):
     """A French message saying what is wrong with the IBAN or the BIC."""
 
 
@@ -87,13 +90,20 @@ def bic_for(iban):
     return str(found) if found else ""
 
 
+# The European Economic Area: the EU's 27 countries, Iceland, Liechtenstein and Norway.
+EEA = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO".split())
+
+
 def check_bic(text, iban):
-    """The normalised 11-character BIC for this IBAN (derived when left empty), or BankDetailsError."""
+    """The normalised 11-character BIC for this IBAN (derived when left empty; empty for an EEA account whose
+    bank schwifty does not know), or BankDetailsError."""
     value = compact(text)
     derived = bic_for(iban)
     if not value:
         if derived:
             return _eleven(derived)
+        if iban[:2] in EEA:
+            return ""  # the rulebook asks no BIC for an account in the EEA: the file says NOTPROVIDED
         raise BankDetailsError("Saisissez le BIC inscrit sur votre RIB (8 ou 11 caractères).")
     from schwifty import BIC
     from schwifty import exceptions as bad
@@ -136,3 +146,35 @@ def _same_sepa_area(a, b):
 
 def _eleven(bic):
     return bic if len(bic) == 11 else bic + "XXX"
+
+
+_CREDITOR_ID = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}")
+
+
+def check_creditor_id(text):
+    """The normalised SEPA creditor identifier (ICS), or BankDetailsError: its form, then its check digits."""
+
+    value = compact(text)
+    if not value:
+        raise BankDetailsError("Saisissez l'identifiant créancier SEPA (ICS) attribué au port.")
+    if not _CREDITOR_ID.fullmatch(value) or (value.startswith("FR") and len(value) != 13):
+        raise BankDetailsError(
+            "Un ICS s'écrit : le code pays (2 lettres), 2 chiffres de contrôle, un code d'activité de 3 caractères "
+            "(ZZZ en général) puis l'identifiant national (6 caractères en France), par exemple FR72ZZZ123456."
+        )
+    if not at_02.is_valid(value):
+        raise BankDetailsError(
+            "Les chiffres de contrôle de l'ICS « %(ics)s » ne correspondent pas : un caractère est probablement "
+            "erroné. Recopiez-le depuis le courrier de votre banque.",
+            ics=value,
+        )
+    return value
+
+
+def creditor_id_problem(text):
+    """The French message when the ICS is not valid, else None."""
+    try:
+        check_creditor_id(text)
+    except BankDetailsError as e:
+        return str(e)
+    return None

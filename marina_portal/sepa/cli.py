@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from marina_portal.core.formats import euros, paris_today
+from marina_portal.core.storage import write_whole
 from marina_portal.migrations import init_db
 from marina_portal.models import DirectDebit, Mandate, Port
 from marina_portal.sepa import collection, mandates
@@ -43,8 +44,7 @@ def export_command(collection_date, output, message_format):
     except collection.SepaError as e:
         raise click.ClickException(str(e)) from None
     if output:
-        with open(output, "wb") as f:
-            f.write(xml)
+        write_whole(output, xml)  # a full disk leaves no truncated file for the bank
     else:
         click.echo(xml)
     total = sum(d.amount_cents for d in batch.debits)

@@ -12,18 +12,8 @@ from marina_portal.core import audit
 from marina_portal.models import Customer, DirectDebit, DirectDebitBatch, Invoice, Mandate, User
 from marina_portal.sepa import collection
 
-# The R-transaction reasons a French bank reports most often on a returned direct debit (ISO 20022 codes).
-RETURN_REASONS = (
-    ("AM04", "AM04 — provision insuffisante"),
-    ("AC01", "AC01 — coordonnées bancaires erronées"),
-    ("AC04", "AC04 — compte clôturé"),
-    ("AC06", "AC06 — compte bloqué"),
-    ("AG01", "AG01 — prélèvement interdit sur ce compte"),
-    ("MD01", "MD01 — pas de mandat"),
-    ("MD06", "MD06 — contestation du débiteur"),
-    ("MS02", "MS02 — refus du débiteur"),
-    ("MS03", "MS03 — motif non communiqué"),
-)
+# Every reason code the EPC rulebook lets a bank give on a returned or rejected direct debit (ISO 20022).
+RETURN_REASONS = tuple((code, f"{code} — {label}") for code, label in collection.RETURN_REASONS.items())
 
 
 @dataclass

@@ -1,18 +1,25 @@
 """SEPA mandates: the RUM, the debtor's details, signing with evidence and a sealed PDF, revocation, lapse."""
 
 import datetime as dt
+import logging
 import secrets
 
+from flask import current_app
 from peewee import IntegrityError
 
 from marina_portal.core.db import database
-from marina_portal.core.i18n import Translatable
+from marina_portal.core.formats import fr_date
+from marina_portal.core.i18n import N_
+from marina_portal.core.mail import send_email
 from marina_portal.core.pdf import render_pdf
+from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import save_bytes
-from marina_portal.models import Mandate, utcnow
+from marina_portal.core.urls import external_url
+from marina_portal.models import Mandate, MandateStatus, utcnow
 from marina_portal.sealing import evidence
-from marina_portal.sealing.seals import seal_pdf
+from marina_portal.sealing.seals import SealError, seal_pdf, timestamped
 from marina_portal.sepa import bank_details
+from marina_portal.sepa.charset import rum_letters
 
 SUBJECT = "mandate"
 REVISION = 1  # a mandate's text never changes once signed; new details mean a new mandate
@@ -23,43 +30,74 @@ SIGN_DECLARATION = (
 )
 
 
-class MandateError(Translatable):
+log = logging.getLogger(__name__)
+
+
+class MandateError(Refusal):
     """A French message: why this act is not possible now."""
 
 
+# Our own wording of the debtor's rights, shown on the page, in the PDF and in the signed text (in French);
+# the page shows its English translation, the EPC's wording, to an English reader.
+LEGAL_TEXT = N_(
+    "En signant ce formulaire de mandat, vous autorisez (A) %(creditor)s à envoyer des instructions à votre "
+    "banque pour débiter votre compte, et (B) votre banque à débiter votre compte conformément aux instructions "
+    "de %(creditor)s. Vous bénéficiez du droit d'être remboursé par votre banque selon les conditions "
+    "décrites dans la convention que vous avez passée avec elle. Une demande de remboursement doit être "
+    "présentée dans les 8 semaines suivant la date de débit de votre compte pour un prélèvement autorisé. "
+    "Vos droits concernant le présent mandat sont expliqués dans un document que vous pouvez obtenir auprès "
+    "de votre banque. Pour un prélèvement que vous n'avez pas autorisé, le délai est de 13 mois."
+)
+
+
 def legal_text(creditor_name):
-    """Our own wording of the debtor's rights, shown on the page, in the PDF and in the signed text."""
-    return (
-        f"En signant ce mandat, vous permettez à {creditor_name} de demander à votre banque des prélèvements "
-        "sur votre compte, et à votre banque d'exécuter ces demandes. Votre banque vous rembourse un "
-        "prélèvement si vous le lui demandez, dans les conditions de la convention de compte que vous avez "
-        "signée avec elle : dans les 8 semaines qui suivent la date où votre compte a été débité, sans avoir à "
-        "donner de motif ; et jusqu'à 13 mois après ce débit lorsque le prélèvement n'avait pas été autorisé. "
-        "Votre banque peut vous renseigner sur vos droits."
-    )
+    """The mandate's standard wording (EPC rulebook, French text of the CFONB), then a reminder of the 13 months
+    for a debit that was not authorised: shown on the page, in the PDF and in the signed text (translated where
+    it is shown: LEGAL_TEXT is its message id)."""
+    return LEGAL_TEXT % {"creditor": creditor_name}
+
+
+def creditor_gaps(port):
+    """What the port must still set before a boater may sign a mandate (its ICS valid, its name and address)."""
+    gaps = [
+        label
+        for label, value in (
+            ("nom du créancier", port.name),
+            ("adresse", port.street),
+            ("code postal", port.postcode),
+            ("ville", port.town),
+        )
+        if not (value or "").strip()
+    ]
+    if not port.creditor_id:
+        gaps.append("identifiant créancier SEPA (ICS)")
+    elif bank_details.creditor_id_problem(port.creditor_id):
+        gaps.append(f"identifiant créancier SEPA (ICS) valide (« {port.creditor_id} » ne l'est pas)")
+    return gaps
 
 
 def new_rum(port, customer):
-    """A fresh reference (≤ 35 characters, SEPA letters and digits only) that no mandate has ever used."""
-    prefix = "".join(c for c in port.code.upper() if c.isalnum())[:12]
-    return f"{prefix}-{customer.id:06d}-{''.join(secrets.choice(RUM_ALPHABET) for _ in range(10))}"
+    """A fresh reference that no mandate has ever used: at most 28 characters from [A-Z0-9] (the port's code
+    without accents, the customer number, ten random characters), so no bank's rule can reject it."""
+    prefix = rum_letters(port.code)[:12]
+    return f"{prefix}{customer.id:06d}{''.join(secrets.choice(RUM_ALPHABET) for _ in range(10))}"
 
 
 def current(customer):
     """The customer's active mandate, else their draft, else None."""
     rows = list(
         Mandate.select()
-        .where((Mandate.customer == customer) & Mandate.status.in_(["active", "draft"]))
+        .where((Mandate.customer == customer) & Mandate.status.in_([MandateStatus.ACTIVE, MandateStatus.DRAFT]))
         .order_by(Mandate.id.desc())
     )
-    active = [m for m in rows if m.status == "active"]
+    active = [m for m in rows if m.status == MandateStatus.ACTIVE]
     return (active or rows or [None])[0]
 
 
 def history(customer):
     return list(
         Mandate.select()
-        .where((Mandate.customer == customer) & Mandate.status.in_(["revoked", "lapsed"]))
+        .where((Mandate.customer == customer) & Mandate.status.in_(["revoked", "lapsed", "suspended"]))
         .order_by(Mandate.id.desc())
     )
 
@@ -78,7 +116,7 @@ def open_for(port, customer):
                 return Mandate.create(
                     customer=customer,
                     rum=new_rum(port, customer),
-                    status="draft",
+                    status=MandateStatus.DRAFT,
                     debtor_name=customer.full_name,
                     street=customer.street,
                     postcode=customer.postcode,
@@ -92,7 +130,7 @@ def open_for(port, customer):
 
 def save_details(mandate, debtor_name, street, postcode, town, country, iban, bic):
     """Store the debtor's details on a draft; the IBAN and BIC are checked (BankDetailsError) before any write."""
-    if mandate.status != "draft":
+    if mandate.status != MandateStatus.DRAFT:
         raise MandateError("Ce mandat est déjà signé : il ne peut plus être modifié.")
     iban = bank_details.check_iban(iban)
     bic = bank_details.check_bic(bic, iban)
@@ -106,7 +144,30 @@ def save_details(mandate, debtor_name, street, postcode, town, country, iban, bi
 
 
 def is_complete(mandate):
-    return bool(mandate.iban and mandate.bic and mandate.debtor_name and mandate.street and mandate.town)
+    """The BIC may stay empty: the rulebook does not ask for it for an account in the EEA."""
+    return bool(mandate.iban and mandate.debtor_name and mandate.street and mandate.town)
+
+
+ACCOUNT_DECLARATION = "Je demande que les prochains prélèvements de ce mandat soient faits sur ce compte."
+
+
+def change_account(mandate, iban, bic, user, client):
+    """The debtor moves the mandate to another account (same RUM); the change is evidence, and the next
+    collection carries the original account (or SMNDA for another bank) as amendment information."""
+    if mandate.status != "active":
+        raise MandateError("Seul un mandat signé et actif peut changer de compte.")
+    iban = bank_details.check_iban(iban)
+    bic = bank_details.check_bic(bic, iban)
+    if iban == mandate.iban:
+        raise MandateError("C'est déjà le compte de ce mandat.")
+    with database.atomic():
+        changes = evidence.steps(SUBJECT, mandate.id, REVISION)
+        words = f"{ACCOUNT_DECLARATION}\nRUM : {mandate.rum}\nIBAN : {bank_details.grouped(iban)}\nBIC : {bic}\n"
+        evidence.record_step(
+            SUBJECT, mandate.id, REVISION, len(changes) + 1, user, words, evidence.sha256(words.encode()), client
+        )
+        Mandate.update(iban=iban, bic=bic).where((Mandate.id == mandate.id) & (Mandate.status == "active")).execute()
+    return Mandate.get_by_id(mandate.id)
 
 
 def text(mandate, port):
@@ -124,24 +185,42 @@ def text(mandate, port):
         f"Adresse : {mandate.street}, {mandate.postcode} {mandate.town}, {mandate.country}",
         "Coordonnées du compte bancaire",
         f"IBAN : {bank_details.grouped(mandate.iban)}",
-        f"BIC : {mandate.bic}",
+        f"BIC : {mandate.bic or 'non communiqué'}",
+        "Type de paiement : paiement récurrent / répétitif",
+        f"Signé à : {mandate.signed_place}",
+        f"Le : {fr_date(mandate.signed_at)}",
     ]
     return "\n".join(lines) + "\n"
 
 
-def sign(mandate, port, user, client):
-    """The boater's explicit act: evidence, a sealed PDF kept by the port, and the mandate becomes active."""
+def sign(mandate, port, user, client, place=""):
+    """The boater's explicit act at `place` (the town they sign in): evidence, a sealed PDF kept by the port, and
+    the mandate becomes active. Refused while the port's creditor details are incomplete: the office is told."""
 
-    if mandate.status != "draft":
+    if mandate.status != MandateStatus.DRAFT:
         raise MandateError("Ce mandat n'est plus à signer.")
     if not is_complete(mandate):
         raise MandateError("Complétez et enregistrez vos coordonnées bancaires avant de signer.")
-    if Mandate.select().where((Mandate.customer == mandate.customer_id) & (Mandate.status == "active")).exists():
+    if (
+        Mandate.select()
+        .where((Mandate.customer == mandate.customer_id) & (Mandate.status == MandateStatus.ACTIVE))
+        .exists()
+    ):
         raise MandateError("Vous avez déjà un mandat actif : révoquez-le avant d'en signer un autre.")
+    gaps = creditor_gaps(port)
+    if gaps:
+        _tell_office(port, gaps, mandate)
+        raise MandateError(
+            "Le prélèvement n'est pas encore ouvert : la capitainerie doit d'abord compléter ses coordonnées de "
+            "créancier. Elle vient d'en être prévenue ; vous pourrez signer dès que ce sera fait."
+        )
+    place = " ".join((place or mandate.town or "").split())[:70]
+    if not place:
+        raise MandateError("Indiquez le lieu de signature (votre ville).")
+    signed_at = utcnow()
+    mandate.signed_at, mandate.signed_place = signed_at, place
     words = text(mandate, port)
     digest = evidence.sha256(words.encode("utf-8"))
-    signed_at = utcnow()
-    mandate.signed_at = signed_at
     pdf = render_pdf(
         "pdf/mandate.html",
         port=port,
@@ -150,28 +229,100 @@ def sign(mandate, port, user, client):
         iban=bank_details.grouped(mandate.iban),
         text_sha256=digest,
         signer=user.email,
+        timestamped=timestamped(),
     )
-    sealed = seal_pdf(pdf, reason=f"Mandat de prélèvement SEPA {mandate.rum} signé", signer_name=port.name)
+    try:
+        sealed = seal_pdf(
+            pdf, reason=f"Mandat de prélèvement SEPA {mandate.rum} signé en ligne par {mandate.debtor_name}", port=port
+        )
+    except SealError:
+        raise MandateError(
+            "Le service d'horodatage du port ne répond pas : le mandat n'est pas signé. "
+            "Réessayez dans quelques minutes."
+        ) from None
     stored, pdf_digest = save_bytes("mandates", sealed, ".pdf")
     with database.atomic():
         evidence.record_step(SUBJECT, mandate.id, REVISION, 1, user, f"{SIGN_DECLARATION}\n\n{words}", digest, client)
         updated = (
-            Mandate.update(status="active", signed_at=signed_at, signed_pdf=stored, signed_pdf_sha256=pdf_digest)
+            Mandate.update(
+                status="active",
+                signed_at=signed_at,
+                signed_place=place,
+                signed_pdf=stored,
+                signed_pdf_sha256=pdf_digest,
+                signed_creditor_id=port.creditor_id,
+                signed_creditor_name=port.name,
+                signed_iban=mandate.iban,
+                signed_bic=mandate.bic,
+                told_creditor_id=port.creditor_id,
+                told_creditor_name=port.name,
+                told_iban=mandate.iban,
+                told_bic=mandate.bic,
+            )
             .where((Mandate.id == mandate.id) & (Mandate.status == "draft"))
             .execute()
         )
         if not updated:
             raise MandateError("Ce mandat n'est plus à signer.")
-    return Mandate.get_by_id(mandate.id)
+    signed = Mandate.get_by_id(mandate.id)
+    _acknowledge(
+        signed,
+        port,
+        user.email,
+        N_("Accusé de réception : mandat de prélèvement SEPA %(rum)s"),
+        "mandate_signed",
+        [(f"mandat-sepa-{signed.rum}.pdf", "application/pdf", signed.signed_pdf)],
+    )
+    return signed
 
 
-def revoke(mandate):
-    """The boater withdraws the mandate: no further collection under this RUM."""
+def _tell_office(port, gaps, mandate):
+    if not port.email:
+        log.warning("mandate %s refused, port settings incomplete: %s", mandate.rum, ", ".join(gaps))
+        return
+    try:
+        send_email(
+            port.email,
+            N_("Un mandat SEPA n'a pas pu être signé : réglages du port incomplets"),
+            "mandate_creditor_incomplete",
+            language="fr",
+            port=port,
+            mandate=mandate,
+            gaps=gaps,
+        )
+    except Exception:
+        log.exception("office not told of mandate %s refused", mandate.rum)
+
+
+def revoke(mandate, port=None, user=None):
+    """The boater withdraws the mandate: no further collection under this RUM; they get a mail saying so."""
     if mandate.status != "active":
         raise MandateError("Seul un mandat signé et actif peut être révoqué.")
     with database.atomic():
         Mandate.update(status="revoked", revoked_at=utcnow()).where(Mandate.id == mandate.id).execute()
-    return Mandate.get_by_id(mandate.id)
+    revoked = Mandate.get_by_id(mandate.id)
+    to = user.email if user is not None else (revoked.customer.email or "")
+    if to:
+        _acknowledge(revoked, port, to, N_("Mandat de prélèvement SEPA %(rum)s révoqué"), "mandate_revoked")
+    return revoked
+
+
+def _acknowledge(mandate, port, to, subject, template, attachments=()):
+    try:
+        send_email(
+            to,
+            subject,
+            template,
+            language=mandate.customer.language,
+            subject_fields={"rum": mandate.rum},
+            attachments=attachments,
+            mandate=mandate,
+            port=port,
+            masked_iban=bank_details.masked(mandate.iban),
+            link=external_url("mandate.show") if "mandate.show" in current_app.view_functions else "",
+        )
+    except Exception:  # the mandate's state is recorded whatever happens to the mail
+        log.exception("mail %s for mandate %s not sent", template, mandate.rum)
 
 
 def months_before(day, months):
@@ -189,10 +340,10 @@ def lapse_dormant(today):
     limit = months_before(today, LAPSE_MONTHS)
     dormant = [
         m
-        for m in Mandate.select().where(Mandate.status == "active")
+        for m in Mandate.select().where(Mandate.status == MandateStatus.ACTIVE)
         if (m.last_collection_on or (m.signed_at.date() if m.signed_at else today)) <= limit
     ]
     with database.atomic():
         for mandate in dormant:
-            Mandate.update(status="lapsed").where(Mandate.id == mandate.id).execute()
+            Mandate.update(status=MandateStatus.LAPSED).where(Mandate.id == mandate.id).execute()
     return [m.rum for m in dormant]

@@ -19,6 +19,8 @@ def may_see(row, customer_field=None):
         return False
     if current_user.is_staff:
         return True
+    if getattr(row, "is_draft", False):
+        return False  # a draft invoice is the harbour office's until it is issued
     owner_id = getattr(row, f"{customer_field or 'customer'}_id", None)
     return owner_id is not None and owner_id == current_user.customer_id
 

@@ -3,10 +3,12 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marina_portal.accounts import logins
+from marina_portal.accounts import logins, sessions, tasks
 from marina_portal.core.extensions import limiter
+from marina_portal.core.i18n import DEFAULT, select_locale
 from marina_portal.views.forms import (
     ChangePasswordForm,
     EmailForm,
@@ -15,6 +17,7 @@ from marina_portal.views.forms import (
     RegisterContractForm,
     SetPasswordForm,
 )
+from marina_portal.views.shell import set_language
 
 bp = Blueprint("auth", __name__)
 
@@ -41,6 +44,16 @@ def per_ip_and_target(limit):
     return decorate
 
 
+LOGIN_SCOPE = "login"  # the boaters' and the staff's login pages draw on one budget per account
+
+
+def login_limits(view):
+    """Rate-limit login POSTs per account typed and per client address, one budget shared by /login and
+    /staff/login: alternating the two pages gives a guesser nothing more."""
+    view = limiter.shared_limit(_login_limit, scope=LOGIN_SCOPE, methods=["POST"], key_func=_target)(view)
+    return limiter.shared_limit(_login_limit, scope=LOGIN_SCOPE + "-address", methods=["POST"])(view)
+
+
 def safe_next(target):
     """Follow `next` only to a path on this site."""
     if not target:
@@ -51,14 +64,27 @@ def safe_next(target):
     return target
 
 
-def _start_session(user):
-    session.clear()  # a fresh session at login: nothing carried over from before
+def _start_session(user, remember=False):
+    """A fresh session at login (nothing carried over from before), recorded on the server."""
+    language = select_locale()  # this visit's: chosen in the footer, or the browser's (en-GB reads English)
+    session.clear()
+    user.login_session_id = sessions.open_for(user, remember).id
+    lifetime = sessions.cookie_lifetime(user, remember)
+    session.permanent = lifetime is not None  # else the browser forgets the cookie when it closes
     login_user(user)
     logins.record_login(user)
+    if user.language == DEFAULT and language != DEFAULT:
+        set_language(language, user)  # a boater who never chose keeps the language they logged in with
+
+
+def _end_session():
+    sessions.end(getattr(current_user, "login_session_id", None))
+    logout_user()
+    session.clear()
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@per_ip_and_target(_login_limit)
+@login_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -67,17 +93,17 @@ def login():
         user = logins.authenticate(form.email.data, form.password.data)
         if user is not None:
             target = safe_next(request.args.get("next"))
-            _start_session(user)
+            _start_session(user, remember=form.remember.data)
             return redirect(target or url_for("main.home"), code=303)
-        form.password.errors.append("Login ou mot de passe incorrect.")
+        form.password.errors.append(_("Login ou mot de passe incorrect."))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        _end_session()
+        flash(_("Vous êtes déconnecté."), "success")
     return redirect(url_for("main.home"), code=303)
 
 
@@ -92,7 +118,7 @@ def first_login():
             form=LoginForm(formdata=None, email=form.email.data),
             first_login_errors=form.email.errors,
         ), 200
-    logins.request_password_link(form.email.data)
+    tasks.mail_password_link(logins.normalise_email(form.email.data))
     return redirect(url_for("auth.link_sent"), code=303)
 
 
@@ -101,7 +127,7 @@ def first_login():
 def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
-        logins.request_password_link(form.email.data)
+        tasks.mail_password_link(logins.normalise_email(form.email.data))
         return redirect(url_for("auth.link_sent"), code=303)
     return render_template("auth/forgot.html", form=form)
 
@@ -116,8 +142,25 @@ def register():
     return render_template("auth/register_choice.html")
 
 
+def _invoice_typed():
+    return "invoice:" + "".join((request.form.get("invoice_number") or "").split()).upper()
+
+
+def _refused(response):
+    return response.status_code != 303  # only wrong guesses count: a recognised invoice leaves the page
+
+
 @bp.route("/register/contract", methods=["GET", "POST"])
 @per_ip_and_target(_mail_limit)
+@limiter.limit(
+    lambda: current_app.config["REGISTER_INVOICE_LIMIT"],
+    methods=["POST"],
+    key_func=_invoice_typed,
+    deduct_when=_refused,
+)
+@limiter.limit(
+    lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"], key_func=lambda: "everyone", deduct_when=_refused
+)
 def register_contract():
     """Case 2: prove a contract with one of this year's invoices; the link goes to the email typed."""
     form = RegisterContractForm()
@@ -142,13 +185,14 @@ def set_password(purpose, token):
     except logins.LinkRefused as refusal:
         return render_template("auth/link_refused.html", message=str(refusal)), 410
     form = SetPasswordForm()
+    form.password_facts = logins.facts_for(login)
     if form.validate_on_submit():
         try:
             user = logins.set_password_from_link(purpose, token, form.password.data)
         except logins.LinkRefused as refusal:
             return render_template("auth/link_refused.html", message=str(refusal)), 410
         _start_session(user)
-        flash("Votre mot de passe est enregistré. Bienvenue sur le portail.", "success")
+        flash(_("Votre mot de passe est enregistré. Bienvenue sur le portail."), "success")
         return redirect(url_for("main.home"), code=303)
     return render_template("auth/set_password.html", form=form, login=login, purpose=purpose)
 
@@ -158,11 +202,12 @@ def set_password(purpose, token):
 @limiter.limit(_login_limit, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
+    form.password_facts = logins.facts_for(current_user.email)
     if form.validate_on_submit():
         user = logins.change_password(current_user, form.current.data, form.password.data)
         if user is not None:
             _start_session(user)
-            flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.", "success")
+            flash(_("Votre mot de passe a été changé. Vos autres sessions ont été fermées."), "success")
             return redirect(url_for("main.home"), code=303)
-        form.current.errors.append("Le mot de passe actuel n'est pas le bon.")
+        form.current.errors.append(_("Le mot de passe actuel n'est pas le bon."))
     return render_template("auth/change_password.html", form=form)

@@ -4,8 +4,10 @@ from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
 
 from marina_portal.billing import statement as billing
-from marina_portal.models import Invoice
+from marina_portal.contracts import berth_contracts
+from marina_portal.models import CreditNote, Invoice
 from marina_portal.port_life import absences
+from marina_portal.sepa import planned
 from marina_portal.views.access import boater_required, owned_or_404
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -18,6 +20,9 @@ def show():
         "account/show.html",
         statement=billing.statement(current_user.customer_id),
         credit_cents=absences.customer_credit_cents(current_user.customer_id),
+        credit_notes=billing.credit_notes_of(current_user.customer_id),
+        plan=planned.for_customer(current_user.customer_id),
+        offer_mandate=berth_contracts.has_contract(current_user.customer_id),
     )
 
 
@@ -31,4 +36,15 @@ def invoice_pdf(invoice_id):
         headers={
             "Content-Disposition": f'inline; filename="{billing.pdf_filename(invoice)}"',
         },
+    )
+
+
+@bp.route("/credit-notes/<int:note_id>/pdf")
+@login_required
+def credit_note_pdf(note_id):
+    note = owned_or_404(CreditNote, note_id)
+    return Response(
+        billing.credit_note_pdf(note.id),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{billing.credit_note_filename(note)}"'},
     )

@@ -11,34 +11,19 @@ from flask_login import current_user, login_required
 
 from marina_portal.contracts import berth_contracts, signing
 from marina_portal.core.formats import fr_datetime
-from marina_portal.core.i18n import N_
-from marina_portal.models import Contract
-from marina_portal.sealing.seals import verify_pdf
+from marina_portal.models import Contract, ContractStatus
+from marina_portal.sealing.seals import recorded_as, verify_pdf
 from marina_portal.views.access import boater_required, owned_or_404
+from marina_portal.views.htmx import is_fragment_request
 
 bp = Blueprint("contract", __name__, url_prefix="/contract")  # CLI group: `flask contract …`
 
-STATUS_LABELS = {
-    "draft": N_("En préparation"),
-    "sent": N_("À signer"),
-    "signed": N_("Signé"),
-    "cancelled": N_("Annulé"),
-}
-
-
-@bp.app_template_filter("metres")
-def metres(cm):
-    """950 -> '9,50 m'."""
-    return f"{(cm or 0) / 100:.2f}".replace(".", ",") + " m"
+STATUS_LABELS = {status.value: status.label for status in ContractStatus}  # French message ids
 
 
 @bp.context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "declarations": signing.DECLARATIONS}
-
-
-def _fragment_wanted():
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
 def _contract_or_404(contract_id):
@@ -55,7 +40,7 @@ def _file_name(contract, suffix=""):
 
 
 def _render_signing(state, error=None, status=200):
-    if _fragment_wanted():
+    if is_fragment_request():
         # htmx swaps only 2xx answers: a refusal comes back as a fragment carrying its message
         return render_template(
             "contract/_signing.html", state=state, contract=state.contract, error=error, fragment=True
@@ -70,11 +55,18 @@ def show():
     return render_template("contract/show.html", contracts=found)
 
 
+def _asked_from_this_site():
+    """A download counts as the boater reading the contract only when they asked for it here: a link or a
+    hidden image on another site (Sec-Fetch-Site cross-site or same-site) proves nothing. Browsers too old
+    to send the header, and an address typed in (none), count."""
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+
+
 @bp.route("/<int:contract_id>/pdf")
 @login_required
 def pdf(contract_id):
     contract = _contract_or_404(contract_id)
-    data = berth_contracts.download_pdf(contract, current_user)
+    data = berth_contracts.download_pdf(contract, current_user, as_evidence=_asked_from_this_site())
     return send_file(
         io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=_file_name(contract)
     )
@@ -84,7 +76,15 @@ def pdf(contract_id):
 @boater_required
 def sign(contract_id):
     contract = _contract_or_404(contract_id)
-    return _render_signing(signing.signing_state(contract, current_user))
+    state = signing.signing_state(contract, current_user)
+    error = None
+    if request.args.get("downloaded") and state.download is None:
+        error = _(
+            "Aucun téléchargement du contrat n'est enregistré : le PDF ne s'est pas ouvert ou n'a pas été "
+            "enregistré. Touchez le lien « PDF » ci-dessous et attendez que le fichier s'ouvre (ou qu'il "
+            "apparaisse dans vos téléchargements), puis revenez ici."
+        )
+    return _render_signing(state, error=error)
 
 
 @bp.route("/<int:contract_id>/sign/<int:step>", methods=["POST"])
@@ -97,7 +97,7 @@ def sign_step(contract_id, step):
     except signing.SigningRefused as refusal:
         state = signing.signing_state(Contract.get_by_id(contract.id), current_user)
         return _render_signing(state, error=refusal.translated(), status=409)
-    if _fragment_wanted():
+    if is_fragment_request():
         return _render_signing(state)
     if state.signed:
         flash(_("Votre contrat est signé. Il est enregistré au port."), "success")
@@ -119,16 +119,32 @@ def signed_pdf(contract_id):
 @bp.cli.command("verify")
 @click.argument("file", type=click.File("rb"))
 def verify_command(file):
-    """Check a signed contract PDF: is its seal intact, who signed and when. Exit status 0 only when intact."""
+    """Check a signed contract or mandate PDF: intact, sealed with the port's certificate, and the very file the
+    portal recorded. Exit status 0 only then; otherwise 1 with the reason."""
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # its tracebacks would bury the verdict below
-    check = verify_pdf(file.read())
-    if not check.intact:
+    data = file.read()
+    check = verify_pdf(data)
+    if not check.intact or not check.trusted:
         click.echo(f"Sceau NON valide : {check.problem or 'le document a été modifié.'}")
         sys.exit(1)
+    recorded = recorded_as(data)
+    if recorded is None:
+        click.echo(
+            "Sceau NON valide : ce fichier n'est pas celui que le portail a enregistré à la signature "
+            "(son empreinte SHA-256 ne correspond à aucun contrat ni mandat signé)."
+        )
+        sys.exit(1)
     click.echo("Sceau intact : le document n'a pas été modifié depuis sa signature.")
-    click.echo(f"Signé par : {check.signer or 'inconnu'}")
-    when = fr_datetime(check.signed_at) if check.signed_at else "date inconnue"
-    click.echo(f"Le : {when} (heure de Paris)")
+    click.echo(
+        f"Scellé par : {check.signer or check.subject} (certificat du port, empreinte SHA-256 {check.fingerprint})"
+    )
+    kind, number = recorded
+    click.echo(f"Document enregistré : {kind} {number}, empreinte SHA-256 identique à celle conservée par le portail.")
+    if check.timestamp_at:
+        click.echo(f"Le : {fr_datetime(check.timestamp_at)} (heure de Paris)")
+        click.echo(f"Heure attestée par une autorité d'horodatage{' : ' + check.tsa if check.tsa else ''}.")
+    else:
+        click.echo(f"Le : {fr_datetime(check.signed_at) if check.signed_at else 'date inconnue'} (heure de Paris)")
+        click.echo("Heure donnée par l'horloge du serveur du port (pas d'horodatage externe).")
     if check.reason:
         click.echo(f"Motif : {check.reason}")
-    click.echo("Certificat : celui du port." if check.trusted else "Certificat : non reconnu par ce portail.")

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template, send_file
 from flask_login import current_user, login_required
 
 from marina_portal.core.storage import absolute
+from marina_portal.documents import uploads
 from marina_portal.models import Document
 from marina_portal.views.access import may_see
 from marina_portal.views.shell import current_port
@@ -29,7 +30,9 @@ def index():
 @login_required
 def download(document_id):
     document = Document.get_or_none(Document.id == document_id)
-    if document is None or (document.customer_id is not None and not may_see(document)):
+    if document is None or document.kind == uploads.WITHDRAWN:
+        abort(404)
+    if document.customer_id is not None and not may_see(document):
         abort(404)
     return send_file(
         absolute(document.stored_as),

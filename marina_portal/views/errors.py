@@ -1,4 +1,6 @@
-"""Friendly error pages in French; a rate limit or an expired form says what to do."""
+"""Friendly error pages in French; a rate limit, an expired form or a full disk says what to do."""
+
+import errno
 
 from flask import render_template
 from flask_wtf.csrf import CSRFError
@@ -33,6 +35,12 @@ MESSAGES = {
 }
 
 
+DISK_FULL = N_(
+    "Le serveur du portail manque de place pour enregistrer : rien n'a été enregistré. Réessayez plus tard ; "
+    "si cela dure, prévenez la capitainerie."
+)
+
+
 def render_error(code, message=None):
     title, default = MESSAGES.get(code, MESSAGES[500])
     return render_template("errors/error.html", title=title, message=message or default, code=code), code
@@ -48,6 +56,16 @@ def init_app(app):
         if "locked" in str(e) or "busy" in str(e):
             app.logger.warning("database busy: %s", e)
             return render_error(503)
+        if "disk is full" in str(e):
+            app.logger.error("database: %s", e)
+            return render_error(503, DISK_FULL)
+        raise e
+
+    @app.errorhandler(OSError)
+    def _disk_full(e):
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            app.logger.error("disk full: %s", e)
+            return render_error(503, DISK_FULL)
         raise e
 
     @app.errorhandler(CSRFError)

@@ -1,11 +1,13 @@
 """Forms shared by several features; a feature's own forms live beside its views."""
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from marina_portal.accounts.logins import PASSWORD_MIN_LENGTH
+from marina_portal.accounts.logins import PASSWORD_MIN_LENGTH, password_problem
 from marina_portal.core.formats import parse_euros, parse_french_date, parse_metres
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -21,7 +23,12 @@ class BoatSizes:
     harbour office may leave one empty (0, unknown)."""
 
     sizes_optional = False
-    sizes_message = _l("Indiquez une mesure en mètres, par exemple 9,50.")
+    sizes_message = None  # one message for the three; else each gives an example of its own size
+    sizes_messages = {
+        "length": _l("Indiquez une mesure en mètres, par exemple 9,50."),
+        "beam": _l("Indiquez une mesure en mètres, par exemple 3,20."),
+        "draught": _l("Indiquez une mesure en mètres, par exemple 1,50."),
+    }
 
     def _centimetres(self, field):
         if self.sizes_optional and not field.data:
@@ -33,7 +40,7 @@ class BoatSizes:
             or (centimetres == 0 and not self.sizes_optional)
             or centimetres > 20000
         ):
-            raise ValidationError(self.sizes_message)
+            raise ValidationError(self.sizes_message or self.sizes_messages[field.name])
         return centimetres
 
     def validate_length(self, field):
@@ -47,13 +54,17 @@ class BoatSizes:
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Login", filters=[lambda v: v.strip() if v else v], validators=[DataRequired(REQUIRED)])
-    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)])
+    # The tutorial's words in French; in English "Login" is kept and "Mot de passe" is glossed
+    email = StringField(_l("Login"), filters=[lambda v: v.strip() if v else v], validators=[DataRequired(REQUIRED)])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(REQUIRED)])
+    remember = BooleanField(
+        _l("Rester connecté"), description=_l("30 jours sur cet appareil ; sinon la session se ferme après 2 heures.")
+    )
 
 
 class EmailForm(FlaskForm):
     email = EmailField(
-        "Login",
+        _l("Login"),
         filters=[lambda v: v.strip() if v else v],
         validators=[
             DataRequired(REQUIRED),
@@ -71,7 +82,12 @@ class RegisterContractForm(FlaskForm):
             Email(_l("Saisissez une adresse mail valide."), check_deliverability=False),
         ],
     )
-    invoice_number = StringField("Numéro de facture", validators=[DataRequired(REQUIRED), Length(max=50)])
+    invoice_number = StringField(
+        "Numéro de facture",
+        # « 2026-02301 » or « 2026 02301 » typed for the printed 2026/02301
+        filters=[lambda v: re.sub(r"^\s*(\d{4})\s*[-\s.]\s*(\d+)\s*$", r"\1/\2", v) if v else v],
+        validators=[DataRequired(REQUIRED), Length(max=50)],
+    )
     invoice_date = StringField(
         "Date de facture",
         validators=[DataRequired(REQUIRED)],
@@ -80,7 +96,7 @@ class RegisterContractForm(FlaskForm):
     amount = StringField(
         "Montant TTC",
         validators=[DataRequired(REQUIRED)],
-        description=_l("Le montant total de la facture, par exemple 1 520,00."),
+        description=_l("Le montant total de la facture, par exemple 1\u00a0520,00."),
     )
 
     def validate_invoice_date(self, field):
@@ -91,7 +107,7 @@ class RegisterContractForm(FlaskForm):
     def validate_amount(self, field):
         self.parsed_amount = parse_euros(field.data)
         if self.parsed_amount is None:
-            raise ValidationError(_l("Saisissez un montant en euros, par exemple 1 520,00."))
+            raise ValidationError(_l("Saisissez un montant en euros, par exemple 1\u00a0520,00."))
 
 
 def _new_password_fields():
@@ -113,10 +129,24 @@ def _new_password_fields():
     return password, confirm
 
 
-class SetPasswordForm(FlaskForm):
+class NewPassword:
+    """Mixin for a form choosing a password: refused when easy to guess. The view sets `password_facts`
+    (the login email, names) before validating, so that a password made of them is refused too."""
+
+    password_facts = ()
+
+    def validate_password(self, field):
+        if len(field.data or "") < PASSWORD_MIN_LENGTH:
+            return  # the Length validator already says so
+        problem = password_problem(field.data, self.password_facts)
+        if problem:
+            raise ValidationError(problem.translated())
+
+
+class SetPasswordForm(NewPassword, FlaskForm):
     password, confirm = _new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(NewPassword, FlaskForm):
     current = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired(REQUIRED)])
     password, confirm = _new_password_fields()

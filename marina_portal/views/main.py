@@ -1,13 +1,12 @@
 """The home page (login when anonymous), the port-code address from the tutorial, and a health check."""
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marina_portal.core.i18n import LANGUAGES
-from marina_portal.models import Customer, User
+from marina_portal.customers import next_steps
 from marina_portal.views.accounts import safe_next
 from marina_portal.views.forms import EmptyForm, LoginForm
-from marina_portal.views.shell import current_port
+from marina_portal.views.shell import current_port, set_language
 
 bp = Blueprint("main", __name__)
 
@@ -18,7 +17,8 @@ def home():
         return render_template("auth/login.html", form=LoginForm())
     if current_user.is_staff:
         return redirect(url_for("staff.dashboard"))
-    return render_template("main/home.html")
+    home = next_steps.for_boater(current_user, current_port()) if current_user.customer_id else None
+    return render_template("main/home.html", home=home)
 
 
 @bp.route("/healthz")
@@ -41,15 +41,3 @@ def port_address(code):
     if port is None or code.upper() != port.code.upper():
         abort(404)
     return redirect(url_for("main.home"))
-
-
-def set_language(language, user=None):
-    """Remember a language for this browser and, when logged in, for the boater (their mails too)."""
-    if language not in LANGUAGES:
-        return False
-    session["lang"] = language
-    if user is not None and user.is_authenticated:
-        User.update(language=language).where(User.id == user.id).execute()
-        if user.customer_id:
-            Customer.update(language=language).where(Customer.id == user.customer_id).execute()
-    return True

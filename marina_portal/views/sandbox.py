@@ -2,9 +2,10 @@
 
 import logging
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request
 
 from marina_portal.core.extensions import csrf
+from marina_portal.core.urls import external_url
 from marina_portal.payments import merchant_for
 from marina_portal.payments import sandbox as bank
 from marina_portal.payments.monetico import parse_amount
@@ -71,7 +72,7 @@ def decision():
     if choice not in ("pay", "refuse"):
         return redirect(fields["url_retour_err"], code=303)  # Abandonner: nothing happened at the bank
     note = bank.notification(fields, choice == "pay", merchant_for(current_port()).key, request.remote_addr)
-    notify_url = current_app.config["BASE_URL"].rstrip("/") + url_for("payment.notify", gateway_name="monetico")
+    notify_url = external_url("payment.notify", gateway_name="monetico")
     if not bank.send_notification(notify_url, note):
         log.warning("sandbox: the merchant did not acknowledge the notification for %s", fields["reference"])
     return redirect(fields["url_retour_ok" if choice == "pay" else "url_retour_err"], code=303)

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.sansio.utils import host_is_trusted
 
 from marina_portal.views.errors import render_error
 
@@ -40,8 +41,32 @@ def trust_proxies(app):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
+def body_limit(setting):
+    """Mark a view whose request body may not exceed the named setting; bigger answers 413 before anything
+    reads it (the app-wide MAX_CONTENT_LENGTH is sized for uploads)."""
+
+    def mark(view):
+        view.body_limit_setting = setting
+        return view
+
+    return mark
+
+
 def init_app(app):
     trust_proxies(app)
+
+    @app.before_request
+    def _cap_body():
+        setting = getattr(app.view_functions.get(request.endpoint), "body_limit_setting", None)
+        if setting:
+            request.max_content_length = app.config[setting]
+
+    @app.before_request
+    def _refuse_unknown_hosts():
+        # A Host header naming another site would end up in a page's links, so it is refused; the health
+        # check answers whatever name a load balancer uses.
+        if request.path != "/healthz" and not host_is_trusted(request.host.lower(), app.config["ALLOWED_HOSTS"]):
+            return render_error(400)
 
     @app.before_request
     def _refuse_nul_bytes():

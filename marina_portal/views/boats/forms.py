@@ -86,11 +86,6 @@ class BoatChangeForm(BoatSizes, FlaskForm):
             "draught_cm": self.draught_cm,
         }
 
-    @staticmethod
-    def metres_text(centimetres):
-        """950 -> '9,50' (what the boater reads and types)."""
-        return f"{centimetres // 100},{centimetres % 100:02d}" if centimetres else ""
-
 
 class PaperForm(FlaskForm):
     kind = SelectField(_l("Document"), choices=[SelectChoice(value, _l(label)) for value, label in KINDS.items()])

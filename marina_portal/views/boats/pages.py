@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from marina_portal.boats import changes as boat_changes
 from marina_portal.boats import papers
-from marina_portal.core.formats import paris_today
+from marina_portal.core.formats import fr_datetime, metres, paris_today
 from marina_portal.core.storage import absolute
 from marina_portal.documents import uploads
 from marina_portal.models import Document
@@ -15,12 +15,6 @@ from marina_portal.views.boats.forms import BOAT_TYPE_LABELS, BoatChangeForm, Co
 from marina_portal.views.forms import EmptyForm
 
 bp = Blueprint("boat", __name__, url_prefix="/my-boat")
-
-
-@bp.app_template_filter("metres")
-def metres(centimetres):
-    """950 -> '9,50 m'."""
-    return f"{centimetres // 100},{centimetres % 100:02d} m" if centimetres else "—"
 
 
 def _page(paper_form=None, problem=None, status=200):
@@ -66,16 +60,15 @@ def change(boat_id):
     boat = boat_changes.own_boat(boat_id, current_user.customer_id)
     if boat is None:
         abort(404)
-    metres = BoatChangeForm.metres_text
     facts = boat_changes.pending_for(boat) or boat  # replacing a request starts from what was asked
     form = BoatChangeForm(
         data={
             "name": facts.name,
             "registration": facts.registration,
             "boat_type": facts.boat_type,
-            "length": metres(facts.length_cm),
-            "beam": metres(facts.beam_cm),
-            "draught": metres(facts.draught_cm),
+            "length": metres(facts.length_cm, unit=False),
+            "beam": metres(facts.beam_cm, unit=False),
+            "draught": metres(facts.draught_cm, unit=False),
         }
     )
     form.set_type_choices(boat.boat_type)
@@ -92,12 +85,20 @@ def change(boat_id):
     return render_template("boat/change.html", form=form, boat=boat, problem=problem), status
 
 
-@bp.route("/changes/<int:change_id>/withdraw", methods=["POST"])
+@bp.route("/changes/<int:change_id>/withdraw", methods=["GET", "POST"])
 @boater_required
 def withdraw(change_id):
     change = boat_changes.own_change(change_id, current_user.customer_id)
     if change is None:
         abort(404)
+    if request.method == "GET":
+        return render_template(
+            "confirm.html",
+            question=_("Retirer votre demande de modification du bateau %(name)s ?", name=change.boat.name),
+            detail=_("La capitainerie ne la verra plus ; les informations enregistrées du bateau ne changent pas."),
+            yes=_("Oui, retirer ma demande"),
+            back=url_for("boat.index"),
+        )
     if EmptyForm().validate_on_submit():
         try:
             boat_changes.withdraw(current_user, change, request.remote_addr or "")
@@ -148,13 +149,25 @@ def paper(document_id):
     )
 
 
-@bp.route("/papers/<int:document_id>/remove", methods=["POST"])
+@bp.route("/papers/<int:document_id>/remove", methods=["GET", "POST"])
 @boater_required
 def remove_paper(document_id):
     """A paper sent by mistake, removed by the boater within a day (papers.REMOVABLE_FOR)."""
     paper = papers.own_paper(document_id, current_user.customer_id)
     if paper is None:
         abort(404)
+    if request.method == "GET":
+        return render_template(
+            "confirm.html",
+            question=_(
+                "Retirer le document « %(title)s » envoyé le %(date)s ?",
+                title=_(papers.KINDS[paper.kind]),
+                date=fr_datetime(paper.created_at),
+            ),
+            detail=_("Le fichier est supprimé : la capitainerie ne pourra plus le consulter."),
+            yes=_("Oui, retirer le document"),
+            back=url_for("boat.index", _anchor="papiers"),
+        )
     if EmptyForm().validate_on_submit():
         try:
             papers.remove(current_user, paper, request.remote_addr or "")

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from marina_portal.core.formats import paris_today
+from marina_portal.core.formats import fr_date, paris_today
 from marina_portal.port_life import absences
 from marina_portal.views.access import boater_required
 from marina_portal.views.forms import EmptyForm
@@ -113,10 +113,23 @@ def _prefill(absence):
     return Values
 
 
-@bp.route("/<int:absence_id>/cancel", methods=["POST"])
+@bp.route("/<int:absence_id>/cancel", methods=["GET", "POST"])
 @boater_required
 def cancel(absence_id):
     absence = _own(absence_id)
+    if request.method == "GET":
+        return render_template(
+            "confirm.html",
+            question=_(
+                "Annuler votre absence du %(start)s au %(end)s (poste %(code)s) ?",
+                start=fr_date(absence.starts_on),
+                end=fr_date(absence.ends_on),
+                code=absence.contract.berth.code,
+            ),
+            detail=_("La capitainerie ne pourra plus louer votre poste à ces dates."),
+            yes=_("Oui, annuler l'absence"),
+            back=url_for("absence.index"),
+        )
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:

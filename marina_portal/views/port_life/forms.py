@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringF
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from marina_portal.core.formats import parse_euros, parse_french_date
-from marina_portal.views.forms import REQUIRED, BoatSizes, _new_password_fields
+from marina_portal.views.forms import REQUIRED, BoatSizes, NewPassword, _new_password_fields
 
 DATE_HELP = _l("Au format JJ/MM/AAAA.")
 
@@ -111,7 +111,7 @@ class ApplicationForm(BoatSizes, FlaskForm):
     wanted_to = DateInput(_l("Jusqu'au (facultatif)"), validators=[Optional()], description=DATE_HELP)
 
 
-class ConfirmApplicationForm(FlaskForm):
+class ConfirmApplicationForm(NewPassword, FlaskForm):
     password, confirm = _new_password_fields()
 
 
@@ -132,4 +132,7 @@ class NewsForm(FlaskForm):
     title = StringField("Titre", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=200)])
     body = TextAreaField("Texte", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=5000)])
     is_alert = BooleanField("Alerte urgente (météo, travaux, coupure d'eau…)")
+    alert_for_all = BooleanField(
+        "Alerte aussi pour les plaisanciers sans poste (liste d'attente) ; sinon, pour les titulaires d'un poste"
+    )
     send_mail = BooleanField("Envoyer aussi par mail à tous les plaisanciers")

@@ -65,6 +65,7 @@ def confirm(token):
         return render_template("auth/link_refused.html", message=refusal.translated()), 410
     has_login = waiting_list.existing_login(application) is not None
     form = EmptyForm() if has_login else ConfirmApplicationForm()
+    form.password_facts = (application.email, application.last_name, application.first_name, application.boat_name)
     if form.validate_on_submit():
         try:
             user = waiting_list.confirm_email(token, None if has_login else form.password.data)

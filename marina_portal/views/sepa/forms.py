@@ -66,7 +66,31 @@ class MandateDetailsForm(FlaskForm):
 
 
 class SignMandateForm(FlaskForm):
+    place = StringField(
+        _l("Lieu de signature"),
+        filters=[_strip],
+        validators=[Length(max=70)],
+        description=_l("La ville où vous signez ; laissée vide, c'est la ville de votre adresse."),
+    )
     accept = BooleanField(
         _l("J'ai vérifié les informations ci-dessus et j'autorise le prélèvement selon ce mandat."),
         validators=[DataRequired(_l("Cochez la case pour confirmer votre signature."))],
     )
+
+
+class ChangeAccountForm(FlaskForm):
+    """A new account for the same mandate (same RUM): the next debit tells the bank the original one."""
+
+    iban = StringField(
+        "IBAN",
+        validators=[DataRequired(_l("Saisissez l'IBAN inscrit sur votre RIB."))],
+        description=_l("Par exemple FR76 3000 6000 0112 3456 7890 189 ; les espaces sont acceptés."),
+    )
+    bic = StringField("BIC", description=_l("8 ou 11 caractères ; laissez vide s'il est déduit de l'IBAN."))
+    accept = BooleanField(
+        _l("Je demande que les prochains prélèvements de ce mandat soient faits sur ce compte."),
+        validators=[DataRequired(_l("Cochez la case pour confirmer le changement de compte."))],
+    )
+
+    validate_iban = MandateDetailsForm.validate_iban
+    validate_bic = MandateDetailsForm.validate_bic

@@ -2,18 +2,27 @@
 
 # The pages register their routes on `bp` when imported.
 from marina_portal.views.staff import (  # noqa: F401
+    accounting,
     boats,
     contracts,
+    credit_notes,
     customers,
     dashboard,
     direct_debits,
     documents,
+    einvoicing,
     fleet,
+    follow_up,
     imports,
+    invoice_list,
     invoices,
+    mails,
     port_life,
+    receipts,
     session,
     settings,
+    tariffs,
     team,
+    yearly_run,
 )
 from marina_portal.views.staff.frame import bp  # noqa: F401

@@ -7,10 +7,11 @@ from flask_login import current_user
 
 from marina_portal.boats import changes as boat_changes
 from marina_portal.boats import papers
-from marina_portal.models import BoatChange
+from marina_portal.models import BoatChange, BoatChangeStatus
 from marina_portal.views.access import staff_required
 from marina_portal.views.boats.forms import RefusalForm
 from marina_portal.views.forms import EmptyForm
+from marina_portal.views.htmx import is_fragment_request
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff.frame import bp
 
@@ -111,7 +112,7 @@ def remind():
 @staff_required
 def reminder_progress():
     """The latest reminder's count, for htmx polling; a normal request gets the whole page."""
-    if request.headers.get("HX-Request") != "true" or request.headers.get("HX-Boosted"):
+    if not is_fragment_request():
         return redirect(url_for("staff.insurance"))
     response = Response(render_template("staff/boats/_progress.html", reminder=papers.latest_reminder(current_port())))
     response.headers["Vary"] = "HX-Request"
@@ -121,7 +122,9 @@ def reminder_progress():
 @bp.app_template_global()
 def customer_papers(customer):
     """For the staff customer page: the customer's papers and boat changes awaiting a decision (two queries)."""
-    pending = list(BoatChange.select().where((BoatChange.customer == customer) & (BoatChange.status == "pending")))
+    pending = list(
+        BoatChange.select().where((BoatChange.customer == customer) & (BoatChange.status == BoatChangeStatus.PENDING))
+    )
     return {"papers": papers.for_customer(customer), "pending": pending, "kinds": papers.KINDS}
 
 

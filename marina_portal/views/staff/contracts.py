@@ -1,6 +1,6 @@
 """Contracts from the harbour office: create, change, send for signature; versioned terms per type."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from marina_portal.contracts import office
@@ -9,7 +9,7 @@ from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff.forms import ContractForm, TermsForm
-from marina_portal.views.staff.frame import bp, client_ip
+from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 
 def _form(customer, contract=None):
@@ -28,9 +28,7 @@ def _form(customer, contract=None):
 @bp.route("/customers/<int:customer_id>/contracts/new", methods=["GET", "POST"])
 @staff_required
 def contract_new(customer_id):
-    customer = Customer.get_or_none((Customer.id == customer_id) & (Customer.port == current_port()))
-    if customer is None:
-        abort(404)
+    customer = port_row_or_404(Customer, customer_id)
     form, problem = _form(customer), None
     if form.validate_on_submit():
         try:
@@ -46,10 +44,7 @@ def contract_new(customer_id):
 
 
 def _contract_or_404(contract_id):
-    contract = Contract.get_or_none((Contract.id == contract_id) & (Contract.port == current_port()))
-    if contract is None:
-        abort(404)
-    return contract
+    return port_row_or_404(Contract, contract_id)
 
 
 @bp.route("/contracts/<int:contract_id>/edit", methods=["GET", "POST"])

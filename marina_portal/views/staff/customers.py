@@ -1,6 +1,6 @@
 """Customers: search as you type, the customer page, edit, and the first-login invitation."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marina_portal.billing.invoicing import METHOD_LABELS
@@ -8,16 +8,14 @@ from marina_portal.customers import records
 from marina_portal.models import Customer
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
+from marina_portal.views.htmx import is_fragment_request
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff.forms import CustomerForm, NewCustomerForm
-from marina_portal.views.staff.frame import bp, client_ip, is_fragment_request
+from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 
 def _customer_or_404(customer_id):
-    customer = Customer.get_or_none((Customer.id == customer_id) & (Customer.port == current_port()))
-    if customer is None:
-        abort(404)
-    return customer
+    return port_row_or_404(Customer, customer_id)
 
 
 @bp.route("/customers")

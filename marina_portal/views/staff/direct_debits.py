@@ -15,7 +15,7 @@ from marina_portal.models import DirectDebitBatch
 from marina_portal.sepa import collection, debit_batches
 from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff.frame import bp, client_ip
+from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 FORMAT_CHOICES = [
     SelectChoice(name, name + (" (recommandé)" if name == collection.DEFAULT_FORMAT else ""))
@@ -122,10 +122,7 @@ def direct_debit_export():
 
 
 def _batch_or_404(batch_id):
-    batch = DirectDebitBatch.get_or_none((DirectDebitBatch.id == batch_id) & (DirectDebitBatch.port == current_port()))
-    if batch is None:
-        abort(404)
-    return batch
+    return port_row_or_404(DirectDebitBatch, batch_id)
 
 
 def _batch_page(batch, problem=None, status=200):

@@ -1,6 +1,6 @@
 """ESPACE DE TELECHARGEMENT, staff side: publish a file for everyone or for one customer, withdraw one."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from peewee import JOIN
 
@@ -10,7 +10,7 @@ from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff.forms import UploadForm
-from marina_portal.views.staff.frame import bp, client_ip
+from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 
 def _listing(form, problem=None, status=200):
@@ -65,9 +65,7 @@ def document_list():
 @bp.route("/documents/<int:document_id>/withdraw", methods=["POST"])
 @staff_required
 def document_withdraw(document_id):
-    document = Document.get_or_none((Document.id == document_id) & (Document.port == current_port()))
-    if document is None:
-        abort(404)
+    document = port_row_or_404(Document, document_id)
     if EmptyForm().validate_on_submit():
         uploads.withdraw(current_user, document, client_ip())
         flash("Document retiré de l'espace de téléchargement.", "success")

@@ -1,25 +1,22 @@
 """Boats of a customer and the port's berths, typed in at the harbour office."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from marina_portal.boats import fleet
+from marina_portal.core.formats import metres
 from marina_portal.models import Boat, Customer
 from marina_portal.views.access import staff_required
 from marina_portal.views.shell import current_port
 from marina_portal.views.staff.forms import BerthForm, BoatForm
-from marina_portal.views.staff.frame import bp, client_ip
-
-
-def _metres(cm):
-    return f"{cm // 100},{cm % 100:02d}" if cm else ""
+from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 
 def _boat_page(customer, boat=None):
     form, problem = BoatForm(obj=boat), None
     if boat is not None and not form.is_submitted():
-        form.length.data, form.beam.data = _metres(boat.length_cm), _metres(boat.beam_cm)
-        form.draught.data = _metres(boat.draught_cm)
+        form.length.data, form.beam.data = metres(boat.length_cm, unit=False), metres(boat.beam_cm, unit=False)
+        form.draught.data = metres(boat.draught_cm, unit=False)
     if form.validate_on_submit():
         try:
             fleet.save_boat(current_user, customer, form.values(), boat, client_ip())
@@ -36,23 +33,14 @@ def _boat_page(customer, boat=None):
 @bp.route("/customers/<int:customer_id>/boats/new", methods=["GET", "POST"])
 @staff_required
 def boat_new(customer_id):
-    customer = Customer.get_or_none((Customer.id == customer_id) & (Customer.port == current_port()))
-    if customer is None:
-        abort(404)
+    customer = port_row_or_404(Customer, customer_id)
     return _boat_page(customer)
 
 
 @bp.route("/boats/<int:boat_id>/edit", methods=["GET", "POST"])
 @staff_required
 def boat_edit(boat_id):
-    boat = (
-        Boat.select(Boat, Customer)
-        .join(Customer)
-        .where((Boat.id == boat_id) & (Customer.port == current_port()))
-        .first()
-    )
-    if boat is None:
-        abort(404)
+    boat = port_row_or_404(Boat, boat_id, Boat.select(Boat, Customer).join(Customer), Customer.port)
     return _boat_page(boat.customer, boat)
 
 

@@ -16,9 +16,11 @@ from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from marina_portal.billing import legal
 from marina_portal.billing.invoicing import OFFICE_METHODS
 from marina_portal.core.formats import parse_euros, parse_metres
-from marina_portal.sepa.bank_details import BankDetailsError, check_bic, check_iban
+from marina_portal.payments.monetico import key_problem
+from marina_portal.sepa.bank_details import BankDetailsError, check_bic, check_creditor_id, check_iban
 from marina_portal.views.forms import BoatSizes
 
 REQUIRED = "Ce champ est obligatoire."
@@ -43,6 +45,13 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _identifier(check, *args):
+    try:
+        return check(*args)
+    except legal.IdentifierError as e:
+        raise ValidationError(str(e)) from None
+
+
 def _euros(field):
     cents = parse_euros(field.data)
     if cents is None:
@@ -63,24 +72,72 @@ class CustomerForm(FlaskForm):
         validators=[Optional(), Email("Saisissez une adresse mail valide.", check_deliverability=False)],
     )
     phone = StringField("Téléphone", filters=[_strip], validators=[Length(max=40)])
+    kind = SelectField("Client", choices=_choices(legal.CUSTOMER_KINDS.items()), default="individual")
+    company_name = StringField(
+        "Raison sociale", filters=[_strip], validators=[Length(max=150)], description="Professionnels : le nom facturé."
+    )
+    siren = StringField(
+        "SIREN", filters=[_strip], validators=[Length(max=20)], description="Professionnels : 9 chiffres."
+    )
+    vat_number = StringField(
+        "N° de TVA intracommunautaire", filters=[_strip], validators=[Length(max=20)], description="S'il en a un."
+    )
+    billing_email = EmailField(
+        "Adresse mail de facturation",
+        filters=[_strip],
+        validators=[Optional(), Email("Saisissez une adresse mail valide.", check_deliverability=False)],
+        description="Vide : l'adresse mail du client.",
+    )
+
+    def validate_company_name(self, field):
+        if self.kind.data == "business" and not field.data:
+            raise ValidationError("Indiquez la raison sociale du client professionnel.")
+
+    def validate_siren(self, field):
+        field.data = _identifier(legal.check_siren, field.data)
+        if field.data and self.kind.data != "business":
+            raise ValidationError("Un particulier n'a pas de SIREN : choisissez « Professionnel ».")
+
+    def validate_vat_number(self, field):
+        field.data = _identifier(legal.check_vat_number, field.data, "" if self.siren.errors else self.siren.data)
+        if field.data and self.kind.data != "business":
+            raise ValidationError("Un particulier n'a pas de numéro de TVA : choisissez « Professionnel ».")
+
+
+VAT_RATES = [("2000", "20 %"), ("1000", "10 %"), ("550", "5,5 %"), ("210", "2,1 %"), ("0", "0 %")]
 
 
 class LineForm(PlainForm):
     description = StringField("Désignation", filters=[_strip], validators=[Length(max=200)])
-    quantity = StringField("Quantité", filters=[_strip], default="1")
-    unit_price = StringField("Prix unitaire HT", filters=[_strip])
-    vat_rate = SelectField(
-        "TVA", choices=_choices([("2000", "20 %"), ("1000", "10 %"), ("550", "5,5 %"), ("0", "0 %")]), default="2000"
+    quantity = StringField("Quantité", filters=[_strip], default="1", description="Jusqu'à 3 décimales : 312,5.")
+    unit = StringField("Unité", filters=[_strip], validators=[Length(max=20)], description="Par exemple : nuit, kWh.")
+    unit_price = StringField(
+        "Prix unitaire HT", filters=[_strip], description="En euros, jusqu'à 4 décimales : 0,2316."
     )
+    vat_rate = SelectField("TVA", choices=_choices(VAT_RATES), default="2000")
 
 
 class InvoiceForm(FlaskForm):
-    number = StringField("N° Facture", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=50)])
+    number = StringField(
+        "N° Facture déjà attribué",
+        filters=[_strip],
+        validators=[Length(max=50)],
+        description="Seulement pour une facture numérotée par un autre logiciel. Vide : un brouillon, "
+        "numéroté quand vous l'émettez.",
+    )
     issued_on = DateField("Date", validators=[DataRequired(DATE_MESSAGE)])
-    due_on = DateField("Échéance", validators=[Optional()])
+    due_on = DateField("Échéance", validators=[Optional()], description="Vide : selon le délai de paiement du port.")
+    service_from = DateField("Prestation du", validators=[Optional()])
+    service_to = DateField(
+        "au", validators=[Optional()], description="La date ou la période de la prestation (vide : celle du contrat)."
+    )
     label = StringField("Libellé", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=200)])
     contract = SelectField("Contrat concerné", validate_choice=False)
     lines = FieldList(FormField(LineForm), min_entries=4, max_entries=20)
+
+    def validate_service_to(self, field):
+        if field.data and self.service_from.data and field.data < self.service_from.data:
+            raise ValidationError("La fin de la prestation précède son début.")
 
     def set_contracts(self, contracts):
         self.contract.choices = _choices(
@@ -102,6 +159,48 @@ class PaymentForm(FlaskForm):
     reference = StringField("Référence (n° de chèque, virement…)", filters=[_strip], validators=[Length(max=100)])
 
     def validate_amount(self, field):
+        self.amount_cents = _euros(field)
+
+
+CREDIT_MODES = [("whole", "Toute la facture (ce qui reste)"), ("lines", "Certaines lignes"), ("amount", "Un montant")]
+
+
+class CreditNoteForm(FlaskForm):
+    """Quantities per line come as `qty-<line id>` fields, read by the view against the invoice's lines."""
+
+    mode = SelectField("Avoir sur", choices=_choices(CREDIT_MODES), default="whole", validate_choice=False)
+    credit_amount = StringField(
+        "Somme à créditer T.T.C", filters=[_strip], description="Pour un avoir d'un montant, en euros."
+    )
+    vat_rate = SelectField(
+        "TVA du montant", choices=_choices(VAT_RATES), default="2000", description="Facture sans lignes seulement."
+    )
+    reason = TextAreaField(
+        "Motif de l'avoir",
+        filters=[_strip],
+        validators=[DataRequired("Indiquez le motif de l'avoir."), Length(max=500)],
+    )
+
+    def validate_mode(self, field):
+        if field.data not in dict(CREDIT_MODES):
+            raise ValidationError("Choisissez : toute la facture, certaines lignes ou un montant.")
+
+    def validate_credit_amount(self, field):
+        self.amount_cents = None
+        if self.mode.data == "amount":
+            self.amount_cents = _euros(field)
+            if self.amount_cents <= 0:
+                raise ValidationError("Le montant de l'avoir doit être supérieur à zéro.")
+
+
+class RefundForm(FlaskForm):
+    refund_amount = StringField("Somme remboursée", filters=[_strip], validators=[DataRequired(REQUIRED)])
+    paid_on = DateField("Remboursé le", validators=[DataRequired(DATE_MESSAGE)])
+    refund_how = StringField(
+        "Comment (virement, chèque n°…)", filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=100)]
+    )
+
+    def validate_refund_amount(self, field):
         self.amount_cents = _euros(field)
 
 
@@ -191,9 +290,81 @@ class PortSettingsForm(FlaskForm):
         except BankDetailsError as e:
             raise ValidationError(str(e)) from None  # staff pages are French only
 
+    def validate_creditor_id(self, field):
+        if field.data:
+            try:
+                field.data = check_creditor_id(field.data)
+            except BankDetailsError as e:
+                raise ValidationError(str(e)) from None  # staff pages are French only
+
     def validate_monetico_key(self, field):
-        if field.data and (len(field.data) != 40):
-            raise ValidationError("La clé compte 40 caractères.")
+        problem = key_problem(field.data) if field.data else None
+        if problem:
+            raise ValidationError(problem)
+
+    legal_name = StringField(
+        "Raison sociale",
+        filters=[_strip],
+        validators=[Length(max=150)],
+        description="Le nom légal imprimé sur les factures ; vide : le nom du port.",
+    )
+    legal_status = SelectField("Statut", choices=_choices(legal.LEGAL_STATUSES.items()))
+    legal_form = StringField(
+        "Forme juridique",
+        filters=[_strip],
+        validators=[Length(max=150)],
+        description="Par exemple : Régie municipale dotée de l'autonomie financière, SAS, SEM.",
+    )
+    siren = StringField("SIREN", filters=[_strip], validators=[Length(max=20)], description="9 chiffres.")
+    siret = StringField(
+        "SIRET de l'établissement", filters=[_strip], validators=[Length(max=25)], description="14 chiffres."
+    )
+    vat_number = StringField(
+        "N° de TVA intracommunautaire",
+        filters=[_strip],
+        validators=[Length(max=20)],
+        description="Par exemple FR44732829320.",
+    )
+    share_capital = StringField(
+        "Capital social", filters=[_strip], validators=[Length(max=40)], description="Sociétés : par exemple 37 000 €."
+    )
+    rcs = StringField(
+        "Immatriculation RCS", filters=[_strip], validators=[Length(max=80)], description="Sociétés : RCS Perpignan."
+    )
+    vat_regime = SelectField("Régime de TVA", choices=_choices(legal.VAT_REGIMES.items()))
+    payment_days = StringField(
+        "Délai de paiement (jours)",
+        description="L'échéance d'une facture émise : sa date plus ce délai (60 jours au plus).",
+    )
+    payment_terms = StringField(
+        "Conditions de paiement",
+        filters=[_strip],
+        validators=[Length(max=300)],
+        description="Imprimées sur les factures, par exemple : carte sur le portail, chèque, virement ou prélèvement.",
+    )
+    late_penalty = StringField(
+        "Taux des pénalités de retard (clients professionnels)",
+        filters=[_strip],
+        validators=[Length(max=200)],
+        description="Vide : le taux légal (BCE + 10 points). Au moins trois fois le taux d'intérêt légal.",
+    )
+
+    def validate_siren(self, field):
+        field.data = _identifier(legal.check_siren, field.data)
+
+    def validate_siret(self, field):
+        field.data = _identifier(legal.check_siret, field.data, "" if self.siren.errors else self.siren.data)
+
+    def validate_vat_number(self, field):
+        field.data = _identifier(legal.check_vat_number, field.data, "" if self.siren.errors else self.siren.data)
+        if field.data and not field.data.startswith("FR"):
+            raise ValidationError("Le numéro de TVA du port est un numéro français (FR…).")
+
+    def validate_payment_days(self, field):
+        text = str(field.data if field.data is not None else "").strip()
+        if not text.isdigit() or not 0 <= int(text) <= 60:
+            raise ValidationError("Saisissez un nombre de jours entre 0 et 60.")
+        field.data = int(text)
 
 
 class ContractForm(FlaskForm):

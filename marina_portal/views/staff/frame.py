@@ -1,6 +1,8 @@
 """The staff blueprint every /staff page registers on, and what those pages share."""
 
-from flask import Blueprint, request
+from flask import Blueprint, abort, request
+
+from marina_portal.views.shell import current_port
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -9,11 +11,12 @@ def client_ip():
     return request.remote_addr or ""
 
 
-def is_fragment_request():
-    """An htmx request that is not boosted gets a fragment; everything else (history restore too) a full page."""
-    headers = request.headers
-    return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-Boosted") != "true"
-        and headers.get("HX-History-Restore-Request") != "true"
-    )
+def port_row_or_404(model, row_id, query=None, port_field=None):
+    """The row of `model` with that id if it belongs to this port, else 404: staff never reach another port's rows.
+    `query` selects it (joins, annotations) when the port is reached through another table, named by `port_field`."""
+    query = model.select() if query is None else query
+    port_field = model.port if port_field is None else port_field
+    row = query.where((model.id == row_id) & (port_field == current_port())).first()
+    if row is None:
+        abort(404)
+    return row

@@ -5,14 +5,14 @@ import re
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
-from marina_portal.core.formats import euros, paris_today, parse_euros, parse_french_date
+from marina_portal.core.formats import euros, metres, paris_today, parse_euros, parse_french_date
 from marina_portal.models import Absence, Berth, Contract, Customer, NewsItem, WaitingListApplication
 from marina_portal.port_life import absences, berth_calendar, news, waiting_list
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
+from marina_portal.views.htmx import is_fragment_request
 from marina_portal.views.port_life.forms import (
     ConfirmDateForm,
     CreditRuleForm,
@@ -22,13 +22,9 @@ from marina_portal.views.port_life.forms import (
     ReturnDateForm,
 )
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff.frame import bp
+from marina_portal.views.staff.frame import bp, port_row_or_404
 
 CALENDAR_DAYS = 31
-
-
-def _feed_serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="marina-portal/calendar-feed")
 
 
 @bp.route("/port/", endpoint="port_life")
@@ -96,7 +92,7 @@ def _period():
 def port_calendar():
     first, count = _period()
     by_day, period_absences = berth_calendar.days(current_port(), first, count)
-    feed_key = _feed_serializer().dumps(current_port().id)
+    feed_key = berth_calendar.feed_key(current_user)
     return render_template(
         "staff/port_life/calendar.html",
         by_day=by_day,
@@ -104,9 +100,20 @@ def port_calendar():
         first=first,
         count=count,
         feed_key=feed_key,
+        key_form=EmptyForm(),
         previous=first - dt.timedelta(days=count),
         following=first + dt.timedelta(days=count),
     )
+
+
+@bp.route("/port/calendar/key", methods=["POST"])
+@staff_required
+def port_calendar_key():
+    """Renew one's own feed key: a calendar program still using the old one gets nothing more."""
+    if EmptyForm().validate_on_submit():
+        berth_calendar.renew_feed_key(current_user)
+        flash("Nouvelle adresse d'abonnement créée : l'ancienne ne fonctionne plus.", "success")
+    return redirect(url_for("staff.port_calendar"), code=303)
 
 
 @bp.route("/port/calendar.csv")
@@ -126,10 +133,7 @@ def port_calendar_ics():
     """For staff logged in, or for a calendar program subscribed with the feed key shown on the calendar."""
     port = current_port()
     if not (current_user.is_authenticated and current_user.is_staff):
-        try:
-            if _feed_serializer().loads(request.args.get("key", "")) != port.id:
-                abort(404)
-        except BadSignature:
+        if berth_calendar.feed_owner(request.args.get("key", "")) is None:
             abort(404)
     today = paris_today()
     body = berth_calendar.as_ical(
@@ -143,17 +147,10 @@ def port_calendar_ics():
 @bp.route("/port/absences/<int:absence_id>/letting", methods=["GET", "POST"])
 @staff_required
 def port_letting(absence_id):
-    absence = (
-        Absence.select(Absence, Contract, Berth, Customer)
-        .join(Contract)
-        .join(Berth)
-        .switch(Contract)
-        .join(Customer)
-        .where((Absence.id == absence_id) & (Contract.port == current_port()))
-        .first()
+    query = (
+        Absence.select(Absence, Contract, Berth, Customer).join(Contract).join(Berth).switch(Contract).join(Customer)
     )
-    if absence is None:
-        abort(404)
+    absence = port_row_or_404(Absence, absence_id, query, Contract.port)
     form = LettingForm()
     problem = None
     if form.validate_on_submit():
@@ -209,15 +206,11 @@ def port_waiting_list_index():
 @bp.route("/port/waiting-list/<int:application_id>/offer", methods=["GET", "POST"])
 @staff_required
 def port_offer(application_id):
-    application = WaitingListApplication.get_or_none(
-        (WaitingListApplication.id == application_id) & (WaitingListApplication.port == current_port())
-    )
-    if application is None:
-        abort(404)
+    application = port_row_or_404(WaitingListApplication, application_id)
     form = OfferForm()
     form.berth.choices = [
-        SelectChoice(b.id, f"{b.code} — {b.length_cm / 100:.2f} × {b.width_cm / 100:.2f} m")
-        for b in Berth.select().where(Berth.port == current_port()).order_by(Berth.code)
+        SelectChoice(b.id, f"{b.code} — {metres(b.length_cm)} × {metres(b.width_cm)}")
+        for b in waiting_list.berths_for(application)
     ]
     problem = None
     if form.validate_on_submit():
@@ -248,6 +241,7 @@ def port_news_index():
                 form.body.data,
                 form.is_alert.data,
                 form.send_mail.data,
+                form.alert_for_all.data,
             )
         except news.NewsRefused as refusal:
             problem = str(refusal)
@@ -266,10 +260,8 @@ def port_news_index():
 @bp.route("/port/news/<int:news_id>/progress")
 @staff_required
 def port_news_progress(news_id):
-    item = NewsItem.get_or_none((NewsItem.id == news_id) & (NewsItem.port == current_port()))
-    if item is None:
-        abort(404)
-    if request.headers.get("HX-Request") != "true" or request.headers.get("HX-Boosted"):
+    item = port_row_or_404(NewsItem, news_id)
+    if not is_fragment_request():
         return redirect(url_for("staff.port_news_index"))
     response = Response(render_template("staff/port_life/_news_progress.html", item=item))
     response.headers["Vary"] = "HX-Request"

@@ -4,13 +4,13 @@ from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marina_portal.accounts import logins
-from marina_portal.views.accounts import _login_limit, _start_session, per_ip_and_target, safe_next
+from marina_portal.views.accounts import _start_session, login_limits, safe_next
 from marina_portal.views.forms import LoginForm
 from marina_portal.views.staff.frame import bp
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@per_ip_and_target(_login_limit)
+@login_limits
 def login():
     if current_user.is_authenticated and current_user.is_staff:
         return redirect(url_for("staff.dashboard"))

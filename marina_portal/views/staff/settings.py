@@ -3,6 +3,7 @@
 from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
+from marina_portal.billing import legal
 from marina_portal.port import settings
 from marina_portal.views.access import admin_required
 from marina_portal.views.shell import current_port
@@ -22,6 +23,6 @@ def port_settings_page():
             flash("Paramètres du port enregistrés.", "success")
         g.pop("port", None)
         return redirect(url_for("staff.port_settings"), code=303)
-    return render_template("staff/settings.html", form=form, has_key=bool(port.monetico_key)), (
-        422 if form.is_submitted() else 200
-    )
+    return render_template(
+        "staff/settings.html", form=form, has_key=bool(port.monetico_key), missing=legal.missing_identity(port)
+    ), (422 if form.is_submitted() else 200)

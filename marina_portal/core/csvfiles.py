@@ -1,0 +1,30 @@
+"""CSV files the portal writes. A cell a spreadsheet would run as a formula (=, +, -, @, tab or carriage
+return first) is written with a leading apostrophe: a name typed on a public form stays a name."""
+
+import csv
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class SafeWriter:
+    """csv.writer's writerow/writerows, each cell neutralised first."""
+
+    def __init__(self, out, **options):
+        self._writer = csv.writer(out, **options)
+
+    def writerow(self, row):
+        return self._writer.writerow([safe_cell(value) for value in row])
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
+
+def writer(out, **options):
+    """The one way the portal writes CSV (same options as csv.writer)."""
+    return SafeWriter(out, **options)

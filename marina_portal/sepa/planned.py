@@ -1,0 +1,37 @@
+"""Which of a boater's invoices direct debit takes care of: one way to pay per invoice.
+
+With an active mandate, every open invoice goes into the next batch (collection.collectable), so the card is
+not offered for it; an invoice already in an exported batch is "in progress" until the debit settles.
+"""
+
+from dataclasses import dataclass, field
+
+from marina_portal.models import DirectDebit, DirectDebitBatch, Invoice, Mandate
+
+
+@dataclass
+class DebitPlan:
+    active: bool = False  # the customer has an active mandate
+    dates: dict = field(default_factory=dict)  # invoice id -> collection date of its pending debit
+
+    def collects(self, invoice):
+        """Will (or does) direct debit pay this invoice? Then no other way to pay is offered for it."""
+        return invoice.id in self.dates or (self.active and invoice.balance_cents > 0)
+
+    def date_for(self, invoice):
+        """The collection date of the invoice's exported debit, or None while it waits for the next batch."""
+        return self.dates.get(invoice.id)
+
+
+def for_customer(customer_id):
+    """The customer's DebitPlan, in two queries whatever the number of invoices."""
+    active = Mandate.select().where((Mandate.customer == customer_id) & (Mandate.status == "active")).exists()
+    pending = (
+        DirectDebit.select(DirectDebit.invoice, DirectDebitBatch.collection_date)
+        .join(DirectDebitBatch)
+        .switch(DirectDebit)
+        .join(Invoice)
+        .where((Invoice.customer == customer_id) & (DirectDebit.status == "pending"))
+        .tuples()
+    )
+    return DebitPlan(active=active, dates=dict(pending))

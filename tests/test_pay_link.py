@@ -1,0 +1,108 @@
+"""The pay link of a mail: that one invoice's payment page without logging in, and access to nothing else."""
+
+import re
+
+from conftest import csrf_token
+from payments_support import OK, bank_form, invoice_id, notification, notify
+
+from marina_portal.billing import mailing, pay_links
+from marina_portal.core import tokens
+from marina_portal.core.db import database
+from marina_portal.models import Invoice
+
+APP_CONFIG = {"MONETICO_SANDBOX": True}
+
+
+def _link(app, suffix="02135"):
+    with app.test_request_context():
+        invoice = Invoice.with_paid().where(Invoice.number.endswith(suffix)).get()
+        url = pay_links.url(invoice)
+        database.close()
+    return url[url.index("/payment/link/") :]
+
+
+def _text(response):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_invoice_available_mail_carries_the_link(app, mailbox):
+    with app.app_context():
+        invoice = Invoice.with_paid().where(Invoice.number.endswith("02135")).get()
+        assert mailing.send_invoice_available(invoice)
+        database.close()
+    mail = mailbox.wait_for(1)[0]
+    assert "Votre facture est disponible" in mail["Subject"]
+    link = mailbox.link()
+    assert "/payment/link/" in link and link.startswith(app.config["BASE_URL"])
+
+
+def test_link_pays_the_invoice_without_login_then_is_spent(app):
+    client = app.test_client()
+    link = _link(app)
+    page = client.get(link)
+    assert page.status_code == 200
+    text = _text(page)
+    assert "Total à régler 850,00 €" in text and "02135" in text
+    assert "Adresse de réception du ticket de paiement" in text and "COMPTE CLIENT" not in text
+    response = client.post(
+        link, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "receipt_email": "j@example.com"}
+    )
+    assert response.status_code == 200
+    _, fields = bank_form(response.get_data(as_text=True))
+    assert fields["montant"] == "850.00EUR"
+    # back from the bank in the same browser: the status, still without logging in
+    assert client.get(f"/payment/{fields['reference']}/ok").status_code == 200
+    assert app.test_client().get(f"/payment/{fields['reference']}/ok").status_code == 302  # another browser: login
+    assert notify(app.test_client(), notification(fields["reference"])) == OK
+    assert "Paiement accepté" in _text(client.get(f"/payment/{fields['reference']}/ok"))
+    paid = client.get(link)
+    assert paid.status_code == 410 and "déjà réglée" in _text(paid)
+    again = client.get(link)
+    assert again.status_code == 410 and "déjà servi" in _text(again)
+    assert client.post(link, data={"receipt_email": "j@example.com"}).status_code in (400, 410)
+
+
+def test_link_gives_access_to_nothing_else(app):
+    client = app.test_client()
+    link = _link(app)
+    assert client.get(link).status_code == 200
+    other = invoice_id(app, "02301")
+    own = invoice_id(app, "02135")
+    for url in (
+        "/account/",
+        f"/account/invoices/{own}/pdf",
+        f"/payment/invoices/{own}",
+        f"/payment/invoices/{other}",
+        "/contract/",
+        "/documents/",
+        "/staff/",
+    ):
+        response = client.get(url)
+        assert response.status_code in (302, 401, 403), url
+        assert "/login" in response.headers.get("Location", "") or response.status_code != 302, url
+    # the token names its invoice: nothing in the URL can point it at another
+    token = link.rsplit("/", 1)[1]
+    assert client.get(f"/payment/link/{token[:-2]}xx").status_code == 404
+    with app.test_request_context():
+        forged = tokens.make(pay_links.PURPOSE, {"invoice": other, "customer": 1})  # SOPHIE's invoice, DUPONT's id
+        other_purpose = tokens.make("first-login", {"invoice": own, "customer": 1})
+    assert client.get(f"/payment/link/{forged}").status_code == 404
+    assert client.get(f"/payment/link/{other_purpose}").status_code == 404
+    assert client.get("/payment/link/nonsense").status_code == 404
+
+
+def test_link_expires(app):
+    link = _link(app)
+    app.config["PAY_LINK_MAX_AGE"] = -1
+    response = app.test_client().get(link)
+    assert response.status_code == 410 and "expiré" in _text(response)
+
+
+def test_link_in_english_for_an_english_boater(app, mailbox):
+    with app.app_context():
+        invoice = Invoice.with_paid().where(Invoice.number.endswith("02135")).get()
+        invoice.customer.language = "en"
+        invoice.customer.save()
+        mailing.send_invoice_available(Invoice.with_paid().where(Invoice.id == invoice.id).get())
+        database.close()
+    assert "Your invoice is available" in mailbox.wait_for(1)[0]["Subject"]

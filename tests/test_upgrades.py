@@ -1,0 +1,195 @@
+"""Every upgrade path gives a fresh install's schema: databases made by past commits' own `init-db`, then
+upgraded by today's, have the same tables, columns, indexes and foreign keys as a new database, and a new
+database has what today's models declare (a model changed without its migration fails here).
+
+The past databases are those of each commit of the last HISTORY commits that changed the schema code
+(models, migrations, db module): each one's `marina_portal/` is taken with `git archive` and its own CLI
+runs in a subprocess. Built databases are cached by commit under the temp folder.
+"""
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+import pytest
+from conftest import on_sqlite_only
+
+from marina_portal import create_app, migrations
+from marina_portal.core.db import database, make_database
+from marina_portal.migrations import init_db
+from marina_portal.models import ALL_MODELS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HISTORY = 200
+SCHEMA_PATHS = [
+    "marina_portal/models.py",
+    "marina_portal/migrations",
+    "marina_portal/db.py",
+    "marina_portal/core/db.py",
+]
+CACHE = os.path.join(tempfile.gettempdir(), "marina-portal-past-schemas")
+
+pytestmark = on_sqlite_only
+
+
+def git(*args):
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+
+def past_commits():
+    """Commits among the last HISTORY of main's own line (first parents: what was released, not the work
+    inside merged branches) that changed the schema code, oldest first, plus tagged ones."""
+    if not os.path.isdir(os.path.join(ROOT, ".git")) and not os.path.isfile(os.path.join(ROOT, ".git")):
+        pytest.skip("not a git checkout: no past commits to build")
+    recent = git("rev-list", "--first-parent", f"--max-count={HISTORY}", "HEAD").split()
+    oldest = recent[-1]
+    changed = git(
+        "rev-list", "--first-parent", "HEAD", f"^{oldest}~1" if len(recent) == HISTORY else "HEAD", "--", *SCHEMA_PATHS
+    )
+    commits = [c for c in changed.split() if c in set(recent)]
+    tagged = [c for c in git("tag", "--format=%(objectname)").split() if c in set(recent)]
+    return list(reversed(list(dict.fromkeys(commits + tagged))))
+
+
+def schema_code(commit):
+    """The blobs of the schema code at `commit` (empty before migrations existed): equal code, equal database."""
+    listing = git("ls-tree", "-r", commit, "--", *SCHEMA_PATHS)
+    return listing if "marina_portal/migrations/" in listing else ""
+
+
+def build_past_database(commit, into):
+    """The database `init-db` of `commit` makes, copied to `into` (built once per commit, then cached)."""
+    cached = os.path.join(CACHE, f"{commit}.sqlite3")
+    if not os.path.exists(cached):
+        os.makedirs(CACHE, exist_ok=True)
+        with tempfile.TemporaryDirectory() as folder:
+            archive = os.path.join(folder, "code.tar")
+            with open(archive, "wb") as f:
+                subprocess.run(["git", "archive", commit, "marina_portal"], cwd=ROOT, stdout=f, check=True)
+            with tarfile.open(archive) as tar:
+                tar.extractall(folder, filter="data")
+            path = os.path.join(folder, "data", "portal.sqlite3")
+            env = {k: v for k, v in os.environ.items() if not k.startswith("MARINA_")}
+            env.update(
+                MARINA_DATABASE=path,
+                MARINA_DATA_DIR=os.path.join(folder, "data"),
+                MARINA_SECRET_KEY="past-secret",
+                PYTHONPATH=folder,
+            )
+            subprocess.run(
+                [sys.executable, "-m", "flask", "--app", "marina_portal", "init-db"],
+                cwd=folder,
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            with sqlite3.connect(path) as conn:  # one file, without its WAL
+                conn.execute("pragma wal_checkpoint(truncate)")
+            shutil.copyfile(path, cached + ".part")
+            os.replace(cached + ".part", cached)
+    shutil.copyfile(cached, into)
+
+
+def schema(path):
+    """Tables with their columns (by name: order aside), indexes and foreign keys, read from SQLite itself."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [
+            r[0]
+            for r in conn.execute("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")
+        ]
+        described = {}
+        for table in sorted(tables):
+            columns = {
+                name: (kind.upper(), bool(notnull), default, pk)
+                for _cid, name, kind, notnull, default, pk in conn.execute(f'pragma table_info("{table}")')
+            }
+            indexes = set()
+            for _seq, name, unique, _origin, partial in conn.execute(f'pragma index_list("{table}")'):
+                cols = tuple(r[2] for r in conn.execute(f'pragma index_info("{name}")'))
+                indexes.add((cols, bool(unique), bool(partial)))
+            keys = {
+                (r[3], r[2], r[4], r[5], r[6]) for r in conn.execute(f'pragma foreign_key_list("{table}")')
+            }  # (column, table, its column, on update, on delete)
+            described[table] = {"columns": columns, "indexes": indexes, "foreign_keys": keys}
+        return described
+    finally:
+        conn.close()
+
+
+def upgrade(path):
+    """Today's init-db on the database at `path`."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "DATABASE": str(path)})
+    with app.app_context():
+        init_db()
+        assert migrations.pending(database) == []
+        database.close()
+
+
+def differences(got, wanted):
+    found = []
+    for table in sorted(set(got) | set(wanted)):
+        if table not in got or table not in wanted:
+            found.append(f"table {table}: {'missing' if table not in got else 'not in a fresh install'}")
+            continue
+        for part in ("columns", "indexes", "foreign_keys"):
+            if got[table][part] != wanted[table][part]:
+                found.append(f"{table} {part}: {got[table][part]!r} != fresh {wanted[table][part]!r}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    path = tmp_path_factory.mktemp("fresh") / "portal.sqlite3"
+    upgrade(path)
+    return schema(path)
+
+
+def test_a_fresh_install_has_the_tables_the_models_declare(fresh, tmp_path):
+    path = str(tmp_path / "models.sqlite3")
+    db = make_database(path)
+    with db.bind_ctx(ALL_MODELS):
+        db.create_tables(ALL_MODELS)
+    db.close()
+    from_models = _without_defaults(schema(path))
+    from_models.pop("schema_migration", None)
+    installed = _without_defaults({k: v for k, v in fresh.items() if k != "schema_migration"})
+    assert differences(installed, from_models) == [], "a model changed without its migration"
+
+
+def _without_defaults(tables):
+    """The columns' SQL defaults left out: a column added to a filled table needs one, which the model (whose
+    default Peewee applies itself) does not declare; upgraded and fresh databases still agree on them."""
+    out = {}
+    for name, table in tables.items():
+        table = dict(table)
+        table["columns"] = {
+            column: (kind, notnull, None, pk) for column, (kind, notnull, _, pk) in table["columns"].items()
+        }
+        out[name] = table
+    return out
+
+
+def test_every_past_database_upgrades_to_a_fresh_install(fresh, tmp_path):
+    by_code = {}
+    for commit in past_commits():
+        code = schema_code(commit)
+        if code:
+            by_code.setdefault(code, commit)
+    assert by_code, "no past commit found"
+    seen, failures = set(), []
+    for commit in by_code.values():
+        path = tmp_path / f"{commit[:9]}.sqlite3"
+        build_past_database(commit, path)
+        before = repr(sorted((t, sorted(d["columns"]), sorted(d["indexes"])) for t, d in schema(path).items()))
+        if before in seen:  # the same schema as an older commit's: the same upgrade
+            continue
+        seen.add(before)
+        upgrade(path)
+        failures += [f"{commit[:9]}: {d}" for d in differences(schema(path), fresh)]
+    assert failures == []

@@ -1,0 +1,176 @@
+"""The yearly run on the demo (renew, send, invoice, mail with a pay link) and on 5,000 contracts, twice each."""
+
+import datetime as dt
+import re
+
+from marina_portal.billing import yearly_run
+from marina_portal.core.db import database
+from marina_portal.models import (
+    Berth,
+    Boat,
+    Contract,
+    Customer,
+    Invoice,
+    OutboxMail,
+    Port,
+    Tariff,
+    YearlyInvoice,
+)
+from marina_portal.tariffs import grid, publishing
+
+
+def _identity(app):
+    with app.app_context():
+        Port.update(siren="732829320", vat_number="FR44732829320").execute()
+        database.close()
+
+
+def _next_season(app):
+    with app.app_context():
+        port = Port.get()
+        current = Tariff.get()
+        publishing.publish(None, grid.create_season(None, port, current.year + 1, current, 0))
+        database.close()
+        return current.year
+
+
+def test_demo_year_renewed_and_invoiced_twice_without_duplicate(app, runner, mailbox):
+    year = _next_season(app)
+    result = runner.invoke(args=["billing", "run", "--year", str(year), "--dry-run"])
+    assert "Factures à émettre" in result.output and "Bloquant" in result.output  # no SIREN yet
+    _identity(app)
+    result = runner.invoke(args=["billing", "run", "--year", str(year)])
+    assert result.exit_code == 0 and "Rien à émettre" in result.output  # the demo's invoices are there
+    result = runner.invoke(args=["billing", "renew", "--year", str(year + 1)])
+    assert result.exit_code == 0 and "2 contrat(s)" in result.output, result.output
+    assert "0 contrat(s)" in runner.invoke(args=["billing", "renew", "--year", str(year + 1)]).output
+    with app.app_context():
+        renewed = {c.customer.last_name: c for c in Contract.select().where(Contract.status == "draft")}
+        assert renewed["DUPONT"].price_cents == 152000 and renewed["MARTIN"].price_cents == 234000
+        assert renewed["DUPONT"].starts_on == dt.date(year + 1, 1, 1) and renewed["DUPONT"].number == f"{year + 1}-0042"
+        database.close()
+    dry = runner.invoke(args=["billing", "run", "--year", str(year + 1), "--dry-run"]).output
+    assert dry.count("brouillon") == 2
+    with app.test_request_context():
+        sent, without = yearly_run.send_renewals(None, Port.get(), year + 1)
+        database.close()
+    assert sent == 1 and [c.customer.last_name for c in without] == ["MARTIN"]
+    mailbox.clear()
+    result = runner.invoke(args=["billing", "run", "--year", str(year + 1)])
+    assert result.exit_code == 0 and "1 facture(s) émise(s)" in result.output, result.output
+    mail = mailbox.wait_for(1)[0]
+    assert "Votre facture est disponible" in mail["Subject"] and "/payment/link/" in mailbox.text(mail)
+    assert "1 520,00 €" in mailbox.text(mail)
+    again = runner.invoke(args=["billing", "run", "--year", str(year + 1)])
+    assert "Rien à émettre" in again.output
+    with app.app_context():
+        invoice = Invoice.get(Invoice.contract == renewed["DUPONT"].id)
+        assert invoice.status == "issued" and invoice.total_cents == 152000 and invoice.number
+        assert invoice.service_from == dt.date(year + 1, 1, 1)
+        assert Invoice.select().where(Invoice.contract == renewed["DUPONT"].id).count() == 1
+        assert YearlyInvoice.select().count() == 1
+        line = invoice.lines.get()
+        assert "Redevance d'amarrage" in line.description and line.total_ht_cents == 126667
+
+
+def _big_port(app, contracts=5000):
+    """A port with `contracts` boaters, each with a boat, a berth and a sent contract of the next season."""
+    with app.app_context():
+        port = Port.get()
+        year = Tariff.get().year + 1
+        Port.update(siren="732829320", vat_number="FR44732829320").execute()
+        with database.atomic():
+            Customer.insert_many(
+                [
+                    {
+                        "port": port.id,
+                        "code": f"G{n:05d}",
+                        "last_name": f"NOM{n}",
+                        "first_name": "P",
+                        "email": f"p{n}@example.com",
+                    }
+                    for n in range(contracts)
+                ]
+            ).execute()
+            ids = {
+                c.code: c.id for c in Customer.select(Customer.id, Customer.code).where(Customer.code.startswith("G"))
+            }
+            Boat.insert_many(
+                [
+                    {"customer": ids[f"G{n:05d}"], "name": f"B{n}", "length_cm": 600 + n % 800, "beam_cm": 300}
+                    for n in range(contracts)
+                ]
+            ).execute()
+            boats = {b.customer_id: b.id for b in Boat.select(Boat.id, Boat.customer).where(Boat.name.startswith("B"))}
+            Berth.insert_many(
+                [{"port": port.id, "code": f"Z-{n:05d}", "length_cm": 1500} for n in range(contracts)]
+            ).execute()
+            berths = {b.code: b.id for b in Berth.select().where(Berth.code.startswith("Z-"))}
+            Contract.insert_many(
+                [
+                    {
+                        "port": port.id,
+                        "customer": ids[f"G{n:05d}"],
+                        "boat": boats[ids[f"G{n:05d}"]],
+                        "berth": berths[f"Z-{n:05d}"],
+                        "number": f"{year}-G{n:05d}",
+                        "contract_type": "Annuel",
+                        "starts_on": dt.date(year, 1, 1),
+                        "ends_on": dt.date(year, 12, 31),
+                        "status": "sent",
+                    }
+                    for n in range(contracts)
+                ]
+            ).execute()
+        current = Tariff.get()
+        publishing.publish(None, grid.create_season(None, port, year, current, 300))
+        database.close()
+    return year
+
+
+def test_five_thousand_contracts_invoiced_once_each(make_app):
+    app = make_app(MAIL_OUTBOX=True)
+    year = _big_port(app)
+    runner = app.test_cli_runner()
+    assert "5000 (" in runner.invoke(args=["billing", "run", "--year", str(year), "--dry-run"]).output
+    result = runner.invoke(args=["billing", "run", "--year", str(year)])
+    assert result.exit_code == 0 and "5000 facture(s)" in result.output, result.output
+    assert "Rien à émettre" in runner.invoke(args=["billing", "run", "--year", str(year)]).output
+    with app.app_context():
+        numbers = [n for (n,) in Invoice.select(Invoice.number).join(YearlyInvoice).tuples()]
+        assert len(numbers) == len(set(numbers)) == 5000
+        tails = sorted(int(re.search(r"(\d+)$", n).group(1)) for n in numbers)
+        assert tails == list(range(tails[0], tails[0] + 5000))  # gapless
+        assert Invoice.select().where(Invoice.contract.is_null(False)).count() == 5000 + 2
+        assert OutboxMail.select().where(OutboxMail.subject.startswith("Votre facture")).count() == 5000
+
+
+def test_staff_run_the_year_from_the_back_office(app, client, auth, mailbox):
+    from conftest import csrf_token
+
+    year = _next_season(app) + 1
+    _identity(app)
+    auth.staff()
+    page = client.get(f"/staff/yearly-run?year={year}").get_data(as_text=True)
+    assert "Créer les 2 contrat(s)" in page and "3 860,00 €" in page
+    token = csrf_token(page)
+    assert client.post(f"/staff/yearly-run/renew?year={year}", data={"csrf_token": token}).status_code == 303
+    page = client.get(f"/staff/yearly-run?year={year}").get_data(as_text=True)
+    assert "2 contrat(s) %d à relire" % year in page and "brouillon : envoyez-le" in page
+    response = client.post(f"/staff/yearly-run/send?year={year}", data={"csrf_token": token}, follow_redirects=True)
+    assert "1 contrat(s) envoyé(s)" in response.get_data(as_text=True) and "MARTIN SOPHIE" in response.get_data(
+        as_text=True
+    )
+    page = client.get(f"/staff/yearly-run?year={year}").get_data(as_text=True)
+    assert "Émettre les 1 facture(s) (1 520,00 €)" in page
+    response = client.post(f"/staff/yearly-run/invoice?year={year}", data={"csrf_token": token})
+    assert response.status_code == 303 and "/staff/yearly-run/runs/" in response.headers["Location"]
+    progress = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 / 1 facture(s)" in progress and "terminé" in progress and "hx-get" not in progress
+    fragment = client.get(response.headers["Location"], headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="run-progress"')
+    assert any("Votre facture est disponible" in m["Subject"] for m in mailbox.wait_for(2))
+    again = client.post(f"/staff/yearly-run/invoice?year={year}", data={"csrf_token": token}, follow_redirects=True)
+    assert "Aucune facture à émettre" in again.get_data(as_text=True)
+    assert client.get("/staff/yearly-run/runs/999").status_code == 404
+    assert client.get("/staff/yearly-run?year=abc").status_code == 200
