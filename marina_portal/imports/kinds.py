@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from marina_portal.billing import absence_credits, legal
 from marina_portal.core.formats import parse_euros, parse_french_date, parse_metres
 from marina_portal.core.refusals import Refusal
+from marina_portal.imports.readings import Readings
 from marina_portal.models import Berth, Boat, Contract, ContractTerms, Customer, Invoice, Payment, utcnow
 
 
@@ -401,4 +402,5 @@ KINDS = {
     "contracts": Contracts(),
     "invoices": Invoices(),
     "payments": Payments(),
+    "readings": Readings(),
 }

@@ -9,6 +9,7 @@ from marina_portal.views.staff import (  # noqa: F401
     dashboard,
     direct_debits,
     documents,
+    energy,
     fleet,
     follow_up,
     imports,
