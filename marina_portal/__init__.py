@@ -14,6 +14,7 @@ from marina_portal.views import (
     billing,
     contracts,
     documents,
+    energy,
     errors,
     main,
     outbox,
@@ -70,6 +71,7 @@ def register_blueprints(app):
         boat_pages.bp,
         tariffs.bp,
         receipts.bp,
+        energy.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others

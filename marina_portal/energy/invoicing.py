@@ -14,7 +14,7 @@ from marina_portal.core import audit
 from marina_portal.energy import consumption
 from marina_portal.energy import rates as energy_rates
 from marina_portal.energy.meters import KINDS, end_of_day
-from marina_portal.models import Consumption, Customer, EnergyLump, Invoice, InvoiceLine, Meter, MeterReading
+from marina_portal.models import Consumption, Customer, EnergyLump, Invoice, InvoiceLine, Meter
 
 LABEL = "Facture d'énergie"
 
@@ -34,11 +34,9 @@ class Plan:
 
 def plan(port, until):
     """The lines a run up to `until` (a day, included) would invoice; nothing written."""
-    End = MeterReading.alias()
-    rows = consumption.lines_where(
-        (Meter.port == port) & (Consumption.status == "open") & (End.read_at <= end_of_day(until))
-    )
-    rows = [row for row in rows if row.customer_id is not None]
+    rows = consumption.lines_where((Meter.port == port) & (Consumption.status == "open"))
+    last = end_of_day(until)
+    rows = [row for row in rows if row.customer_id is not None and row.end_reading.read_at <= last]
     rows.sort(key=lambda row: (row.end_reading.read_at, row.id))
     found = Plan()
     seasons, lumps = {}, set()

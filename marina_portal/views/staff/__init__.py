@@ -10,6 +10,7 @@ from marina_portal.views.staff import (  # noqa: F401
     direct_debits,
     documents,
     energy,
+    energy_billing,
     fleet,
     follow_up,
     imports,

@@ -5,12 +5,11 @@ from flask_login import current_user
 
 from marina_portal.core.formats import paris_today, quantity
 from marina_portal.core.storage import absolute
-from marina_portal.energy import meters, rates, readings
-from marina_portal.models import Berth, EnergyRate, Meter, Tariff, utcnow
+from marina_portal.energy import meters, readings
+from marina_portal.models import Berth, Meter, utcnow
 from marina_portal.views.access import staff_required
-from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff.energy_forms import EnergyRateForm, MeterForm, ReadingForm, SwapForm
+from marina_portal.views.staff.energy_forms import MeterForm, ReadingForm, SwapForm
 from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 
@@ -171,46 +170,3 @@ def reading_photo(reading_id):
     if reading is None or not reading.photo:
         abort(404)
     return send_file(absolute(reading.photo), mimetype=reading.photo_type)
-
-
-@bp.route("/tariffs/<int:tariff_id>/energy", methods=["GET", "POST"], endpoint="tariff_energy")
-@staff_required
-def tariff_energy(tariff_id):
-    tariff = port_row_or_404(Tariff, tariff_id)
-    form, problem = EnergyRateForm(), None
-    if form.validate_on_submit():
-        try:
-            rates.save(
-                current_user,
-                tariff,
-                form.kind.data,
-                form.basis.data,
-                form.amperage_value,
-                form.price_e4,
-                form.vat_rate.data,
-                ip=client_ip(),
-            )
-        except rates.RateRefused as refusal:
-            problem = str(refusal)
-        else:
-            flash("Prix de l'énergie enregistré.", "success")
-            return redirect(url_for("staff.tariff_energy", tariff_id=tariff.id), code=303)
-    return render_template(
-        "staff/energy/rates.html",
-        tariff=tariff,
-        rates=rates.of_tariff(tariff),
-        form=form,
-        problem=problem,
-        label=rates.label,
-        delete_form=EmptyForm(),
-    ), (422 if form.is_submitted() else 200)
-
-
-@bp.route("/energy/rates/<int:rate_id>/delete", methods=["POST"], endpoint="tariff_energy_delete")
-@staff_required
-def tariff_energy_delete(rate_id):
-    rate = port_row_or_404(EnergyRate, rate_id, EnergyRate.select().join(Tariff), Tariff.port)
-    if EmptyForm().validate_on_submit():
-        rates.delete(current_user, rate, client_ip())
-        flash("Prix de l'énergie supprimé.", "success")
-    return redirect(url_for("staff.tariff_energy", tariff_id=rate.tariff_id), code=303)
