@@ -25,6 +25,7 @@ from marina_portal.views import (
     shell,
     staff,
     tariffs,
+    visitors,
 )
 from marina_portal.views.boats import pages as boat_pages
 from marina_portal.views.port_life import absences, waiting_list
@@ -72,6 +73,7 @@ def register_blueprints(app):
         tariffs.bp,
         receipts.bp,
         energy.bp,
+        visitors.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others

@@ -25,6 +25,15 @@ from marina_portal.payments import ACCEPTED, REFUSED, current_gateway, gateway_n
 log = logging.getLogger(__name__)
 
 
+PAID_HOOKS = []  # functions(attempt) run once a card payment is recorded; True when they mailed the receipt
+
+
+def after_payment(function):
+    """Register a function the bank's confirmation of a payment calls (visitors' stays use it)."""
+    PAID_HOOKS.append(function)
+    return function
+
+
 class NothingToPay(Exception):
     """The invoice has no balance left."""
 
@@ -106,12 +115,23 @@ def handle_notification(gateway_name, fields):
     outcome, attempt = _apply(gateway.name, result, fields)
     if outcome == "recorded":
         refresh_pdfs_soon(attempt.invoice_id)
-        _send_receipt(attempt)
+        if not _run_hooks(attempt):
+            _send_receipt(attempt)
     elif outcome == "mismatch":
         log.warning(
             "payment %s: the bank's amount %r differs from the attempt's", result.reference, fields.get("montant")
         )
     return gateway.acknowledge(True)
+
+
+def _run_hooks(attempt):
+    handled = False
+    for hook in PAID_HOOKS:
+        try:
+            handled = hook(attempt) or handled
+        except Exception:  # the payment is recorded; the bank must still get its answer
+            log.exception("after-payment hook %s failed for %s", hook.__name__, attempt.reference)
+    return handled
 
 
 def _apply(gateway_name, result, fields):

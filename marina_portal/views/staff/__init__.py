@@ -22,5 +22,6 @@ from marina_portal.views.staff import (  # noqa: F401
     settings,
     tariffs,
     team,
+    visitors,
 )
 from marina_portal.views.staff.frame import bp  # noqa: F401
