@@ -53,6 +53,10 @@ def stay_fields(page_html, **changes):
         "arrives_on": TODAY.isoformat(),
         "nights": "2",
         "visitor_name": "Marie Leroy",
+        "street": "3 rue des Mouettes",
+        "postcode": "29200",
+        "town": "Brest",
+        "country": "FR",
         "email": "marie.leroy@example.com",
     }
     fields.update(changes)
@@ -155,6 +159,7 @@ def test_a_berth_whose_holder_is_there_is_refused_before_paying(app, client):
         ({"arrives_on": "2001-01-01"}, "aujourd&#39;hui ou plus tard"),
         ({"length": "12,50"}, "plus long que ce poste"),
         ({"boat_name": ""}, "Ce champ est obligatoire."),
+        ({"country": "France"}, "deux lettres"),
     ],
 )
 def test_bad_input_gets_clear_french_words(app, client, changes, words):
@@ -175,7 +180,11 @@ def test_two_visitors_racing_for_one_night_one_wins(app):
 
     def visitor(name, nights):
         return lambda: stays.hold(
-            port, berth, stays.Ask(name, 950, TODAY + dt.timedelta(days=1), nights, name, f"{name}@example.com")
+            port,
+            berth,
+            stays.Ask(
+                name, 950, TODAY + dt.timedelta(days=1), nights, name, f"{name}@example.com", "1 quai", "29200", "BREST"
+            ),
         )
 
     results = at_once(app, visitor("un", 1), visitor("deux", 2))

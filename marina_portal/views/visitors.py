@@ -1,6 +1,8 @@
 """Escale: the public page a berth's QR code opens. A visitor types the boat, the nights, sees the price and pays
 by card without an account; the bank's confirmation does the rest (visitors/stays.py)."""
 
+import re
+
 from flask import Blueprint, abort, render_template, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -30,6 +32,12 @@ class StayForm(FlaskForm):
         ],
     )
     visitor_name = StringField(_l("Votre nom"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    street = StringField(_l("Adresse"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    postcode = StringField(_l("Code postal"), validators=[DataRequired(REQUIRED), Length(max=12)])
+    town = StringField(_l("Ville"), validators=[DataRequired(REQUIRED), Length(max=60)])
+    country = StringField(
+        _l("Pays (code à deux lettres)"), default="FR", validators=[DataRequired(REQUIRED), Length(max=2)]
+    )
     email = EmailField(
         _l("Adresse de réception du reçu"),
         filters=[lambda v: v.strip() if v else v],
@@ -40,6 +48,11 @@ class StayForm(FlaskForm):
         ],
         description=_l("Le reçu et le code d'accès du port y sont envoyés."),
     )
+
+    def validate_country(self, field):
+        field.data = (field.data or "").strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", field.data):
+            raise ValidationError(_l("Indiquez le pays en deux lettres, par exemple FR."))
 
     def validate_length(self, field):
         self.length_cm = parse_metres(field.data)
@@ -54,6 +67,10 @@ class StayForm(FlaskForm):
             self.nights.data,
             self.visitor_name.data.strip(),
             self.email.data,
+            street=self.street.data.strip(),
+            postcode=self.postcode.data.strip(),
+            town=self.town.data.strip().upper(),
+            country=self.country.data,
         )
 
 

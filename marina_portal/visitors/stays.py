@@ -43,6 +43,10 @@ class Ask:
     nights: int
     visitor_name: str
     email: str
+    street: str = ""  # the card holder's address: the bank's 3-D Secure asks for it
+    postcode: str = ""
+    town: str = ""
+    country: str = "FR"
 
 
 @dataclass
@@ -120,7 +124,14 @@ def hold(port, berth, ask, now=None):
             found = check(port, berth, ask)
             states = dict((n, d) for n, _, d in availability.nights(berth, ask.arrives_on, ask.nights, now))
             customer = Customer.create(
-                port=port, last_name=ask.visitor_name.upper(), email=ask.email, phone="", kind="individual"
+                port=port,
+                last_name=ask.visitor_name.upper(),
+                email=ask.email,
+                street=ask.street,
+                postcode=ask.postcode,
+                town=ask.town,
+                country=ask.country,
+                kind="individual",
             )
             invoice = invoicing.create_draft(
                 None,
