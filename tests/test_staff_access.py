@@ -21,6 +21,8 @@ MAY_BE_EMPTY = (
     "staff.port_news",
     "staff.direct_debit_",
     "staff.cheque_deposit_",
+    "staff.energy_reading_photo",
+    "staff.energy_dispute_",
 )
 ADMIN_ONLY = {"staff.port_settings", "staff.team_page", "staff.team_update", "staff.audit_journal"}
 
