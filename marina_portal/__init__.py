@@ -18,6 +18,7 @@ from marina_portal.views import (
     billing,
     contracts,
     documents,
+    energy,
     errors,
     main,
     outbox,
@@ -28,6 +29,7 @@ from marina_portal.views import (
     shell,
     staff,
     tariffs,
+    visitors,
 )
 from marina_portal.views.boats import pages as boat_pages
 from marina_portal.views.port_life import absences, waiting_list
@@ -76,6 +78,8 @@ def register_blueprints(app):
         boat_pages.bp,
         tariffs.bp,
         receipts.bp,
+        energy.bp,
+        visitors.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(main.bp)  # last: its /<port code> rule must not shadow others

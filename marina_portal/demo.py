@@ -17,12 +17,16 @@ from marina_portal.models import (
     ContractTerms,
     Customer,
     Document,
+    EnergyRate,
     Invoice,
     InvoiceLine,
+    Meter,
+    MeterReading,
     Payment,
     Port,
     Tariff,
     TariffRate,
+    VisitorDesk,
 )
 from marina_portal.tariffs import publishing
 
@@ -37,6 +41,9 @@ PONTOON_BANDS = [
     (1100, 1200, 195000, 28000),
     (1200, 1500, 240000, 34000),
 ]
+
+# A night for a visitor on a pontoon, HT, by the same bands: a 9,50 m boat pays 33,00 € HT, 39,60 € TTC.
+PONTOON_NIGHTS = [1800, 2100, 2500, 2900, 3300, 3800, 4300, 5200]
 
 ANNUAL_TERMS = """\
 Article 1 – Objet. Le présent contrat attribue au titulaire l'usage d'un poste d'amarrage désigné, \
@@ -231,6 +238,7 @@ def load_demo():
             sha256=digest,
             stored_as=stored,
         )
+        _energy_and_visitors(port, year)
         _tariff(port, year)
     return True
 
@@ -264,7 +272,46 @@ def _tariff(port, year):
         basis="area",
         price_ht_cents=2000,
     )
+    for (low, high, _, _), night in zip(PONTOON_BANDS, PONTOON_NIGHTS):
+        TariffRate.create(
+            tariff=tariff,
+            category="Ponton",
+            period="night",
+            length_from_cm=low,
+            length_to_cm=high,
+            price_ht_cents=night,
+        )
+    EnergyRate.create(tariff=tariff, kind="electricity", basis="metered", price_e4=2316)
+    EnergyRate.create(tariff=tariff, kind="water", basis="metered", price_e4=41250, vat_rate_bp=550)
     before = AuditLog.select(fn.MAX(AuditLog.id)).scalar() or 0
     publishing.publish(None, tariff)
     # The demo is loaded by no one: publishing its grid is no staff change to keep in the audit trail.
     AuditLog.delete().where(AuditLog.id > before).execute()
+
+
+def _energy_and_visitors(port, year):
+    """Meters on the demo's berths (index 0 on January 1st), the visitors' gate code, half the visitor's price
+    back to a berth holder who is away."""
+    installed = dt.date(year, 1, 1)
+    for berth in Berth.select().where(Berth.port == port).order_by(Berth.code):
+        digits = berth.code.replace("-", "")
+        for kind, unit, prefix, amperage in (("electricity", "kWh", "E", 16), ("water", "m³", "W", 0)):
+            meter = Meter.create(
+                port=port,
+                berth=berth,
+                pedestal=f"Borne {berth.code}",
+                number=f"{prefix}-{digits}",
+                kind=kind,
+                unit=unit,
+                amperage=amperage,
+                installed_on=installed,
+            )
+            MeterReading.create(
+                meter=meter,
+                read_at=dt.datetime(year, 1, 1) - dt.timedelta(hours=1),  # 00:00 in Paris
+                index_milli=0,
+                role="opening",
+                source="staff",
+            )
+    VisitorDesk.create(port=port, gate_code="4721B")
+    Port.update(absence_credit_mode="percent", absence_credit_value=50).where(Port.id == port.id).execute()

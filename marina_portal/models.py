@@ -1001,3 +1001,156 @@ class IncomingInvoice(BaseModel):
 
 
 ALL_MODELS += [PublicBuyer, EinvoiceSubmission, EinvoiceEvent, IncomingInvoice]
+
+
+# Energy and visitors: meters, readings, consumption and its disputes; visitors paying on arrival ---------
+
+
+class Meter(BaseModel):
+    """An electricity or water meter on a berth's pedestal. A swapped meter is closed (`removed_on`, its last
+    reading the closing index) and the new one names it in `replaces`, its first reading the opening index."""
+
+    port = ForeignKeyField(Port, backref="meters")
+    berth = ForeignKeyField(Berth, null=True, backref="meters")
+    pedestal = CharField(default="")  # the borne it sits in, e.g. "B-10/12"
+    number = CharField()  # as printed on it and in the pedestal system's export
+    kind = CharField()  # electricity, water (energy/meters.py KINDS)
+    unit = CharField()  # kWh, m³
+    amperage = IntegerField(default=0)  # an electricity socket's rating, for an amperage lump sum
+    installed_on = DateField()
+    removed_on = DateField(null=True)
+    replaces = ForeignKeyField("self", null=True, backref="successors")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("port", "number"), True),)
+
+
+class MeterReading(BaseModel):
+    """One index read on a meter, in thousandths of its unit; kept even when the office corrects it."""
+
+    meter = ForeignKeyField(Meter, backref="readings")
+    read_at = DateTimeField()  # UTC
+    index_milli = IntegerField()
+    role = CharField(default="reading")  # reading, opening (meter installed), closing (meter removed)
+    source = CharField(default="staff")  # staff, import, office (a correction answering a dispute)
+    photo = CharField(null=True)  # path under DATA_DIR
+    photo_type = CharField(default="")
+    external_id = CharField(null=True)  # the pedestal system's own id of the reading, for a second import
+    taken_by = ForeignKeyField(User, null=True)
+    replaced_by = ForeignKeyField("self", null=True)  # the office's corrected reading
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("meter", "read_at"), False), (("meter", "external_id"), True))
+
+
+class Consumption(BaseModel):
+    """What a meter counted between two readings, charged to the berth's holder at the second one.
+
+    open: to invoice; disputed: frozen until the office answers; invoiced: on `invoice_line`;
+    replaced: superseded by a corrected reading; included: covered by a lump sum."""
+
+    meter = ForeignKeyField(Meter, backref="consumptions")
+    customer = ForeignKeyField(Customer, null=True, backref="consumptions")
+    contract = ForeignKeyField(Contract, null=True)
+    start_reading = ForeignKeyField(MeterReading)
+    end_reading = ForeignKeyField(MeterReading)
+    quantity_milli = IntegerField()
+    status = CharField(default="open", index=True)
+    invoice_line = ForeignKeyField(InvoiceLine, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class ConsumptionDispute(BaseModel):
+    """« Contester »: the boater's reason, then the office's answer (a new reading or an explanation)."""
+
+    consumption = ForeignKeyField(Consumption, backref="disputes")
+    reason = TextField()
+    opened_by = ForeignKeyField(User, null=True)
+    opened_at = DateTimeField(default=utcnow)
+    answer = CharField(default="")  # "", reading, explanation
+    answer_text = TextField(default="")
+    new_reading = ForeignKeyField(MeterReading, null=True)
+    answered_by = ForeignKeyField(User, null=True)
+    answered_at = DateTimeField(null=True)
+
+
+class EnergyRate(BaseModel):
+    """A season's energy price: per kWh or m³ (`metered`, four decimals), or a lump sum for the season per
+    socket amperage (`lump`). Prices HT in 1/10000 €."""
+
+    tariff = ForeignKeyField(Tariff, backref="energy_rates", on_delete="CASCADE")
+    kind = CharField()  # electricity, water
+    basis = CharField(default="metered")  # metered, lump
+    amperage = IntegerField(default=0)  # lump: the socket rating it covers
+    price_e4 = IntegerField()
+    vat_rate_bp = IntegerField(default=2000)
+
+
+class EnergyLump(BaseModel):
+    """A season's lump sum charged once for one contract and kind of energy."""
+
+    contract = ForeignKeyField(Contract)
+    kind = CharField()
+    year = IntegerField()
+    invoice_line = ForeignKeyField(InvoiceLine, null=True)
+
+    class Meta:
+        indexes = ((("contract", "kind", "year"), True),)
+
+
+class VisitorDesk(BaseModel):
+    """What the office sets for visitors paying on arrival: the gate and sanitary code their receipt gives."""
+
+    port = ForeignKeyField(Port, unique=True)
+    gate_code = CharField(default="")
+    updated_at = DateTimeField(default=utcnow)
+
+
+class VisitorStay(BaseModel):
+    """A visitor who scanned a berth's code: held while they pay at the bank, then paid (or expired)."""
+
+    port = ForeignKeyField(Port)
+    berth = ForeignKeyField(Berth, backref="visitor_stays")
+    boat_name = CharField()
+    length_cm = IntegerField()
+    visitor_name = CharField()
+    email = CharField()
+    arrives_on = DateField()
+    leaves_on = DateField()
+    total_cents = IntegerField()  # TTC
+    status = CharField(default="held", index=True)  # held, paid, expired, conflict
+    held_until = DateTimeField()
+    customer = ForeignKeyField(Customer, null=True)
+    invoice = ForeignKeyField(Invoice, null=True)
+    created_at = DateTimeField(default=utcnow)
+    paid_at = DateTimeField(null=True)
+
+
+class VisitorNight(BaseModel):
+    """One night of a stay on one berth: unique, so two visitors never hold the same berth and night."""
+
+    stay = ForeignKeyField(VisitorStay, backref="nights", on_delete="CASCADE")
+    berth = ForeignKeyField(Berth)
+    night = DateField()
+    price_cents = IntegerField()  # TTC
+    absence = ForeignKeyField(Absence, null=True)  # the holder's absence that freed the berth that night
+    letting = ForeignKeyField(BerthLetting, null=True)
+    credit_cents = IntegerField(default=0)  # what the night earned the holder
+
+    class Meta:
+        indexes = ((("berth", "night"), True),)
+
+
+ALL_MODELS += [
+    Meter,
+    MeterReading,
+    Consumption,
+    ConsumptionDispute,
+    EnergyRate,
+    EnergyLump,
+    VisitorDesk,
+    VisitorStay,
+    VisitorNight,
+]

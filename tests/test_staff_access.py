@@ -24,6 +24,8 @@ MAY_BE_EMPTY = (
     "staff.yearly_run_progress",
     "staff.einvoicing_submission",  # the demo has neither sent nor received an e-invoice
     "staff.einvoicing_received_pdf",
+    "staff.energy_reading_photo",
+    "staff.energy_dispute_",
 )
 ADMIN_ONLY = {"staff.port_settings", "staff.team_page", "staff.team_update", "staff.audit_journal"}
 

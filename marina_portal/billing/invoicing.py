@@ -454,3 +454,35 @@ def received_between(port, start, end, method=""):
         query = query.where(Payment.method == method)
     rows = list(query.order_by(Payment.received_on, Payment.id))
     return rows, sum(p.amount_cents for p in rows)
+
+
+def append_to_draft(user, invoice, lines, ip=""):
+    """Add lines at the end of a draft (energy consumed, for instance); returns the InvoiceLine rows written.
+
+    The draft's earlier lines keep their rows (other records may point at them); refused once issued."""
+    with write_locked(Invoice.select().where(Invoice.id == invoice.id)):
+        invoice = Invoice.get_by_id(invoice.id)
+        _draft_or_refuse(invoice)
+        _check_lines(invoice.port, lines)
+        before = audit.snapshot(invoice, INVOICE_FIELDS)
+        start = invoice.lines.count()
+        written = []
+        for position, line in enumerate(lines, start=start + 1):
+            written.append(
+                InvoiceLine.create(
+                    invoice=invoice,
+                    position=position,
+                    description=line.description,
+                    quantity_milli=line.quantity_milli,
+                    unit_price_cents=line.unit_price_cents,
+                    unit_price_e4=line.unit_price_e4,
+                    unit=line.unit,
+                    vat_rate_bp=line.vat_rate_bp,
+                    total_ht_cents=line.total_ht_cents,
+                    total_vat_cents=line.total_vat_cents,
+                )
+            )
+        invoice.total_cents = sum(il.total_ht_cents + il.total_vat_cents for il in invoice.lines)
+        invoice.save()
+        audit.record(user, "invoice.append_lines", invoice, before, audit.snapshot(invoice, INVOICE_FIELDS), ip)
+    return written

@@ -5,81 +5,22 @@ updates what changed and creates nothing twice. The columns of each kind are in 
 """
 
 import csv
-import io
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from peewee import IntegrityError
 
 from marina_portal.core import audit
 from marina_portal.core.db import database
+from marina_portal.imports.csvfile import Problem, Report, decode, read_rows
 from marina_portal.imports.kinds import KINDS, Invalid
-from marina_portal.models import Port, User
 
 BATCH = 500
 
 
-@dataclass
-class Problem:
-    line: int
-    column: str
-    why: str
-
-
-@dataclass
-class Report:
-    kind: str
-    lines: int = 0
-    problems: list = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    credits: int = 0  # absence credits deducted from the imported invoices
-    applied: bool = False
-
-    @property
-    def ok(self):
-        return not self.problems
-
-
-def decode(data: bytes) -> str:
-    """Text of an uploaded file: UTF-8 (with or without BOM), else Windows-1252 as older software writes."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """(column names, [(line number, {column: cell})]) with ';' or ',' as separator."""
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-    except StopIteration:
-        return [], []
-    rows = []
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        rows.append(
-            (reader.line_num, {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)})
-        )
-    return header, rows
-
-
-def run(
-    user: User,
-    port: Port,
-    kind: str,
-    data: bytes,
-    dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
-    ip: str = "",
-) -> Report:
+def run(user, port, kind, data, dry_run=False, progress=None, ip=""):
     """Check the file and, unless dry_run or a line is bad, apply it in one transaction; return a Report."""
     spec = KINDS[kind]
+    if hasattr(spec, "run"):  # a kind with rules of its own (meter readings)
+        return spec.run(user, port, data, dry_run=dry_run, progress=progress, ip=ip)
     report = Report(kind)
     try:
         header, rows = read_rows(decode(data))

@@ -12,6 +12,7 @@ from marina_portal.billing import absence_credits, legal
 from marina_portal.contracts import berth_rules
 from marina_portal.core.formats import parse_euros, parse_french_date, parse_metres
 from marina_portal.core.refusals import Refusal
+from marina_portal.imports.readings import Readings
 from marina_portal.models import (
     Berth,
     Boat,
@@ -435,4 +436,5 @@ KINDS = {
     "contracts": Contracts(),
     "invoices": Invoices(),
     "payments": Payments(),
+    "readings": Readings(),
 }

@@ -31,6 +31,7 @@ from marina_portal.models import (
     PaymentAttempt,
     PaymentNotification,
     Port,
+    QueuedMail,
     utcnow,
 )
 from marina_portal.payments import ACCEPTED, REFUSED, TEST_IGNORED, billing_address, current_gateway, gateway_named
@@ -39,6 +40,15 @@ log = logging.getLogger(__name__)
 
 
 BANK_PAGE_LASTS = dt.timedelta(minutes=45)  # how long the bank's payment page takes a card after it opened
+
+
+PAID_HOOKS = []  # functions(attempt) run once a card payment is recorded; True when they mailed the receipt
+
+
+def after_payment(function):
+    """Register a function the bank's confirmation of a payment calls (visitors' stays use it)."""
+    PAID_HOOKS.append(function)
+    return function
 
 
 class NothingToPay(Exception):
@@ -184,7 +194,10 @@ def handle_notification(gateway_name: str, fields: dict[str, str]) -> tuple[str,
     outcome, attempt, receipt = _apply(gateway.name, result, fields)
     if outcome == "recorded":
         refresh_pdfs_soon(attempt.invoice_id)
-        if receipt is not None:
+        if _run_hooks(attempt):  # a visitor's stay mailed its own receipt (with the gate code): not the invoice's
+            if receipt is not None:
+                QueuedMail.delete().where((QueuedMail.id == receipt.id) & (QueuedMail.status == "pending")).execute()
+        elif receipt is not None:
             mail.dispatch(receipt.id)
         _warn_if_also_debited(attempt)
     elif outcome == "test-ignored":
@@ -194,6 +207,16 @@ def handle_notification(gateway_name: str, fields: dict[str, str]) -> tuple[str,
             "payment %s: the bank's amount %r differs from the attempt's", result.reference, fields.get("montant")
         )
     return gateway.acknowledge(True)
+
+
+def _run_hooks(attempt):
+    handled = False
+    for hook in PAID_HOOKS:
+        try:
+            handled = hook(attempt) or handled
+        except Exception:  # the payment is recorded; the bank must still get its answer
+            log.exception("after-payment hook %s failed for %s", hook.__name__, attempt.reference)
+    return handled
 
 
 def _apply(gateway_name, result, fields):

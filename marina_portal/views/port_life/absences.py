@@ -10,6 +10,7 @@ from marina_portal.port_life import absences
 from marina_portal.views.access import boater_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.port_life.forms import AbsenceForm
+from marina_portal.visitors import credits as visitor_credits
 
 bp = Blueprint("absence", __name__, url_prefix="/absences")
 
@@ -49,6 +50,7 @@ def index():
         has_berth=bool(absences.contracts_with_berth(customer)),
         credit_cents=absences.customer_credit_cents(customer),
         credit_rows=absences.credit_rows(customer),
+        visitor_nights=visitor_credits.nights_for_customer(customer),
         form=EmptyForm(),
         today=paris_today(),
     )

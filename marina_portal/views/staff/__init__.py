@@ -11,6 +11,8 @@ from marina_portal.views.staff import (  # noqa: F401
     direct_debits,
     documents,
     einvoicing,
+    energy,
+    energy_billing,
     fleet,
     follow_up,
     imports,
@@ -23,6 +25,7 @@ from marina_portal.views.staff import (  # noqa: F401
     settings,
     tariffs,
     team,
+    visitors,
     yearly_run,
 )
 from marina_portal.views.staff.frame import bp  # noqa: F401

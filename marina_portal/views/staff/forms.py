@@ -34,6 +34,7 @@ KIND_LABELS = {
     "contracts": "Contrats",
     "invoices": "Factures",
     "payments": "Règlements",
+    "readings": "Relevés de compteurs",
 }
 
 
