@@ -34,6 +34,8 @@ def violations(browser, base, paths, login=None):
         response = page.goto(base + path)
         if response is None or response.status >= 400 or "/login" in page.url and login:
             continue
+        if "text/html" not in (response.headers.get("content-type") or ""):  # the web-app manifest, a feed
+            continue
         page.evaluate(axe_source)
         audited.append(path)
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")

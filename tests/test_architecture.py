@@ -19,6 +19,7 @@ LAZY = {
     "asn1crypto",
     "cryptography",
     "facturx",
+    "lxml",  # only the direct-debit file needs it: kept out of page-serving workers
     "pikepdf",
     "pycountry",  # loads its country tables on first use: only when an address is checked
     "pyhanko",

@@ -239,7 +239,7 @@ def test_ereporting_totals_equal_the_period_invoices_and_payments(app, runner, t
     with app.app_context():
         Port.update(ereporting_period="decade").execute()
         database.close()
-    body = json.loads(runner.invoke(args=["ereporting", "export", "--period", MONTH]).output)
+    body = json.loads(runner.invoke(args=["ereporting", "export", "--period", MONTH]).stdout)
     assert [p["debut"] for p in body["periodes"]] == ["2031-03-01", "2031-03-11", "2031-03-21"]
     assert sum(cents(p["total_transactions"]["montant_ttc"]) for p in body["periodes"]) == expected_ttc
     assert sum(cents(p["total_encaissements"]) for p in body["periodes"]) == total_paid

@@ -19,9 +19,9 @@ APP_CONFIG = {"MONETICO_SANDBOX": True}
 
 
 def test_an_invoice_on_the_banks_card_page_is_left_out_of_a_batch(app, client, auth, runner, tmp_path):
-    add_mandate(app)
     auth.boater("C0001")
-    start_payment(client, app)
+    start_payment(client, app)  # on the bank's page when the mandate is signed (once signed, no card is offered)
+    add_mandate(app)
     with app.app_context():
         assert debit_batches.plan(Port.current(), COLLECTION) == []  # the office's preview leaves it out too
     result, xml = export(runner, tmp_path)
@@ -34,9 +34,9 @@ def test_an_invoice_on_the_banks_card_page_is_left_out_of_a_batch(app, client, a
 def test_a_card_payment_on_an_invoice_in_a_batch_is_an_overpayment_told_to_the_office(
     app, client, auth, runner, tmp_path, mailbox
 ):
-    add_mandate(app)
     auth.boater("C0001")
-    _, fields = start_payment(client, app)
+    _, fields = start_payment(client, app)  # started before the mandate: once signed, no card is offered
+    add_mandate(app)
     db(app, lambda: PaymentAttempt.update(created_at=utcnow() - dt.timedelta(hours=2)).execute())
     result, _ = export(runner, tmp_path)
     assert result.exit_code == 0 and balance(app) == 0

@@ -1,6 +1,7 @@
 """The background worker's entry point: it imports every feature's tasks, and the queue it uses lives beside the
 database whatever the current directory is."""
 
+import ast
 import os
 import pathlib
 import subprocess
@@ -49,3 +50,21 @@ def test_a_relative_database_is_resolved_from_the_project_not_the_current_direct
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == str(ROOT / "data" / "huey.sqlite3")
     assert not (tmp_path / "data").exists()
+
+
+def test_every_module_that_defines_a_task_is_imported_by_the_worker():
+    """A task module the worker forgets is a task never run in production (immediate mode hides it in tests)."""
+    package = ROOT / "marina_portal"
+    defining = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for path in package.rglob("*.py")
+        if "@huey." in path.read_text()
+    }
+    tree = ast.parse((package / "worker.py").read_text())
+    imported = {
+        f"{node.module}.{alias.name}"
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+    assert defining - imported - {"marina_portal.core.queue"} == set()

@@ -4,13 +4,13 @@ A page costs three queries whatever the number of invoices: its rows (with what 
 note exists, as correlated subqueries), the totals of the whole selection, and the categories offered.
 """
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
 
 from peewee import JOIN, SQL, fn
 
+from marina_portal.core import csvfiles
 from marina_portal.core.formats import fr_date, parse_french_date
 from marina_portal.models import Contract, CreditNote, Customer, Invoice, Payment
 
@@ -253,27 +253,14 @@ def csv_rows(port, filters, today):
         ]
 
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
 def to_csv(header, rows):
     """The CSV text (';' separated, as French spreadsheets read it, BOM first for Excel).
 
-    The one place that writes CSV for this list: a text cell that a spreadsheet would run as a formula is
-    prefixed with a quote; amounts (digits, a comma, maybe a minus sign) are left as numbers."""
+    Written through core.csvfiles: a text cell that a spreadsheet would run as a formula is prefixed with a
+    quote; amounts (digits, a comma, maybe a minus sign) are left as numbers."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csvfiles.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
-    for row in rows:
-        writer.writerow(
-            [
-                "'" + cell
-                if isinstance(cell, str)
-                and cell.startswith(_FORMULA)
-                and not cell.lstrip("-").replace(",", "").isdigit()
-                else cell
-                for cell in row
-            ]
-        )
+    writer.writerows(rows)
     return out.getvalue()

@@ -2,12 +2,13 @@
 one contract at a time, and only a boat that fits it (no longer than its length, no wider than its width)."""
 
 from marina_portal.core.formats import fr_date
+from marina_portal.core.refusals import Refusal
 from marina_portal.models import Berth, Boat, Contract
 
 LIVE = ("draft", "sent", "signed")  # a cancelled contract frees its berth
 
 
-class BerthRefused(ValueError):
+class BerthRefused(Refusal, ValueError):
     """Why the contract cannot have this berth, in French."""
 
 

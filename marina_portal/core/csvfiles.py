@@ -2,13 +2,15 @@
 return first) is written with a leading apostrophe: a name typed on a public form stays a name."""
 
 import csv
+import re
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")  # a negative amount (-12,00) is a number, not a formula
 
 
 def safe_cell(value):
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) and not _NUMBER.match(text) else text
 
 
 class SafeWriter:

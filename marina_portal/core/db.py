@@ -105,7 +105,7 @@ def hold_in_use(path):
         _in_use.move_to_end(path)
         return
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    lock = open(in_use_lock_path(path), "a+")
+    lock = os.fdopen(os.open(in_use_lock_path(path), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600), "a+")
     fcntl.flock(lock, fcntl.LOCK_SH)
     _in_use[path] = lock
     while len(_in_use) > _KEPT:
@@ -119,7 +119,7 @@ def used_alone(path):
     if own is not None:
         own.close()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    lock = open(in_use_lock_path(path), "a+")
+    lock = os.fdopen(os.open(in_use_lock_path(path), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600), "a+")
     try:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -10,11 +10,13 @@ import os
 import uuid
 from dataclasses import dataclass, field
 
+from marina_portal.core.refusals import Refusal
+
 DEPOSEE, RECUE, REJETEE, ENCAISSEE = "deposee", "recue", "rejetee", "encaissee"
 STATUSES = {DEPOSEE: "Déposée", RECUE: "Reçue", REJETEE: "Rejetée", ENCAISSEE: "Encaissée"}
 
 
-class ChannelError(Exception):
+class ChannelError(Refusal):
     """The channel cannot take the document (a folder missing, a buyer without what the channel needs)."""
 
 

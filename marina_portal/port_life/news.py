@@ -86,7 +86,7 @@ def _mails(item, port):
     rendered = {}
     with request_context():
         context = dict(item=item, port=port, link=external_url("main.home"))
-        for user in recipients(port):
+        for user in recipients(port, for_berth_holders_only(item)):
             language = user.language if user.language in LANGUAGES else DEFAULT
             if language not in rendered:
                 with in_language(language):

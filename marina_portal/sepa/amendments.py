@@ -9,8 +9,6 @@ lxml and schwifty are imported on first use, not with the app.
 
 import json
 
-from lxml import etree
-
 from marina_portal.sepa.charset import epc_text
 
 SMNDA = "SMNDA"
@@ -58,6 +56,8 @@ def told_before(mandate):
 
 def add_to_file(xml, amendments, message_format):
     """The pain.008 bytes with AmdmntInd and AmdmntInfDtls in each transaction whose EndToEndId is amended."""
+    from lxml import etree
+
     if not any(amendments.values()):
         return xml
 
