@@ -118,7 +118,7 @@ def change_account(mandate_id):
     return redirect(url_for(".show"), 303)
 
 
-@bp.route("/<int:mandate_id>/revoke", methods=["POST"])
+@bp.route("/<int:mandate_id>/revoke", methods=["GET", "POST"])
 @boater_required
 def revoke(mandate_id):
     mandate = owned_or_404(Mandate, mandate_id)
