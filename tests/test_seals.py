@@ -25,7 +25,7 @@ from marina_portal.core.formats import paris_today
 from marina_portal.models import Contract, Port, SignatureEvidence
 from marina_portal.sealing.evidence import sha256
 from marina_portal.sealing.keys import ensure_port_certificate
-from marina_portal.sealing.seals import seal_pdf, verify_pdf
+from marina_portal.sealing.seals import _outside_event_loop, seal_pdf, verify_pdf
 
 
 def forge_with_own_key(app, pdf, folder):
@@ -42,7 +42,10 @@ def forge_with_own_key(app, pdf, folder):
         field_name="PortSeal", name="PORT SAINTE MARIE LA MER", subfilter=fields.SigSeedSubFilter.PADES
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return signers.sign_pdf(writer, meta, signer=signers.SimpleSigner.load(key, cert)).getvalue()
+    # pyHanko runs its own event loop: not inside the one a browser test may have left running in this thread
+    return _outside_event_loop(
+        lambda: signers.sign_pdf(writer, meta, signer=signers.SimpleSigner.load(key, cert)).getvalue()
+    )
 
 
 def test_verify_refuses_a_forgery_sealed_with_another_key(app, client, auth, tmp_path):

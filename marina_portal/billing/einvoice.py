@@ -23,6 +23,7 @@ import functools
 import hashlib
 import io
 import json
+import re
 from importlib.metadata import version
 
 from marina_portal.billing import legal
@@ -281,8 +282,23 @@ def cii_xml(data):
     """The CII XML (bytes) of a dict from invoice_data or credit_note_data."""
     from facturx import generate_cii_xml
 
-    # generate_cii_xml rewrites the dict it is given: ours stays as it was (it is the cache key too)
-    return generate_cii_xml(copy.deepcopy(data), level=PROFILE, check_xsd=False, check_schematron=False)
+    # generate_cii_xml rewrites the dict it is given: ours stays as it was (it is the cache key too). Text typed
+    # by anyone (a label, a name) may hold control characters XML cannot carry: they are dropped, not a 500.
+    return generate_cii_xml(_xml_safe(copy.deepcopy(data)), level=PROFILE, check_xsd=False, check_schematron=False)
+
+
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(value):
+    """The same data with every string cleaned of the characters XML 1.0 forbids."""
+    if isinstance(value, str):
+        return _NOT_IN_XML.sub("", value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_xml_safe(item) for item in value)
+    return value
 
 
 def attach(pdf, xml, title, author):
