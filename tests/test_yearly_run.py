@@ -3,6 +3,8 @@
 import datetime as dt
 import re
 
+import pytest
+
 from marina_portal.billing import yearly_run
 from marina_portal.core.db import database
 from marina_portal.models import (
@@ -128,6 +130,7 @@ def _big_port(app, contracts=5000):
     return year
 
 
+@pytest.mark.slow
 def test_five_thousand_contracts_invoiced_once_each(make_app):
     app = make_app(MAIL_OUTBOX=True)
     year = _big_port(app)

@@ -1,7 +1,7 @@
 """Mandates keep what they were signed under and what the bank was last told (amendment information);
 a debit keeps the amendment it carried. Existing signed mandates count as signed under today's settings."""
 
-from peewee import CharField, TextField
+from peewee import CharField, Table, TextField
 from playhouse.migrate import SchemaMigrator, migrate
 
 MANDATE_COLUMNS = (
@@ -32,9 +32,20 @@ def apply(db):
     port = db.execute_sql("SELECT creditor_id, name FROM port ORDER BY id LIMIT 1").fetchone()
     if port is None:
         return
-    db.execute_sql(
-        "UPDATE mandate SET signed_creditor_id = %s, signed_creditor_name = %s, signed_iban = iban, signed_bic = bic, "
-        "told_creditor_id = %s, told_creditor_name = %s, told_iban = iban, told_bic = bic "
-        "WHERE signed_at IS NOT NULL".replace("%s", db.param),
-        (port[0], port[1], port[0], port[1]),
-    )
+    mandate = Table(
+        "mandate",
+        ("signed_at", "iban", "bic", "signed_creditor_id", "signed_creditor_name", "signed_iban", "signed_bic")
+        + ("told_creditor_id", "told_creditor_name", "told_iban", "told_bic"),
+    ).bind(db)
+    mandate.update(
+        {
+            mandate.signed_creditor_id: port[0],
+            mandate.signed_creditor_name: port[1],
+            mandate.signed_iban: mandate.iban,
+            mandate.signed_bic: mandate.bic,
+            mandate.told_creditor_id: port[0],
+            mandate.told_creditor_name: port[1],
+            mandate.told_iban: mandate.iban,
+            mandate.told_bic: mandate.bic,
+        }
+    ).where(mandate.signed_at.is_null(False)).execute()
