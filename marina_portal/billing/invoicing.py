@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from peewee import IntegrityError
+from peewee import IntegrityError, chunked
 
 from marina_portal.billing import absence_credits, legal, numbering
 from marina_portal.billing.methods import METHOD_LABELS, OFFICE_METHODS, REFUND  # noqa: F401 (their home before)
@@ -354,9 +354,15 @@ def issue_many(invoice_ids, user=None, on=None, ip=""):
                 contract = contracts[invoice.contract_id]
                 invoice.service_from, invoice.service_to = contract.starts_on, contract.ends_on
         fields = [Invoice.number, Invoice.series, Invoice.status, Invoice.issued_on, Invoice.issued_at, Invoice.due_on]
-        Invoice.bulk_update(
-            [drafts[i] for i in ids], fields + [Invoice.service_from, Invoice.service_to], batch_size=300
-        )
+        Invoice.bulk_update([drafts[i] for i in ids], fields, batch_size=300)
+        # The service period by groups of equal periods (a contract season each): bulk_update's CASE would send
+        # a missing date as text, which PostgreSQL refuses for a date column.
+        periods = {}
+        for i in ids:
+            periods.setdefault((drafts[i].service_from, drafts[i].service_to), []).append(i)
+        for (service_from, service_to), group in periods.items():
+            for part in chunked(group, 300):
+                Invoice.update(service_from=service_from, service_to=service_to).where(Invoice.id.in_(part)).execute()
         numbers = {i: drafts[i].number for i in ids}
         audit.record(
             user,
