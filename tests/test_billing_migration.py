@@ -1,5 +1,7 @@
 """Migration m0200 brings a database made before the billing year up to date, once, keeping its invoices."""
 
+from peewee import SqliteDatabase
+
 from marina_portal.billing import invoicing
 from marina_portal.core.db import database
 from marina_portal.migrations import init_db
@@ -17,8 +19,10 @@ TABLES = ("credit_note_line", "credit_note", "number_series")
 
 
 def _make_older(db):
+    # CASCADE on PostgreSQL: tables of later migrations (e-invoicing) refer to these; SQLite lets them go as they are
+    cascade = "" if isinstance(db.obj, SqliteDatabase) else " CASCADE"
     for table in TABLES:
-        db.execute_sql(f"DROP TABLE {table}")
+        db.execute_sql(f"DROP TABLE {table}{cascade}")
     db.execute_sql('DROP INDEX "invoice_issued_number"')
     db.execute_sql('DROP INDEX "invoice_status"')
     db.execute_sql('CREATE UNIQUE INDEX "invoice_port_id_number" ON "invoice" ("port_id", "number")')
