@@ -98,20 +98,7 @@ def _sales_entries(port, start, end, chart):
         & (Invoice.number != "")
         & Invoice.issued_on.between(start, end)
     )
-    by_rate = {}
-    for invoice_id, rate, ht, vat in (
-        InvoiceLine.select(
-            InvoiceLine.invoice,
-            InvoiceLine.vat_rate_bp,
-            fn.SUM(InvoiceLine.total_ht_cents),
-            fn.SUM(InvoiceLine.total_vat_cents),
-        )
-        .join(Invoice)
-        .where(invoice_filter)
-        .group_by(InvoiceLine.invoice, InvoiceLine.vat_rate_bp)
-        .tuples()
-    ):
-        by_rate.setdefault(invoice_id, []).append((rate, int(ht), int(vat)))
+    by_rate = _by_rate(InvoiceLine, InvoiceLine.invoice, Invoice, invoice_filter)
     rows = (
         Invoice.select(
             Invoice.id,
@@ -151,20 +138,7 @@ def _sales_entries(port, start, end, chart):
             yield entry
 
     note_filter = (CreditNote.port == port) & CreditNote.issued_on.between(start, end)
-    note_rates = {}
-    for note_id, rate, ht, vat in (
-        CreditNoteLine.select(
-            CreditNoteLine.credit_note,
-            CreditNoteLine.vat_rate_bp,
-            fn.SUM(CreditNoteLine.total_ht_cents),
-            fn.SUM(CreditNoteLine.total_vat_cents),
-        )
-        .join(CreditNote)
-        .where(note_filter)
-        .group_by(CreditNoteLine.credit_note, CreditNoteLine.vat_rate_bp)
-        .tuples()
-    ):
-        note_rates.setdefault(note_id, []).append((rate, int(ht), int(vat)))
+    note_rates = _by_rate(CreditNoteLine, CreditNoteLine.credit_note, CreditNote, note_filter)
     notes = (
         CreditNote.select(
             CreditNote.id,
@@ -391,3 +365,19 @@ def write(port, start, end, out):
 def file_name(port, end):
     """The name the administration expects: SIREN, "FEC", the closing date."""
     return f"{(port.siren or port.code)}FEC{_date(end)}.txt"
+
+
+def _by_rate(line_model, parent, parent_model, where):
+    """{document id: [(VAT rate, HT, VAT)]} of the documents selected, summed per rate in one query."""
+    found = {}
+    for document_id, rate, ht, vat in (
+        line_model.select(
+            parent, line_model.vat_rate_bp, fn.SUM(line_model.total_ht_cents), fn.SUM(line_model.total_vat_cents)
+        )
+        .join(parent_model)
+        .where(where)
+        .group_by(parent, line_model.vat_rate_bp)
+        .tuples()
+    ):
+        found.setdefault(document_id, []).append((rate, int(ht), int(vat)))
+    return found
