@@ -86,8 +86,9 @@ test-postgres: install-dev
 	MARINA_TEST_DATABASE_URL=$${MARINA_TEST_DATABASE_URL:-postgresql://marina:marina@127.0.0.1/marina_test} \
 	  $(BIN)/python -m pytest -m "not browser"
 
-# Throughput, latency, query counts and memory on the demo and on a large marina; writes bench/results.json.
-bench: install
+# Throughput, latency, query counts and memory on the demo and on a large marina, the yearly invoicing run of
+# 5,000 contracts mailed to a local SMTP server (aiosmtpd, a test package) and the FEC; writes bench/results.json.
+bench: install $(VENV)/.installed-dev
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py
 

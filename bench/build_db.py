@@ -17,12 +17,24 @@ from marina_portal.accounts.logins import hash_password  # noqa: E402
 from marina_portal.core.db import database  # noqa: E402
 from marina_portal.demo import load_demo  # noqa: E402
 from marina_portal.migrations import init_db
-from marina_portal.models import Customer, Invoice, InvoiceLine, Payment, Port, User  # noqa: E402
+from marina_portal.models import (  # noqa: E402
+    Berth,
+    Boat,
+    Contract,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Port,
+    Tariff,
+    User,
+)
+from marina_portal.tariffs import grid, publishing  # noqa: E402
 
 BENCH_EMAIL = "bench.boater@example.com"
 BENCH_PASSWORD = "bench password 2026"
 DEMO_TWIN_EMAIL = "bench.demo-boater@example.com"
-BUILD_VERSION = 2  # part of the file names: a change here rebuilds the databases
+BUILD_VERSION = 3  # part of the file names: a change here rebuilds the databases
 CUSTOMERS, INVOICES, PAYMENTS, BENCH_INVOICES = 5000, 100_000, 60_000, 40
 
 
@@ -35,9 +47,76 @@ def build_demo(path, data_dir):
     with app.app_context():
         init_db()
         load_demo()
+        set_legal_identity()  # every issued invoice then carries its Factur-X XML, as on a real port
         dupont = Customer.get(Customer.code == "C0001")
         User.create(email=BENCH_EMAIL, password_hash=hash_password(BENCH_PASSWORD), customer=dupont)
         database.close()
+
+
+def set_legal_identity():
+    """The port's SIREN and VAT number (a valid pair): what Factur-X needs of the seller."""
+    Port.update(siren="732829320", vat_number="FR44732829320").execute()
+
+
+def add_season_contracts(app, contracts=5000):
+    """A port with `contracts` more boaters, each with a boat, a berth and a sent contract of the season after
+    the demo's, whose tariff is published (3 % up); returns that season's year. The yearly run's bench and
+    its test (tests/test_yearly_run.py) use it."""
+    with app.app_context():
+        port = Port.get()
+        year = Tariff.get().year + 1
+        set_legal_identity()
+        with database.atomic():
+            for chunk in _chunks(
+                [
+                    {
+                        "port": port.id,
+                        "code": f"G{n:05d}",
+                        "last_name": f"NOM{n}",
+                        "first_name": "P",
+                        "email": f"p{n}@example.com",
+                    }
+                    for n in range(contracts)
+                ]
+            ):
+                Customer.insert_many(chunk).execute()
+            ids = {
+                c.code: c.id for c in Customer.select(Customer.id, Customer.code).where(Customer.code.startswith("G"))
+            }
+            for chunk in _chunks(
+                [
+                    {"customer": ids[f"G{n:05d}"], "name": f"B{n}", "length_cm": 600 + n % 800, "beam_cm": 300}
+                    for n in range(contracts)
+                ]
+            ):
+                Boat.insert_many(chunk).execute()
+            boats = {b.customer_id: b.id for b in Boat.select(Boat.id, Boat.customer).where(Boat.name.startswith("B"))}
+            for chunk in _chunks(
+                [{"port": port.id, "code": f"Z-{n:05d}", "length_cm": 1500} for n in range(contracts)]
+            ):
+                Berth.insert_many(chunk).execute()
+            berths = {b.code: b.id for b in Berth.select().where(Berth.code.startswith("Z-"))}
+            for chunk in _chunks(
+                [
+                    {
+                        "port": port.id,
+                        "customer": ids[f"G{n:05d}"],
+                        "boat": boats[ids[f"G{n:05d}"]],
+                        "berth": berths[f"Z-{n:05d}"],
+                        "number": f"{year}-G{n:05d}",
+                        "contract_type": "Annuel",
+                        "starts_on": dt.date(year, 1, 1),
+                        "ends_on": dt.date(year, 12, 31),
+                        "status": "sent",
+                    }
+                    for n in range(contracts)
+                ]
+            ):
+                Contract.insert_many(chunk).execute()
+        current = Tariff.get()
+        publishing.publish(None, grid.create_season(None, port, year, current, 300))
+        database.close()
+    return year
 
 
 def _chunks(rows, size=2000):

@@ -2,6 +2,8 @@
 
 import email
 import email.policy
+import functools
+import hashlib
 import json
 import os
 import re
@@ -13,6 +15,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+import jinja2
 import peewee
 import pytest
 from aiosmtpd.controller import Controller
@@ -166,6 +169,52 @@ def signing_files(tmp_path_factory):
     return ensure_port_certificate(Holder)
 
 
+# Work the suite would otherwise repeat in every test, done once a run ------------------------------------------
+class SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates shared by every app the suite makes (Jinja checks each one against its source)."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+SHARED_BYTECODE = SharedBytecode()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pdf_rendered_once_per_html():
+    """WeasyPrint's bytes depend only on the HTML and the static files (core/pdf.py: same HTML, same bytes), so
+    the suite renders each distinct HTML once; the demo's tariff grid, say, is rendered once a run instead of
+    once a test. Failures are not kept: a refused HTML is refused every time."""
+    from marina_portal.core import pdf
+
+    rendered, real = {}, pdf.html_to_pdf
+
+    def once(html, name="PDF", variant=None):
+        key = (hashlib.sha256(html.encode("utf-8")).hexdigest(), variant)
+        if key not in rendered:
+            rendered[key] = real(html, name, variant=variant)
+        return rendered[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf, "html_to_pdf", once)
+        yield
+
+
+@functools.cache
+def password_hash(password):
+    """A boater's password hashed once a run (scrypt takes a tenth of a second, by design)."""
+    from marina_portal.accounts.logins import hash_password
+
+    return hash_password(password)
+
+
 @pytest.fixture
 def make_app(tmp_path, smtp, signing_files):
     """A factory: an app on a fresh temp-file database holding the demo, with extra config.
@@ -199,6 +248,7 @@ def make_app(tmp_path, smtp, signing_files):
         settings.update(config)
         app = create_app(settings)
         app.test_client_class = PortalClient
+        app.jinja_env.bytecode_cache = SHARED_BYTECODE
         with app.app_context():
             if settings["DATABASE"] == TEST_DATABASE_URL:
                 reset_server_database()
@@ -250,12 +300,10 @@ class Auth:
         self.app, self.client = app, client
 
     def create_boater(self, customer_code="C0001", email=None, password=PASSWORD):
-        from marina_portal.accounts.logins import hash_password
-
         with self.app.app_context():
             customer = Customer.get(Customer.code == customer_code)
             email = email or customer.email or f"{customer_code.lower()}@example.com"
-            user = User.create(email=email, password_hash=hash_password(password), customer=customer)
+            user = User.create(email=email, password_hash=password_hash(password), customer=customer)
             database.close()
         return user
 

@@ -1,17 +1,16 @@
 """The yearly run on the demo (renew, send, invoice, mail with a pay link) and on 5,000 contracts, twice each."""
 
 import datetime as dt
+import os
 import re
+import sys
 
 import pytest
 
 from marina_portal.billing import yearly_run
 from marina_portal.core.db import database
 from marina_portal.models import (
-    Berth,
-    Boat,
     Contract,
-    Customer,
     Invoice,
     OutboxMail,
     Port,
@@ -19,6 +18,9 @@ from marina_portal.models import (
     YearlyInvoice,
 )
 from marina_portal.tariffs import grid, publishing
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+from build_db import add_season_contracts  # noqa: E402  the bench's builder: one shape of a 5,000-contract port
 
 
 def _identity(app):
@@ -75,65 +77,10 @@ def test_demo_year_renewed_and_invoiced_twice_without_duplicate(app, runner, mai
         assert "Redevance d'amarrage" in line.description and line.total_ht_cents == 126667
 
 
-def _big_port(app, contracts=5000):
-    """A port with `contracts` boaters, each with a boat, a berth and a sent contract of the next season."""
-    with app.app_context():
-        port = Port.get()
-        year = Tariff.get().year + 1
-        Port.update(siren="732829320", vat_number="FR44732829320").execute()
-        with database.atomic():
-            Customer.insert_many(
-                [
-                    {
-                        "port": port.id,
-                        "code": f"G{n:05d}",
-                        "last_name": f"NOM{n}",
-                        "first_name": "P",
-                        "email": f"p{n}@example.com",
-                    }
-                    for n in range(contracts)
-                ]
-            ).execute()
-            ids = {
-                c.code: c.id for c in Customer.select(Customer.id, Customer.code).where(Customer.code.startswith("G"))
-            }
-            Boat.insert_many(
-                [
-                    {"customer": ids[f"G{n:05d}"], "name": f"B{n}", "length_cm": 600 + n % 800, "beam_cm": 300}
-                    for n in range(contracts)
-                ]
-            ).execute()
-            boats = {b.customer_id: b.id for b in Boat.select(Boat.id, Boat.customer).where(Boat.name.startswith("B"))}
-            Berth.insert_many(
-                [{"port": port.id, "code": f"Z-{n:05d}", "length_cm": 1500} for n in range(contracts)]
-            ).execute()
-            berths = {b.code: b.id for b in Berth.select().where(Berth.code.startswith("Z-"))}
-            Contract.insert_many(
-                [
-                    {
-                        "port": port.id,
-                        "customer": ids[f"G{n:05d}"],
-                        "boat": boats[ids[f"G{n:05d}"]],
-                        "berth": berths[f"Z-{n:05d}"],
-                        "number": f"{year}-G{n:05d}",
-                        "contract_type": "Annuel",
-                        "starts_on": dt.date(year, 1, 1),
-                        "ends_on": dt.date(year, 12, 31),
-                        "status": "sent",
-                    }
-                    for n in range(contracts)
-                ]
-            ).execute()
-        current = Tariff.get()
-        publishing.publish(None, grid.create_season(None, port, year, current, 300))
-        database.close()
-    return year
-
-
 @pytest.mark.slow
 def test_five_thousand_contracts_invoiced_once_each(make_app):
     app = make_app(MAIL_OUTBOX=True)
-    year = _big_port(app)
+    year = add_season_contracts(app)
     runner = app.test_cli_runner()
     assert "5000 (" in runner.invoke(args=["billing", "run", "--year", str(year), "--dry-run"]).output
     result = runner.invoke(args=["billing", "run", "--year", str(year)])
