@@ -347,10 +347,12 @@ def _library_version():
     return version("factur-x")
 
 
-def issued_documents():
-    """(label, data) of every issued invoice with lines and every credit note: for a check over a whole ledger."""
+def issued_documents(limit=None):
+    """(label, data) of every issued invoice with lines (the first `limit` of them, when given) and every credit
+    note: for a check over a whole ledger."""
     with_lines = InvoiceLine.select(InvoiceLine.invoice).distinct()
-    for invoice in Invoice.select().where((Invoice.status == "issued") & Invoice.id.in_(with_lines)):
+    issued = Invoice.select().where((Invoice.status == "issued") & Invoice.id.in_(with_lines)).order_by(Invoice.id)
+    for invoice in issued.limit(limit):
         lines = list(invoice.lines.order_by(InvoiceLine.position, InvoiceLine.id))
         payments = list(invoice.payments.where(Payment.cancelled_at.is_null()))
         yield f"invoice {invoice.number}", invoice_data(invoice, lines, payments)
