@@ -371,3 +371,36 @@ def test_the_cli_without_a_port_says_so(make_app):
     empty = make_app(demo=False)
     result = empty.test_cli_runner().invoke(args=["ereporting", "export", "--period", MONTH])
     assert result.exit_code == 1 and "Aucun port dans la base" in result.output
+
+
+def test_documents_without_facturx_are_held_back_and_listed(app, client, staff, tmp_path):
+    with app.app_context():
+        customer = business("C0001")
+        imported = Invoice.create(
+            port=Port.current(), customer=customer, number="IMP-0042", issued_on=ON, total_cents=50_000
+        )
+        with_lines = issue(customer, ("Place de port", 1000, 1_000_000, 2000))
+        imported_id, number = imported.id, with_lines.number
+        database.close()
+    response = post(client, "/staff/einvoicing", "/staff/einvoicing/send", month=MONTH)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 document(s) déposé(s)" in page
+    assert "IMP-0042 : Sans Factur-X : document importé en totaux, sans lignes ni ventilation de TVA" in page
+    assert os.listdir(tmp_path / "drop" / "out") == [f"STEMARIE66_facture_{number.replace('/', '-')}.pdf"]
+    page = client.get(f"/staff/einvoicing?month={MONTH}").get_data(as_text=True)
+    assert "Non transmis : sans Factur-X (2031-03)" in page
+    assert f'href="/staff/invoices/{imported_id}">Facture IMP-0042</a>' in page
+
+    # A port whose legal identity is incomplete (here: removed after issuing) deposits nothing: no XML.
+    with app.app_context():
+        late = issue(customer, ("Hivernage", 1000, 500_000, 2000))
+        Port.update(siren="", vat_number="").execute()
+        sent, problems = sending.send_month(Port.current(), MONTH)
+        assert sent == []
+        reason = "Sans Factur-X : l'identité légale du port est incomplète (manque le SIREN"
+        assert any(p.startswith(f"{late.number} : {reason}") for p in problems)
+        assert {row[1].number for row in sending.held_back(Port.current(), MONTH)} == {"IMP-0042", late.number}
+        with pytest.raises(sending.Refused, match="complétez-la dans Paramètres"):
+            sending.send(Port.current(), late)
+        assert EinvoiceSubmission.select().count() == 1
+        database.close()
