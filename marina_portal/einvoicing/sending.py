@@ -15,7 +15,7 @@ from marina_portal import einvoicing
 from marina_portal.billing import legal, statement
 from marina_portal.core.db import database
 from marina_portal.core.refusals import Refusal
-from marina_portal.einvoicing import sandbox
+from marina_portal.einvoicing import platform_sandbox, sandbox
 from marina_portal.einvoicing.channel import DEPOSEE, ENCAISSEE, RECUE, REJETEE, STATUSES, ChannelError, Outgoing
 from marina_portal.models import (
     CreditNote,
@@ -247,6 +247,8 @@ def read_back():
         try:
             if name == "chorus-pro" and einvoicing.chorus_sandbox():
                 sandbox.collect(channel.folder)
+            if name == "file-drop" and einvoicing.platform_sandbox_on():
+                platform_sandbox.collect(channel.folder)
             acks, unreadable = channel.acknowledgements()
         except (ChannelError, OSError) as e:
             problems.append(str(e))
