@@ -153,7 +153,9 @@ def _let(app, absence_id, start, end, revenue, mode="percent", value=50):
     return letting
 
 
-@pytest.mark.parametrize("mode, value, expected", [("percent", 50, 12000), ("per_night", 1500, 6000)])
+@pytest.mark.parametrize(
+    "mode, value, expected", [("percent", 50, 12000), ("per_night", 1500, 6000), ("free_nights", 3, 6000)]
+)
 def test_credit_is_computed_shown_and_mailed(app, client, auth, declare, mailbox, mode, value, expected):
     auth.boater("C0001")
     declare(day(5), day(12))

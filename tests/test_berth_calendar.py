@@ -125,6 +125,17 @@ def test_settings_credit_rule_and_confirmation_date(app, client, auth, form_post
     response = form_post("/staff/port/", "/staff/port/settings/credit", mode="percent", value="150")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Le pourcentage doit être compris entre 0 et 100." in page
+    page = client.get("/staff/port/").get_data(as_text=True)
+    assert "Une nuit offerte toutes les N nuits louées" in page
+    response = form_post("/staff/port/", "/staff/port/settings/credit", mode="free_nights", value="3")
+    assert response.status_code == 303
+    with app.app_context():
+        port = Port.get()
+        assert (port.absence_credit_mode, port.absence_credit_value) == ("free_nights", 3)
+    assert 'value="3"' in client.get("/staff/port/").get_data(as_text=True)
+    response = form_post("/staff/port/", "/staff/port/settings/credit", mode="free_nights", value="0")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Indiquez un nombre de nuits louées entre 1 et 365." in page
 
 
 def test_odd_periods_fall_back_to_today(client, auth):

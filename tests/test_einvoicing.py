@@ -371,3 +371,94 @@ def test_the_cli_without_a_port_says_so(make_app):
     empty = make_app(demo=False)
     result = empty.test_cli_runner().invoke(args=["ereporting", "export", "--period", MONTH])
     assert result.exit_code == 1 and "Aucun port dans la base" in result.output
+
+
+def test_documents_without_facturx_are_held_back_and_listed(app, client, staff, tmp_path):
+    with app.app_context():
+        customer = business("C0001")
+        imported = Invoice.create(
+            port=Port.current(), customer=customer, number="IMP-0042", issued_on=ON, total_cents=50_000
+        )
+        with_lines = issue(customer, ("Place de port", 1000, 1_000_000, 2000))
+        imported_id, number = imported.id, with_lines.number
+        database.close()
+    response = post(client, "/staff/einvoicing", "/staff/einvoicing/send", month=MONTH)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 document(s) déposé(s)" in page
+    assert "IMP-0042 : Sans Factur-X : document importé en totaux, sans lignes ni ventilation de TVA" in page
+    assert os.listdir(tmp_path / "drop" / "out") == [f"STEMARIE66_facture_{number.replace('/', '-')}.pdf"]
+    page = client.get(f"/staff/einvoicing?month={MONTH}").get_data(as_text=True)
+    assert "Non transmis : sans Factur-X (2031-03)" in page
+    assert f'href="/staff/invoices/{imported_id}">Facture IMP-0042</a>' in page
+
+    # A port whose legal identity is incomplete (here: removed after issuing) deposits nothing: no XML.
+    with app.app_context():
+        late = issue(customer, ("Hivernage", 1000, 500_000, 2000))
+        Port.update(siren="", vat_number="").execute()
+        sent, problems = sending.send_month(Port.current(), MONTH)
+        assert sent == []
+        reason = "Sans Factur-X : l'identité légale du port est incomplète (manque le SIREN"
+        assert any(p.startswith(f"{late.number} : {reason}") for p in problems)
+        assert {row[1].number for row in sending.held_back(Port.current(), MONTH)} == {"IMP-0042", late.number}
+        with pytest.raises(sending.Refused, match="complétez-la dans Paramètres"):
+            sending.send(Port.current(), late)
+        assert EinvoiceSubmission.select().count() == 1
+        database.close()
+
+
+def test_the_platform_sandbox_answers_the_file_drop_in_development(make_app, tmp_path, monkeypatch):
+    monkeypatch.setenv("MARINA_DEV", "1")
+    monkeypatch.delenv("MARINA_EINVOICING_DROP_DIR", raising=False)
+    app = make_app(EINVOICING_DROP_DIR=str(tmp_path / "drop"))
+    assert app.config["EINVOICING_PLATFORM_SANDBOX"] is True  # switched on by dev mode, like the bank's
+    with app.app_context():
+        port = Port.current()
+        port.siren, port.siret, port.vat_number = "732829320", SIRET, "FR44732829320"
+        port.save()
+        good = issue(business("C0001"), ("Place de port", 1000, 1_000_000, 2000))
+        no_siren = business("C0002", "VOILERIE SARL")
+        no_siren.siren = ""
+        no_siren.save()
+        bad = issue(no_siren, ("Hivernage", 1000, 500_000, 2000))
+        sent, problems = sending.send_month(port, MONTH)
+        assert len(sent) == 2 and problems == []
+        names = {s.invoice_id: s.file_name for s in sent}
+        # A file the platform cannot read at all, dropped by hand under a submission's name.
+        broken = EinvoiceSubmission.create(port=port, channel="file-drop", file_name="STEMARIE66_facture_X")
+        (tmp_path / "drop" / "out" / "STEMARIE66_facture_X.pdf").write_bytes(b"not a pdf")
+        database.close()
+    with app.app_context():
+        changed, problems = sending.read_back()
+        assert problems == [] and changed == 3
+        assert EinvoiceSubmission.get(EinvoiceSubmission.invoice == good.id).status == "recue"
+        rejected = EinvoiceSubmission.get(EinvoiceSubmission.invoice == bad.id)
+        assert rejected.status == "rejetee"
+        assert rejected.reason == "Destinataire introuvable dans l'annuaire : SIREN de l'acheteur (BT-47) absent."
+        assert EinvoiceSubmission.get_by_id(broken.id).reason == "Fichier refusé : ce n'est pas un PDF."
+        database.close()
+    # The answers are files in the platform's format, read once like a real platform's.
+    done = sorted(os.listdir(tmp_path / "drop" / "ack" / "done"))
+    assert done == sorted(
+        [f"{names[good.id]}.recue.json", f"{names[bad.id]}.rejetee.json", "STEMARIE66_facture_X.rejetee.json"]
+    )
+    body = json.loads((tmp_path / "drop" / "ack" / "done" / f"{names[bad.id]}.rejetee.json").read_text())
+    assert body["fichier"] == f"{names[bad.id]}.pdf" and body["statut"] == "rejetee" and body["date"].endswith("Z")
+    assert [n for n in os.listdir(tmp_path / "drop" / "out") if not n.startswith("done")] == []  # collected
+
+
+def test_the_platform_sandbox_is_off_when_the_real_folder_is_named_and_never_in_production(
+    make_app, tmp_path, monkeypatch
+):
+    from marina_portal.core.production import NotReadyForProduction, check
+    from tests.test_production import GOOD
+
+    monkeypatch.setenv("MARINA_DEV", "1")
+    monkeypatch.setenv("MARINA_EINVOICING_DROP_DIR", str(tmp_path / "connector"))
+    assert make_app().config["EINVOICING_PLATFORM_SANDBOX"] is False
+    monkeypatch.delenv("MARINA_DEV")
+    monkeypatch.delenv("MARINA_EINVOICING_DROP_DIR")
+    assert make_app().config["EINVOICING_PLATFORM_SANDBOX"] is False  # off by default
+    for setting in ("EINVOICING_PLATFORM_SANDBOX", "EINVOICING_CHORUS_SANDBOX"):
+        app = make_app(**GOOD, **{setting: True})
+        with pytest.raises(NotReadyForProduction, match="bac à sable de facturation électronique"):
+            check(app)

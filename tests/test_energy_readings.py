@@ -3,12 +3,14 @@ readings typed on the pontoon with a photo checked by content, a meter swapped w
 
 import datetime as dt
 import io
+import os
+import re
 
 import pytest
 from conftest import csrf_token
 
 from marina_portal.core.db import database
-from marina_portal.core.formats import paris_today
+from marina_portal.core.formats import PARIS, paris_today
 from marina_portal.energy import readings
 from marina_portal.imports import importing
 from marina_portal.models import Consumption, Meter, MeterReading, Port
@@ -231,3 +233,25 @@ def test_unknown_rows_and_boaters_are_kept_out(app, client, auth):
     assert client.get("/staff/energy/meters/99999").status_code == 404
     assert client.get("/staff/energy/readings/99999/photo").status_code == 404
     assert client.get(f"/staff/energy/meters/{meter_id}").status_code == 200
+
+
+def test_the_documented_sample_imports_into_the_demo_whatever_today_is(app):
+    """docs/samples/readings.csv keeps its printed dates; the test moves them to this year, between the demo's
+    opening index (January 1st, 00:00) and now, keeping their order and spacing, so that it holds every year."""
+    with open(os.path.join(os.path.dirname(__file__), "..", "docs", "samples", "readings.csv"), encoding="utf-8") as f:
+        text = f.read()
+    found = re.findall(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", text)
+    moments = [dt.datetime.strptime(m, "%d/%m/%Y %H:%M") for m in found]
+    now = dt.datetime.now(PARIS).replace(tzinfo=None)
+    middle = dt.datetime(YEAR, 1, 1) + (now - dt.datetime(YEAR, 1, 1)) / 2
+    for printed, moment in zip(found, moments):
+        text = text.replace(printed, (middle + (moment - moments[0])).strftime("%d/%m/%Y %H:%M"), 1)
+    data = text.encode()
+    assert run_import(app, data, dry_run=True).ok
+    report = run_import(app, data)
+    assert report.ok and report.applied, report.problems
+    with app.app_context():
+        assert MeterReading.select().where(MeterReading.source != "staff").count() == len(moments)
+        assert Consumption.select().count() == len(moments)  # each closes a line from the opening index
+        database.close()
+    assert run_import(app, data).ok  # the same file again writes nothing more

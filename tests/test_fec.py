@@ -167,3 +167,84 @@ def test_staff_chart_of_accounts_and_downloads(app, client, auth):
     bad = client.post("/staff/accounting", data={"csrf_token": csrf_token(page), "customers::number": "abc"})
     assert bad.status_code == 422 and "commence par un chiffre" in bad.get_data(as_text=True)
     assert client.get(f"/staff/accounting/fec?from=31/12/{year}&to=01/01/{year}").status_code == 422
+
+
+def _visitor_pays(app, client):
+    """A visitor holds two nights on A-07 (a berth without contract) and the bank accepts the card payment."""
+    from payments_support import notification
+
+    from marina_portal.core.formats import paris_today
+    from marina_portal.models import Berth, VisitorStay
+    from marina_portal.visitors import stays
+
+    today = paris_today()
+    with app.test_request_context():
+        port, berth = Port.current(), Berth.get(Berth.code == "A-07")
+        ask = stays.Ask("Alizé", 750, today, 2, "Marie Leroy", "marie@example.com", "3 rue", "29200", "BREST")
+        stay = stays.hold(port, berth, ask)
+        attempt, _ = stays.pay(stay, ask)
+        amount = f"{attempt.amount_cents // 100}.{attempt.amount_cents % 100:02d}EUR"
+        database.close()
+    answer = client.post("/payment/monetico/notify", data=notification(attempt.reference, montant=amount))
+    assert answer.get_data(as_text=True) == "version=2\ncdr=0\n"
+    with app.app_context():
+        stay = VisitorStay.get_by_id(stay.id)
+        assert stay.status == "paid"
+        invoice = Invoice.get_by_id(stay.invoice_id)
+        database.close()
+    return today, stay, invoice, attempt.amount_cents
+
+
+def _fec_of_day(app, day):
+    from marina_portal.accounting import fec
+
+    with app.app_context():
+        text = "\n".join(fec.lines(Port.current(), day, day)) + "\n"
+        database.close()
+    grouped = entries(read_fec(text))
+    for rows in grouped.values():
+        assert sum(r["Debit"] for r in rows) == sum(r["Credit"] for r in rows), rows
+    return grouped
+
+
+def _sale_and_payment(grouped, total_cents):
+    sales = [rows for (journal, _), rows in grouped.items() if journal == "VE"]
+    payments = [rows for (journal, _), rows in grouped.items() if journal == "BQ"]
+    assert len(sales) == 1 and len(payments) == 1, grouped
+    sale, payment = sales[0], payments[0]
+    euros = Decimal(total_cents) / 100
+    customer_debit = [r for r in sale if r["CompteNum"].startswith("411")]
+    assert [r["Debit"] for r in customer_debit] == [euros]
+    assert any(r["CompteNum"].startswith("4457") for r in sale)  # the VAT collected on the stay
+    customer_credit = [r for r in payment if r["CompteNum"].startswith("411")]
+    assert [r["Credit"] for r in customer_credit] == [euros]
+    assert customer_debit[0]["CompAuxNum"] == customer_credit[0]["CompAuxNum"]  # the visitor's account is settled
+    return sale
+
+
+def test_a_visitor_stay_paid_by_card_is_a_sale_and_a_payment_in_the_fec(make_app):
+    app = make_app(MONETICO_SANDBOX=True)
+    with app.app_context():
+        Port.update(siren="732829320", vat_number="FR44732829320").execute()
+        database.close()
+    day, _stay, invoice, total = _visitor_pays(app, app.test_client())
+    assert invoice.status == "issued" and invoice.number  # issued when the bank accepted the payment
+    sale = _sale_and_payment(_fec_of_day(app, day), total)
+    assert {r["PieceRef"] for r in sale} == {invoice.number}
+    assert {r["EcritureDate"] for r in sale} == {day.strftime("%Y%m%d")}
+
+
+def test_on_a_port_without_its_legal_identity_the_visitor_sale_still_enters_the_fec(make_app):
+    app = make_app(MONETICO_SANDBOX=True)
+    day, stay, invoice, total = _visitor_pays(app, app.test_client())
+    assert invoice.status == "draft"  # no SIREN: the office issues it later
+    sale = _sale_and_payment(_fec_of_day(app, day), total)
+    assert {r["PieceRef"] for r in sale} == {f"ESCALE-{stay.id}"}
+    # Issued later (the identity entered), it is the same sale, on the same day, now under its number.
+    with app.app_context():
+        Port.update(siren="732829320", vat_number="FR44732829320").execute()
+        number = invoicing.issue(invoice.id).number
+        database.close()
+    sale = _sale_and_payment(_fec_of_day(app, day), total)
+    assert {r["PieceRef"] for r in sale} == {number}
+    assert {r["EcritureDate"] for r in sale} == {day.strftime("%Y%m%d")}

@@ -11,7 +11,7 @@ import segno
 from conftest import at_once, csrf_token
 from payments_support import bank_form, notification
 
-from marina_portal.billing import invoicing
+from marina_portal.billing import absence_credits, invoicing
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.models import (
@@ -244,3 +244,44 @@ def test_staff_see_the_port_by_night_and_the_visitors_payments(app, client, auth
     token = csrf_token(desk)
     assert staff.post("/staff/visitors", data={"csrf_token": token, "gate_code": "<script>"}).status_code == 422
     assert staff.post("/staff/visitors", data={"csrf_token": token, "gate_code": "1234A"}).status_code == 303
+
+
+def _visitor_nights(app, first, nights, name):
+    """A visitor holds `nights` nights on B-12 from `first` and the bank accepts the card payment."""
+    with app.test_request_context():
+        port, berth = Port.current(), Berth.get(Berth.code == "B-12")
+        ask = stays.Ask(name, 950, first, nights, name, f"{name}@example.com", "1 quai", "29200", "BREST")
+        stay = stays.hold(port, berth, ask)
+        attempt, _ = stays.pay(stay, ask)
+        amount = f"{attempt.amount_cents // 100}.{attempt.amount_cents % 100:02d}EUR"
+        database.close()
+    answer = app.test_client().post("/payment/monetico/notify", data=notification(attempt.reference, montant=amount))
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "mode, value, credits",
+    [
+        ("percent", 50, lambda price: [price // 2] * 4),  # half of each night's price
+        ("per_night", 1500, lambda price: [1500] * 4),  # a fixed amount per night sold
+        ("free_nights", 2, lambda price: [0, price, 0, price]),  # one night in two, counted across the visitors
+    ],
+)
+def test_the_credit_rule_applied_to_real_visitor_nights(app, mode, value, credits):
+    jean_away(app, days=6)
+    with app.app_context():
+        Port.update(absence_credit_mode=mode, absence_credit_value=value).execute()
+        database.close()
+    _visitor_nights(app, TODAY, 3, "premier")
+    _visitor_nights(app, TODAY + dt.timedelta(days=3), 1, "second")
+    with app.app_context():
+        nights = list(VisitorNight.select().order_by(VisitorNight.night))
+        price = nights[0].price_cents
+        assert [n.price_cents for n in nights] == [price] * 4  # the grid's night price for a 9,50 m boat
+        assert [n.credit_cents for n in nights] == credits(price)
+        lettings = list(BerthLetting.select().order_by(BerthLetting.starts_on))
+        assert [letting.credit_cents for letting in lettings] == [sum(credits(price)[:3]), credits(price)[3]]
+        jean = Customer.get(Customer.code == "C0001")
+        deducted = sum(p.amount_cents for p in Payment.select().where(Payment.method == ABSENCE_CREDIT))
+        assert deducted + absence_credits.available_cents(jean) == sum(credits(price))  # all of it, once
+        database.close()

@@ -3,6 +3,9 @@
 Entries, every one balanced, for a period:
 - VE (ventes): each issued invoice debits the customer (411, with the customer as auxiliary account) and
   credits sales per berth category (HT) and VAT collected per rate; each credit note does the opposite.
+  A visitor's stay paid by card is a cash sale: booked on the day the bank accepted the payment, under its
+  invoice's number once issued, else under « ESCALE-<stay> » (a port whose legal identity is incomplete keeps
+  the invoice a draft; the sale and its VAT still belong to that day, and issuing it later moves nothing).
 - BQ (banque): each payment received debits the bank, the cheques to deposit or the cash account and
   credits the customer; a cancelled payment is reversed on the day it was cancelled; a refund debits the
   customer and credits the bank; a cheque deposit slip moves its total from cheques to deposit to the bank.
@@ -28,6 +31,7 @@ from marina_portal.models import (
     Invoice,
     InvoiceLine,
     Payment,
+    VisitorStay,
 )
 
 COLUMNS = (
@@ -90,14 +94,41 @@ def _local_date(moment):
     return to_paris(moment).date() if moment else None
 
 
+def _visitor_sales(port, start, end):
+    """{invoice id: (day paid, stay id)} of the visitors' stays paid in the period (Paris days)."""
+    utc_from = dt.datetime.combine(start, dt.time()) - dt.timedelta(days=1)
+    utc_to = dt.datetime.combine(end, dt.time()) + dt.timedelta(days=2)
+    found = {}
+    for stay_id, invoice_id, paid_at in (
+        VisitorStay.select(VisitorStay.id, VisitorStay.invoice, VisitorStay.paid_at)
+        .where(
+            (VisitorStay.port == port)
+            & (VisitorStay.status == "paid")
+            & VisitorStay.invoice.is_null(False)
+            & VisitorStay.paid_at.between(utc_from, utc_to)
+        )
+        .tuples()
+    ):
+        day = _local_date(paid_at)
+        if start <= day <= end:
+            found[invoice_id] = (day, stay_id)
+    return found
+
+
 def _sales_entries(port, start, end, chart):
-    """Invoices issued in the period, and credit notes, with their HT and VAT per rate (three queries each)."""
-    invoice_filter = (
-        (Invoice.port == port)
-        & (Invoice.status == "issued")
+    """Invoices issued in the period, visitors' stays paid in it, and credit notes, with their HT and VAT per
+    rate (three queries each)."""
+    visitors = _visitor_sales(port, start, end)
+    paid_stays = VisitorStay.select(VisitorStay.invoice).where(
+        (VisitorStay.status == "paid") & VisitorStay.invoice.is_null(False)
+    )
+    issued = (
+        (Invoice.status == "issued")
         & (Invoice.number != "")
         & Invoice.issued_on.between(start, end)
+        & Invoice.id.not_in(paid_stays)
     )
+    invoice_filter = (Invoice.port == port) & (issued | Invoice.id.in_(list(visitors) or [0]))
     by_rate = _by_rate(InvoiceLine, InvoiceLine.invoice, Invoice, invoice_filter)
     rows = (
         Invoice.select(
@@ -123,14 +154,10 @@ def _sales_entries(port, start, end, chart):
     )
     customers_account = chart.get("customers")
     for invoice_id, number, issued_on, issued_at, created_at, total, cid, code, last, first, company, category in rows:
-        entry = Entry(
-            "VE",
-            issued_on,
-            number,
-            f"Facture {number}",
-            _local_date(issued_at or created_at) or issued_on,
-            (0, invoice_id),
-        )
+        day, stay_id = visitors.get(invoice_id, (issued_on, None))
+        piece = number or f"ESCALE-{stay_id}"
+        label = f"Facture {number}" if number else f"Escale {stay_id} payée (facture à émettre)"
+        entry = Entry("VE", day, piece, label, _local_date(issued_at or created_at) or day, (0, invoice_id))
         aux = _aux(code, cid, last, first, company)
         entry.add(customers_account, debit=total, aux=aux)
         _credit_sales(entry, chart, category, by_rate.get(invoice_id, []), total, credit=True)

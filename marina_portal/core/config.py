@@ -39,6 +39,7 @@ class Defaults:
     EINVOICING_DROP_DIR = None  # the folder the approved platform's connector collects (out/, ack/, in/)
     EINVOICING_CHORUS_DIR = None  # the Chorus Pro exchange folder (out/, cr/)
     EINVOICING_CHORUS_SANDBOX = False  # Chorus Pro played offline (einvoicing/sandbox.py) when statuses are read
+    EINVOICING_PLATFORM_SANDBOX = False  # the approved platform played offline (einvoicing/platform_sandbox.py)
     HUEY_URL = None
     HUEY_IMMEDIATE = False
     RATELIMIT_STORAGE_URI = "memory://"
@@ -79,6 +80,7 @@ DEV_DEFAULTS = {
     "MAIL_OUTBOX": True,
     "MONETICO_SANDBOX": True,
     "EINVOICING_CHORUS_SANDBOX": True,
+    "EINVOICING_PLATFORM_SANDBOX": True,
     "HUEY_IMMEDIATE": True,
 }
 
@@ -141,6 +143,9 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         app.config["MAIL_OUTBOX"] = False
     if os.environ.get("MARINA_MONETICO_URL") and "MARINA_MONETICO_SANDBOX" not in os.environ:
         app.config["MONETICO_SANDBOX"] = False
+    # The real platform's exchange folder named explicitly: its connector answers, not the sandbox.
+    if os.environ.get("MARINA_EINVOICING_DROP_DIR") and "MARINA_EINVOICING_PLATFORM_SANDBOX" not in os.environ:
+        app.config["EINVOICING_PLATFORM_SANDBOX"] = False
     if app.config["MONETICO_SANDBOX"] and not app.config.get("MONETICO_URL"):
         app.config["MONETICO_URL"] = app.config["BASE_URL"].rstrip("/") + "/sandbox/monetico/paiement.cgi"
     if not app.config.get("SECRET_KEY"):

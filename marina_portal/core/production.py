@@ -24,6 +24,11 @@ def problems(config: Mapping[str, Any]) -> list[str]:
         found.append("SECRET_KEY est absente ou trop courte (32 caractères au moins).")
     if config.get("MONETICO_SANDBOX"):
         found.append("Le bac à sable bancaire est actif (MONETICO_SANDBOX) : aucun vrai paiement ne serait possible.")
+    if config.get("EINVOICING_PLATFORM_SANDBOX") or config.get("EINVOICING_CHORUS_SANDBOX"):
+        found.append(
+            "Un bac à sable de facturation électronique est actif (EINVOICING_PLATFORM_SANDBOX ou "
+            "EINVOICING_CHORUS_SANDBOX) : les factures ne partiraient vers aucune plateforme."
+        )
     if not config.get("MONETICO_URL"):
         found.append("MONETICO_URL n'est pas configurée (page de paiement de la banque).")
     if config.get("MONETICO_KEY") == Defaults.MONETICO_KEY:

@@ -42,3 +42,8 @@ def configured_channels():
 
 def chorus_sandbox():
     return bool(current_app.config.get("EINVOICING_CHORUS_SANDBOX"))
+
+
+def platform_sandbox_on():
+    """The approved platform played offline (development only; production refuses to start with it)."""
+    return bool(current_app.config.get("EINVOICING_PLATFORM_SANDBOX"))

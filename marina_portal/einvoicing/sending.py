@@ -12,17 +12,19 @@ from peewee import JOIN
 from stdnum.fr import siret as siret_number
 
 from marina_portal import einvoicing
-from marina_portal.billing import statement
+from marina_portal.billing import legal, statement
 from marina_portal.core.db import database
 from marina_portal.core.refusals import Refusal
-from marina_portal.einvoicing import sandbox
+from marina_portal.einvoicing import platform_sandbox, sandbox
 from marina_portal.einvoicing.channel import DEPOSEE, ENCAISSEE, RECUE, REJETEE, STATUSES, ChannelError, Outgoing
 from marina_portal.models import (
     CreditNote,
+    CreditNoteLine,
     Customer,
     EinvoiceEvent,
     EinvoiceSubmission,
     Invoice,
+    InvoiceLine,
     PublicBuyer,
     utcnow,
 )
@@ -98,6 +100,36 @@ def _outgoing(port, document, kind, public):
     )
 
 
+def not_an_einvoice(port, document, kind):
+    """Why the document's PDF would carry no Factur-X XML (French words), or "" when it does: a platform takes
+    only e-invoices, so such a document is held back and listed for staff rather than deposited."""
+    missing = legal.missing_identity(port)
+    if missing:
+        return (
+            f"Sans Factur-X : l'identité légale du port est incomplète (manque {', '.join(missing)}) ; "
+            "complétez-la dans Paramètres."
+        )
+    if kind == "credit_note":
+        has_lines = CreditNoteLine.select().where(CreditNoteLine.credit_note == document.id).exists()
+    else:
+        has_lines = InvoiceLine.select().where(InvoiceLine.invoice == document.id).exists()
+    if not has_lines:
+        return (
+            "Sans Factur-X : document importé en totaux, sans lignes ni ventilation de TVA ; "
+            "à transmettre par un autre moyen."
+        )
+    return ""
+
+
+def held_back(port, month):
+    """The month's business documents not sent because they cannot be e-invoices: [(kind, document, reason)]."""
+    start, end = month_bounds(month)
+    invoices, notes = to_send(port, start, end)
+    found = [("invoice", d, not_an_einvoice(port, d, "invoice")) for d in invoices]
+    found += [("credit_note", d, not_an_einvoice(port, d, "credit_note")) for d in notes]
+    return [row for row in found if row[2]]
+
+
 def send(port, document, user=None):
     """Hand one issued invoice or credit note to its channel; the new submission, status « déposée ».
 
@@ -111,6 +143,9 @@ def send(port, document, user=None):
     column = EinvoiceSubmission.credit_note if kind == "credit_note" else EinvoiceSubmission.invoice
     if EinvoiceSubmission.select().where(column == document.id).exists():
         raise Refused(f"{document.number} a déjà été transmis.")
+    reason = not_an_einvoice(port, document, kind)
+    if reason:
+        raise Refused(reason)
     public = public_buyer(document.customer)
     try:
         channel = einvoicing.public_channel() if public is not None else einvoicing.business_channel()
@@ -212,6 +247,8 @@ def read_back():
         try:
             if name == "chorus-pro" and einvoicing.chorus_sandbox():
                 sandbox.collect(channel.folder)
+            if name == "file-drop" and einvoicing.platform_sandbox_on():
+                platform_sandbox.collect(channel.folder)
             acks, unreadable = channel.acknowledgements()
         except (ChannelError, OSError) as e:
             problems.append(str(e))

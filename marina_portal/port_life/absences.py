@@ -5,7 +5,8 @@ for the nights in between (ends_on - starts_on nights). A boater may change or c
 until its first day; after that only the harbour office can.
 
 Credits: each BerthLetting keeps the credit it earned (`credit_cents`), computed when staff record
-it, from the port's setting: "percent" of the visitor revenue, or "per_night" cents per night let.
+it, from the port's setting: "percent" of the visitor revenue, "per_night" cents per night let, or
+"free_nights": one night in N let is the holder's, worth the letting's average night price.
 The credit still available is what was earned minus the Payments of method "absence_credit" (not
 cancelled) that deduct it from the boater's next invoices: absence_credits.py holds that rule.
 """
@@ -287,6 +288,9 @@ def credit_for(port: Port, revenue_cents: int, nights: int) -> int:
     """The credit a letting earns under the port's setting, in cents."""
     if port.absence_credit_mode == "per_night":
         return max(0, nights) * port.absence_credit_value
+    if port.absence_credit_mode == "free_nights":
+        free = max(0, nights) // max(1, port.absence_credit_value)
+        return (2 * free * revenue_cents + nights) // (2 * nights) if free else 0  # average night, rounded
     return (revenue_cents * port.absence_credit_value + 50) // 100
 
 
@@ -364,9 +368,14 @@ def customer_credit_cents(customer: Customer) -> int:
     return absence_credits.available_cents(customer)
 
 
+CREDIT_MODES = ("percent", "per_night", "free_nights")
+
+
 def set_credit_rule(port: Port, mode: str, value: int | None) -> None:
-    if mode not in ("percent", "per_night"):
+    if mode not in CREDIT_MODES:
         raise AbsenceRefused("Choisissez un mode de crédit.")
+    if mode == "free_nights" and (value is None or not 1 <= value <= 365):
+        raise AbsenceRefused(N_("Indiquez un nombre de nuits louées entre 1 et 365."))
     if value is None or value < 0 or value > 100_000 or (mode == "percent" and value > 100):
         raise AbsenceRefused(
             N_("Le pourcentage doit être compris entre 0 et 100.")

@@ -1,6 +1,11 @@
 """The absence that pays back: the nights a visitor paid on a berth during its holder's declared absence earn
-the holder a credit, night by night, under the port's rule (a share of the night's price, or an amount per night
-sold); kept as a BerthLetting per absence, deducted from the holder's next invoice as before.
+the holder a credit, night by night, under the port's rule (Port.absence_credit_mode):
+- "percent": a share of each night's price (absence_credit_value %);
+- "per_night": a fixed amount per night sold (absence_credit_value cents);
+- "free_nights": one free night for every N nights sold during the same absence (N = absence_credit_value,
+  counted across the absence's visitors in night order), worth the grid's price of the night that completes the
+  count: what the visitor paid for it. Two nights sold with N = 2 earn one night; three earn one; four, two.
+Kept as a BerthLetting per absence, deducted from the holder's next invoice as before.
 """
 
 import datetime as dt
@@ -14,10 +19,20 @@ from marina_portal.core.urls import external_url
 from marina_portal.models import Absence, BerthLetting, Contract, Customer, Port, VisitorNight
 
 
-def night_credit(port, price_cents):
+def night_credit(port, price_cents, rank=1):
+    """The credit one night sold earns; `rank` is its place (from 1) among the nights sold in its absence."""
     if port.absence_credit_mode == "per_night":
         return port.absence_credit_value
+    if port.absence_credit_mode == "free_nights":
+        every = max(1, port.absence_credit_value)
+        return price_cents if rank % every == 0 else 0
     return (price_cents * port.absence_credit_value + 50) // 100
+
+
+def _nights_already_credited(absence_id):
+    return (
+        VisitorNight.select().where((VisitorNight.absence == absence_id) & VisitorNight.letting.is_null(False)).count()
+    )
 
 
 def from_stay(stay):
@@ -34,8 +49,9 @@ def from_stay(stay):
         holder = absence.contract.customer_id
         with absence_credits.locked([holder]):
             rows.sort(key=lambda n: n.night)
-            for night in rows:
-                night.credit_cents = night_credit(port, night.price_cents)
+            before = _nights_already_credited(absence_id)
+            for rank, night in enumerate(rows, start=before + 1):
+                night.credit_cents = night_credit(port, night.price_cents, rank)
             letting = BerthLetting.create(
                 absence=absence,
                 starts_on=rows[0].night,

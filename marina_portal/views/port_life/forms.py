@@ -70,12 +70,16 @@ class CreditRuleForm(FlaskForm):
         choices=[
             SelectChoice("percent", "Un pourcentage du montant payé par le visiteur"),
             SelectChoice("per_night", "Un montant fixe par nuit louée"),
+            SelectChoice("free_nights", "Une nuit offerte toutes les N nuits louées"),
         ],
     )
     value = StringField(
         "Valeur",
         validators=[DataRequired(REQUIRED)],
-        description=("Le pourcentage (par exemple 50), ou le montant par nuit en euros (par exemple 12,00)."),
+        description=(
+            "Le pourcentage (par exemple 50), le montant par nuit en euros (par exemple 12,00), ou N, le nombre "
+            "de nuits louées qui valent une nuit offerte au prix de la grille (par exemple 3)."
+        ),
     )
 
 

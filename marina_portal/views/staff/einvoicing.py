@@ -20,12 +20,21 @@ def _this_month():
     return paris_today().strftime("%Y-%m")
 
 
+def _held_back(port, month):
+    try:
+        return sending.held_back(port, month)
+    except sending.Refused:
+        return []  # a month typed wrong: the page says so already
+
+
 def _page(problem=None, status=200, month=None):
     port = current_port()
+    month = month or request.args.get("month") or _this_month()
     return render_template(
         "staff/einvoicing/index.html",
         form=EmptyForm(formdata=None),
-        month=month or request.args.get("month") or _this_month(),
+        month=month,
+        held=_held_back(port, month),
         submissions=sending.submissions(port),
         to_correct=sending.to_correct(port),
         statuses=STATUSES,

@@ -54,7 +54,7 @@ def port_credit_rule():
             parse_euros(text)
             if form.mode.data == "per_night"
             else (int(text) if re.fullmatch(r"[0-9]{1,3}", text) else None)
-        )
+        )  # a percent, or N nights let for one free night
         try:
             absences.set_credit_rule(current_port(), form.mode.data, value)
         except absences.AbsenceRefused as refusal:
