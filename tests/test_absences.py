@@ -281,3 +281,39 @@ def test_staff_change_the_return_date_of_an_absence_under_way(app, client, auth,
     assert "La date de retour est modifiée." in _text(client.get(response.headers["Location"]))
     with app.app_context():
         assert Absence.get_by_id(absence_id).ends_on.isoformat() == day(3)
+
+
+def test_an_absence_across_the_new_year_needs_next_years_contract_on_the_same_berth(app, client, auth, form_post):
+    with app.app_context():
+        current = Contract.get_by_id(_contract_id("C0001"))
+        Contract.update(ends_on=TODAY + dt.timedelta(days=10)).where(Contract.id == current.id).execute()
+        database.close()
+
+    def declare():
+        return form_post("/absences/new", starts_on=day(5), ends_on=day(20), comment="", contract=str(current.id))
+
+    auth.boater("C0001")
+    refused = declare()
+    assert refused.status_code == 200 and "Les dates doivent être comprises dans votre contrat" in _text(refused)
+    with app.app_context():
+        other = Contract.select().where(Contract.berth != current.berth_id, Contract.berth.is_null(False)).first()
+        following = {
+            "port": current.port_id,
+            "customer": current.customer_id,
+            "boat": current.boat_id,
+            "number": "NEXT-YEAR",
+            "starts_on": TODAY + dt.timedelta(days=11),
+            "ends_on": TODAY + dt.timedelta(days=400),
+            "status": current.status,
+        }
+        elsewhere = Contract.create(berth=other.berth_id, **following)
+        database.close()
+    assert declare().status_code == 200  # next year's contract on another berth does not carry it
+    with app.app_context():
+        elsewhere.delete_instance()
+        Contract.create(berth=current.berth_id, **following)
+        database.close()
+    assert declare().status_code == 303
+    with app.app_context():
+        assert Absence.select().where(Absence.ends_on == TODAY + dt.timedelta(days=20)).exists()
+        database.close()

@@ -431,3 +431,19 @@ def test_a_draft_contract_is_not_the_boaters_yet(app, client, auth):
     assert step(client, cid, 1).status_code == 404
     assert "Aucun contrat en cours" in client.get("/contract/").get_data(as_text=True)
     assert stored(app) == (0, 0, 0)
+
+
+def test_the_terms_version_links_to_the_terms_of_the_boaters_own_contract_only(app, client, auth):
+    auth.boater()
+    cid = contract_id(app)
+    html = client.get("/contract/").get_data(as_text=True)
+    assert f'href="/contract/{cid}/terms"' in html
+    page = client.get(f"/contract/{cid}/terms")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Conditions générales" in text and "Version 1" in text and "Article 1" in text
+    other = app.test_client()
+    auth.client = other
+    auth.boater("C0002")
+    assert other.get(f"/contract/{cid}/terms").status_code == 404
+    assert other.get(f"/contract/{contract_id(app, 'C0002')}/terms").status_code == 200
+    assert app.test_client().get(f"/contract/{cid}/terms").status_code == 302  # anonymous: to login

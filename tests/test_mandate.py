@@ -1,9 +1,11 @@
 """Paiement par prélèvement: JEAN DUPONT fills, checks, signs, downloads and revokes his SEPA mandate."""
 
+import io
 import re
 
 import pytest
 from conftest import Auth
+from pypdf import PdfReader
 
 from marina_portal.core.db import database
 from marina_portal.models import Mandate, SignatureEvidence
@@ -123,6 +125,8 @@ def test_signing_records_evidence_and_a_sealed_pdf_then_revoking_gives_a_new_rum
     with app.app_context():
         check = verify_pdf(pdf.data)
     assert check.intact and check.trusted
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "11000 CARCASSONNE\nPays : FR" in text and "CARCASSONNE FR" not in text  # the country on its own line
 
     assert form_post("/mandate/", f"/mandate/{mandate.id}/revoke").status_code == 303
     html = client.get("/mandate/").get_data(as_text=True)

@@ -8,7 +8,7 @@ from payments_support import OK, bank_form, invoice_id, notification, notify
 from marina_portal.billing import mailing, pay_links
 from marina_portal.core import tokens
 from marina_portal.core.db import database
-from marina_portal.models import Invoice
+from marina_portal.models import Invoice, InvoiceReminder, Mandate, PaymentAttempt, ReminderStep
 
 APP_CONFIG = {"MONETICO_SANDBOX": True}
 
@@ -106,3 +106,42 @@ def test_link_in_english_for_an_english_boater(app, mailbox):
         mailing.send_invoice_available(Invoice.with_paid().where(Invoice.id == invoice.id).get())
         database.close()
     assert "Your invoice is available" in mailbox.wait_for(1)[0]["Subject"]
+
+
+def _give_mandate(app, suffix="02135"):
+    with app.app_context():
+        invoice = Invoice.get(Invoice.number.endswith(suffix))
+        Mandate.create(customer=invoice.customer_id, rum="RUM-LINK", status="active", debtor_name="DUPONT JEAN")
+        database.close()
+
+
+def test_link_refuses_the_card_for_an_invoice_the_mandate_collects(app):
+    link = _link(app)
+    _give_mandate(app)
+    client = app.test_client()
+    page = client.get(link)
+    assert page.status_code == 409
+    text = _text(page)
+    assert "Cette facture sera prélevée" in text and "pas à payer par carte" in text
+    assert "Adresse de réception du ticket de paiement" not in text
+    assert client.post(link, data={"receipt_email": "j@example.com"}).status_code in (400, 409)
+    with app.app_context():
+        assert not PaymentAttempt.select().exists()
+        database.close()
+
+
+def test_mails_of_a_boater_with_a_mandate_carry_no_pay_link(app, mailbox):
+    _give_mandate(app)
+    with app.app_context():
+        invoice = Invoice.with_paid().where(Invoice.number.endswith("02135")).get()
+        assert mailing.send_invoice_available(invoice)
+        step = ReminderStep.create(port=invoice.port, days_after_due=15)
+        reminder = InvoiceReminder.create(
+            invoice=invoice.id, step=step, days_after_due=15, kind="reminder", email="j@example.com", balance_cents=1
+        )
+        mailing.send_reminder(invoice, reminder)
+        database.close()
+    for mail in mailbox.wait_for(2):
+        text = re.sub(r"\s+", " ", mailbox.text(mail))
+        assert "/payment/link/" not in text and "carte bancaire" not in text
+        assert "sera prélevée sur votre compte au prochain prélèvement" in text

@@ -66,6 +66,7 @@ def test_customer_page_shows_the_whole_case(app, client, staff):
         "Total factures - Total règlements",
     ):
         assert text in html, text
+    assert "CARCASSONNE FR" not in html and "Pays : FR" in html  # the country on its own line
 
 
 def test_unknown_customer_is_404(client, staff):

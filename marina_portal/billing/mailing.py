@@ -1,9 +1,14 @@
-"""The billing's mails to boaters: « Votre facture est disponible » and the reminders, each with a pay link."""
+"""The billing's mails to boaters: « Votre facture est disponible » and the reminders, each with a pay link.
+
+A boater whose mandate collects the invoice gets no pay link (the card would pay it twice) but the word that
+direct debit takes care of it.
+"""
 
 from marina_portal.billing import pay_links
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import dispatch, queue, render_email, send_email
 from marina_portal.core.queue import request_context
+from marina_portal.sepa import planned
 
 SUBJECTS = {
     "reminder": N_("Relance — facture %(number)s"),
@@ -14,6 +19,14 @@ SUBJECTS = {
 def address_of(customer):
     """Where invoices go: the customer's billing address when set, else the address on file."""
     return (getattr(customer, "billing_email", None) or customer.email or "").strip()
+
+
+def _how_to_pay(invoice):
+    """The template fields on paying: the pay link, or `by_debit` (and `debit_date`, None until the batch is out)."""
+    plan = planned.for_customer(invoice.customer_id)
+    if plan.collects(invoice):
+        return {"pay_url": None, "by_debit": True, "debit_date": plan.date_for(invoice)}
+    return {"pay_url": pay_links.url(invoice), "by_debit": False, "debit_date": None}
 
 
 def invoice_available(invoice):
@@ -30,7 +43,7 @@ def invoice_available(invoice):
             port=invoice.port,
             customer=invoice.customer,
             invoice=invoice,
-            pay_url=pay_links.url(invoice),
+            **_how_to_pay(invoice),
         )
     return {"to": to, "subject": subject, "text": text, "html": html, "recipient": invoice.id}
 
@@ -55,5 +68,5 @@ def send_reminder(invoice, reminder):
             customer=invoice.customer,
             invoice=invoice,
             reminder=reminder,
-            pay_url=pay_links.url(invoice),
+            **_how_to_pay(invoice),
         )

@@ -7,8 +7,9 @@ Once the invoice is paid, the link is spent: the next visit marks it used and ev
 from flask import current_app, url_for
 
 from marina_portal.billing import statement
-from marina_portal.core import tokens
+from marina_portal.core import formats, tokens
 from marina_portal.core.i18n import N_, Translatable
+from marina_portal.sepa import planned
 
 PURPOSE = "pay-invoice"
 
@@ -16,9 +17,10 @@ PURPOSE = "pay-invoice"
 class Refused(Translatable):
     """A pay link that does not open the payment page, with the words to show; `gone` when it once worked."""
 
-    def __init__(self, message, gone=True, **fields):
+    def __init__(self, message, gone=True, status=None, **fields):
         super().__init__(message, **fields)
         self.gone = gone
+        self.status = status or (410 if gone else 404)
 
 
 def max_age():
@@ -50,4 +52,21 @@ def open_invoice(token):
         except tokens.TokenError:
             pass
         raise Refused(N_("La facture %(number)s est déjà réglée."), number=invoice.number)
+    plan = planned.for_customer(invoice.customer_id)
+    if plan.collects(invoice):  # one way to pay per invoice: the next batch takes it, the card would pay it twice
+        date = plan.date_for(invoice)
+        raise Refused(debit_words(date), gone=False, status=409, date=formats.fr_date(date) if date else "")
     return invoice
+
+
+def debit_words(date):
+    """What to say instead of a card payment for an invoice that direct debit collects on `date` (None: next batch)."""
+    if date:
+        return N_(
+            "Cette facture sera prélevée le %(date)s sur votre compte, par votre mandat de prélèvement : "
+            "elle n'est pas à payer par carte."
+        )
+    return N_(
+        "Cette facture sera prélevée sur votre compte au prochain prélèvement, par votre mandat : "
+        "elle n'est pas à payer par carte."
+    )

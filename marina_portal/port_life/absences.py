@@ -79,6 +79,30 @@ def get_for_customer(absence_id: int, customer: Customer) -> Absence | None:
     )
 
 
+def _covered_until(contract):
+    """The last day the customer holds the contract's berth without a gap: next year's contract on the same berth,
+    starting by the day after, carries an absence across the new year."""
+    end = contract.ends_on
+    if contract.berth_id is None:
+        return end
+    while True:
+        following = (
+            Contract.select(Contract.ends_on)
+            .where(
+                (Contract.customer == contract.customer_id)
+                & (Contract.berth == contract.berth_id)
+                & (Contract.status != ContractStatus.CANCELLED)
+                & (Contract.starts_on <= end + dt.timedelta(days=1))
+                & (Contract.ends_on > end)
+            )
+            .order_by(Contract.ends_on.desc())
+            .first()
+        )
+        if following is None:
+            return end
+        end = following.ends_on
+
+
 def _check_dates(contract, starts_on, ends_on, today, ignore_id=None):
     if starts_on is None or ends_on is None:
         raise AbsenceRefused("Indiquez la date de départ et la date de retour.")
@@ -87,11 +111,13 @@ def _check_dates(contract, starts_on, ends_on, today, ignore_id=None):
     if ends_on <= starts_on:
         raise AbsenceRefused("La date de retour doit être après la date de départ (au moins le lendemain).")
     if starts_on < contract.starts_on or ends_on > contract.ends_on + dt.timedelta(days=1):
-        raise AbsenceRefused(
-            "Les dates doivent être comprises dans votre contrat, du %(start)s au %(end)s.",
-            start=fr_date(contract.starts_on),
-            end=fr_date(contract.ends_on),
-        )
+        covered = _covered_until(contract)
+        if starts_on < contract.starts_on or ends_on > covered + dt.timedelta(days=1):
+            raise AbsenceRefused(
+                "Les dates doivent être comprises dans votre contrat, du %(start)s au %(end)s.",
+                start=fr_date(contract.starts_on),
+                end=fr_date(covered),
+            )
     clash = (
         Absence.select()
         .where(

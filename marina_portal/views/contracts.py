@@ -72,6 +72,17 @@ def pdf(contract_id):
     )
 
 
+@bp.route("/<int:contract_id>/terms")
+@login_required
+def terms(contract_id):
+    """The general terms that apply to the contract: those it was signed with, else its type's latest version."""
+    contract = _contract_or_404(contract_id)
+    applicable = berth_contracts.applicable_terms(contract)
+    if applicable is None:
+        abort(404)
+    return render_template("contract/terms.html", contract=contract, terms=applicable)
+
+
 @bp.route("/<int:contract_id>/sign")
 @boater_required
 def sign(contract_id):

@@ -123,7 +123,7 @@ def link(token):
     try:
         invoice = pay_links.open_invoice(token)
     except pay_links.Refused as refusal:
-        return render_template("payment/link_refused.html", message=refusal.translated()), 410 if refusal.gone else 404
+        return render_template("payment/link_refused.html", message=refusal.translated()), refusal.status
     customer = invoice.customer
     form = PayForm(data={"receipt_email": customer.email or ""} if request.method == "GET" else None)
     available = operations.online_payment_available(invoice.port)
