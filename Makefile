@@ -81,10 +81,12 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
 # The suite on PostgreSQL (browser journeys excluded: they add nothing database-specific);
-# MARINA_TEST_DATABASE_URL names an empty database the tests may wipe.
+# MARINA_TEST_DATABASE_URL names an empty database the tests may wipe. PG_WORKERS=2 runs the tests in two
+# processes (pytest-xdist), each on a database of its own made beside that one (the role needs CREATEDB).
+PG_WORKERS ?= 1
 test-postgres: install-dev
 	MARINA_TEST_DATABASE_URL=$${MARINA_TEST_DATABASE_URL:-postgresql://marina:marina@127.0.0.1/marina_test} \
-	  $(BIN)/python -m pytest -m "not browser"
+	  $(BIN)/python -m pytest -m "not browser" $(if $(filter-out 1,$(PG_WORKERS)),-n $(PG_WORKERS))
 
 # Throughput, latency, query counts and memory on the demo and on a large marina, the yearly invoicing run of
 # 5,000 contracts mailed to a local SMTP server (aiosmtpd, a test package) and the FEC; writes bench/results.json.

@@ -32,6 +32,28 @@ from marina_portal.sealing.keys import ensure_port_certificate
 PASSWORD = "correct horse battery"
 # Set to a postgresql:// URL to run the suite on PostgreSQL (each test starts from an empty schema).
 TEST_DATABASE_URL = os.environ.get("MARINA_TEST_DATABASE_URL")
+# Under pytest-xdist (`make test-postgres PG_WORKERS=2`) each worker process ("gw0", "gw1"…) has a database
+# of its own beside that one, made on first use (the role needs CREATEDB, which .ci/run grants).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def worker_database(url, worker):
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/')}_{worker}"
+    with psycopg2.connect(url) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return parts._replace(path=f"/{name}").geturl()
+
+
+if TEST_DATABASE_URL and WORKER:
+    TEST_DATABASE_URL = worker_database(TEST_DATABASE_URL, WORKER)
 on_sqlite_only = pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite file feature")
 
 
@@ -536,6 +558,8 @@ EINVOICES = EInvoices()
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if WORKER:  # a worker's documents are a part of the run: the serial SQLite run checks them all
+        return
     with tempfile.TemporaryDirectory() as folder:
         lines, passed = EINVOICES.check(folder)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
