@@ -42,13 +42,15 @@ def worker_database(url, worker):
 
     parts = urlsplit(url)
     name = f"{parts.path.lstrip('/')}_{worker}"
-    with psycopg2.connect(url) as conn:
+    conn = psycopg2.connect(url)  # not `with conn`: that would open a transaction, where CREATE DATABASE fails
+    try:
         conn.autocommit = True
         with conn.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
             if cursor.fetchone() is None:
                 cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+    finally:
+        conn.close()
     return parts._replace(path=f"/{name}").geturl()
 
 
