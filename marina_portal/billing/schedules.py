@@ -1,0 +1,106 @@
+"""Payment schedules: an invoice paid in monthly instalments, by direct debit or by card.
+
+The first instalment falls on the invoice's due date, each next one a month later (the 31st becomes the
+month's last day). The total is split in equal parts of whole cents, the rounding remainder on the first.
+What is owed on a day is every instalment fallen due by then less what is paid (payments, credit notes and
+absence credits alike), never more than the balance.
+"""
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from marina_portal.models import PaymentSchedule
+
+COUNTS = {
+    PaymentSchedule.ONCE: 1,
+    PaymentSchedule.DEBIT_3: 3,
+    PaymentSchedule.DEBIT_10: 10,
+    PaymentSchedule.CARD_3: 3,
+}
+BY_DEBIT = frozenset({PaymentSchedule.DEBIT_3, PaymentSchedule.DEBIT_10})
+BY_CARD = frozenset({PaymentSchedule.CARD_3})
+
+
+@dataclass(frozen=True)
+class Instalment:
+    number: int  # 1, 2, ...
+    due_on: dt.date
+    amount_cents: int
+
+
+def choices():
+    """(value, French label) of every schedule, in the order offered."""
+    return [(schedule.value, schedule.label) for schedule in PaymentSchedule]
+
+
+def is_known(value):
+    return value in COUNTS
+
+
+def in_instalments(invoice):
+    return COUNTS.get(invoice.payment_schedule, 1) > 1
+
+
+def by_debit(invoice):
+    return invoice.payment_schedule in BY_DEBIT
+
+
+def by_card(invoice):
+    return invoice.payment_schedule in BY_CARD
+
+
+def add_months(day, months):
+    """The same day `months` later, or that month's last day when it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def split(total_cents, first_due_on, count):
+    """`count` monthly instalments of `total_cents` from `first_due_on`: equal parts, the remainder on the first."""
+    part, remainder = divmod(total_cents, count)
+    return [Instalment(n + 1, add_months(first_due_on, n), part + (remainder if n == 0 else 0)) for n in range(count)]
+
+
+def instalments(invoice):
+    """The invoice's instalments (one, on its due date, when paid at once)."""
+    first = invoice.due_on or invoice.issued_on
+    return split(invoice.total_cents, first, COUNTS.get(invoice.payment_schedule, 1))
+
+
+def fallen_due(invoice, day):
+    """What the instalments due on or before `day` add up to."""
+    return sum(i.amount_cents for i in instalments(invoice) if i.due_on <= day)
+
+
+def owed_by(invoice, day):
+    """What is to be paid by `day` (invoice annotated with paid_cents): the instalments fallen due less what is
+    paid, at most the balance, never below zero."""
+    return max(0, min(invoice.balance_cents, fallen_due(invoice, day) - getattr(invoice, "paid_cents", 0)))
+
+
+def to_pay_now(invoice, day):
+    """What a payment on `day` settles: what is owed by then or, when nothing is yet, the next instalment (a boater
+    may pay ahead). For an invoice paid at once, its balance."""
+    if not in_instalments(invoice):
+        return max(0, invoice.balance_cents)
+    owed = owed_by(invoice, day)
+    if owed:
+        return owed
+    paid, reached = getattr(invoice, "paid_cents", 0), 0
+    for instalment in instalments(invoice):
+        reached += instalment.amount_cents
+        if reached > paid:
+            return max(0, min(invoice.balance_cents, reached - paid))
+    return max(0, invoice.balance_cents)
+
+
+def first_unpaid(invoice):
+    """The earliest instalment not yet covered by what is paid, or None when all are."""
+    paid, reached = getattr(invoice, "paid_cents", 0), 0
+    for instalment in instalments(invoice):
+        reached += instalment.amount_cents
+        if reached > paid:
+            return instalment
+    return None
