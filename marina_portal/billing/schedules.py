@@ -10,6 +10,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from marina_portal.core.formats import euros, fr_date
 from marina_portal.models import PaymentSchedule
 
 COUNTS = {
@@ -104,3 +105,11 @@ def first_unpaid(invoice):
         if reached > paid:
             return instalment
     return None
+
+
+def payment_terms(invoice):
+    """The schedule in words for the invoice's payment terms (PDF, Factur-X), or "" when paid at once."""
+    if not in_instalments(invoice):
+        return ""
+    parts = " ; ".join(f"{fr_date(i.due_on)} : {euros(i.amount_cents)}" for i in instalments(invoice))
+    return f"Échéancier : {PaymentSchedule.label_of(invoice.payment_schedule)} — {parts}."
