@@ -8,6 +8,7 @@ import re
 from conftest import csrf_token
 from payments_support import OK, balance, bank_form, notification, notify
 from pypdf import PdfReader
+from test_english import switch
 from test_pay_link import _link
 
 from marina_portal.billing import statement
@@ -85,3 +86,12 @@ def test_the_invoice_pdf_prints_the_schedule_as_payment_terms(app):
     words = re.sub(r"\s+", " ", "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
     assert "Échéancier : 10 prélèvements mensuels, par prélèvement SEPA." in words
     assert f"1/10 15/02/{TODAY.year} 234,00 €" in words and f"10/10 15/11/{TODAY.year} 234,00 €" in words
+
+
+def test_the_schedule_in_english(app, client, auth):
+    in_instalments(app, "debit_3", dt.date(TODAY.year, 3, 10))
+    auth.boater("C0002")
+    switch(client, "en", "/account/")
+    account = text(client.get("/account/"))
+    assert "Payment schedule: 3 monthly direct debits" in account
+    assert f"Instalment 2/3 on 10/04/{TODAY.year}: 780,00 €" in account
