@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from test_english import switch
 from test_pay_link import _link
 
-from marina_portal.billing import statement
+from marina_portal.billing import mailing, statement
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
 from marina_portal.models import Invoice
@@ -95,3 +95,20 @@ def test_the_schedule_in_english(app, client, auth):
     account = text(client.get("/account/"))
     assert "Payment schedule: 3 monthly direct debits" in account
     assert f"Instalment 2/3 on 10/04/{TODAY.year}: 780,00 €" in account
+
+
+def test_staff_and_the_invoice_mail_show_the_schedule(app, client, auth):
+    invoice_id = in_instalments(app, "debit_3", dt.date(TODAY.year, 3, 10), suffix="02135")
+    with app.app_context():
+        invoice = Invoice.with_paid().where(Invoice.id == invoice_id).get()
+        mail = mailing.invoice_available(invoice)["text"]
+        invoice.payment_schedule = "once"
+        plain = mailing.invoice_available(invoice)["text"]
+        database.close()
+    assert "Échéancier : 3 prélèvements mensuels" in mail
+    assert f"- Échéance 3/3 le 10/05/{TODAY.year} : 506,66 €" in mail
+    assert "Échéancier" not in plain and "\n\n\n" not in plain and "\n\n\n" not in mail
+    auth.staff()
+    page = text(client.get(f"/staff/invoices/{invoice_id}"))
+    assert "Échéancier : 3 prélèvements mensuels" in page
+    assert f"Échéance 1/3 le 10/03/{TODAY.year} : 506,68 €" in page

@@ -1,6 +1,6 @@
 """The billing's mails to boaters: « Votre facture est disponible » and the reminders, each with a pay link."""
 
-from marina_portal.billing import pay_links
+from marina_portal.billing import pay_links, schedules
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import dispatch, queue, render_email, send_email
 from marina_portal.core.queue import request_context
@@ -31,6 +31,7 @@ def invoice_available(invoice):
             customer=invoice.customer,
             invoice=invoice,
             pay_url=pay_links.url(invoice),
+            instalments=schedules.instalments(invoice) if schedules.in_instalments(invoice) else [],
         )
     return {"to": to, "subject": subject, "text": text, "html": html, "recipient": invoice.id}
 
