@@ -112,3 +112,10 @@ def test_staff_and_the_invoice_mail_show_the_schedule(app, client, auth):
     page = text(client.get(f"/staff/invoices/{invoice_id}"))
     assert "Échéancier : 3 prélèvements mensuels" in page
     assert f"Échéance 1/3 le 10/03/{TODAY.year} : 506,68 €" in page
+
+
+def test_the_home_page_asks_for_the_instalment_due(app, client, auth):
+    in_instalments(app, "card_3", TODAY)
+    auth.boater("C0002")
+    home = text(client.get("/"))
+    assert "780,00 € à régler" in home and "2 340,00 € à régler" not in home
