@@ -30,15 +30,6 @@ class Instalment:
     amount_cents: int
 
 
-def choices():
-    """(value, French label) of every schedule, in the order offered."""
-    return [(schedule.value, schedule.label) for schedule in PaymentSchedule]
-
-
-def is_known(value):
-    return value in COUNTS
-
-
 def in_instalments(invoice):
     return COUNTS.get(invoice.payment_schedule, 1) > 1
 
