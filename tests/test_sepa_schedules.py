@@ -87,3 +87,17 @@ def test_a_returned_instalment_is_collected_again_with_the_next(app):
 def test_card_instalments_are_not_debited(app):
     martin_in_instalments(app, "card_3")
     assert collect(app, instalment_dates(3)[2]) == 0
+
+
+def test_an_instalment_still_in_progress_holds_the_next_back(app):
+    martin_in_instalments(app, "debit_3")
+    dates = instalment_dates(3)
+
+    def export_without_settling(collection_date):
+        batch, _ = collection.export_batch(Port.get(), collection_date, today=collection_date - dt.timedelta(days=20))
+        return sum(d.amount_cents for d in batch.debits)
+
+    assert db(app, lambda: export_without_settling(DUE)) == 780_00
+    assert collect(app, dates[1]) == 0  # the first debit has not settled: the invoice waits
+    db(app, lambda: collection.settle(today=dates[1]))
+    assert collect(app, dates[1]) == 780_00
