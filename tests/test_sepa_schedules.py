@@ -57,6 +57,9 @@ def test_ten_monthly_debits_take_one_instalment_a_month(app):
     assert collect(app, DUE + dt.timedelta(days=10)) == 0  # the first is collected, the second not yet due
     assert collect(app, dates[1]) == 234_00
     assert collect(app, dates[3]) == 468_00  # a month without a batch: two instalments at once
+    with app.app_context():
+        file = collection.batch_file(DirectDebit.select().order_by(DirectDebit.id.desc()).get().batch).decode()
+    assert "<Ustrd>Facture 2" in file and "/02301 echeance 4/10</Ustrd>" in file  # the EPC character set
     paid = db(app, lambda: Invoice.with_paid().where(Invoice.id == invoice_id).get().paid_cents)
     assert paid == 936_00
     amounts = db(app, lambda: [d.amount_cents for d in DirectDebit.select().order_by(DirectDebit.id)])

@@ -88,6 +88,15 @@ def to_pay_now(invoice, day):
     return max(0, invoice.balance_cents)
 
 
+def reference(invoice, day):
+    """How a collection on `day` names the invoice: its number, with the last instalment fallen due (« 2/10 »)."""
+    if not in_instalments(invoice):
+        return invoice.number
+    parts = instalments(invoice)
+    reached = max((i.number for i in parts if i.due_on <= day), default=1)
+    return f"{invoice.number} échéance {reached}/{len(parts)}"
+
+
 def first_unpaid(invoice):
     """The earliest instalment not yet covered by what is paid, or None when all are."""
     paid, reached = getattr(invoice, "paid_cents", 0), 0

@@ -258,7 +258,7 @@ def _address(mandate, message_format):
 
 
 def _transaction(mandate, invoices, amount, sequence, end_to_end, collection_date, message_format):
-    numbers = ", ".join(i.number for i in invoices)
+    numbers = ", ".join(schedules.reference(i, collection_date) for i in invoices)
     found = {
         "name": _sepa_text(mandate.debtor_name, 70),
         "IBAN": mandate.iban,
