@@ -77,3 +77,12 @@ def test_a_card_payment_settles_what_is_owed_or_else_the_next_instalment():
     assert schedules.first_unpaid(first_paid).number == 2
     assert schedules.to_pay_now(invoice(900_00, due, PaymentSchedule.ONCE, paid=100_00), due) == 800_00
     assert schedules.to_pay_now(invoice(900_00, due, PaymentSchedule.CARD_3, paid=900_00), due) == 0
+
+
+@given(
+    start=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2090, 12, 31)),
+    day=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2091, 12, 31)),
+    months=st.integers(min_value=0, max_value=9),
+)
+def test_an_instalment_due_by_a_day_is_a_plain_comparison_of_the_first_due_date(start, day, months):
+    assert (schedules.add_months(start, months) <= day) == (start <= schedules.latest_start(day, months))

@@ -10,6 +10,8 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from peewee import Case
+
 from marina_portal.core.formats import euros, fr_date
 from marina_portal.models import PaymentSchedule
 
@@ -47,6 +49,32 @@ def add_months(day, months):
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def latest_start(day, months):
+    """The latest first due date whose instalment `months` later falls on or before `day` (add_months only grows
+    with its start, so "instalment n is due by `day`" is "due date <= latest_start(day, n)": a plain comparison)."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = month_index // 12, month_index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        return dt.date(year, month, last)
+    return dt.date(year, month, min(day.day, last))
+
+
+def fallen_due_sql(day, due_on, total_cents, schedule):
+    """The SQL of `fallen_due` for the invoices of a query, given their due date, total and schedule columns, so that
+    lists and totals select the late ones in the database (integer division on both SQLite and PostgreSQL; no `%`,
+    which Peewee reads as LIKE)."""
+    cases = []
+    for name, count in COUNTS.items():
+        if count == 1:
+            continue
+        part = total_cents / count
+        reached = sum(Case(None, [(due_on <= latest_start(day, n), 1)], 0) for n in range(count))
+        remainder = Case(None, [(due_on <= day, total_cents - part * count)], 0)
+        cases.append((schedule == name.value, part * reached + remainder))
+    return Case(None, cases, Case(None, [(due_on <= day, total_cents)], 0))
 
 
 def split(total_cents, first_due_on, count):
