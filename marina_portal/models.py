@@ -224,6 +224,15 @@ class ContractTerms(BaseModel):
         )
 
 
+class PaymentSchedule(Vocabulary):
+    """How an invoice is paid: at once, or in monthly instalments from its due date (billing/schedules.py)."""
+
+    ONCE = "once", N_("En une fois")
+    DEBIT_3 = "debit_3", N_("3 prélèvements mensuels")
+    DEBIT_10 = "debit_10", N_("10 prélèvements mensuels")
+    CARD_3 = "card_3", N_("3 paiements par carte")
+
+
 class ContractStatus(Vocabulary):
     DRAFT = "draft", N_("En préparation")  # labels shown to the boater, translated where shown
     SENT = "sent", N_("À signer")
@@ -251,6 +260,7 @@ class Contract(BaseModel):
     signed_pdf_sha256 = CharField(null=True)
     sent_at = DateTimeField(null=True)
     updated_at = DateTimeField(default=utcnow)
+    payment_schedule = CharField(default=PaymentSchedule.ONCE)  # copied onto each invoice when it is issued
 
     class Meta:
         indexes = ((("port", "number"), True),)
@@ -311,6 +321,7 @@ class Invoice(BaseModel):
     issued_at = DateTimeField(null=True)  # when the portal issued it
     service_from = DateField(null=True)  # the service's date, or its period
     service_to = DateField(null=True)
+    payment_schedule = CharField(default=PaymentSchedule.ONCE)  # its contract's, as it stood when issued
 
     @property
     def is_draft(self):

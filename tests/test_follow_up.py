@@ -139,3 +139,25 @@ def test_staff_send_button_and_the_periodic_task(app, client, auth, mailbox):
     with app.app_context():
         tasks.daily_reminders.call_local()  # the worker's morning run: nothing more the same day
         assert InvoiceReminder.select().count() == 2
+
+
+def test_an_invoice_in_instalments_is_reminded_only_of_instalments_fallen_due(app, client, auth):
+    auth.staff()
+    assert _set_schedule(client, [(15, "reminder")]).status_code == 303
+    d = _due(app, "02301")
+    with app.app_context():
+        Invoice.update(payment_schedule="card_3").where(Invoice.number.endswith("02301")).execute()
+        invoice = Invoice.get(Invoice.number.endswith("02301"))
+        Payment.create(invoice=invoice, method="cheque", amount_cents=78000, received_on=d)  # the first instalment
+        database.close()
+    second = follow_up.schedules.add_months(d, 1)
+
+    def martin_reminded():
+        return [r[:2] for r in _reminders(app) if r[0] == "02301"]
+
+    _run(app, d + dt.timedelta(days=20))
+    assert martin_reminded() == []  # the first is paid, the second not yet due
+    _run(app, second + dt.timedelta(days=14))
+    assert martin_reminded() == []
+    _run(app, second + dt.timedelta(days=15))
+    assert martin_reminded() == [("02301", 15)]  # 15 days after the second instalment

@@ -7,9 +7,10 @@ import logging
 
 import pytest
 
-from marina_portal.billing import credit_notes, invoice_list, invoicing
+from marina_portal.billing import credit_notes, invoice_list, invoicing, schedules
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
+from marina_portal.dashboard import figures
 from marina_portal.models import Customer, Invoice, Payment, Port
 
 YEAR = paris_today().year
@@ -154,3 +155,28 @@ def test_query_count_does_not_grow_with_invoices(app, client, staff, url):
     few = queries(client, url)
     grow(app, 30)
     assert queries(client, url) == few
+
+
+def test_an_invoice_in_instalments_is_late_only_once_an_instalment_fell_due_unpaid(app, client, staff):
+    today = paris_today()
+    with app.app_context():
+        invoice = Invoice.get(Invoice.number.endswith("02301"))  # 2 340,00 €, nothing paid
+        Invoice.update(payment_schedule="debit_3", due_on=today - dt.timedelta(days=10)).where(
+            Invoice.id == invoice.id
+        ).execute()
+        before = figures.amounts_due(Port.current(), today)
+        Payment.create(invoice=invoice.id, method="cheque", amount_cents=780_00, received_on=today)
+        after = figures.amounts_due(Port.current(), today)
+        for schedule, total in [(s, t) for s in ("once", "debit_3", "debit_10", "card_3") for t in (2340_00, 2340_07)]:
+            # the SQL says what the rule says, remainders included
+            Invoice.update(payment_schedule=schedule, total_cents=total).where(Invoice.id == invoice.id).execute()
+            row = Invoice.with_paid().where(Invoice.id == invoice.id).get()
+            for day in (today - dt.timedelta(days=11), today, today + dt.timedelta(days=40), today.replace(day=1)):
+                column = schedules.fallen_due_sql(day, Invoice.due_on, Invoice.total_cents, Invoice.payment_schedule)
+                in_sql = Invoice.select(column.alias("fallen")).where(Invoice.id == invoice.id).scalar()
+                assert in_sql == schedules.fallen_due(row, day), (schedule, day)
+        Invoice.update(payment_schedule="debit_3", total_cents=2340_00).where(Invoice.id == invoice.id).execute()
+    late_before, late_after = before[1] - 850_00, after[1] - 850_00  # JEAN DUPONT's 850,00 € are late too
+    assert (late_before, late_after) == (780_00, 0)  # the first instalment only, then nothing
+    assert numbers(client.get("/staff/invoices?state=overdue").get_data(as_text=True)) == [f"{YEAR}/02135"]
+    assert f"{YEAR}/02301" in numbers(client.get("/staff/invoices?state=unpaid").get_data(as_text=True))

@@ -205,3 +205,17 @@ def test_issue_many_and_single_issues_at_once_share_one_gapless_series(app):
     results = at_once(app, *jobs)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert numbers(app) == expected(DEMO_LAST + 1, 24)
+
+
+def test_issuing_copies_the_contract_s_payment_schedule(app):
+    set_identity(app)
+    with app.app_context():
+        customer = Customer.get(Customer.code == "C0001")
+        contract = customer.contracts.get()
+        contract.payment_schedule = "card_3"
+        contract.save()
+        line = invoicing.Line("Place", 1000, 30000)
+        made = [invoicing.create_draft(None, customer, "Place", [line], contract_id=contract.id) for _ in range(2)]
+        invoicing.issue_many([made[0].id])
+        invoicing.issue(made[1].id)
+        assert [Invoice.get_by_id(d.id).payment_schedule for d in made] == ["card_3", "card_3"]

@@ -94,3 +94,29 @@ def test_new_terms_version(app, client, staff, form_post):
         assert port_terms.version == 2 and port_terms.body == "Article 1 – Nouveau texte."
         assert Contract.get(Contract.number == f"{YEAR}-0042").terms.version == 1
     assert "version 2" in client.get("/staff/terms").get_data(as_text=True)
+
+
+def test_staff_choose_a_payment_schedule_per_contract(app, client, staff, form_post):
+    with app.app_context():
+        contract = Contract.get(Contract.number == f"{YEAR}-0042")
+    page = client.get(f"/staff/customers/{contract.customer_id}").get_data(as_text=True)
+    assert "10 prélèvements mensuels" in page and "3 paiements par carte" in page
+    url = f"/staff/contracts/{contract.id}/payment-schedule"
+    response = form_post(f"/staff/customers/{contract.customer_id}", url, payment_schedule="debit_10")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "échéancier « 10 prélèvements mensuels » enregistré" in page
+    with app.app_context():
+        saved = Contract.get_by_id(contract.id)
+        assert saved.payment_schedule == "debit_10" and saved.revision == contract.revision  # no new signature
+        entry = AuditLog.get(AuditLog.action == "contract.payment_schedule")
+        assert "once" in entry.before and "debit_10" in entry.after
+    response = form_post(f"/staff/customers/{contract.customer_id}", url, payment_schedule="debit_12")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Choisissez un échéancier : « En une fois », « 3 prélèvements mensuels »" in page
+    with app.app_context():
+        assert Contract.get_by_id(contract.id).payment_schedule == "debit_10"
+    assert client.post(url, data={"payment_schedule": "once"}).status_code in (303, 400)  # no CSRF token: no change
+    with app.app_context():
+        assert Contract.get_by_id(contract.id).payment_schedule == "debit_10"

@@ -124,3 +124,24 @@ def test_staff_run_the_year_from_the_back_office(app, client, auth, mailbox):
     assert "Aucune facture à émettre" in again.get_data(as_text=True)
     assert client.get("/staff/yearly-run/runs/999").status_code == 404
     assert client.get("/staff/yearly-run?year=abc").status_code == 200
+
+
+def test_the_run_copies_each_contract_s_payment_schedule_onto_its_invoice(app, runner, mailbox):
+    year = _next_season(app)
+    _identity(app)
+    with app.app_context():
+        Contract.update(payment_schedule="debit_10").where(Contract.number == f"{year}-0042").execute()
+        database.close()
+    assert "2 contrat(s)" in runner.invoke(args=["billing", "renew", "--year", str(year + 1)]).output
+    with app.app_context():
+        renewed = Contract.get(Contract.number == f"{year + 1}-0042")
+        assert renewed.payment_schedule == "debit_10"  # the renewal keeps the boater's choice
+        Contract.update(status="signed").where(Contract.id == renewed.id).execute()
+        database.close()
+    result = runner.invoke(args=["billing", "run", "--year", str(year + 1)])
+    assert result.exit_code == 0 and "1 facture(s) émise(s)" in result.output, result.output
+    with app.app_context():
+        invoice = Invoice.get(Invoice.contract == renewed.id)
+        assert invoice.payment_schedule == "debit_10"
+        Contract.update(payment_schedule="once").where(Contract.id == renewed.id).execute()
+        assert Invoice.get_by_id(invoice.id).payment_schedule == "debit_10"  # issued: it never changes

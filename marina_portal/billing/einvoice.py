@@ -26,7 +26,7 @@ import json
 import re
 from importlib.metadata import version
 
-from marina_portal.billing import legal
+from marina_portal.billing import legal, schedules
 from marina_portal.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment
 
 PROFILE = "en16931"
@@ -250,6 +250,8 @@ def invoice_data(invoice, lines, payments):
     )
     data["BT-9"] = invoice.due_on
     data["BT-20"] = f"Conditions de paiement : {port.payment_terms or legal.DEFAULT_PAYMENT_TERMS}."
+    if schedules.in_instalments(invoice):
+        data["BT-20"] += " " + schedules.payment_terms(invoice)
     if contract is not None:
         data["BT-12"] = contract.number
     _service_dates(data, invoice.service_from, invoice.service_to, invoice.issued_on)

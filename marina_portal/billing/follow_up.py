@@ -3,8 +3,10 @@
 A reminder goes out for an invoice whose due date is that many days past and which still has a balance,
 unless a direct debit is collecting it, a card payment began within the hour, or the boater disputes it.
 Each invoice gets at most one reminder per step, and only the latest step reached (a schedule set late
-does not send three mails at once). The row is written before the mail leaves, under a unique index,
-so two workers never send the same reminder twice. Every reminder stays on the invoice's history.
+does not send three mails at once). An invoice paid in instalments is late from its first instalment not paid
+(billing/schedules.py), so instalments not yet due bring no reminder. The row is written before the mail
+leaves, under a unique index, so two workers never send the same reminder twice. Every reminder stays on the
+invoice's history.
 """
 
 import datetime as dt
@@ -12,7 +14,7 @@ import logging
 
 from peewee import SQL, IntegrityError, fn
 
-from marina_portal.billing import absence_credits, mailing
+from marina_portal.billing import absence_credits, mailing, schedules
 from marina_portal.core import audit
 from marina_portal.core.db import database
 from marina_portal.core.formats import paris_today
@@ -137,11 +139,18 @@ def due(port, today):
         return []
     found = []
     for invoice in _candidates(port, today - dt.timedelta(days=steps[0].days_after_due), utcnow()):
-        late = (today - invoice.due_on).days
-        step = [s for s in steps if s.days_after_due <= late][-1]
-        if step.days_after_due > invoice.last_step:
-            found.append((invoice, step))
+        reached = [s for s in steps if s.days_after_due <= (today - _late_since(invoice)).days]
+        if reached and reached[-1].days_after_due > invoice.last_step:
+            found.append((invoice, reached[-1]))
     return found
+
+
+def _late_since(invoice):
+    """The due date of what is left to pay: the invoice's, or that of its first instalment not paid."""
+    if not schedules.in_instalments(invoice):
+        return invoice.due_on
+    unpaid = schedules.first_unpaid(invoice)
+    return unpaid.due_on if unpaid is not None else invoice.due_on
 
 
 def send_due(today=None):

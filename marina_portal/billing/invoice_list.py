@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from peewee import JOIN, SQL, fn
 
+from marina_portal.billing import schedules
 from marina_portal.core import csvfiles
 from marina_portal.core.formats import fr_date, parse_french_date
 from marina_portal.models import Contract, CreditNote, Customer, Invoice, Payment
@@ -98,8 +99,10 @@ def _where(port, filters, today):
     condition &= (Invoice.status == "draft") if filters.state == "draft" else (Invoice.status == "issued")
     if filters.state == "unpaid":
         condition &= balance > 0
-    elif filters.state == "overdue":
-        condition &= (balance > 0) & (Invoice.due_on < today)
+    elif filters.state == "overdue":  # in instalments: one fallen due and not paid
+        yesterday = today - dt.timedelta(days=1)
+        fallen = schedules.fallen_due_sql(yesterday, Invoice.due_on, Invoice.total_cents, Invoice.payment_schedule)
+        condition &= (balance > 0) & (_paid() < fallen)
     elif filters.state == "paid":
         condition &= balance <= 0
     elif filters.state == "credit_noted":
@@ -208,7 +211,7 @@ def state_of(invoice, today):
     balance = invoice.total_cents - invoice.paid_cents
     if balance <= 0:
         words = "Réglée" if balance == 0 else "Trop-perçu"
-    elif invoice.due_on and invoice.due_on < today:
+    elif invoice.due_on and schedules.owed_by(invoice, today - dt.timedelta(days=1)) > 0:
         words = "En retard"
     else:
         words = "À régler"

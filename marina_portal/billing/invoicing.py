@@ -86,6 +86,7 @@ INVOICE_FIELDS = (
     "total_cents",
     "service_from",
     "service_to",
+    "payment_schedule",
 )
 
 
@@ -277,8 +278,10 @@ def issue(invoice, user=None, on=None, ip=""):
         invoice.issued_on, invoice.issued_at = on, utcnow()
         if invoice.due_on is None or invoice.due_on < on:
             invoice.due_on = on + dt.timedelta(days=max(0, port.payment_days))
-        if invoice.service_from is None and invoice.contract_id:
-            invoice.service_from, invoice.service_to = invoice.contract.starts_on, invoice.contract.ends_on
+        if invoice.contract_id:
+            if invoice.service_from is None:
+                invoice.service_from, invoice.service_to = invoice.contract.starts_on, invoice.contract.ends_on
+            invoice.payment_schedule = invoice.contract.payment_schedule  # kept as issued, whatever comes later
         invoice.save()
         audit.record(user, "invoice.issue", invoice, before, audit.snapshot(invoice, INVOICE_FIELDS), ip)
         invoice.absence_credit_cents = sum(
@@ -350,10 +353,20 @@ def issue_many(invoice_ids, user=None, on=None, ip=""):
             invoice.issued_on, invoice.issued_at = on, now
             if invoice.due_on is None or invoice.due_on < on:
                 invoice.due_on = due
-            if invoice.service_from is None and invoice.contract_id in contracts:
+            if invoice.contract_id in contracts:
                 contract = contracts[invoice.contract_id]
-                invoice.service_from, invoice.service_to = contract.starts_on, contract.ends_on
-        fields = [Invoice.number, Invoice.series, Invoice.status, Invoice.issued_on, Invoice.issued_at, Invoice.due_on]
+                if invoice.service_from is None:
+                    invoice.service_from, invoice.service_to = contract.starts_on, contract.ends_on
+                invoice.payment_schedule = contract.payment_schedule
+        fields = [
+            Invoice.number,
+            Invoice.series,
+            Invoice.status,
+            Invoice.issued_on,
+            Invoice.issued_at,
+            Invoice.due_on,
+            Invoice.payment_schedule,
+        ]
         Invoice.bulk_update([drafts[i] for i in ids], fields, batch_size=300)
         # The service period by groups of equal periods (a contract season each): bulk_update's CASE would send
         # a missing date as text, which PostgreSQL refuses for a date column.

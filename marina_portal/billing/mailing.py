@@ -4,7 +4,7 @@ A boater whose mandate collects the invoice gets no pay link (the card would pay
 direct debit takes care of it.
 """
 
-from marina_portal.billing import pay_links
+from marina_portal.billing import pay_links, schedules
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import dispatch, queue, render_email, send_email
 from marina_portal.core.queue import request_context
@@ -44,6 +44,7 @@ def invoice_available(invoice):
             customer=invoice.customer,
             invoice=invoice,
             **_how_to_pay(invoice),
+            instalments=schedules.instalments(invoice) if schedules.in_instalments(invoice) else [],
         )
     return {"to": to, "subject": subject, "text": text, "html": html, "recipient": invoice.id}
 

@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 
 from peewee import SQL, fn
 
-from marina_portal.billing import einvoice, legal
+from marina_portal.billing import einvoice, legal, schedules
 from marina_portal.billing.methods import METHOD_LABELS
 from marina_portal.core.db import Compiled
+from marina_portal.core.formats import paris_today
 from marina_portal.core.pdf import PDF_A_3B, render_pdf_cached
 from marina_portal.core.queue import app_context, huey
 from marina_portal.models import (
@@ -58,6 +59,10 @@ _STATEMENT = Compiled(Invoice, _statement_query)  # COMPTE CLIENT runs it on eve
 def statement(customer_id):
     """Every invoice of the customer with what is paid, oldest first as in the tutorial, in one query."""
     invoices = list(_STATEMENT(int(customer_id), utcnow() - dt.timedelta(hours=1)))
+    today = paris_today()
+    for invoice in invoices:  # computed, no query: the schedule of an invoice paid in instalments, what is asked now
+        invoice.instalments = schedules.instalments(invoice) if schedules.in_instalments(invoice) else []
+        invoice.to_pay_cents = schedules.to_pay_now(invoice, today)
     return Statement(
         invoices=invoices,
         total_cents=sum(i.total_cents for i in invoices),
@@ -108,6 +113,8 @@ def invoice_pdf(invoice_id):
         payments=payments,
         credit_notes=list(invoice.credit_notes.order_by(CreditNote.issued_on, CreditNote.id)),
         payment_mentions=legal.payment_mentions(port, customer),
+        instalments=schedules.instalments(invoice) if schedules.in_instalments(invoice) else [],
+        by_debit=schedules.by_debit(invoice),
         methods=METHOD_LABELS,
         **_amounts(lines, invoice.total_cents, port),
     )

@@ -178,6 +178,7 @@ def renew(user, port, year, ip=""):
                     ends_on=_shift(old.ends_on),
                     price_cents=item.ttc_cents,
                     payment_terms=old.payment_terms,
+                    payment_schedule=old.payment_schedule,  # the boater keeps paying the way they chose
                     status="draft",
                 )
                 ContractRenewal.create(contract=old.id, renewal=new.id)

@@ -9,7 +9,7 @@ from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.urls import external_url
-from marina_portal.models import Berth, Contract, ContractStatus, ContractTerms, User, utcnow
+from marina_portal.models import Berth, Contract, ContractStatus, ContractTerms, PaymentSchedule, User, utcnow
 
 FACTS = ("number", "contract_type", "boat", "berth", "starts_on", "ends_on", "price_cents", "payment_terms")
 
@@ -73,6 +73,26 @@ def update(user, contract, values, ip=""):
         contract.updated_at = utcnow()
         contract.save()
         audit.record(user, "contract.update", contract, before, audit.snapshot(contract, FACTS + ("revision",)), ip)
+    return True
+
+
+def set_payment_schedule(user, contract, schedule, ip=""):
+    """Choose how the contract's invoices are paid: at once or in instalments (billing/schedules.py).
+
+    Not one of the signed facts, so no signature restarts; an invoice already issued keeps the schedule it was
+    issued with. Returns False when nothing changed."""
+    if schedule not in {s.value for s in PaymentSchedule}:
+        raise Refused("Choisissez un échéancier : " + ", ".join(f"« {s.label} »" for s in PaymentSchedule) + ".")
+    if contract.status == ContractStatus.CANCELLED:
+        raise Refused("Ce contrat est annulé : son échéancier ne se modifie plus.")
+    if contract.payment_schedule == schedule:
+        return False
+    before = audit.snapshot(contract, ("payment_schedule",))
+    with database.atomic():
+        contract.payment_schedule = schedule
+        contract.updated_at = utcnow()
+        contract.save(only=[Contract.payment_schedule, Contract.updated_at])
+        audit.record(user, "contract.payment_schedule", contract, before, {"payment_schedule": schedule}, ip)
     return True
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from peewee import Case, fn
 
+from marina_portal.billing import schedules
 from marina_portal.billing.absence_credits import METHOD as ABSENCE_CREDIT
 from marina_portal.billing.absence_credits import NON_CASH_METHODS
 from marina_portal.core.formats import paris_today
@@ -31,11 +32,18 @@ def amounts_due(port: Port, today: dt.date) -> tuple[int, int, int]:
     """(total still due, overdue amount, overdue invoice count) over invoices with a balance."""
     rows = Invoice.with_paid().where((Invoice.port == port) & (Invoice.status == "issued")).alias("inv")
     balance = rows.c.total_cents - rows.c.paid_cents
-    overdue = rows.c.due_on < today
+    # Late: what fell due before today (every instalment so far, for an invoice paid in instalments) less what is paid.
+    fallen = schedules.fallen_due_sql(
+        today - dt.timedelta(days=1), rows.c.due_on, rows.c.total_cents, rows.c.payment_schedule
+    )
+    late = fallen - rows.c.paid_cents
+    overdue = late > 0
     query = (
         Invoice.select(
             fn.COALESCE(fn.SUM(balance), 0).alias("due"),
-            fn.COALESCE(fn.SUM(Case(None, [(overdue, balance)], 0)), 0).alias("overdue"),
+            fn.COALESCE(fn.SUM(Case(None, [(late > balance, balance)], Case(None, [(overdue, late)], 0))), 0).alias(
+                "overdue"
+            ),
             fn.COALESCE(fn.SUM(Case(None, [(overdue, 1)], 0)), 0).alias("overdue_count"),
         )
         .from_(rows)

@@ -133,7 +133,7 @@ class MoneticoGateway(Gateway):
             status = ACCEPTED if self.merchant.test else TEST_IGNORED
         elif code == "Annulation":
             status = REFUSED
-        else:  # instalments (paiement_pfN, Annulation_pfN) are not offered by the portal
+        else:  # the bank's own split payment (paiement_pfN) is not used: card instalments are paid one by one
             status = OTHER
         return BankResult(fields.get("reference", ""), cents, currency, status, code)
 

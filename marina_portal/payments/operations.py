@@ -14,7 +14,7 @@ import secrets
 
 from peewee import IntegrityError
 
-from marina_portal.billing import absence_credits
+from marina_portal.billing import absence_credits, schedules
 from marina_portal.billing.statement import refresh_pdfs_soon
 from marina_portal.core import mail
 from marina_portal.core.db import database
@@ -89,7 +89,8 @@ def new_reference(invoice: Invoice) -> str:
 
 
 def start_attempt(invoice, customer, receipt_email, address=None):
-    """Record a pending attempt for the invoice's whole balance; return it with the bank form to post.
+    """Record a pending attempt for what the invoice asks now (its balance, or the instalments due: see
+    billing/schedules.py); return it with the bank form to post.
 
     One open attempt per invoice: while one started less than BANK_PAGE_LASTS ago is pending, a second
     (another tab, a second click) raises PaymentInProgress with the first, so the boater can't pay twice.
@@ -110,8 +111,8 @@ def start_attempt(invoice, customer, receipt_email, address=None):
             # Under the lock that absence credits take: a credit deducted meanwhile lowers what the bank is
             # asked for, or sees this attempt and leaves the invoice alone. Two tabs queue up here too.
             with absence_credits.locked([customer.id]):
-                balance = Invoice.with_paid().where(Invoice.id == invoice.id).get().balance_cents
-                if balance <= 0:
+                amount = schedules.to_pay_now(Invoice.with_paid().where(Invoice.id == invoice.id).get(), paris_today())
+                if amount <= 0:
                     raise NothingToPay(invoice.number)
                 open_attempt = _open_attempt(invoice)
                 if open_attempt is not None:
@@ -121,7 +122,7 @@ def start_attempt(invoice, customer, receipt_email, address=None):
                     customer=customer,
                     gateway=gateway.name,
                     reference=new_reference(invoice),
-                    amount_cents=balance,
+                    amount_cents=amount,
                     receipt_email=receipt_email,
                 )
             break
@@ -330,6 +331,8 @@ def _warn_if_also_debited(attempt):
     if debited is None:
         return
     invoice = Invoice.with_paid().where(Invoice.id == attempt.invoice_id).first()
+    if invoice.balance_cents >= 0:  # the debits took earlier instalments, the card a later one: nothing twice
+        return
     AuditLog.create(
         action="payment_overpaid_by_card",
         object_type="invoice",

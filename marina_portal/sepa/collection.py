@@ -1,8 +1,10 @@
 """Direct-debit batches: what to collect, the pain.008 file (sepaxml), pre-notifications, returns, settlement.
 
-One collection per active mandate sums the open balances of its customer's invoices due by the collection
-date. Exporting records the batch, marks those invoices "in_progress" (so no later batch collects them again)
-and books a direct-debit payment for each; a returned debit cancels that payment, which reopens the balance.
+One collection per active mandate sums what its customer's invoices owe by the collection date: the open balance
+of an invoice paid at once, the instalments fallen due (less what is paid) of one paid in monthly direct debits
+(billing/schedules.py); an invoice paid in card instalments is left to the card. Exporting records the batch, marks
+those invoices "in_progress" (so no later batch collects them again until the debit settles) and books a
+direct-debit payment for each; a returned debit cancels that payment, which reopens what it had paid.
 """
 
 import datetime as dt
@@ -11,7 +13,7 @@ import json
 from flask import current_app
 from peewee import fn
 
-from marina_portal.billing import statement
+from marina_portal.billing import schedules, statement
 from marina_portal.core.db import database
 from marina_portal.core.formats import euros, fr_date, paris_today, to_paris
 from marina_portal.core.i18n import N_
@@ -92,7 +94,9 @@ def _sepa_text(value, length):
 
 
 def collectable(port, collection_date):
-    """[(mandate, [invoices with paid_cents])] for active mandates with balances due by that date.
+    """[(mandate, [invoices with paid_cents and debit_cents])] for active mandates with money owed by that date.
+
+    `debit_cents` is what this collection takes of the invoice: its balance, or the instalments fallen due.
 
     An invoice whose boater started a card payment less than CARD_ATTEMPT_HOLD ago is left for a later batch:
     they may be on the bank's page right now, and would otherwise pay it twice."""
@@ -110,6 +114,7 @@ def collectable(port, collection_date):
             & Invoice.customer.in_(list(active))
             & (Invoice.collection_status != "in_progress")
             & (Invoice.status == "issued")
+            & (Invoice.payment_schedule.not_in(schedules.BY_CARD))
             & (due <= collection_date)
             & Invoice.id.not_in(paying_by_card)
         )
@@ -117,7 +122,8 @@ def collectable(port, collection_date):
     )
     found = {}
     for invoice in invoices:
-        if invoice.balance_cents > 0:
+        invoice.debit_cents = schedules.owed_by(invoice, collection_date)
+        if invoice.debit_cents > 0:
             found.setdefault(invoice.customer_id, []).append(invoice)
     return [(active[customer_id], found[customer_id]) for customer_id in sorted(found)]
 
@@ -189,7 +195,7 @@ def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None
         plan = collectable(port, collection_date)
         if not plan:
             raise SepaError(f"Aucune facture à prélever au {fr_date(collection_date)}.")
-        total = sum(i.balance_cents for _, invoices in plan for i in invoices)
+        total = sum(i.debit_cents for _, invoices in plan for i in invoices)
         if expected_cents is not None and total != expected_cents:
             raise SepaError(
                 f"Le lot a changé depuis l'aperçu ({euros(total)} au lieu de {euros(expected_cents)}) : "
@@ -215,7 +221,7 @@ def export_batch(port, collection_date, message_format=DEFAULT_FORMAT, user=None
             amendment = amendments.for_mandate(mandate, port)
             sequence = "FRST" if mandate.id in first or amendment.get("new_bank") else "RCUR"
             end_to_end = f"B{batch.id:06d}M{mandate.id:06d}"
-            amount = sum(i.balance_cents for i in invoices)
+            amount = sum(i.debit_cents for i in invoices)
             document.add_payment(
                 _transaction(mandate, invoices, amount, sequence, end_to_end, collection_date, message_format)
             )
@@ -252,7 +258,7 @@ def _address(mandate, message_format):
 
 
 def _transaction(mandate, invoices, amount, sequence, end_to_end, collection_date, message_format):
-    numbers = ", ".join(i.number for i in invoices)
+    numbers = ", ".join(schedules.reference(i, collection_date) for i in invoices)
     found = {
         "name": _sepa_text(mandate.debtor_name, 70),
         "IBAN": mandate.iban,
@@ -276,7 +282,7 @@ def _book(batch, mandate, invoices, sequence, end_to_end, collection_date, user,
             batch=batch,
             mandate=mandate,
             invoice=invoice,
-            amount_cents=invoice.balance_cents,
+            amount_cents=invoice.debit_cents,
             sequence_type=sequence,
             end_to_end_id=end_to_end,
             amendment=amendments.told_before(mandate) if amendment else "",
@@ -284,7 +290,7 @@ def _book(batch, mandate, invoices, sequence, end_to_end, collection_date, user,
         Payment.create(
             invoice=invoice,
             method="direct_debit",
-            amount_cents=invoice.balance_cents,
+            amount_cents=invoice.debit_cents,
             received_on=collection_date,
             reference=end_to_end,
             recorded_by=user,

@@ -29,9 +29,7 @@ def plan(port, collection_date):
     rows = collection.collectable(port, collection_date)
     first = collection.first_time_mandates([m.id for m, _ in rows]) if rows else set()
     return [
-        PlannedDebit(
-            mandate, invoices, sum(i.balance_cents for i in invoices), "FRST" if mandate.id in first else "RCUR"
-        )
+        PlannedDebit(mandate, invoices, sum(i.debit_cents for i in invoices), "FRST" if mandate.id in first else "RCUR")
         for mandate, invoices in rows
     ]
 

@@ -1,11 +1,13 @@
 """Which of a boater's invoices direct debit takes care of: one way to pay per invoice.
 
 With an active mandate, every open invoice goes into the next batch (collection.collectable), so the card is
-not offered for it; an invoice already in an exported batch is "in progress" until the debit settles.
+not offered for it, unless it is to be paid in card instalments; an invoice already in an exported batch is
+"in progress" until the debit settles.
 """
 
 from dataclasses import dataclass, field
 
+from marina_portal.billing import schedules
 from marina_portal.models import DirectDebit, DirectDebitBatch, Invoice, Mandate
 
 
@@ -16,7 +18,9 @@ class DebitPlan:
 
     def collects(self, invoice):
         """Will (or does) direct debit pay this invoice? Then no other way to pay is offered for it."""
-        return invoice.id in self.dates or (self.active and invoice.balance_cents > 0)
+        return invoice.id in self.dates or (
+            self.active and invoice.balance_cents > 0 and not schedules.by_card(invoice)
+        )
 
     def date_for(self, invoice):
         """The collection date of the invoice's exported debit, or None while it waits for the next batch."""

@@ -8,8 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from marina_portal.billing import pay_links, statement
+from marina_portal.billing import pay_links, schedules, statement
 from marina_portal.core.extensions import csrf, limiter
+from marina_portal.core.formats import paris_today
 from marina_portal.payments import billing_address, operations
 from marina_portal.sepa import planned
 from marina_portal.views.access import boater_required, may_see
@@ -111,7 +112,17 @@ def confirm(invoice_id):
         available=available,
         ask_address=ask_address,
         problem=problem,
+        **_amount_asked(invoice),
     ), status
+
+
+def _amount_asked(invoice):
+    """What the bank will be asked for (the balance, or the instalments due) and the schedule to show."""
+    in_instalments = schedules.in_instalments(invoice)
+    return {
+        "amount_cents": schedules.to_pay_now(invoice, paris_today()),
+        "instalments": schedules.instalments(invoice) if in_instalments else [],
+    }
 
 
 LINK_ATTEMPTS = "pay_link_attempts"  # in the session: payments started from a pay link, for the return page
@@ -138,6 +149,7 @@ def link(token):
         available=available,
         action=url_for("payment.link", token=token),
         via_link=True,
+        **_amount_asked(invoice),
     )
 
 

@@ -4,11 +4,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from marina_portal.contracts import office
-from marina_portal.models import Berth, Boat, Contract, ContractTerms, Customer
+from marina_portal.models import Berth, Boat, Contract, ContractTerms, Customer, PaymentSchedule
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff.forms import ContractForm, TermsForm
+from marina_portal.views.staff.forms import ContractForm, PaymentScheduleForm, TermsForm
 from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 
@@ -74,6 +74,24 @@ def contract_send(contract_id):
         try:
             to = office.send_for_signature(current_user, contract, client_ip())
             flash(f"Contrat envoyé pour signature à {to}.", "success")
+        except office.Refused as refusal:
+            flash(str(refusal), "error")
+    return redirect(url_for("staff.customer", customer_id=contract.customer_id), code=303)
+
+
+@bp.route("/contracts/<int:contract_id>/payment-schedule", methods=["POST"])
+@staff_required
+def contract_payment_schedule(contract_id):
+    contract = _contract_or_404(contract_id)
+    form = PaymentScheduleForm()
+    if form.validate_on_submit():
+        try:
+            if office.set_payment_schedule(current_user, contract, form.payment_schedule.data or "", client_ip()):
+                flash(
+                    f"Contrat {contract.number} : échéancier « {PaymentSchedule.label_of(contract.payment_schedule)} » "
+                    "enregistré ; il s'applique aux factures émises à partir de maintenant.",
+                    "success",
+                )
         except office.Refused as refusal:
             flash(str(refusal), "error")
     return redirect(url_for("staff.customer", customer_id=contract.customer_id), code=303)

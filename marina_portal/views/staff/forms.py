@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from marina_portal.billing import legal
 from marina_portal.billing.invoicing import OFFICE_METHODS
 from marina_portal.core.formats import parse_euros, parse_metres
+from marina_portal.models import PaymentSchedule
 from marina_portal.payments.monetico import key_problem
 from marina_portal.sepa.bank_details import BankDetailsError, check_bic, check_creditor_id, check_iban
 from marina_portal.views.forms import BoatSizes
@@ -366,6 +367,13 @@ class PortSettingsForm(FlaskForm):
         if not text.isdigit() or not 0 <= int(text) <= 60:
             raise ValidationError("Saisissez un nombre de jours entre 0 et 60.")
         field.data = int(text)
+
+
+class PaymentScheduleForm(FlaskForm):
+    # Any value reaches contracts.office, which refuses an unknown one with the choices in French.
+    payment_schedule = SelectField(
+        "Échéancier de paiement", choices=_choices((s.value, s.label) for s in PaymentSchedule), validate_choice=False
+    )
 
 
 class ContractForm(FlaskForm):

@@ -5,7 +5,7 @@ import datetime as dt
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marina_portal.billing import credit_notes, invoicing, legal
+from marina_portal.billing import credit_notes, invoicing, legal, schedules
 from marina_portal.billing.absence_credits import NON_CASH_METHODS
 from marina_portal.core.formats import euros, paris_today, parse_decimal, parse_french_date, quantity, unit_price
 from marina_portal.models import Contract, CreditNote, Customer, Invoice, InvoiceLine, Payment
@@ -202,6 +202,8 @@ def render_invoice(
         credit_problem=credit_problem,
         empty_form=EmptyForm(),
         missing=legal.missing_identity(invoice.port) if invoice.is_draft else [],
+        instalments=schedules.instalments(invoice) if schedules.in_instalments(invoice) else [],
+        owed_today=schedules.owed_by(invoice, paris_today()),
     ), status
 
 
