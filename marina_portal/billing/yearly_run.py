@@ -326,10 +326,12 @@ def execute(run_id, today=None, on_progress=None):
 
 
 def _issue_chunk(run, chunk, today):
-    issued = []
+    """Draft the chunk's invoices, then number them all at once (invoicing.issue_many: one lock, one series
+    read), in the transaction that holds the chunk's contracts."""
     ids = [item.contract.id for item in chunk]
     with write_locked(Contract.select().where(Contract.id.in_(ids))):
         done = {c for (c,) in Invoice.select(Invoice.contract).where(Invoice.contract.in_(ids)).tuples()}
+        drafts = {}  # draft invoice id -> contract id, in the chunk's order
         for item in chunk:
             contract = item.contract
             if contract.id in done:
@@ -344,9 +346,10 @@ def _issue_chunk(run, chunk, today):
                 service_to=contract.ends_on,
                 issued_on=today,
             )
-            invoice = invoicing.issue(draft, on=today)
-            YearlyInvoice.create(contract=contract.id, invoice=invoice.id, run=run.id)
-            issued.append(invoice.id)
+            drafts[draft.id] = contract.id
+        issued = list(invoicing.issue_many(list(drafts), on=today))
+        if issued:
+            YearlyInvoice.insert_many([{"contract": drafts[i], "invoice": i, "run": run.id} for i in issued]).execute()
     return issued
 
 
