@@ -11,6 +11,7 @@ Run alone: `.venv/bin/python bench/billing.py [path of the large database]`.
 
 import datetime as dt
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,12 @@ class Counting:
         return "250 OK"
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def flask(database, data_dir, *args, smtp_port=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARINA_")}
     env.update(
@@ -65,7 +72,8 @@ def yearly_run():
         year = add_season_contracts(_app(database, data_dir), CONTRACTS)
         handler = Counting()
         handler.expected = CONTRACTS
-        smtp = Controller(handler, hostname="127.0.0.1", port=0)
+        smtp_port = free_port()
+        smtp = Controller(handler, hostname="127.0.0.1", port=smtp_port)
         smtp.start()
         try:
             started = time.monotonic()
@@ -76,7 +84,7 @@ def yearly_run():
                 "run",
                 "--year",
                 str(year),
-                smtp_port=smtp.server.sockets[0].getsockname()[1],
+                smtp_port=smtp_port,
             )
             issued_s = time.monotonic() - started
             handler.reached.wait(120)
@@ -90,7 +98,7 @@ def yearly_run():
                 "run",
                 "--year",
                 str(year),
-                smtp_port=smtp.server.sockets[0].getsockname()[1],
+                smtp_port=smtp_port,
             )
             second_s = time.monotonic() - started
             time.sleep(1)  # a mail the second run might send would arrive by now
