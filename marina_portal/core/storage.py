@@ -32,7 +32,7 @@ def save_bytes(area: str, data: bytes, suffix: str = "") -> tuple[str, str]:
     return f"{area}/{name}", hashlib.sha256(data).hexdigest()
 
 
-def keep(area, data, suffix=""):
+def keep(area: str, data: bytes, suffix: str = "") -> tuple[str, str]:
     """Store bytes under DATA_DIR/area named by their SHA-256 (written once, whole); return (relative path, sha256).
 
     The same bytes kept twice are one file: the name proves the content."""
@@ -40,11 +40,10 @@ def keep(area, data, suffix=""):
     relative = f"{area}/{digest}{suffix}"
     path = os.path.join(data_dir(), relative)
     if not os.path.exists(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        partial = f"{path}.{uuid.uuid4().hex}.part"
-        with open(partial, "xb") as f:
-            f.write(data)
-        os.replace(partial, path)
+        folder = os.path.dirname(path)
+        os.makedirs(folder, exist_ok=True)
+        keep_reserve(folder, len(data))
+        write_whole(path, data)  # another worker keeping the same bytes writes the same file
     return relative, digest
 
 
@@ -64,11 +63,13 @@ def keep_reserve(folder, size):
         raise OSError(errno.ENOSPC, "not enough free space left above the reserve", folder)
 
 
-def write_whole(path, data, replace=True):
+def write_whole(path: str, data: bytes, replace: bool = True, hidden: bool = False) -> None:
     """Write `data` to `path` whole or not at all (temporary file, fsync, rename; removed on failure).
 
-    `replace=False` refuses to overwrite an existing file (a server-chosen name is never reused)."""
-    partial = f"{path}.{uuid.uuid4().hex}.part"
+    `replace=False` refuses to overwrite an existing file (a server-chosen name is never reused);
+    `hidden=True` names the temporary file with a leading dot, so a program polling the folder skips it."""
+    folder, name = os.path.split(path)
+    partial = os.path.join(folder, f"{'.' if hidden else ''}{name}.{uuid.uuid4().hex}.part")
     try:
         with open(partial, "xb") as f:
             f.write(data)
