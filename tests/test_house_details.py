@@ -4,6 +4,7 @@ import importlib
 import inspect
 import os
 import pkgutil
+import re
 import shutil
 import subprocess
 
@@ -25,8 +26,10 @@ from marina_portal.models import (
     ApplicationStatus,
     AttemptStatus,
     Berth,
+    BillingRun,
     Boat,
     BoatChangeStatus,
+    ChequeDeposit,
     CollectionStatus,
     Contract,
     ContractStatus,
@@ -41,6 +44,8 @@ from marina_portal.models import (
     Payment,
     PaymentAttempt,
     Port,
+    Tariff,
+    TariffRate,
     User,
     WaitingListApplication,
 )
@@ -211,6 +216,10 @@ def test_staff_reach_no_row_of_another_port(app, client, auth):
             sha256="0",
             stored_as="x",
         )
+        run = BillingRun.create(port=other, year=TODAY.year, kind="invoicing")
+        deposit = ChequeDeposit.create(port=other, deposited_on=TODAY)
+        tariff = Tariff.create(port=other, year=TODAY.year + 5)
+        rate = TariffRate.create(tariff=tariff, category="A", length_to_cm=1000, price_ht_cents=100)
         database.close()
     auth.staff()
     for path in [
@@ -226,11 +235,34 @@ def test_staff_reach_no_row_of_another_port(app, client, auth):
         f"/staff/port/absences/{absence.id}/letting",
         f"/staff/port/waiting-list/{application.id}/offer",
         f"/staff/port/news/{news.id}/progress",
+        f"/staff/yearly-run/runs/{run.id}",
+        f"/staff/cheque-deposits/{deposit.id}.pdf",
+        f"/staff/tariffs/{tariff.id}",
+        f"/staff/tariff-rates/{rate.id}",
     ]:
         assert client.get(path).status_code == 404, path
     token = csrf_token(_text(client.get("/staff/")))
-    for path in [f"/staff/payments/{payment.id}/cancel", f"/staff/documents/{document.id}/withdraw"]:
+    for path in [
+        f"/staff/payments/{payment.id}/cancel",
+        f"/staff/documents/{document.id}/withdraw",
+        f"/staff/invoices/{invoice.id}/dispute",
+        f"/staff/tariffs/{tariff.id}/publish",
+        f"/staff/tariff-rates/{rate.id}/delete",
+    ]:
         assert client.post(path, data={"csrf_token": token, "reason": "erreur"}).status_code == 404, path
+
+
+def test_staff_views_find_a_port_row_through_the_one_helper():
+    """A row looked up by id and port is found by port_row_or_404, not by a filter written again in a view."""
+    hand_written = re.compile(r"\.id == \w+\)\s*&\s*\(\w+\.port == current_port\(\)\)")
+    folder = os.path.join(os.path.dirname(marina_portal.__file__), "views")
+    found = []
+    for root, _, names in os.walk(folder):
+        for name in names:
+            if name.endswith(".py") and not (name == "frame.py" and root.endswith("staff")):
+                with open(os.path.join(root, name), encoding="utf-8") as f:
+                    found += [f"{name}: {m.group(0)}" for m in hand_written.finditer(f.read())]
+    assert found == []
 
 
 INTERNAL_EXCEPTIONS = {
