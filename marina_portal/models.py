@@ -294,6 +294,11 @@ class CollectionStatus(Vocabulary):
 ABSENCE_CREDIT = "absence_credit"  # the Payment.method of an absence credit deducted from an invoice
 
 
+class InvoiceStatus(Vocabulary):
+    DRAFT = "draft", "brouillon"  # an issued invoice never changes; a draft has no number yet
+    ISSUED = "issued", "émise"
+
+
 class Invoice(BaseModel):
     port = ForeignKeyField(Port, backref="invoices")
     customer = ForeignKeyField(Customer, backref="invoices")
@@ -306,7 +311,7 @@ class Invoice(BaseModel):
     total_cents = IntegerField()  # TTC, equal to the sum of its lines when it has lines
     collection_status = CharField(default=CollectionStatus.NONE)
     created_at = DateTimeField(default=utcnow)
-    status = CharField(default="issued", index=True)  # draft or issued; an issued invoice never changes
+    status = CharField(default=InvoiceStatus.ISSUED, index=True)
     series = CharField(default="")  # the portal's numbering series ("2027"); "" for numbers from elsewhere
     issued_at = DateTimeField(null=True)  # when the portal issued it
     service_from = DateField(null=True)  # the service's date, or its period
@@ -314,7 +319,7 @@ class Invoice(BaseModel):
 
     @property
     def is_draft(self):
-        return self.status == "draft"
+        return self.status == InvoiceStatus.DRAFT
 
     @classmethod
     def with_paid(cls):
@@ -843,13 +848,19 @@ class LedgerAccount(BaseModel):
         indexes = ((("port", "purpose", "key"), True),)
 
 
+class BillingRunStatus(Vocabulary):
+    RUNNING = "running", "en cours"
+    DONE = "done", "terminé"
+    FAILED = "failed", "interrompu"  # started again, it issues nothing twice
+
+
 class BillingRun(BaseModel):
     """One yearly renewal or invoicing run, with its progress for the bar."""
 
     port = ForeignKeyField(Port)
     year = IntegerField()
     kind = CharField()  # renewal, invoicing
-    status = CharField(default="running")  # running, done, failed
+    status = CharField(default=BillingRunStatus.RUNNING)
     total = IntegerField(default=0)
     done = IntegerField(default=0)
     created_by = ForeignKeyField(User, null=True)

@@ -27,6 +27,7 @@ from marina_portal.models import (
     AttemptStatus,
     Berth,
     BillingRun,
+    BillingRunStatus,
     Boat,
     BoatChangeStatus,
     ChequeDeposit,
@@ -38,6 +39,7 @@ from marina_portal.models import (
     DirectDebitBatch,
     Document,
     Invoice,
+    InvoiceStatus,
     Mandate,
     MandateStatus,
     NewsItem,
@@ -307,6 +309,8 @@ def test_a_refusal_is_translated_where_it_is_shown(app):
         (ApplicationStatus, ["pending", "active", "offered", "accepted", "lapsed", "withdrawn"]),
         (BoatChangeStatus, ["pending", "approved", "refused", "replaced", "withdrawn"]),
         (CollectionStatus, ["", "in_progress"]),
+        (InvoiceStatus, ["draft", "issued"]),
+        (BillingRunStatus, ["running", "done", "failed"]),
     ],
 )
 def test_a_status_vocabulary_holds_the_words_stored(vocabulary, stored):
@@ -319,9 +323,11 @@ def test_a_status_vocabulary_holds_the_words_stored(vocabulary, stored):
 
 def test_status_defaults_and_labels_on_the_pages(app):
     assert Contract.status.default is ContractStatus.DRAFT and Mandate.status.default is MandateStatus.DRAFT
+    assert Invoice.status.default is InvoiceStatus.ISSUED and BillingRun.status.default is BillingRunStatus.RUNNING
     with app.test_request_context():
         assert render_template_string("{{ MandateStatus.label_of(s) }}", s="lapsed") == "caduc"
         assert render_template_string("{{ DebitStatus.label_of('returned') }}") == "rejeté"
+        assert render_template_string("{{ InvoiceStatus.label_of('draft') }}") == "brouillon"
     with app.app_context():
         assert Contract.select().where(Contract.status == ContractStatus.SENT).count() == 2  # the demo's contracts
 

@@ -27,6 +27,7 @@ from marina_portal.models import (
     Customer,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     Payment,
 )
 
@@ -94,7 +95,7 @@ def _sales_entries(port, start, end, chart):
     """Invoices issued in the period, and credit notes, with their HT and VAT per rate (three queries each)."""
     invoice_filter = (
         (Invoice.port == port)
-        & (Invoice.status == "issued")
+        & (Invoice.status == InvoiceStatus.ISSUED)
         & (Invoice.number != "")
         & Invoice.issued_on.between(start, end)
     )

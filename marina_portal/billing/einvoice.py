@@ -27,7 +27,7 @@ import re
 from importlib.metadata import version
 
 from marina_portal.billing import legal
-from marina_portal.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment
+from marina_portal.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus, Payment
 
 PROFILE = "en16931"
 INVOICE, CREDIT_NOTE = "380", "381"  # UNTDID 1001
@@ -350,7 +350,7 @@ def _library_version():
 def issued_documents():
     """(label, data) of every issued invoice with lines and every credit note: for a check over a whole ledger."""
     with_lines = InvoiceLine.select(InvoiceLine.invoice).distinct()
-    for invoice in Invoice.select().where((Invoice.status == "issued") & Invoice.id.in_(with_lines)):
+    for invoice in Invoice.select().where((Invoice.status == InvoiceStatus.ISSUED) & Invoice.id.in_(with_lines)):
         lines = list(invoice.lines.order_by(InvoiceLine.position, InvoiceLine.id))
         payments = list(invoice.payments.where(Payment.cancelled_at.is_null()))
         yield f"invoice {invoice.number}", invoice_data(invoice, lines, payments)

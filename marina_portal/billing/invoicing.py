@@ -21,6 +21,7 @@ from marina_portal.models import (
     Customer,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     Payment,
     PaymentAttempt,
     Port,
@@ -199,7 +200,7 @@ def create_draft(
             customer=customer,
             contract=contract_id,
             number="",
-            status="draft",
+            status=InvoiceStatus.DRAFT,
             issued_on=issued_on or paris_today(),  # the planned date; issuing sets the real one
             due_on=due_on,
             label=(label or "").strip(),
@@ -273,7 +274,7 @@ def issue(invoice, user=None, on=None, ip=""):
         before = audit.snapshot(invoice, INVOICE_FIELDS)
         series = numbering.invoice_series(on)
         invoice.number = numbering.take_next(Invoice, invoice.port_id, series)
-        invoice.series, invoice.status = series, "issued"
+        invoice.series, invoice.status = series, InvoiceStatus.ISSUED
         invoice.issued_on, invoice.issued_at = on, utcnow()
         if invoice.due_on is None or invoice.due_on < on:
             invoice.due_on = on + dt.timedelta(days=max(0, port.payment_days))
@@ -318,7 +319,9 @@ def issue_many(invoice_ids, user=None, on=None, ip=""):
     if not order:
         return {}
     with write_locked(Invoice.select().where(Invoice.id.in_(order)).order_by(Invoice.id)):
-        drafts = {i.id: i for i in Invoice.select().where(Invoice.id.in_(order) & (Invoice.status == "draft"))}
+        drafts = {
+            i.id: i for i in Invoice.select().where(Invoice.id.in_(order) & (Invoice.status == InvoiceStatus.DRAFT))
+        }
         if not drafts:
             return {}
         ports = {invoice.port_id for invoice in drafts.values()}
@@ -346,7 +349,7 @@ def issue_many(invoice_ids, user=None, on=None, ip=""):
         now, due = utcnow(), on + dt.timedelta(days=max(0, port.payment_days))
         for invoice_id, number in zip(ids, numbering.take_many(Invoice, port.id, series, len(ids))):
             invoice = drafts[invoice_id]
-            invoice.number, invoice.series, invoice.status = number, series, "issued"
+            invoice.number, invoice.series, invoice.status = number, series, InvoiceStatus.ISSUED
             invoice.issued_on, invoice.issued_at = on, now
             if invoice.due_on is None or invoice.due_on < on:
                 invoice.due_on = due

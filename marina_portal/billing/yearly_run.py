@@ -26,6 +26,7 @@ from marina_portal.core.refusals import Refusal
 from marina_portal.models import (
     Berth,
     BillingRun,
+    BillingRunStatus,
     Boat,
     Contract,
     ContractRenewal,
@@ -275,7 +276,7 @@ def start(user, port, year, ip=""):
     running = BillingRun.select().where(
         (BillingRun.port == port)
         & (BillingRun.kind == "invoicing")
-        & (BillingRun.status == "running")
+        & (BillingRun.status == BillingRunStatus.RUNNING)
         & (BillingRun.started_at > utcnow() - dt.timedelta(minutes=30))
     )
     if running.exists():
@@ -318,9 +319,9 @@ def execute(run_id, today=None, on_progress=None):
                 on_progress(len(chunk))
         _mail_left(run)
     except Exception:
-        BillingRun.update(status="failed", finished_at=utcnow()).where(BillingRun.id == run.id).execute()
+        BillingRun.update(status=BillingRunStatus.FAILED, finished_at=utcnow()).where(BillingRun.id == run.id).execute()
         raise
-    BillingRun.update(status="done", finished_at=utcnow()).where(BillingRun.id == run.id).execute()
+    BillingRun.update(status=BillingRunStatus.DONE, finished_at=utcnow()).where(BillingRun.id == run.id).execute()
     return BillingRun.get_by_id(run.id)
 
 

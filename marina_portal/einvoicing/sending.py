@@ -23,6 +23,7 @@ from marina_portal.models import (
     EinvoiceEvent,
     EinvoiceSubmission,
     Invoice,
+    InvoiceStatus,
     PublicBuyer,
     utcnow,
 )
@@ -146,7 +147,7 @@ def to_send(port, start, end):
         .join(EinvoiceSubmission, JOIN.LEFT_OUTER, on=(EinvoiceSubmission.invoice == Invoice.id))
         .where(
             (Invoice.port == port)
-            & (Invoice.status == "issued")
+            & (Invoice.status == InvoiceStatus.ISSUED)
             & (Invoice.number != "")
             & Invoice.issued_on.between(start, end)
             & business

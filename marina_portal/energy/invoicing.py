@@ -14,7 +14,7 @@ from marina_portal.core import audit
 from marina_portal.energy import consumption
 from marina_portal.energy import rates as energy_rates
 from marina_portal.energy.meters import KINDS, end_of_day
-from marina_portal.models import Consumption, Customer, EnergyLump, Invoice, InvoiceLine, Meter
+from marina_portal.models import Consumption, Customer, EnergyLump, Invoice, InvoiceLine, InvoiceStatus, Meter
 
 LABEL = "Facture d'énergie"
 
@@ -91,7 +91,7 @@ def run(user, port, until, ip=""):
             customer = Customer.get_by_id(customer_id)
             draft = (
                 Invoice.select()
-                .where((Invoice.customer == customer_id) & (Invoice.status == "draft"))
+                .where((Invoice.customer == customer_id) & (Invoice.status == InvoiceStatus.DRAFT))
                 .order_by(Invoice.issued_on, Invoice.id)
                 .first()
             )

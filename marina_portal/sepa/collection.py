@@ -25,6 +25,7 @@ from marina_portal.models import (
     DirectDebit,
     DirectDebitBatch,
     Invoice,
+    InvoiceStatus,
     Mandate,
     Payment,
     PaymentAttempt,
@@ -109,7 +110,7 @@ def collectable(port, collection_date):
             (Invoice.port == port)
             & Invoice.customer.in_(list(active))
             & (Invoice.collection_status != "in_progress")
-            & (Invoice.status == "issued")
+            & (Invoice.status == InvoiceStatus.ISSUED)
             & (due <= collection_date)
             & Invoice.id.not_in(paying_by_card)
         )
