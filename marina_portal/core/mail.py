@@ -23,6 +23,8 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import current_app, has_request_context, render_template
 from flask_babel import get_locale, gettext
@@ -42,14 +44,17 @@ BATCH_SIZE = 50
 SWEEP_LIMIT = 500
 KEEP_SENT = dt.timedelta(days=90)  # then a sent mail's copy is deleted (the features keep their own marks)
 PENDING, SENT, FAILED = "pending", "sent", "failed"
-_progress = {}  # mailing kind -> sync(mailing id): recounts what the feature shows
+Attachment = tuple[str, str, str]  # file name, content type, stored path under DATA_DIR
+_progress: dict[str, Callable[[int], object]] = {}  # mailing kind -> sync(mailing id): recounts what the feature shows
 
 
 class _Taken(Exception):
     """Another sender recorded this mail first."""
 
 
-def render_email(subject, template, language=None, subject_fields=None, **context):
+def render_email(
+    subject: str, template: str, language: str | None = None, subject_fields: dict | None = None, **context: Any
+) -> tuple[str, str, str]:
     """(subject, text, html) of a mail template in the reader's language."""
     if language is None:
         language = str(get_locale()) if has_request_context() else "fr"
@@ -60,7 +65,15 @@ def render_email(subject, template, language=None, subject_fields=None, **contex
     return subject, text, html
 
 
-def queue(to, subject, text, html="", mailing="", recipient=None, attachments=()):
+def queue(
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    mailing: str = "",
+    recipient: int | None = None,
+    attachments: Iterable[Attachment] = (),
+) -> QueuedMail:
     """Keep one mail to send (in the caller's transaction, if any); `dispatch` or the sweep sends it.
     `attachments`: [(file name, content type, stored path under DATA_DIR)]."""
     now = utcnow()
@@ -78,7 +91,7 @@ def queue(to, subject, text, html="", mailing="", recipient=None, attachments=()
     )
 
 
-def queue_many(mails, mailing):
+def queue_many(mails: Iterable[dict[str, Any]], mailing: str) -> int:
     """Keep a mailing's mails: dicts of to, subject, text, html and recipient (the feature's id)."""
     now = utcnow()
     rows = [
@@ -90,27 +103,43 @@ def queue_many(mails, mailing):
     return len(rows)
 
 
-def queue_email(to, subject, template, language=None, subject_fields=None, attachments=(), **context):
+def queue_email(
+    to: str,
+    subject: str,
+    template: str,
+    language: str | None = None,
+    subject_fields: dict | None = None,
+    attachments: Iterable[Attachment] = (),
+    **context: Any,
+) -> QueuedMail:
     return queue(to, *render_email(subject, template, language, subject_fields, **context), attachments=attachments)
 
 
-def send_email(to, subject, template, language=None, subject_fields=None, attachments=(), **context):
+def send_email(
+    to: str,
+    subject: str,
+    template: str,
+    language: str | None = None,
+    subject_fields: dict | None = None,
+    attachments: Iterable[Attachment] = (),
+    **context: Any,
+) -> QueuedMail:
     mail = queue_email(to, subject, template, language, subject_fields, attachments, **context)
     dispatch(mail.id)
     return mail
 
 
-def dispatch(mail_id):
+def dispatch(mail_id: int) -> None:
     """Send one queued mail now (in the background): a lost task only delays it to the next sweep."""
     deliver_queued(mail_id)
 
 
-def on_progress(kind, sync):
+def on_progress(kind: str, sync: Callable[[int], object]) -> None:
     """After mails of a `kind:id` mailing went out, call sync(id) so the feature recounts its progress."""
     _progress[kind] = sync
 
 
-def mailing_counts(mailing):
+def mailing_counts(mailing: str) -> dict[str, int]:
     """{status: count} of a mailing's mails."""
     query = (
         QueuedMail.select(QueuedMail.status, fn.COUNT(QueuedMail.id).alias("n"))
@@ -120,7 +149,7 @@ def mailing_counts(mailing):
     return {row.status: row.n for row in query}
 
 
-def deliver_due(mailing=None, limit=BATCH_SIZE, now=None):
+def deliver_due(mailing: str | None = None, limit: int = BATCH_SIZE, now: dt.datetime | None = None) -> bool:
     """Send up to `limit` due mails (of one mailing, or all); True when more were due."""
     now = now or utcnow()
     query = QueuedMail.select().where((QueuedMail.status == PENDING) & (QueuedMail.next_attempt_at <= now))
@@ -131,7 +160,7 @@ def deliver_due(mailing=None, limit=BATCH_SIZE, now=None):
     return went_through and len(rows) > limit
 
 
-def sweep(now=None, limit=None):
+def sweep(now: dt.datetime | None = None, limit: int | None = None) -> bool:
     """Give up on mails past their deadline, then send what is due (up to `limit`); True when more are due.
 
     The consumer runs it every minute and at its start, one batch per task so a graceful stop waits for
@@ -151,7 +180,7 @@ def sweep(now=None, limit=None):
     return False
 
 
-def undelivered(limit=200):
+def undelivered(limit: int = 200) -> list[QueuedMail]:
     """Mails not delivered yet after a failed try (retrying, or given up), oldest first."""
     return list(
         QueuedMail.select()
@@ -161,7 +190,7 @@ def undelivered(limit=200):
     )
 
 
-def resend(mail_id):
+def resend(mail_id: int) -> QueuedMail | None:
     """A mail not delivered yet goes again now, with a new day of retries; None if there is none such."""
     now = utcnow()
     changed = (
@@ -175,12 +204,12 @@ def resend(mail_id):
     return QueuedMail.get_by_id(mail_id)
 
 
-def owner():
+def owner() -> str:
     """Who sends: this host and process, so a restarted consumer can take back a dead one's mails."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def release_dead_leases():
+def release_dead_leases() -> int:
     """Mails a dead process of this host had taken are due again at once (the consumer's start-up)."""
     host = socket.gethostname() + ":"
     rows = QueuedMail.select(QueuedMail.id, QueuedMail.leased_by).where(
@@ -283,19 +312,19 @@ def _sync(mailings):
 
 
 @huey.task()
-def deliver_queued(mail_id):
+def deliver_queued(mail_id: int) -> None:
     with app_context():
         rows = list(QueuedMail.select().where((QueuedMail.id == mail_id) & (QueuedMail.status == PENDING)))
         _deliver(rows, utcnow())
 
 
 @huey.periodic_task(crontab(minute="*"))
-def sweep_every_minute():
+def sweep_every_minute() -> None:
     sweep_mail()
 
 
 @huey.task()
-def sweep_mail():
+def sweep_mail() -> None:
     with app_context():
         more = sweep(limit=BATCH_SIZE)
     if more:
@@ -303,7 +332,7 @@ def sweep_mail():
 
 
 @huey.periodic_task(crontab(hour="4", minute="20"))
-def forget_old_sent_mails():
+def forget_old_sent_mails() -> None:
     with app_context():
         QueuedMail.delete().where((QueuedMail.status == SENT) & (QueuedMail.sent_at < utcnow() - KEEP_SENT)).execute()
 

@@ -47,7 +47,7 @@ def keep(area: str, data: bytes, suffix: str = "") -> tuple[str, str]:
     return relative, digest
 
 
-def kept(area, digest, suffix=""):
+def kept(area: str, digest: str, suffix: str = "") -> bytes | None:
     """The bytes kept under that digest, or None (checked against their name)."""
     try:
         data = read_bytes(f"{area}/{digest}{suffix}")
@@ -56,7 +56,7 @@ def kept(area, digest, suffix=""):
     return data if hashlib.sha256(data).hexdigest() == digest else None
 
 
-def keep_reserve(folder, size):
+def keep_reserve(folder: str, size: int) -> None:
     """Refuse (ENOSPC) a write of `size` bytes that would leave less than the reserve free."""
     reserve = int(current_app.config.get("DISK_RESERVE_MB", 50)) * 1024 * 1024
     if shutil.disk_usage(folder).free - size < reserve:
@@ -88,7 +88,7 @@ def write_whole(path: str, data: bytes, replace: bool = True, hidden: bool = Fal
         raise
 
 
-def absolute(relative):
+def absolute(relative: str) -> str:
     """The absolute path of a stored file; refuses anything that would leave DATA_DIR."""
     root = data_dir()
     path = os.path.realpath(os.path.join(root, relative))
