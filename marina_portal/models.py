@@ -903,6 +903,12 @@ ALL_MODELS += [
 # Mail kept until delivered ----------------------------------------------------------------------
 
 
+class MailStatus(Vocabulary):
+    PENDING = "pending", "en attente"
+    SENT = "sent", "envoyé"
+    FAILED = "failed", "abandonné"  # given up after a day of tries: staff may resend it
+
+
 class QueuedMail(BaseModel):
     """One mail to send, kept until the SMTP server accepted it: retried with backoff, shown to staff if it can't go.
 
@@ -916,7 +922,7 @@ class QueuedMail(BaseModel):
     attachments = TextField(default="")  # JSON [[file name, content type, stored path under DATA_DIR], ...]
     mailing = CharField(default="", index=True)
     recipient = IntegerField(null=True)
-    status = CharField(default="pending")  # pending, sent, failed (given up: staff may resend)
+    status = CharField(default=MailStatus.PENDING)
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow)
     give_up_at = DateTimeField()

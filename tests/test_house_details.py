@@ -40,12 +40,14 @@ from marina_portal.models import (
     Document,
     Invoice,
     InvoiceStatus,
+    MailStatus,
     Mandate,
     MandateStatus,
     NewsItem,
     Payment,
     PaymentAttempt,
     Port,
+    QueuedMail,
     Tariff,
     TariffRate,
     User,
@@ -311,6 +313,7 @@ def test_a_refusal_is_translated_where_it_is_shown(app):
         (CollectionStatus, ["", "in_progress"]),
         (InvoiceStatus, ["draft", "issued"]),
         (BillingRunStatus, ["running", "done", "failed"]),
+        (MailStatus, ["pending", "sent", "failed"]),
     ],
 )
 def test_a_status_vocabulary_holds_the_words_stored(vocabulary, stored):
@@ -324,6 +327,7 @@ def test_a_status_vocabulary_holds_the_words_stored(vocabulary, stored):
 def test_status_defaults_and_labels_on_the_pages(app):
     assert Contract.status.default is ContractStatus.DRAFT and Mandate.status.default is MandateStatus.DRAFT
     assert Invoice.status.default is InvoiceStatus.ISSUED and BillingRun.status.default is BillingRunStatus.RUNNING
+    assert QueuedMail.status.default is MailStatus.PENDING
     with app.test_request_context():
         assert render_template_string("{{ MandateStatus.label_of(s) }}", s="lapsed") == "caduc"
         assert render_template_string("{{ DebitStatus.label_of('returned') }}") == "rejeté"

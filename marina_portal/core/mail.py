@@ -34,7 +34,7 @@ from peewee import OperationalError, chunked, fn
 from marina_portal.core import smtp
 from marina_portal.core.i18n import in_language
 from marina_portal.core.queue import app_context, huey
-from marina_portal.models import QueuedMail, utcnow
+from marina_portal.models import MailStatus, QueuedMail, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,6 @@ GIVE_UP_AFTER = dt.timedelta(hours=26)
 BATCH_SIZE = 50
 SWEEP_LIMIT = 500
 KEEP_SENT = dt.timedelta(days=90)  # then a sent mail's copy is deleted (the features keep their own marks)
-PENDING, SENT, FAILED = "pending", "sent", "failed"
 Attachment = tuple[str, str, str]  # file name, content type, stored path under DATA_DIR
 _progress: dict[str, Callable[[int], object]] = {}  # mailing kind -> sync(mailing id): recounts what the feature shows
 
@@ -152,7 +151,7 @@ def mailing_counts(mailing: str) -> dict[str, int]:
 def deliver_due(mailing: str | None = None, limit: int = BATCH_SIZE, now: dt.datetime | None = None) -> bool:
     """Send up to `limit` due mails (of one mailing, or all); True when more were due."""
     now = now or utcnow()
-    query = QueuedMail.select().where((QueuedMail.status == PENDING) & (QueuedMail.next_attempt_at <= now))
+    query = QueuedMail.select().where((QueuedMail.status == MailStatus.PENDING) & (QueuedMail.next_attempt_at <= now))
     if mailing is not None:
         query = query.where(QueuedMail.mailing == mailing)
     rows = list(query.order_by(QueuedMail.next_attempt_at, QueuedMail.id).limit(limit + 1))
@@ -167,11 +166,11 @@ def sweep(now: dt.datetime | None = None, limit: int | None = None) -> bool:
     one batch only."""
     now = now or utcnow()
     QueuedMail.update(
-        status=FAILED,
+        status=MailStatus.FAILED,
         leased_by="",
         last_error=fn.COALESCE(fn.NULLIF(QueuedMail.last_error, ""), "Serveur de mail injoignable."),
     ).where(
-        (QueuedMail.status == PENDING) & (QueuedMail.give_up_at < now) & (QueuedMail.next_attempt_at <= now)
+        (QueuedMail.status == MailStatus.PENDING) & (QueuedMail.give_up_at < now) & (QueuedMail.next_attempt_at <= now)
     ).execute()
     if limit is not None:
         return deliver_due(limit=limit, now=now)
@@ -184,7 +183,10 @@ def undelivered(limit: int = 200) -> list[QueuedMail]:
     """Mails not delivered yet after a failed try (retrying, or given up), oldest first."""
     return list(
         QueuedMail.select()
-        .where(((QueuedMail.status == PENDING) & (QueuedMail.attempts > 0)) | (QueuedMail.status == FAILED))
+        .where(
+            ((QueuedMail.status == MailStatus.PENDING) & (QueuedMail.attempts > 0))
+            | (QueuedMail.status == MailStatus.FAILED)
+        )
         .order_by(QueuedMail.created_at, QueuedMail.id)
         .limit(limit)
     )
@@ -194,8 +196,8 @@ def resend(mail_id: int) -> QueuedMail | None:
     """A mail not delivered yet goes again now, with a new day of retries; None if there is none such."""
     now = utcnow()
     changed = (
-        QueuedMail.update(status=PENDING, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER, leased_by="")
-        .where((QueuedMail.id == mail_id) & (QueuedMail.status != SENT))
+        QueuedMail.update(status=MailStatus.PENDING, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER, leased_by="")
+        .where((QueuedMail.id == mail_id) & (QueuedMail.status != MailStatus.SENT))
         .execute()
     )
     if not changed:
@@ -213,7 +215,7 @@ def release_dead_leases() -> int:
     """Mails a dead process of this host had taken are due again at once (the consumer's start-up)."""
     host = socket.gethostname() + ":"
     rows = QueuedMail.select(QueuedMail.id, QueuedMail.leased_by).where(
-        (QueuedMail.status == PENDING) & QueuedMail.leased_by.startswith(host)
+        (QueuedMail.status == MailStatus.PENDING) & QueuedMail.leased_by.startswith(host)
     )
     dead = [row.id for row in rows if not _alive(int(row.leased_by.rsplit(":", 1)[1]))]
     for part in chunked(dead, 100):
@@ -248,7 +250,9 @@ def _deliver(rows, now):
                 leased = (
                     QueuedMail.update(leased_by=me, next_attempt_at=now + _lease_time())
                     .where(
-                        (QueuedMail.id == row.id) & (QueuedMail.status == PENDING) & (QueuedMail.next_attempt_at <= now)
+                        (QueuedMail.id == row.id)
+                        & (QueuedMail.status == MailStatus.PENDING)
+                        & (QueuedMail.next_attempt_at <= now)
                     )
                     .execute()
                 )
@@ -279,8 +283,8 @@ def _deliver(rows, now):
 def _claim(row, me):
     """Record the mail as sent: called with its DATA written, just before the final dot."""
     claimed = (
-        QueuedMail.update(status=SENT, sent_at=utcnow(), attempts=QueuedMail.attempts + 1, leased_by="")
-        .where((QueuedMail.id == row.id) & (QueuedMail.status == PENDING) & (QueuedMail.leased_by == me))
+        QueuedMail.update(status=MailStatus.SENT, sent_at=utcnow(), attempts=QueuedMail.attempts + 1, leased_by="")
+        .where((QueuedMail.id == row.id) & (QueuedMail.status == MailStatus.PENDING) & (QueuedMail.leased_by == me))
         .execute()
     )
     if claimed != 1:
@@ -292,7 +296,7 @@ def _failed(row, failure, now):
     give_up = failure.permanent or now >= row.give_up_at
     log.warning("mail %s to %s not sent (try %d): %s", row.id, row.to, tries, failure)
     QueuedMail.update(
-        status=FAILED if give_up else PENDING,
+        status=MailStatus.FAILED if give_up else MailStatus.PENDING,
         sent_at=None,
         attempts=tries,
         next_attempt_at=now + BACKOFF[min(tries, len(BACKOFF)) - 1],
@@ -314,7 +318,7 @@ def _sync(mailings):
 @huey.task()
 def deliver_queued(mail_id: int) -> None:
     with app_context():
-        rows = list(QueuedMail.select().where((QueuedMail.id == mail_id) & (QueuedMail.status == PENDING)))
+        rows = list(QueuedMail.select().where((QueuedMail.id == mail_id) & (QueuedMail.status == MailStatus.PENDING)))
         _deliver(rows, utcnow())
 
 
@@ -334,7 +338,9 @@ def sweep_mail() -> None:
 @huey.periodic_task(crontab(hour="4", minute="20"))
 def forget_old_sent_mails() -> None:
     with app_context():
-        QueuedMail.delete().where((QueuedMail.status == SENT) & (QueuedMail.sent_at < utcnow() - KEEP_SENT)).execute()
+        QueuedMail.delete().where(
+            (QueuedMail.status == MailStatus.SENT) & (QueuedMail.sent_at < utcnow() - KEEP_SENT)
+        ).execute()
 
 
 _resumed = threading.Lock()
