@@ -1062,6 +1062,14 @@ class MeterReading(BaseModel):
         indexes = ((("meter", "read_at"), False), (("meter", "external_id"), True))
 
 
+class ConsumptionStatus(Vocabulary):
+    OPEN = "open", "à facturer"
+    DISPUTED = "disputed", "contestée"  # frozen until the office answers
+    INVOICED = "invoiced", "facturée"  # on its `invoice_line`
+    REPLACED = "replaced", "remplacée"  # superseded by a corrected reading
+    INCLUDED = "included", "comprise dans le forfait"  # covered by a lump sum
+
+
 class Consumption(BaseModel):
     """What a meter counted between two readings, charged to the berth's holder at the second one.
 
@@ -1074,7 +1082,7 @@ class Consumption(BaseModel):
     start_reading = ForeignKeyField(MeterReading)
     end_reading = ForeignKeyField(MeterReading)
     quantity_milli = IntegerField()
-    status = CharField(default="open", index=True)
+    status = CharField(default=ConsumptionStatus.OPEN, index=True)
     invoice_line = ForeignKeyField(InvoiceLine, null=True)
     created_at = DateTimeField(default=utcnow)
 

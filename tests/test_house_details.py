@@ -32,6 +32,7 @@ from marina_portal.models import (
     BoatChangeStatus,
     ChequeDeposit,
     CollectionStatus,
+    ConsumptionStatus,
     Contract,
     ContractStatus,
     Customer,
@@ -314,6 +315,7 @@ def test_a_refusal_is_translated_where_it_is_shown(app):
         (InvoiceStatus, ["draft", "issued"]),
         (BillingRunStatus, ["running", "done", "failed"]),
         (MailStatus, ["pending", "sent", "failed"]),
+        (ConsumptionStatus, ["open", "disputed", "invoiced", "replaced", "included"]),
     ],
 )
 def test_a_status_vocabulary_holds_the_words_stored(vocabulary, stored):
