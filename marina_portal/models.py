@@ -1133,6 +1133,13 @@ class VisitorDesk(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+class VisitorStayStatus(Vocabulary):
+    HELD = "held", "en paiement"  # the berth is held while the visitor pays
+    PAID = "paid", "payée"
+    EXPIRED = "expired", "abandonnée"
+    CONFLICT = "conflict", "payée trop tard : à rembourser"  # paid after the berth was taken back
+
+
 class VisitorStay(BaseModel):
     """A visitor who scanned a berth's code: held while they pay at the bank, then paid (or expired)."""
 
@@ -1145,7 +1152,7 @@ class VisitorStay(BaseModel):
     arrives_on = DateField()
     leaves_on = DateField()
     total_cents = IntegerField()  # TTC
-    status = CharField(default="held", index=True)  # held, paid, expired, conflict
+    status = CharField(default=VisitorStayStatus.HELD, index=True)
     held_until = DateTimeField()
     customer = ForeignKeyField(Customer, null=True)
     invoice = ForeignKeyField(Invoice, null=True)

@@ -52,6 +52,7 @@ from marina_portal.models import (
     Tariff,
     TariffRate,
     User,
+    VisitorStayStatus,
     WaitingListApplication,
 )
 
@@ -316,6 +317,7 @@ def test_a_refusal_is_translated_where_it_is_shown(app):
         (BillingRunStatus, ["running", "done", "failed"]),
         (MailStatus, ["pending", "sent", "failed"]),
         (ConsumptionStatus, ["open", "disputed", "invoiced", "replaced", "included"]),
+        (VisitorStayStatus, ["held", "paid", "expired", "conflict"]),
     ],
 )
 def test_a_status_vocabulary_holds_the_words_stored(vocabulary, stored):
