@@ -972,6 +972,15 @@ class PublicBuyer(BaseModel):
     engagement = CharField(default="")  # the buyer's purchase order (numéro d'engagement), when it gives one
 
 
+class EinvoiceStatus(Vocabulary):
+    """A submission's lifecycle, in the words the platforms' acknowledgements use; only forward (einvoicing/sending)."""
+
+    DEPOSITED = "deposee", "Déposée"
+    RECEIVED = "recue", "Reçue"
+    REJECTED = "rejetee", "Rejetée"
+    COLLECTED = "encaissee", "Encaissée"
+
+
 class EinvoiceSubmission(BaseModel):
     """One issued invoice or credit note handed to an e-invoicing channel, with its lifecycle status."""
 
@@ -980,7 +989,7 @@ class EinvoiceSubmission(BaseModel):
     credit_note = ForeignKeyField(CreditNote, null=True, unique=True, backref="einvoice")
     channel = CharField()  # file-drop, chorus-pro
     file_name = CharField(unique=True)  # the name of the file deposited: the acknowledgement refers to it
-    status = CharField(default="deposee", index=True)  # deposee, recue, rejetee, encaissee (einvoicing/status.py)
+    status = CharField(default=EinvoiceStatus.DEPOSITED, index=True)
     reason = TextField(default="")  # a rejection's reason, as the platform gives it
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)

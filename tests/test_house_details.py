@@ -39,6 +39,7 @@ from marina_portal.models import (
     DebitStatus,
     DirectDebitBatch,
     Document,
+    EinvoiceStatus,
     Invoice,
     InvoiceStatus,
     MailStatus,
@@ -318,6 +319,7 @@ def test_a_refusal_is_translated_where_it_is_shown(app):
         (MailStatus, ["pending", "sent", "failed"]),
         (ConsumptionStatus, ["open", "disputed", "invoiced", "replaced", "included"]),
         (VisitorStayStatus, ["held", "paid", "expired", "conflict"]),
+        (EinvoiceStatus, ["deposee", "recue", "rejetee", "encaissee"]),
     ],
 )
 def test_a_status_vocabulary_holds_the_words_stored(vocabulary, stored):

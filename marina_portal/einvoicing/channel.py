@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from marina_portal.core import storage
 from marina_portal.core.refusals import Refusal
+from marina_portal.models import EinvoiceStatus
 
-DEPOSEE, RECUE, REJETEE, ENCAISSEE = "deposee", "recue", "rejetee", "encaissee"
-STATUSES = {DEPOSEE: "Déposée", RECUE: "Reçue", REJETEE: "Rejetée", ENCAISSEE: "Encaissée"}
+KNOWN_STATUSES = frozenset(EinvoiceStatus)  # what an acknowledgement may say
 
 
 class ChannelError(Refusal):
@@ -39,7 +39,7 @@ class Ack:
     """What the platform said about one deposited file."""
 
     file_name: str
-    status: str  # one of STATUSES
+    status: str  # one of EinvoiceStatus
     reason: str = ""
     at: dt.datetime | None = None
     source: str = ""  # the acknowledgement file it came from

@@ -16,11 +16,12 @@ from marina_portal.billing import statement
 from marina_portal.core.db import database
 from marina_portal.core.refusals import Refusal
 from marina_portal.einvoicing import sandbox
-from marina_portal.einvoicing.channel import DEPOSEE, ENCAISSEE, RECUE, REJETEE, STATUSES, ChannelError, Outgoing
+from marina_portal.einvoicing.channel import KNOWN_STATUSES, ChannelError, Outgoing
 from marina_portal.models import (
     CreditNote,
     Customer,
     EinvoiceEvent,
+    EinvoiceStatus,
     EinvoiceSubmission,
     Invoice,
     InvoiceStatus,
@@ -28,8 +29,13 @@ from marina_portal.models import (
     utcnow,
 )
 
-RANK = {DEPOSEE: 0, RECUE: 1, ENCAISSEE: 2, REJETEE: 2}
-FINAL = {ENCAISSEE, REJETEE}
+RANK = {
+    EinvoiceStatus.DEPOSITED: 0,
+    EinvoiceStatus.RECEIVED: 1,
+    EinvoiceStatus.COLLECTED: 2,
+    EinvoiceStatus.REJECTED: 2,
+}
+FINAL = {EinvoiceStatus.COLLECTED, EinvoiceStatus.REJECTED}
 
 
 class Refused(Refusal):
@@ -127,7 +133,7 @@ def send(port, document, user=None):
             file_name=outgoing.file_name,
             created_by=user,
         )
-        EinvoiceEvent.create(submission=submission, status=DEPOSEE, source="portail")
+        EinvoiceEvent.create(submission=submission, status=EinvoiceStatus.DEPOSITED, source="portail")
         try:
             channel.deposit(outgoing)
         except (ChannelError, OSError) as e:
@@ -187,7 +193,7 @@ def send_month(port, month, user=None):
 
 def record(submission, status, reason="", at=None, source=""):
     """Move the submission to `status` when that is forward; True when it moved (one event more)."""
-    if status not in STATUSES:
+    if status not in KNOWN_STATUSES:
         raise ValueError(status)
     current = submission.status
     if status == current or current in FINAL or RANK[status] < RANK[current]:
@@ -232,7 +238,7 @@ def report_collected():
     paid = (
         EinvoiceSubmission.select(EinvoiceSubmission, Invoice)
         .join(Invoice, on=(EinvoiceSubmission.invoice == Invoice.id))
-        .where(EinvoiceSubmission.status == RECUE)
+        .where(EinvoiceSubmission.status == EinvoiceStatus.RECEIVED)
     )
     changed = 0
     for submission in paid:
@@ -241,7 +247,7 @@ def report_collected():
             continue
         channel = einvoicing.channel_named(submission.channel)
         channel.report_collected(submission.file_name, utcnow().date(), invoice.paid_cents)
-        changed += record(submission, ENCAISSEE, source="portail")
+        changed += record(submission, EinvoiceStatus.COLLECTED, source="portail")
     return changed
 
 
@@ -263,7 +269,7 @@ def submissions(port, status=""):
 def to_correct(port):
     """Rejected invoices with the credit notes issued since, for the « à corriger par avoir » list."""
     rows = []
-    for submission in submissions(port, REJETEE):
+    for submission in submissions(port, EinvoiceStatus.REJECTED):
         if submission.invoice_id is None:
             rows.append((submission, []))
             continue
