@@ -30,6 +30,7 @@ from marina_portal.models import (
     Boat,
     Contract,
     ContractRenewal,
+    ContractStatus,
     ContractTerms,
     Customer,
     Invoice,
@@ -135,7 +136,8 @@ def renewal_plan(port, year):
         plan.blocking.append(f"Publiez d'abord les tarifs {year} (menu Tarifs).")
     renewed = ContractRenewal.select(SQL("1")).where(ContractRenewal.contract == Contract.id)
     query = _contracts(port).where(
-        (Contract.status != "cancelled") & Contract.ends_on.between(dt.date(year - 1, 1, 1), dt.date(year - 1, 12, 31))
+        (Contract.status != ContractStatus.CANCELLED)
+        & Contract.ends_on.between(dt.date(year - 1, 1, 1), dt.date(year - 1, 12, 31))
     )
     plan.done_before = query.where(fn.EXISTS(renewed)).count()
     for contract in query.where(~fn.EXISTS(renewed)):
@@ -179,7 +181,7 @@ def renew(user, port, year, ip=""):
                     ends_on=_shift(old.ends_on),
                     price_cents=item.ttc_cents,
                     payment_terms=old.payment_terms,
-                    status="draft",
+                    status=ContractStatus.DRAFT,
                 )
                 ContractRenewal.create(contract=old.id, renewal=new.id)
                 audit.record(
@@ -198,7 +200,10 @@ def renewal_drafts(port, year):
     return list(
         _contracts(port)
         .join(ContractRenewal, on=(ContractRenewal.renewal == Contract.id))
-        .where((Contract.status == "draft") & Contract.starts_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+        .where(
+            (Contract.status == ContractStatus.DRAFT)
+            & Contract.starts_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+        )
     )
 
 
@@ -247,7 +252,9 @@ def invoicing_plan(port, year):
     missing = legal.missing_identity(port)
     if missing:
         plan.blocking.append("Avant d'émettre des factures, renseignez dans Paramètres : " + ", ".join(missing) + ".")
-    season = Contract.starts_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)) & (Contract.status != "cancelled")
+    season = Contract.starts_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)) & (
+        Contract.status != ContractStatus.CANCELLED
+    )
     query = _contracts(port).where(season)
     plan.done_before = query.where(fn.EXISTS(_invoiced())).count()
     for contract in query.where(~fn.EXISTS(_invoiced())):

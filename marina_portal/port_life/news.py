@@ -19,7 +19,7 @@ from marina_portal.core.i18n import DEFAULT, LANGUAGES, N_, in_language
 from marina_portal.core.queue import app_context, huey, request_context
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.urls import external_url
-from marina_portal.models import Contract, Customer, MailStatus, NewsItem, QueuedMail, User, utcnow
+from marina_portal.models import Contract, ContractStatus, Customer, MailStatus, NewsItem, QueuedMail, User, utcnow
 
 BATCH_SIZE = 50
 ALERT_DAYS = 7  # an alert stays on the home page this long
@@ -35,7 +35,7 @@ def berth_holders(port, today=None):
     today = today or paris_today()
     return Contract.select(Contract.customer).where(
         (Contract.port == port)
-        & (Contract.status != "cancelled")
+        & (Contract.status != ContractStatus.CANCELLED)
         & Contract.berth.is_null(False)
         & (Contract.ends_on >= today)
     )

@@ -6,7 +6,16 @@ A night is named by its date (the visitor arrives that day, leaves the next morn
 
 import datetime as dt
 
-from marina_portal.models import Absence, BerthLetting, Contract, VisitorNight, VisitorStay, VisitorStayStatus, utcnow
+from marina_portal.models import (
+    Absence,
+    BerthLetting,
+    Contract,
+    ContractStatus,
+    VisitorNight,
+    VisitorStay,
+    VisitorStayStatus,
+    utcnow,
+)
 
 MAX_NIGHTS = 14
 BOOK_AHEAD_DAYS = 60
@@ -39,7 +48,7 @@ def _contracts(berth_id, first, last):
         Contract.select()
         .where(
             (Contract.berth == berth_id)
-            & (Contract.status != "cancelled")
+            & (Contract.status != ContractStatus.CANCELLED)
             & (Contract.starts_on <= last)
             & (Contract.ends_on >= first)
         )
