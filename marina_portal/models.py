@@ -304,6 +304,11 @@ class CollectionStatus(Vocabulary):
 ABSENCE_CREDIT = "absence_credit"  # the Payment.method of an absence credit deducted from an invoice
 
 
+class InvoiceStatus(Vocabulary):
+    DRAFT = "draft", "brouillon"  # an issued invoice never changes; a draft has no number yet
+    ISSUED = "issued", "émise"
+
+
 class Invoice(BaseModel):
     port = ForeignKeyField(Port, backref="invoices")
     customer = ForeignKeyField(Customer, backref="invoices")
@@ -316,7 +321,7 @@ class Invoice(BaseModel):
     total_cents = IntegerField()  # TTC, equal to the sum of its lines when it has lines
     collection_status = CharField(default=CollectionStatus.NONE)
     created_at = DateTimeField(default=utcnow)
-    status = CharField(default="issued", index=True)  # draft or issued; an issued invoice never changes
+    status = CharField(default=InvoiceStatus.ISSUED, index=True)
     series = CharField(default="")  # the portal's numbering series ("2027"); "" for numbers from elsewhere
     issued_at = DateTimeField(null=True)  # when the portal issued it
     service_from = DateField(null=True)  # the service's date, or its period
@@ -325,7 +330,7 @@ class Invoice(BaseModel):
 
     @property
     def is_draft(self):
-        return self.status == "draft"
+        return self.status == InvoiceStatus.DRAFT
 
     @classmethod
     def with_paid(cls):
@@ -854,13 +859,19 @@ class LedgerAccount(BaseModel):
         indexes = ((("port", "purpose", "key"), True),)
 
 
+class BillingRunStatus(Vocabulary):
+    RUNNING = "running", "en cours"
+    DONE = "done", "terminé"
+    FAILED = "failed", "interrompu"  # started again, it issues nothing twice
+
+
 class BillingRun(BaseModel):
     """One yearly renewal or invoicing run, with its progress for the bar."""
 
     port = ForeignKeyField(Port)
     year = IntegerField()
     kind = CharField()  # renewal, invoicing
-    status = CharField(default="running")  # running, done, failed
+    status = CharField(default=BillingRunStatus.RUNNING)
     total = IntegerField(default=0)
     done = IntegerField(default=0)
     created_by = ForeignKeyField(User, null=True)
@@ -903,6 +914,12 @@ ALL_MODELS += [
 # Mail kept until delivered ----------------------------------------------------------------------
 
 
+class MailStatus(Vocabulary):
+    PENDING = "pending", "en attente"
+    SENT = "sent", "envoyé"
+    FAILED = "failed", "abandonné"  # given up after a day of tries: staff may resend it
+
+
 class QueuedMail(BaseModel):
     """One mail to send, kept until the SMTP server accepted it: retried with backoff, shown to staff if it can't go.
 
@@ -916,7 +933,7 @@ class QueuedMail(BaseModel):
     attachments = TextField(default="")  # JSON [[file name, content type, stored path under DATA_DIR], ...]
     mailing = CharField(default="", index=True)
     recipient = IntegerField(null=True)
-    status = CharField(default="pending")  # pending, sent, failed (given up: staff may resend)
+    status = CharField(default=MailStatus.PENDING)
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow)
     give_up_at = DateTimeField()
@@ -966,6 +983,15 @@ class PublicBuyer(BaseModel):
     engagement = CharField(default="")  # the buyer's purchase order (numéro d'engagement), when it gives one
 
 
+class EinvoiceStatus(Vocabulary):
+    """A submission's lifecycle, in the words the platforms' acknowledgements use; only forward (einvoicing/sending)."""
+
+    DEPOSITED = "deposee", "Déposée"
+    RECEIVED = "recue", "Reçue"
+    REJECTED = "rejetee", "Rejetée"
+    COLLECTED = "encaissee", "Encaissée"
+
+
 class EinvoiceSubmission(BaseModel):
     """One issued invoice or credit note handed to an e-invoicing channel, with its lifecycle status."""
 
@@ -974,7 +1000,7 @@ class EinvoiceSubmission(BaseModel):
     credit_note = ForeignKeyField(CreditNote, null=True, unique=True, backref="einvoice")
     channel = CharField()  # file-drop, chorus-pro
     file_name = CharField(unique=True)  # the name of the file deposited: the acknowledgement refers to it
-    status = CharField(default="deposee", index=True)  # deposee, recue, rejetee, encaissee (einvoicing/status.py)
+    status = CharField(default=EinvoiceStatus.DEPOSITED, index=True)
     reason = TextField(default="")  # a rejection's reason, as the platform gives it
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
@@ -1056,6 +1082,14 @@ class MeterReading(BaseModel):
         indexes = ((("meter", "read_at"), False), (("meter", "external_id"), True))
 
 
+class ConsumptionStatus(Vocabulary):
+    OPEN = "open", "à facturer"
+    DISPUTED = "disputed", "contestée"  # frozen until the office answers
+    INVOICED = "invoiced", "facturée"  # on its `invoice_line`
+    REPLACED = "replaced", "remplacée"  # superseded by a corrected reading
+    INCLUDED = "included", "comprise dans le forfait"  # covered by a lump sum
+
+
 class Consumption(BaseModel):
     """What a meter counted between two readings, charged to the berth's holder at the second one.
 
@@ -1068,7 +1102,7 @@ class Consumption(BaseModel):
     start_reading = ForeignKeyField(MeterReading)
     end_reading = ForeignKeyField(MeterReading)
     quantity_milli = IntegerField()
-    status = CharField(default="open", index=True)
+    status = CharField(default=ConsumptionStatus.OPEN, index=True)
     invoice_line = ForeignKeyField(InvoiceLine, null=True)
     created_at = DateTimeField(default=utcnow)
 
@@ -1119,6 +1153,13 @@ class VisitorDesk(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+class VisitorStayStatus(Vocabulary):
+    HELD = "held", "en paiement"  # the berth is held while the visitor pays
+    PAID = "paid", "payée"
+    EXPIRED = "expired", "abandonnée"
+    CONFLICT = "conflict", "payée trop tard : à rembourser"  # paid after the berth was taken back
+
+
 class VisitorStay(BaseModel):
     """A visitor who scanned a berth's code: held while they pay at the bank, then paid (or expired)."""
 
@@ -1131,7 +1172,7 @@ class VisitorStay(BaseModel):
     arrives_on = DateField()
     leaves_on = DateField()
     total_cents = IntegerField()  # TTC
-    status = CharField(default="held", index=True)  # held, paid, expired, conflict
+    status = CharField(default=VisitorStayStatus.HELD, index=True)
     held_until = DateTimeField()
     customer = ForeignKeyField(Customer, null=True)
     invoice = ForeignKeyField(Invoice, null=True)

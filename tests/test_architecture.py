@@ -172,3 +172,26 @@ def test_rules_never_touch_the_request():
                     if touched:
                         found.append(f"{path.relative_to(ROOT.parent)}:{node.lineno} imports {sorted(touched)}")
     assert found == []
+
+
+# The plumbing and the rules modules other code calls most: their public functions say what they take and give.
+TYPED = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "core").glob("*.py")) + [
+    "billing/invoicing.py",
+    "sepa/mandates.py",
+    "sealing/seals.py",
+    "port_life/waiting_list.py",
+]
+
+
+@pytest.mark.parametrize("module", TYPED)
+def test_public_functions_of_core_and_the_rules_modules_have_type_hints(module):
+    missing = []
+    for node in ast.parse((ROOT / module).read_text(encoding="utf-8")).body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name.startswith("_"):
+            continue
+        arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+        arguments += [a for a in (node.args.vararg, node.args.kwarg) if a is not None]
+        untyped = [a.arg for a in arguments if a.annotation is None]
+        if untyped or node.returns is None:
+            missing.append(f"{node.name}({', '.join(untyped)}){'' if node.returns else ' -> ?'}")
+    assert missing == [], f"{module}: {missing}"

@@ -4,6 +4,7 @@ import importlib
 import inspect
 import os
 import pkgutil
+import re
 import shutil
 import subprocess
 
@@ -25,23 +26,34 @@ from marina_portal.models import (
     ApplicationStatus,
     AttemptStatus,
     Berth,
+    BillingRun,
+    BillingRunStatus,
     Boat,
     BoatChangeStatus,
+    ChequeDeposit,
     CollectionStatus,
+    ConsumptionStatus,
     Contract,
     ContractStatus,
     Customer,
     DebitStatus,
     DirectDebitBatch,
     Document,
+    EinvoiceStatus,
     Invoice,
+    InvoiceStatus,
+    MailStatus,
     Mandate,
     MandateStatus,
     NewsItem,
     Payment,
     PaymentAttempt,
     Port,
+    QueuedMail,
+    Tariff,
+    TariffRate,
     User,
+    VisitorStayStatus,
     WaitingListApplication,
 )
 
@@ -211,6 +223,10 @@ def test_staff_reach_no_row_of_another_port(app, client, auth):
             sha256="0",
             stored_as="x",
         )
+        run = BillingRun.create(port=other, year=TODAY.year, kind="invoicing")
+        deposit = ChequeDeposit.create(port=other, deposited_on=TODAY)
+        tariff = Tariff.create(port=other, year=TODAY.year + 5)
+        rate = TariffRate.create(tariff=tariff, category="A", length_to_cm=1000, price_ht_cents=100)
         database.close()
     auth.staff()
     for path in [
@@ -226,11 +242,34 @@ def test_staff_reach_no_row_of_another_port(app, client, auth):
         f"/staff/port/absences/{absence.id}/letting",
         f"/staff/port/waiting-list/{application.id}/offer",
         f"/staff/port/news/{news.id}/progress",
+        f"/staff/yearly-run/runs/{run.id}",
+        f"/staff/cheque-deposits/{deposit.id}.pdf",
+        f"/staff/tariffs/{tariff.id}",
+        f"/staff/tariff-rates/{rate.id}",
     ]:
         assert client.get(path).status_code == 404, path
     token = csrf_token(_text(client.get("/staff/")))
-    for path in [f"/staff/payments/{payment.id}/cancel", f"/staff/documents/{document.id}/withdraw"]:
+    for path in [
+        f"/staff/payments/{payment.id}/cancel",
+        f"/staff/documents/{document.id}/withdraw",
+        f"/staff/invoices/{invoice.id}/dispute",
+        f"/staff/tariffs/{tariff.id}/publish",
+        f"/staff/tariff-rates/{rate.id}/delete",
+    ]:
         assert client.post(path, data={"csrf_token": token, "reason": "erreur"}).status_code == 404, path
+
+
+def test_staff_views_find_a_port_row_through_the_one_helper():
+    """A row looked up by id and port is found by port_row_or_404, not by a filter written again in a view."""
+    hand_written = re.compile(r"\.id == \w+\)\s*&\s*\(\w+\.port == current_port\(\)\)")
+    folder = os.path.join(os.path.dirname(marina_portal.__file__), "views")
+    found = []
+    for root, _, names in os.walk(folder):
+        for name in names:
+            if name.endswith(".py") and not (name == "frame.py" and root.endswith("staff")):
+                with open(os.path.join(root, name), encoding="utf-8") as f:
+                    found += [f"{name}: {m.group(0)}" for m in hand_written.finditer(f.read())]
+    assert found == []
 
 
 INTERNAL_EXCEPTIONS = {
@@ -275,6 +314,12 @@ def test_a_refusal_is_translated_where_it_is_shown(app):
         (ApplicationStatus, ["pending", "active", "offered", "accepted", "lapsed", "withdrawn"]),
         (BoatChangeStatus, ["pending", "approved", "refused", "replaced", "withdrawn"]),
         (CollectionStatus, ["", "in_progress"]),
+        (InvoiceStatus, ["draft", "issued"]),
+        (BillingRunStatus, ["running", "done", "failed"]),
+        (MailStatus, ["pending", "sent", "failed"]),
+        (ConsumptionStatus, ["open", "disputed", "invoiced", "replaced", "included"]),
+        (VisitorStayStatus, ["held", "paid", "expired", "conflict"]),
+        (EinvoiceStatus, ["deposee", "recue", "rejetee", "encaissee"]),
     ],
 )
 def test_a_status_vocabulary_holds_the_words_stored(vocabulary, stored):
@@ -287,9 +332,12 @@ def test_a_status_vocabulary_holds_the_words_stored(vocabulary, stored):
 
 def test_status_defaults_and_labels_on_the_pages(app):
     assert Contract.status.default is ContractStatus.DRAFT and Mandate.status.default is MandateStatus.DRAFT
+    assert Invoice.status.default is InvoiceStatus.ISSUED and BillingRun.status.default is BillingRunStatus.RUNNING
+    assert QueuedMail.status.default is MailStatus.PENDING
     with app.test_request_context():
         assert render_template_string("{{ MandateStatus.label_of(s) }}", s="lapsed") == "caduc"
         assert render_template_string("{{ DebitStatus.label_of('returned') }}") == "rejeté"
+        assert render_template_string("{{ InvoiceStatus.label_of('draft') }}") == "brouillon"
     with app.app_context():
         assert Contract.select().where(Contract.status == ContractStatus.SENT).count() == 2  # the demo's contracts
 

@@ -2,11 +2,12 @@
 upgraded by today's, have the same tables, columns, indexes and foreign keys as a new database, and a new
 database has what today's models declare (a model changed without its migration fails here).
 
-The past databases are those of each commit of the last HISTORY commits that changed the schema code
-(models, migrations, db module): each one's `marina_portal/` is taken with `git archive` and its own CLI
+The past databases are those of the last HISTORY commits, merged branches' included, one per distinct schema
+code (models, migrations, db module): each one's `marina_portal/` is taken with `git archive` and its own CLI
 runs in a subprocess. Built databases are cached by commit under the temp folder.
 """
 
+import concurrent.futures
 import os
 import shutil
 import sqlite3
@@ -75,19 +76,20 @@ def git(*args):
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
 
+def main_line():
+    """The last HISTORY commits of main's own line (first parents: what was released)."""
+    return git("rev-list", "--first-parent", f"--max-count={HISTORY}", "HEAD").split()
+
+
 def past_commits():
-    """Commits among the last HISTORY of main's own line (first parents: what was released, not the work
-    inside merged branches) that changed the schema code, oldest first, plus tagged ones."""
+    """Main's line, then the last HISTORY commits whatever their branch (a database made on a merged branch's
+    checkout upgrades too), plus tagged ones. Most share their schema code with another: the test builds one
+    database per distinct code (see schema_code), from a commit of main's line when one has that code."""
     if not os.path.isdir(os.path.join(ROOT, ".git")) and not os.path.isfile(os.path.join(ROOT, ".git")):
         pytest.skip("not a git checkout: no past commits to build")
-    recent = git("rev-list", "--first-parent", f"--max-count={HISTORY}", "HEAD").split()
-    oldest = recent[-1]
-    changed = git(
-        "rev-list", "--first-parent", "HEAD", f"^{oldest}~1" if len(recent) == HISTORY else "HEAD", "--", *SCHEMA_PATHS
-    )
-    commits = [c for c in changed.split() if c in set(recent)]
+    recent = main_line() + git("rev-list", "--topo-order", f"--max-count={HISTORY}", "HEAD").split()
     tagged = [c for c in git("tag", "--format=%(objectname)").split() if c in set(recent)]
-    return list(reversed(list(dict.fromkeys(commits + tagged))))
+    return list(dict.fromkeys(tagged + recent))
 
 
 def schema_code(commit):
@@ -97,7 +99,11 @@ def schema_code(commit):
 
 
 def build_past_database(commit, into):
-    """The database `init-db` of `commit` makes, copied to `into` (built once per commit, then cached)."""
+    """The database `init-db` of `commit` makes, copied to `into` (built once per commit, then cached); False
+    when that commit's own `init-db` fails (a work-in-progress commit of a branch that made no database)."""
+    unbuildable = os.path.join(CACHE, f"{commit}.unbuildable")
+    if os.path.exists(unbuildable):
+        return False
     cached = os.path.join(CACHE, f"{commit}.sqlite3")
     if not os.path.exists(cached):
         os.makedirs(CACHE, exist_ok=True)
@@ -117,19 +123,23 @@ def build_past_database(commit, into):
                 MARINA_SECRET_KEY="past-secret",
                 PYTHONPATH=folder,
             )
-            subprocess.run(
+            made = subprocess.run(
                 [sys.executable, "-m", "flask", "--app", "marina_portal", "init-db"],
                 cwd=folder,
                 env=env,
-                check=True,
                 capture_output=True,
                 timeout=120,
             )
+            if made.returncode != 0:
+                with open(unbuildable, "wb") as f:
+                    f.write(made.stderr[-4000:])
+                return False
             with sqlite3.connect(path) as conn:  # one file, without its WAL
                 conn.execute("pragma wal_checkpoint(truncate)")
             shutil.copyfile(path, cached + ".part")
             os.replace(cached + ".part", cached)
     shutil.copyfile(cached, into)
+    return True
 
 
 def schema(path):
@@ -212,21 +222,46 @@ def _without_defaults(tables):
     return out
 
 
+# Branch commits whose database today's init-db does not bring to a fresh install's schema: a migration was
+# edited in place after the branch had run it (m0071 gained queued_mail.attachments, m0320 made
+# port.ereporting_period nullable). Never released; a new migration would mend such databases.
+KNOWN_GAPS = {
+    "60e9c88ec": "queued_mail.attachments missing (m0071 edited after it ran)",
+    "405433861": "queued_mail.attachments missing (m0071 edited after it ran)",
+    "ed10aa705": "queued_mail.attachments missing (m0071 edited after it ran)",
+    "e2beebe52": "port.ereporting_period NOT NULL (m0320 edited after it ran)",
+}
+
+
 def test_every_past_database_upgrades_to_a_fresh_install(fresh, tmp_path):
     by_code = {}
-    for commit in past_commits():
+    for commit in past_commits():  # main's line first: a code's database is built from a released commit if any
         code = schema_code(commit)
         if code:
-            by_code.setdefault(code, commit)
+            by_code.setdefault(code, []).append(commit)
     assert by_code, "no past commit found"
+    released = set(main_line())
+
+    def first_that_builds(commits):
+        path = tmp_path / f"{commits[0][:9]}.sqlite3"
+        return next((c for c in commits if build_past_database(c, path)), None), path
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # each build a subprocess
+        built = list(pool.map(first_that_builds, by_code.values()))
     seen, failures = set(), []
-    for commit in by_code.values():
-        path = tmp_path / f"{commit[:9]}.sqlite3"
-        build_past_database(commit, path)
+    for commits, (commit, path) in zip(by_code.values(), built, strict=True):
+        if commit is None:
+            # No commit with this schema code starts: none made a database to upgrade. A released one must.
+            failures += [f"{c[:9]}: its own init-db fails" for c in commits if c in released]
+            continue
         before = repr(sorted((t, sorted(d["columns"]), sorted(d["indexes"])) for t, d in schema(path).items()))
-        if before in seen:  # the same schema as an older commit's: the same upgrade
+        if before in seen or commit[:9] in KNOWN_GAPS:  # the same schema as an older commit's: the same upgrade
             continue
         seen.add(before)
         upgrade(path)
-        failures += [f"{commit[:9]}: {d}" for d in differences(schema(path), fresh)]
+        if commit in released:
+            failures += [f"{commit[:9]}: {d}" for d in differences(schema(path), fresh)]
+        else:  # a branch's m0001 snapshot made without SQL default the columns main added later by ALTER … DEFAULT
+            got, wanted = _without_defaults(schema(path)), _without_defaults(fresh)
+            failures += [f"{commit[:9]} (branch): {d}" for d in differences(got, wanted)]
     assert failures == []

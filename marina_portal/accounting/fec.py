@@ -30,8 +30,10 @@ from marina_portal.models import (
     Customer,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     Payment,
     VisitorStay,
+    VisitorStayStatus,
 )
 
 COLUMNS = (
@@ -103,7 +105,7 @@ def _visitor_sales(port, start, end):
         VisitorStay.select(VisitorStay.id, VisitorStay.invoice, VisitorStay.paid_at)
         .where(
             (VisitorStay.port == port)
-            & (VisitorStay.status == "paid")
+            & (VisitorStay.status == VisitorStayStatus.PAID)
             & VisitorStay.invoice.is_null(False)
             & VisitorStay.paid_at.between(utc_from, utc_to)
         )
@@ -120,10 +122,10 @@ def _sales_entries(port, start, end, chart):
     rate (three queries each)."""
     visitors = _visitor_sales(port, start, end)
     paid_stays = VisitorStay.select(VisitorStay.invoice).where(
-        (VisitorStay.status == "paid") & VisitorStay.invoice.is_null(False)
+        (VisitorStay.status == VisitorStayStatus.PAID) & VisitorStay.invoice.is_null(False)
     )
     issued = (
-        (Invoice.status == "issued")
+        (Invoice.status == InvoiceStatus.ISSUED)
         & (Invoice.number != "")
         & Invoice.issued_on.between(start, end)
         & Invoice.id.not_in(paid_stays)

@@ -13,7 +13,7 @@ from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.urls import external_url
-from marina_portal.models import Customer, Invoice, Port, User, utcnow
+from marina_portal.models import Customer, Invoice, InvoiceStatus, Port, User, utcnow
 
 PASSWORD_MIN_LENGTH = passwords.MIN_LENGTH
 # Checked against when the email is unknown, so a login takes the same time either way. The hash of a
@@ -98,7 +98,7 @@ def request_registration(email: str, invoice_number: str, invoice_date: dt.date,
         .join(Customer)
         .where(
             (Invoice.number == (invoice_number or "").strip())
-            & (Invoice.status == "issued")
+            & (Invoice.status == InvoiceStatus.ISSUED)
             & (Invoice.issued_on == invoice_date)
         )
         .first()

@@ -36,6 +36,7 @@ from marina_portal.models import (
     Contract,
     Customer,
     Invoice,
+    InvoiceStatus,
     Payment,
     PaymentAttempt,
     utcnow,
@@ -118,7 +119,7 @@ def _open_invoices(pots):
         Invoice.with_paid()
         .where(
             Invoice.customer.in_(list(pots))
-            & (Invoice.status == "issued")
+            & (Invoice.status == InvoiceStatus.ISSUED)
             & (Invoice.issued_on >= since)
             & (Invoice.collection_status != CollectionStatus.IN_PROGRESS)
             & Invoice.id.not_in(refused)

@@ -27,7 +27,7 @@ import re
 from importlib.metadata import version
 
 from marina_portal.billing import legal, schedules
-from marina_portal.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment
+from marina_portal.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus, Payment
 
 PROFILE = "en16931"
 INVOICE, CREDIT_NOTE = "380", "381"  # UNTDID 1001
@@ -353,8 +353,8 @@ def issued_documents(limit=None):
     """(label, data) of every issued invoice with lines (the first `limit` of them, when given) and every credit
     note: for a check over a whole ledger."""
     with_lines = InvoiceLine.select(InvoiceLine.invoice).distinct()
-    issued = Invoice.select().where((Invoice.status == "issued") & Invoice.id.in_(with_lines)).order_by(Invoice.id)
-    for invoice in issued.limit(limit):
+    issued = Invoice.select().where((Invoice.status == InvoiceStatus.ISSUED) & Invoice.id.in_(with_lines))
+    for invoice in issued.order_by(Invoice.id).limit(limit):
         lines = list(invoice.lines.order_by(InvoiceLine.position, InvoiceLine.id))
         payments = list(invoice.payments.where(Payment.cancelled_at.is_null()))
         yield f"invoice {invoice.number}", invoice_data(invoice, lines, payments)

@@ -13,7 +13,7 @@ from peewee import JOIN, SQL, fn
 from marina_portal.billing import schedules
 from marina_portal.core import csvfiles
 from marina_portal.core.formats import fr_date, parse_french_date
-from marina_portal.models import Contract, CreditNote, Customer, Invoice, Payment
+from marina_portal.models import Contract, CreditNote, Customer, Invoice, InvoiceStatus, Payment
 
 PAGE_SIZE = 50
 STATES = {
@@ -96,7 +96,11 @@ def _credited():
 def _where(port, filters, today):
     balance = Invoice.total_cents - _paid()
     condition = Invoice.port == port
-    condition &= (Invoice.status == "draft") if filters.state == "draft" else (Invoice.status == "issued")
+    condition &= (
+        (Invoice.status == InvoiceStatus.DRAFT)
+        if filters.state == "draft"
+        else (Invoice.status == InvoiceStatus.ISSUED)
+    )
     if filters.state == "unpaid":
         condition &= balance > 0
     elif filters.state == "overdue":  # in instalments: one fallen due and not paid

@@ -21,6 +21,7 @@ from marina_portal.models import (
     Customer,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     Payment,
     PaymentAttempt,
     Port,
@@ -62,7 +63,7 @@ class Line:
         return round_div(self.total_ht_cents * self.vat_rate_bp, 10000)
 
 
-def round_div(numerator, denominator):
+def round_div(numerator: int, denominator: int) -> int:
     """Integer division rounded half away from zero, so cents never drift through floats."""
     sign = -1 if numerator < 0 else 1
     quotient, rest = divmod(abs(numerator), denominator)
@@ -121,18 +122,18 @@ def _write_lines(invoice, lines):
 
 
 def create_invoice(
-    user,
-    customer,
-    number,
-    issued_on,
-    due_on,
-    label,
-    lines,
-    ip="",
-    contract_id=None,
-    service_from=None,
-    service_to=None,
-):
+    user: User | None,
+    customer: Customer,
+    number: str | None,
+    issued_on: dt.date,
+    due_on: dt.date | None,
+    label: str,
+    lines: list[Line],
+    ip: str = "",
+    contract_id: int | None = None,
+    service_from: dt.date | None = None,
+    service_to: dt.date | None = None,
+) -> Invoice:
     """A new invoice whose total is the sum of its lines, HT plus VAT, in cents.
 
     Without `number`, a draft (see create_draft). With one, an invoice already numbered by other software
@@ -179,17 +180,17 @@ def create_invoice(
 
 
 def create_draft(
-    user,
-    customer,
-    label,
-    lines,
-    contract_id=None,
-    due_on=None,
-    service_from=None,
-    service_to=None,
-    ip="",
-    issued_on=None,
-):
+    user: User | None,
+    customer: Customer,
+    label: str,
+    lines: list[Line],
+    contract_id: int | None = None,
+    due_on: dt.date | None = None,
+    service_from: dt.date | None = None,
+    service_to: dt.date | None = None,
+    ip: str = "",
+    issued_on: dt.date | None = None,
+) -> Invoice:
     """A draft invoice: no number, seen by staff only, editable and deletable until `issue` numbers it."""
     _check_lines(customer.port, lines)
     _check_period(service_from, service_to)
@@ -200,7 +201,7 @@ def create_draft(
             customer=customer,
             contract=contract_id,
             number="",
-            status="draft",
+            status=InvoiceStatus.DRAFT,
             issued_on=issued_on or paris_today(),  # the planned date; issuing sets the real one
             due_on=due_on,
             label=(label or "").strip(),
@@ -223,7 +224,16 @@ def _draft_or_refuse(invoice):
         )
 
 
-def update_draft(user, invoice, label, lines, due_on=None, service_from=None, service_to=None, ip=""):
+def update_draft(
+    user: User | None,
+    invoice: Invoice,
+    label: str,
+    lines: list[Line],
+    due_on: dt.date | None = None,
+    service_from: dt.date | None = None,
+    service_to: dt.date | None = None,
+    ip: str = "",
+) -> Invoice:
     """Replace a draft's label, dates and lines; refused once the invoice is issued."""
     _check_lines(invoice.port, lines)
     _check_period(service_from, service_to)
@@ -241,7 +251,7 @@ def update_draft(user, invoice, label, lines, due_on=None, service_from=None, se
     return invoice
 
 
-def delete_draft(user, invoice, ip=""):
+def delete_draft(user: User | None, invoice: Invoice, ip: str = "") -> None:
     """Delete a draft (it never had a number, so no number is lost); refused once issued."""
     with write_locked(Invoice.select().where(Invoice.id == invoice.id)):
         invoice = Invoice.get_by_id(invoice.id)
@@ -252,7 +262,7 @@ def delete_draft(user, invoice, ip=""):
         audit.record(user, "invoice.delete_draft", ("invoice", invoice.id), before, None, ip)
 
 
-def issue(invoice, user=None, on=None, ip=""):
+def issue(invoice: Invoice, user: User | None = None, on: dt.date | None = None, ip: str = "") -> Invoice:
     """Issue a draft: it takes the next number of its year's series, dated `on` (today, Europe/Paris), due
     after the port's payment days unless it names a later due date. Returns the issued invoice.
 
@@ -274,7 +284,7 @@ def issue(invoice, user=None, on=None, ip=""):
         before = audit.snapshot(invoice, INVOICE_FIELDS)
         series = numbering.invoice_series(on)
         invoice.number = numbering.take_next(Invoice, invoice.port_id, series)
-        invoice.series, invoice.status = series, "issued"
+        invoice.series, invoice.status = series, InvoiceStatus.ISSUED
         invoice.issued_on, invoice.issued_at = on, utcnow()
         if invoice.due_on is None or invoice.due_on < on:
             invoice.due_on = on + dt.timedelta(days=max(0, port.payment_days))
@@ -293,7 +303,7 @@ def issue(invoice, user=None, on=None, ip=""):
     return invoice
 
 
-def invoice_with_paid(invoice_id):
+def invoice_with_paid(invoice_id: int) -> Invoice | None:
     return Invoice.with_paid().where(Invoice.id == invoice_id).first()
 
 
@@ -311,7 +321,9 @@ def card_under_way(invoice_id: int) -> PaymentAttempt | None:
     )
 
 
-def issue_many(invoice_ids, user=None, on=None, ip=""):
+def issue_many(
+    invoice_ids: Iterable[int | Invoice], user: User | None = None, on: dt.date | None = None, ip: str = ""
+) -> dict[int, str]:
     """Issue many drafts of one port at once (the yearly run), numbered in the order given, in one transaction
     and under one lock; invoices already issued are skipped, so a second run issues nothing more.
 
@@ -321,7 +333,9 @@ def issue_many(invoice_ids, user=None, on=None, ip=""):
     if not order:
         return {}
     with write_locked(Invoice.select().where(Invoice.id.in_(order)).order_by(Invoice.id)):
-        drafts = {i.id: i for i in Invoice.select().where(Invoice.id.in_(order) & (Invoice.status == "draft"))}
+        drafts = {
+            i.id: i for i in Invoice.select().where(Invoice.id.in_(order) & (Invoice.status == InvoiceStatus.DRAFT))
+        }
         if not drafts:
             return {}
         ports = {invoice.port_id for invoice in drafts.values()}
@@ -349,7 +363,7 @@ def issue_many(invoice_ids, user=None, on=None, ip=""):
         now, due = utcnow(), on + dt.timedelta(days=max(0, port.payment_days))
         for invoice_id, number in zip(ids, numbering.take_many(Invoice, port.id, series, len(ids))):
             invoice = drafts[invoice_id]
-            invoice.number, invoice.series, invoice.status = number, series, "issued"
+            invoice.number, invoice.series, invoice.status = number, series, InvoiceStatus.ISSUED
             invoice.issued_on, invoice.issued_at = on, now
             if invoice.due_on is None or invoice.due_on < on:
                 invoice.due_on = due
@@ -390,7 +404,15 @@ def issue_many(invoice_ids, user=None, on=None, ip=""):
     return numbers
 
 
-def record_payment(user, invoice_id, method, amount_cents, received_on, reference="", ip=""):
+def record_payment(
+    user: User | None,
+    invoice_id: int,
+    method: str,
+    amount_cents: int,
+    received_on: dt.date,
+    reference: str = "",
+    ip: str = "",
+) -> Payment:
     """A cheque, transfer or cash received for an invoice; it may not exceed what is still due."""
     if method not in OFFICE_METHODS:
         raise Refused("Choisissez le mode de règlement : chèque, virement ou espèces.")
@@ -435,7 +457,9 @@ def cancel_payment(user: User, payment: Payment, reason: str, ip: str = "") -> P
     return payment
 
 
-def record_refund(user, invoice_id, amount_cents, paid_on, reference="", ip=""):
+def record_refund(
+    user: User | None, invoice_id: int, amount_cents: int, paid_on: dt.date, reference: str = "", ip: str = ""
+) -> Payment:
     """Money paid back to the customer when credit notes (or a double payment) left the balance below zero.
 
     Recorded as a payment of negative amount, at most what is owed back."""
@@ -460,7 +484,7 @@ def record_refund(user, invoice_id, amount_cents, paid_on, reference="", ip=""):
     return payment
 
 
-def received_between(port, start, end, method=""):
+def received_between(port: Port | int, start: dt.date, end: dt.date, method: str = "") -> tuple[list[Payment], int]:
     """Payments received in [start, end] (not cancelled), with invoice and customer, and their total."""
 
     query = (
@@ -475,7 +499,7 @@ def received_between(port, start, end, method=""):
     return rows, sum(p.amount_cents for p in rows)
 
 
-def append_to_draft(user, invoice, lines, ip=""):
+def append_to_draft(user: User | None, invoice: Invoice, lines: list[Line], ip: str = "") -> list[InvoiceLine]:
     """Add lines at the end of a draft (energy consumed, for instance); returns the InvoiceLine rows written.
 
     The draft's earlier lines keep their rows (other records may point at them); refused once issued."""

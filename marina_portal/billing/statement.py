@@ -17,6 +17,7 @@ from marina_portal.models import (
     CreditNoteLine,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     Payment,
     PaymentAttempt,
     utcnow,
@@ -48,7 +49,7 @@ def _statement_query(customer_id, since):
     return (
         Invoice.with_paid()
         .select_extend(awaiting.alias("awaiting"), Invoice.absence_credit_column().alias("absence_credit_cents"))
-        .where((Invoice.customer == customer_id) & (Invoice.status == "issued"))
+        .where((Invoice.customer == customer_id) & (Invoice.status == InvoiceStatus.ISSUED))
         .order_by(Invoice.issued_on, Invoice.number)
     )
 

@@ -26,9 +26,11 @@ from marina_portal.core.refusals import Refusal
 from marina_portal.models import (
     Berth,
     BillingRun,
+    BillingRunStatus,
     Boat,
     Contract,
     ContractRenewal,
+    ContractStatus,
     ContractTerms,
     Customer,
     Invoice,
@@ -134,7 +136,8 @@ def renewal_plan(port, year):
         plan.blocking.append(f"Publiez d'abord les tarifs {year} (menu Tarifs).")
     renewed = ContractRenewal.select(SQL("1")).where(ContractRenewal.contract == Contract.id)
     query = _contracts(port).where(
-        (Contract.status != "cancelled") & Contract.ends_on.between(dt.date(year - 1, 1, 1), dt.date(year - 1, 12, 31))
+        (Contract.status != ContractStatus.CANCELLED)
+        & Contract.ends_on.between(dt.date(year - 1, 1, 1), dt.date(year - 1, 12, 31))
     )
     plan.done_before = query.where(fn.EXISTS(renewed)).count()
     for contract in query.where(~fn.EXISTS(renewed)):
@@ -179,7 +182,7 @@ def renew(user, port, year, ip=""):
                     price_cents=item.ttc_cents,
                     payment_terms=old.payment_terms,
                     payment_schedule=old.payment_schedule,  # the boater keeps paying the way they chose
-                    status="draft",
+                    status=ContractStatus.DRAFT,
                 )
                 ContractRenewal.create(contract=old.id, renewal=new.id)
                 audit.record(
@@ -198,7 +201,10 @@ def renewal_drafts(port, year):
     return list(
         _contracts(port)
         .join(ContractRenewal, on=(ContractRenewal.renewal == Contract.id))
-        .where((Contract.status == "draft") & Contract.starts_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+        .where(
+            (Contract.status == ContractStatus.DRAFT)
+            & Contract.starts_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+        )
     )
 
 
@@ -247,7 +253,9 @@ def invoicing_plan(port, year):
     missing = legal.missing_identity(port)
     if missing:
         plan.blocking.append("Avant d'émettre des factures, renseignez dans Paramètres : " + ", ".join(missing) + ".")
-    season = Contract.starts_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)) & (Contract.status != "cancelled")
+    season = Contract.starts_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)) & (
+        Contract.status != ContractStatus.CANCELLED
+    )
     query = _contracts(port).where(season)
     plan.done_before = query.where(fn.EXISTS(_invoiced())).count()
     for contract in query.where(~fn.EXISTS(_invoiced())):
@@ -276,7 +284,7 @@ def start(user, port, year, ip=""):
     running = BillingRun.select().where(
         (BillingRun.port == port)
         & (BillingRun.kind == "invoicing")
-        & (BillingRun.status == "running")
+        & (BillingRun.status == BillingRunStatus.RUNNING)
         & (BillingRun.started_at > utcnow() - dt.timedelta(minutes=30))
     )
     if running.exists():
@@ -319,9 +327,9 @@ def execute(run_id, today=None, on_progress=None):
                 on_progress(len(chunk))
         _mail_left(run)
     except Exception:
-        BillingRun.update(status="failed", finished_at=utcnow()).where(BillingRun.id == run.id).execute()
+        BillingRun.update(status=BillingRunStatus.FAILED, finished_at=utcnow()).where(BillingRun.id == run.id).execute()
         raise
-    BillingRun.update(status="done", finished_at=utcnow()).where(BillingRun.id == run.id).execute()
+    BillingRun.update(status=BillingRunStatus.DONE, finished_at=utcnow()).where(BillingRun.id == run.id).execute()
     return BillingRun.get_by_id(run.id)
 
 

@@ -36,6 +36,7 @@ from marina_portal.models import (
     Document,
     InsuranceReminder,
     InsuranceReminderMail,
+    MailStatus,
     Port,
     QueuedMail,
     User,
@@ -309,9 +310,13 @@ def recount(reminder_id):
                 & (InsuranceReminderMail.reminder == reminder_id)
             ),
         )
-        .where((QueuedMail.mailing == key) & (QueuedMail.status == "sent") & InsuranceReminderMail.sent_at.is_null())
+        .where(
+            (QueuedMail.mailing == key)
+            & (QueuedMail.status == MailStatus.SENT)
+            & InsuranceReminderMail.sent_at.is_null()
+        )
     )
-    sent = QueuedMail.select().where((QueuedMail.mailing == key) & (QueuedMail.status == "sent")).count()
+    sent = QueuedMail.select().where((QueuedMail.mailing == key) & (QueuedMail.status == MailStatus.SENT)).count()
     with database.atomic():
         for row in newly_sent:
             InsuranceReminderMail.update(sent_at=row.sent_at).where(

@@ -37,7 +37,11 @@ def current_contracts(customer_id):
 
 def has_contract(customer_id):
     """Does the customer hold a contract (any not cancelled)? A waiting-list applicant does not."""
-    return Contract.select().where((Contract.customer == customer_id) & (Contract.status != "cancelled")).exists()
+    return (
+        Contract.select()
+        .where((Contract.customer == customer_id) & (Contract.status != ContractStatus.CANCELLED))
+        .exists()
+    )
 
 
 def attach_terms(contracts):

@@ -1,28 +1,21 @@
 """The one rule on berths, whoever makes the contract (waiting-list offer, staff form, import): a berth holds
 one contract at a time, and only a boat that fits it (no longer than its length, no wider than its width)."""
 
-from marina_portal.core.formats import fr_date
+from marina_portal.core.formats import fr_date, metres
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import Berth, Boat, Contract
+from marina_portal.models import Berth, Boat, Contract, ContractStatus
 
-LIVE = ("draft", "sent", "signed")  # a cancelled contract frees its berth
+LIVE = Contract.status != ContractStatus.CANCELLED  # a cancelled contract frees its berth
 
 
 class BerthRefused(Refusal, ValueError):
     """Why the contract cannot have this berth, in French."""
 
 
-def _metres(cm):
-    return f"{cm / 100:.2f}".replace(".", ",") + " m"
-
-
 def holders(berth_id, starts_on, ends_on, except_contract=None, port=None):
     """Live contracts on this berth whose period overlaps [starts_on, ends_on] (both days included)."""
     query = Contract.select().where(
-        (Contract.berth == berth_id)
-        & Contract.status.in_(LIVE)
-        & (Contract.starts_on <= ends_on)
-        & (Contract.ends_on >= starts_on)
+        (Contract.berth == berth_id) & LIVE & (Contract.starts_on <= ends_on) & (Contract.ends_on >= starts_on)
     )
     if except_contract is not None:
         query = query.where(Contract.id != except_contract)
@@ -33,13 +26,13 @@ def size_problem(berth, length_cm, beam_cm):
     """Why a boat of that size does not fit the berth, or None (an unknown size, 0, is not held against it)."""
     if berth.length_cm and length_cm and length_cm > berth.length_cm:
         return (
-            f"Le bateau ({_metres(length_cm)} de long) est plus long que le poste {berth.code} "
-            f"({_metres(berth.length_cm)})."
+            f"Le bateau ({metres(length_cm)} de long) est plus long que le poste {berth.code} "
+            f"({metres(berth.length_cm)})."
         )
     if berth.width_cm and beam_cm and beam_cm > berth.width_cm:
         return (
-            f"Le bateau ({_metres(beam_cm)} de large) est plus large que le poste {berth.code} "
-            f"({_metres(berth.width_cm)})."
+            f"Le bateau ({metres(beam_cm)} de large) est plus large que le poste {berth.code} "
+            f"({metres(berth.width_cm)})."
         )
     return None
 
@@ -70,7 +63,7 @@ def fitting_free(port, length_cm, beam_cm, starts_on, ends_on):
         for row in Contract.select(Contract.berth).where(
             (Contract.port == port)
             & Contract.berth.is_null(False)
-            & Contract.status.in_(LIVE)
+            & LIVE
             & (Contract.starts_on <= ends_on)
             & (Contract.ends_on >= starts_on)
         )

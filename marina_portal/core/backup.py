@@ -69,7 +69,7 @@ def backup(database_path: str, data_dir: str, instance_dir: str, destination: st
     return folder, files
 
 
-def restore(folder, database_path, data_dir, instance_dir):
+def restore(folder: str, database_path: str, data_dir: str, instance_dir: str) -> int:
     """Put a backup back: the database (checked before and after), the stored files and the instance keys.
 
     The caller has made sure no other process uses the database (core.db.used_alone). The database being

@@ -3,12 +3,13 @@ return first) is written with a leading apostrophe: a name typed on a public for
 
 import csv
 import re
+from typing import Any, TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")  # a negative amount (-12,00) is a number, not a formula
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) and not _NUMBER.match(text) else text
 
@@ -27,6 +28,6 @@ class SafeWriter:
             self.writerow(row)
 
 
-def writer(out, **options):
+def writer(out: TextIO, **options: Any) -> SafeWriter:
     """The one way the portal writes CSV (same options as csv.writer)."""
     return SafeWriter(out, **options)

@@ -94,11 +94,11 @@ _in_use = OrderedDict()  # SQLite path -> the open lock file holding this proces
 _KEPT = 16  # a process serves one database; tests make many, whose older locks are let go
 
 
-def in_use_lock_path(path):
+def in_use_lock_path(path: str) -> str:
     return path + ".in-use"
 
 
-def hold_in_use(path):
+def hold_in_use(path: str) -> None:
     """Hold a shared lock on DATABASE.in-use for the life of this process (app servers and workers), so that
     `restore` sees the database is in use; waits while a restore holds it exclusively."""
     if path in _in_use:
@@ -113,7 +113,7 @@ def hold_in_use(path):
 
 
 @contextmanager
-def used_alone(path):
+def used_alone(path: str) -> Iterator[None]:
     """The database's exclusive use (restore): DatabaseInUse when another process holds it."""
     own = _in_use.pop(path, None)
     if own is not None:
@@ -132,7 +132,7 @@ def used_alone(path):
             hold_in_use(path)
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     database.initialize(
         make_database(app.config["DATABASE"], project_root(app), app.config.get("SQLITE_BUSY_TIMEOUT_MS"))
     )
@@ -204,7 +204,7 @@ def _count_queries_per_request(app):
         return response
 
 
-def create_private_file(path):
+def create_private_file(path: str | None) -> None:
     """An empty file only its owner may read (0600), unless it exists already. SQLite gives its -wal and
     -shm files the database file's mode, so creating the database this way keeps all three private."""
     if path and not os.path.exists(path):

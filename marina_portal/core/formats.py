@@ -5,6 +5,7 @@ import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
+from flask import Flask
 from flask_babel import gettext
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -51,7 +52,7 @@ def metres(centimetres: int | None, unit: bool = True) -> str:
     return f"{sign}{units},{rest:02d} m" if unit else f"{sign}{units},{rest:02d}"
 
 
-def fr_decimal(value, places, min_places=0):
+def fr_decimal(value: int | None, places: int, min_places: int = 0) -> str:
     """An integer counted in 10^-places units, in French: fr_decimal(312500, 3) -> '312,5', grouped by thousands."""
     if value is None:
         return ""
@@ -63,17 +64,17 @@ def fr_decimal(value, places, min_places=0):
     return f"{sign}{grouped},{decimals}" if decimals else f"{sign}{grouped}"
 
 
-def quantity(milli):
+def quantity(milli: int | None) -> str:
     """Thousandths -> '312,5', '1', '2,25'."""
     return fr_decimal(milli, 3)
 
 
-def vat_rate(basis_points):
+def vat_rate(basis_points: int | None) -> str:
     """Basis points -> '5,5 %', '20 %'."""
     return f"{fr_decimal(basis_points, 2)} %"
 
 
-def unit_price(e4, symbol=True):
+def unit_price(e4: int | None, symbol: bool = True) -> str:
     """A price in 1/10000 € -> '0,2316 €', '1 520,00 €': cents always, the last two decimals when they count."""
     text = fr_decimal(e4, 4, min_places=2)
     return f"{text} €" if symbol else text
@@ -82,7 +83,7 @@ def unit_price(e4, symbol=True):
 _DECIMAL = re.compile(r"^-?\d+(?:[.,](\d+))?$")
 
 
-def parse_decimal(text, places):
+def parse_decimal(text: str | None, places: int) -> int | None:
     """'312,5' with places=3 -> 312500; '0,2316 €' with places=4 -> 2316; None when unreadable or too precise."""
     if text is None:
         return None
@@ -96,7 +97,7 @@ def parse_decimal(text, places):
     return -value if negative else value
 
 
-def parse_metres(text):
+def parse_metres(text: str | None) -> int | None:
     """'9,50', '9.5', '9.5 m' or '9' metres -> 950 centimetres; None when unreadable (same grammar as amounts)."""
     if text is None:
         return None
@@ -127,12 +128,12 @@ def paris_today() -> dt.date:
     return dt.datetime.now(PARIS).date()
 
 
-def paris_date(moment):
+def paris_date(moment: dt.datetime | None) -> dt.date | None:
     """The calendar day in Paris of a naive UTC datetime (00:30 in Paris on 11 June is still 10 June in UTC)."""
     return to_paris(moment).date() if moment is not None else None
 
 
-def fr_date(value):
+def fr_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -147,7 +148,7 @@ def fr_datetime(value: dt.datetime | None, fmt: str | None = None, seconds: bool
     return to_paris(value).strftime(fmt) if value else ""
 
 
-def w3c(value):
+def w3c(value: dt.date | dt.datetime | None) -> str:
     """A date, or a naive UTC datetime, as a W3C date (PDF metadata): "2026-01-15", "2026-01-15T09:30:00Z"."""
     if value is None:
         return ""
@@ -158,7 +159,7 @@ def w3c(value):
     return value.isoformat()
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         euros=euros,
         metres=metres,
@@ -171,7 +172,7 @@ def init_app(app):
     )
 
 
-def folded(text):
+def folded(text: str | None) -> str:
     """Text compared without case nor accents, the same way on SQLite and PostgreSQL: 'MÜLLER' and 'Müller'
     both give 'muller', 'Straße' gives 'strasse'."""
     decomposed = unicodedata.normalize("NFKD", text or "")

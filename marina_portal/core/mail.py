@@ -23,6 +23,8 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import current_app, has_request_context, render_template
 from flask_babel import get_locale, gettext
@@ -32,7 +34,7 @@ from peewee import OperationalError, chunked, fn
 from marina_portal.core import smtp
 from marina_portal.core.i18n import in_language
 from marina_portal.core.queue import app_context, huey
-from marina_portal.models import QueuedMail, utcnow
+from marina_portal.models import MailStatus, QueuedMail, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +43,17 @@ GIVE_UP_AFTER = dt.timedelta(hours=26)
 BATCH_SIZE = 50
 SWEEP_LIMIT = 500
 KEEP_SENT = dt.timedelta(days=90)  # then a sent mail's copy is deleted (the features keep their own marks)
-PENDING, SENT, FAILED = "pending", "sent", "failed"
-_progress = {}  # mailing kind -> sync(mailing id): recounts what the feature shows
+Attachment = tuple[str, str, str]  # file name, content type, stored path under DATA_DIR
+_progress: dict[str, Callable[[int], object]] = {}  # mailing kind -> sync(mailing id): recounts what the feature shows
 
 
 class _Taken(Exception):
     """Another sender recorded this mail first."""
 
 
-def render_email(subject, template, language=None, subject_fields=None, **context):
+def render_email(
+    subject: str, template: str, language: str | None = None, subject_fields: dict | None = None, **context: Any
+) -> tuple[str, str, str]:
     """(subject, text, html) of a mail template in the reader's language."""
     if language is None:
         language = str(get_locale()) if has_request_context() else "fr"
@@ -60,7 +64,15 @@ def render_email(subject, template, language=None, subject_fields=None, **contex
     return subject, text, html
 
 
-def queue(to, subject, text, html="", mailing="", recipient=None, attachments=()):
+def queue(
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    mailing: str = "",
+    recipient: int | None = None,
+    attachments: Iterable[Attachment] = (),
+) -> QueuedMail:
     """Keep one mail to send (in the caller's transaction, if any); `dispatch` or the sweep sends it.
     `attachments`: [(file name, content type, stored path under DATA_DIR)]."""
     now = utcnow()
@@ -78,7 +90,7 @@ def queue(to, subject, text, html="", mailing="", recipient=None, attachments=()
     )
 
 
-def queue_many(mails, mailing):
+def queue_many(mails: Iterable[dict[str, Any]], mailing: str) -> int:
     """Keep a mailing's mails: dicts of to, subject, text, html and recipient (the feature's id)."""
     now = utcnow()
     rows = [
@@ -90,27 +102,43 @@ def queue_many(mails, mailing):
     return len(rows)
 
 
-def queue_email(to, subject, template, language=None, subject_fields=None, attachments=(), **context):
+def queue_email(
+    to: str,
+    subject: str,
+    template: str,
+    language: str | None = None,
+    subject_fields: dict | None = None,
+    attachments: Iterable[Attachment] = (),
+    **context: Any,
+) -> QueuedMail:
     return queue(to, *render_email(subject, template, language, subject_fields, **context), attachments=attachments)
 
 
-def send_email(to, subject, template, language=None, subject_fields=None, attachments=(), **context):
+def send_email(
+    to: str,
+    subject: str,
+    template: str,
+    language: str | None = None,
+    subject_fields: dict | None = None,
+    attachments: Iterable[Attachment] = (),
+    **context: Any,
+) -> QueuedMail:
     mail = queue_email(to, subject, template, language, subject_fields, attachments, **context)
     dispatch(mail.id)
     return mail
 
 
-def dispatch(mail_id):
+def dispatch(mail_id: int) -> None:
     """Send one queued mail now (in the background): a lost task only delays it to the next sweep."""
     deliver_queued(mail_id)
 
 
-def on_progress(kind, sync):
+def on_progress(kind: str, sync: Callable[[int], object]) -> None:
     """After mails of a `kind:id` mailing went out, call sync(id) so the feature recounts its progress."""
     _progress[kind] = sync
 
 
-def mailing_counts(mailing):
+def mailing_counts(mailing: str) -> dict[str, int]:
     """{status: count} of a mailing's mails."""
     query = (
         QueuedMail.select(QueuedMail.status, fn.COUNT(QueuedMail.id).alias("n"))
@@ -120,10 +148,10 @@ def mailing_counts(mailing):
     return {row.status: row.n for row in query}
 
 
-def deliver_due(mailing=None, limit=BATCH_SIZE, now=None):
+def deliver_due(mailing: str | None = None, limit: int = BATCH_SIZE, now: dt.datetime | None = None) -> bool:
     """Send up to `limit` due mails (of one mailing, or all); True when more were due."""
     now = now or utcnow()
-    query = QueuedMail.select().where((QueuedMail.status == PENDING) & (QueuedMail.next_attempt_at <= now))
+    query = QueuedMail.select().where((QueuedMail.status == MailStatus.PENDING) & (QueuedMail.next_attempt_at <= now))
     if mailing is not None:
         query = query.where(QueuedMail.mailing == mailing)
     rows = list(query.order_by(QueuedMail.next_attempt_at, QueuedMail.id).limit(limit + 1))
@@ -131,18 +159,18 @@ def deliver_due(mailing=None, limit=BATCH_SIZE, now=None):
     return went_through and len(rows) > limit
 
 
-def sweep(now=None, limit=None):
+def sweep(now: dt.datetime | None = None, limit: int | None = None) -> bool:
     """Give up on mails past their deadline, then send what is due (up to `limit`); True when more are due.
 
     The consumer runs it every minute and at its start, one batch per task so a graceful stop waits for
     one batch only."""
     now = now or utcnow()
     QueuedMail.update(
-        status=FAILED,
+        status=MailStatus.FAILED,
         leased_by="",
         last_error=fn.COALESCE(fn.NULLIF(QueuedMail.last_error, ""), "Serveur de mail injoignable."),
     ).where(
-        (QueuedMail.status == PENDING) & (QueuedMail.give_up_at < now) & (QueuedMail.next_attempt_at <= now)
+        (QueuedMail.status == MailStatus.PENDING) & (QueuedMail.give_up_at < now) & (QueuedMail.next_attempt_at <= now)
     ).execute()
     if limit is not None:
         return deliver_due(limit=limit, now=now)
@@ -151,22 +179,25 @@ def sweep(now=None, limit=None):
     return False
 
 
-def undelivered(limit=200):
+def undelivered(limit: int = 200) -> list[QueuedMail]:
     """Mails not delivered yet after a failed try (retrying, or given up), oldest first."""
     return list(
         QueuedMail.select()
-        .where(((QueuedMail.status == PENDING) & (QueuedMail.attempts > 0)) | (QueuedMail.status == FAILED))
+        .where(
+            ((QueuedMail.status == MailStatus.PENDING) & (QueuedMail.attempts > 0))
+            | (QueuedMail.status == MailStatus.FAILED)
+        )
         .order_by(QueuedMail.created_at, QueuedMail.id)
         .limit(limit)
     )
 
 
-def resend(mail_id):
+def resend(mail_id: int) -> QueuedMail | None:
     """A mail not delivered yet goes again now, with a new day of retries; None if there is none such."""
     now = utcnow()
     changed = (
-        QueuedMail.update(status=PENDING, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER, leased_by="")
-        .where((QueuedMail.id == mail_id) & (QueuedMail.status != SENT))
+        QueuedMail.update(status=MailStatus.PENDING, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER, leased_by="")
+        .where((QueuedMail.id == mail_id) & (QueuedMail.status != MailStatus.SENT))
         .execute()
     )
     if not changed:
@@ -175,16 +206,16 @@ def resend(mail_id):
     return QueuedMail.get_by_id(mail_id)
 
 
-def owner():
+def owner() -> str:
     """Who sends: this host and process, so a restarted consumer can take back a dead one's mails."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def release_dead_leases():
+def release_dead_leases() -> int:
     """Mails a dead process of this host had taken are due again at once (the consumer's start-up)."""
     host = socket.gethostname() + ":"
     rows = QueuedMail.select(QueuedMail.id, QueuedMail.leased_by).where(
-        (QueuedMail.status == PENDING) & QueuedMail.leased_by.startswith(host)
+        (QueuedMail.status == MailStatus.PENDING) & QueuedMail.leased_by.startswith(host)
     )
     dead = [row.id for row in rows if not _alive(int(row.leased_by.rsplit(":", 1)[1]))]
     for part in chunked(dead, 100):
@@ -219,7 +250,9 @@ def _deliver(rows, now):
                 leased = (
                     QueuedMail.update(leased_by=me, next_attempt_at=now + _lease_time())
                     .where(
-                        (QueuedMail.id == row.id) & (QueuedMail.status == PENDING) & (QueuedMail.next_attempt_at <= now)
+                        (QueuedMail.id == row.id)
+                        & (QueuedMail.status == MailStatus.PENDING)
+                        & (QueuedMail.next_attempt_at <= now)
                     )
                     .execute()
                 )
@@ -250,8 +283,8 @@ def _deliver(rows, now):
 def _claim(row, me):
     """Record the mail as sent: called with its DATA written, just before the final dot."""
     claimed = (
-        QueuedMail.update(status=SENT, sent_at=utcnow(), attempts=QueuedMail.attempts + 1, leased_by="")
-        .where((QueuedMail.id == row.id) & (QueuedMail.status == PENDING) & (QueuedMail.leased_by == me))
+        QueuedMail.update(status=MailStatus.SENT, sent_at=utcnow(), attempts=QueuedMail.attempts + 1, leased_by="")
+        .where((QueuedMail.id == row.id) & (QueuedMail.status == MailStatus.PENDING) & (QueuedMail.leased_by == me))
         .execute()
     )
     if claimed != 1:
@@ -263,7 +296,7 @@ def _failed(row, failure, now):
     give_up = failure.permanent or now >= row.give_up_at
     log.warning("mail %s to %s not sent (try %d): %s", row.id, row.to, tries, failure)
     QueuedMail.update(
-        status=FAILED if give_up else PENDING,
+        status=MailStatus.FAILED if give_up else MailStatus.PENDING,
         sent_at=None,
         attempts=tries,
         next_attempt_at=now + BACKOFF[min(tries, len(BACKOFF)) - 1],
@@ -283,19 +316,19 @@ def _sync(mailings):
 
 
 @huey.task()
-def deliver_queued(mail_id):
+def deliver_queued(mail_id: int) -> None:
     with app_context():
-        rows = list(QueuedMail.select().where((QueuedMail.id == mail_id) & (QueuedMail.status == PENDING)))
+        rows = list(QueuedMail.select().where((QueuedMail.id == mail_id) & (QueuedMail.status == MailStatus.PENDING)))
         _deliver(rows, utcnow())
 
 
 @huey.periodic_task(crontab(minute="*"))
-def sweep_every_minute():
+def sweep_every_minute() -> None:
     sweep_mail()
 
 
 @huey.task()
-def sweep_mail():
+def sweep_mail() -> None:
     with app_context():
         more = sweep(limit=BATCH_SIZE)
     if more:
@@ -303,9 +336,11 @@ def sweep_mail():
 
 
 @huey.periodic_task(crontab(hour="4", minute="20"))
-def forget_old_sent_mails():
+def forget_old_sent_mails() -> None:
     with app_context():
-        QueuedMail.delete().where((QueuedMail.status == SENT) & (QueuedMail.sent_at < utcnow() - KEEP_SENT)).execute()
+        QueuedMail.delete().where(
+            (QueuedMail.status == MailStatus.SENT) & (QueuedMail.sent_at < utcnow() - KEEP_SENT)
+        ).execute()
 
 
 _resumed = threading.Lock()

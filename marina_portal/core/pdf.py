@@ -18,7 +18,9 @@ import logging
 import mimetypes
 import os
 import re
+from collections.abc import Callable
 from importlib.metadata import version
+from typing import Any
 
 from flask import current_app, render_template
 
@@ -37,7 +39,7 @@ class PdfError(Exception):
     pass
 
 
-def static_file(uri, static_folder=None):
+def static_file(uri: str, static_folder: str | None = None) -> str | None:
     """The file inside the app's static folder that `uri` (/static/... or BASE_URL + static/...) names, or None."""
     if uri.startswith(BASE_URL):
         uri = "/" + uri[len(BASE_URL) :]
@@ -71,7 +73,7 @@ def _fetcher_class():
     return StaticOnly
 
 
-def html_to_pdf(html, name="PDF", variant=None):
+def html_to_pdf(html: str, name: str = "PDF", variant: str | None = None) -> bytes:
     """The PDF of `html`; `variant` "pdf/a-3b" for an archivable file (invoices)."""
     try:
         import weasyprint
@@ -87,7 +89,7 @@ def html_to_pdf(html, name="PDF", variant=None):
         raise PdfError(f"PDF rendering failed for {name}: {e}") from e
 
 
-def render_pdf(template, variant=None, **context):
+def render_pdf(template: str, variant: str | None = None, **context: Any) -> bytes:
     return html_to_pdf(render_template(template, **context), template, variant=variant)
 
 
@@ -97,7 +99,7 @@ def _renderer():
     return f"{CACHE_FORMAT}|{version('weasyprint')}|{version('pydyf')}|"
 
 
-def cache_key(html, extra=""):
+def cache_key(html: str, extra: str = "") -> str:
     """A digest of everything the PDF's bytes depend on: the HTML, the files it names, the renderer."""
     digest = hashlib.sha256(_renderer().encode())
     digest.update(html.encode("utf-8"))
@@ -109,7 +111,13 @@ def cache_key(html, extra=""):
     return digest.hexdigest()
 
 
-def render_pdf_cached(name, template, variant=None, finish=None, **context):
+def render_pdf_cached(
+    name: str,
+    template: str,
+    variant: str | None = None,
+    finish: tuple[str, Callable[[bytes], bytes]] | None = None,
+    **context: Any,
+) -> bytes:
     """The PDF of `template`, rendered once per distinct HTML; `name` (like "invoice-12") groups the
     versions of one document so that a new version replaces the older files.
 

@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import Flask
+
 from marina_portal.core.config import Defaults
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ def problems(config: Mapping[str, Any]) -> list[str]:
     return found + base_url_problems(config) + shared_state_problems(config)
 
 
-def base_url_problems(config):
+def base_url_problems(config: Mapping[str, Any]) -> list[str]:
     """Mails, bank returns and feeds carry BASE_URL: it must be the portal's real public https address.
     ALLOW_HTTP lets a deliberate test on a local network use http://; the default address never works."""
     base = str(config.get("BASE_URL") or "")
@@ -71,7 +73,7 @@ def shared_state_problems(config: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def warnings(config):
+def warnings(config: Mapping[str, Any]) -> list[str]:
     """What is allowed in production but probably a mistake, to say in the log at start."""
     found = []
     url = urlsplit(str(config.get("MONETICO_URL") or ""))
@@ -83,7 +85,7 @@ def warnings(config):
     return found
 
 
-def check(app):
+def check(app: Flask) -> Flask:
     """Refuse to serve when something is unsafe; `make run` and the tests don't call this."""
     found = problems(app.config)
     if found:

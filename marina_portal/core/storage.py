@@ -32,7 +32,7 @@ def save_bytes(area: str, data: bytes, suffix: str = "") -> tuple[str, str]:
     return f"{area}/{name}", hashlib.sha256(data).hexdigest()
 
 
-def keep(area, data, suffix=""):
+def keep(area: str, data: bytes, suffix: str = "") -> tuple[str, str]:
     """Store bytes under DATA_DIR/area named by their SHA-256 (written once, whole); return (relative path, sha256).
 
     The same bytes kept twice are one file: the name proves the content."""
@@ -40,15 +40,14 @@ def keep(area, data, suffix=""):
     relative = f"{area}/{digest}{suffix}"
     path = os.path.join(data_dir(), relative)
     if not os.path.exists(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        partial = f"{path}.{uuid.uuid4().hex}.part"
-        with open(partial, "xb") as f:
-            f.write(data)
-        os.replace(partial, path)
+        folder = os.path.dirname(path)
+        os.makedirs(folder, exist_ok=True)
+        keep_reserve(folder, len(data))
+        write_whole(path, data)  # another worker keeping the same bytes writes the same file
     return relative, digest
 
 
-def kept(area, digest, suffix=""):
+def kept(area: str, digest: str, suffix: str = "") -> bytes | None:
     """The bytes kept under that digest, or None (checked against their name)."""
     try:
         data = read_bytes(f"{area}/{digest}{suffix}")
@@ -57,18 +56,20 @@ def kept(area, digest, suffix=""):
     return data if hashlib.sha256(data).hexdigest() == digest else None
 
 
-def keep_reserve(folder, size):
+def keep_reserve(folder: str, size: int) -> None:
     """Refuse (ENOSPC) a write of `size` bytes that would leave less than the reserve free."""
     reserve = int(current_app.config.get("DISK_RESERVE_MB", 50)) * 1024 * 1024
     if shutil.disk_usage(folder).free - size < reserve:
         raise OSError(errno.ENOSPC, "not enough free space left above the reserve", folder)
 
 
-def write_whole(path, data, replace=True):
+def write_whole(path: str, data: bytes, replace: bool = True, hidden: bool = False) -> None:
     """Write `data` to `path` whole or not at all (temporary file, fsync, rename; removed on failure).
 
-    `replace=False` refuses to overwrite an existing file (a server-chosen name is never reused)."""
-    partial = f"{path}.{uuid.uuid4().hex}.part"
+    `replace=False` refuses to overwrite an existing file (a server-chosen name is never reused);
+    `hidden=True` names the temporary file with a leading dot, so a program polling the folder skips it."""
+    folder, name = os.path.split(path)
+    partial = os.path.join(folder, f"{'.' if hidden else ''}{name}.{uuid.uuid4().hex}.part")
     try:
         with open(partial, "xb") as f:
             f.write(data)
@@ -87,7 +88,7 @@ def write_whole(path, data, replace=True):
         raise
 
 
-def absolute(relative):
+def absolute(relative: str) -> str:
     """The absolute path of a stored file; refuses anything that would leave DATA_DIR."""
     root = data_dir()
     path = os.path.realpath(os.path.join(root, relative))

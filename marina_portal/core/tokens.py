@@ -33,7 +33,7 @@ def _digest(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def make(purpose, payload):
+def make(purpose: str, payload: dict[str, Any]) -> str:
     """A link token for `payload` (a dict kept on the server side)."""
     key = secrets.token_urlsafe(16)
     MailedLink.create(key_digest=_digest(key), purpose=purpose, payload=json.dumps(payload))

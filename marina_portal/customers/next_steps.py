@@ -9,7 +9,7 @@ from marina_portal.billing import statement
 from marina_portal.boats import papers
 from marina_portal.contracts import berth_contracts
 from marina_portal.core.formats import paris_today
-from marina_portal.models import Absence, Berth, Boat, BoatChange, Contract
+from marina_portal.models import Absence, Berth, Boat, BoatChange, Contract, ContractStatus
 from marina_portal.port_life import waiting_list
 from marina_portal.sepa import planned
 
@@ -32,7 +32,7 @@ class Home:
 def _contracts(customer_id):
     return list(
         berth_contracts.with_facts()
-        .where((Contract.customer == customer_id) & (Contract.status != "cancelled"))
+        .where((Contract.customer == customer_id) & (Contract.status != ContractStatus.CANCELLED))
         .order_by(Contract.starts_on, Contract.id)
     )
 

@@ -16,6 +16,7 @@ from marina_portal.models import (
     Contract,
     Customer,
     Invoice,
+    InvoiceStatus,
     Mandate,
     MandateStatus,
     Payment,
@@ -30,7 +31,7 @@ MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "s
 
 def amounts_due(port: Port, today: dt.date) -> tuple[int, int, int]:
     """(total still due, overdue amount, overdue invoice count) over invoices with a balance."""
-    rows = Invoice.with_paid().where((Invoice.port == port) & (Invoice.status == "issued")).alias("inv")
+    rows = Invoice.with_paid().where((Invoice.port == port) & (Invoice.status == InvoiceStatus.ISSUED)).alias("inv")
     balance = rows.c.total_cents - rows.c.paid_cents
     # Late: what fell due before today (every instalment so far, for an invoice paid in instalments) less what is paid.
     fallen = schedules.fallen_due_sql(

@@ -7,13 +7,13 @@ Nothing here touches the database: einvoicing/sending.py and receiving.py do.
 
 import datetime as dt
 import os
-import uuid
 from dataclasses import dataclass, field
 
+from marina_portal.core import storage
 from marina_portal.core.refusals import Refusal
+from marina_portal.models import EinvoiceStatus
 
-DEPOSEE, RECUE, REJETEE, ENCAISSEE = "deposee", "recue", "rejetee", "encaissee"
-STATUSES = {DEPOSEE: "Déposée", RECUE: "Reçue", REJETEE: "Rejetée", ENCAISSEE: "Encaissée"}
+KNOWN_STATUSES = frozenset(EinvoiceStatus)  # what an acknowledgement may say
 
 
 class ChannelError(Refusal):
@@ -39,7 +39,7 @@ class Ack:
     """What the platform said about one deposited file."""
 
     file_name: str
-    status: str  # one of STATUSES
+    status: str  # one of EinvoiceStatus
     reason: str = ""
     at: dt.datetime | None = None
     source: str = ""  # the acknowledgement file it came from
@@ -62,16 +62,12 @@ class Arrival:
     path: str
 
 
-def write_atomically(path, data):
+def write_atomically(path: str, data: bytes) -> None:
     """Write the whole file under a hidden temporary name in the same folder, then rename it into place:
-    a connector polling the folder never sees half a file."""
-    folder, name = os.path.split(path)
-    partial = os.path.join(folder, f".{name}.{uuid.uuid4().hex}.part")
-    with open(partial, "xb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(partial, path)
+    a connector polling the folder never sees half a file, and a failure (a full disk) leaves no part of it.
+    Refused (ENOSPC) when it would eat the disk reserve kept for the database."""
+    storage.keep_reserve(os.path.dirname(path) or ".", len(data))
+    storage.write_whole(path, data, hidden=True)
 
 
 def archive(path, subfolder):

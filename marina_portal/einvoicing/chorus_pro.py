@@ -16,32 +16,21 @@ import datetime as dt
 import json
 import os
 
-from marina_portal.einvoicing.channel import (
-    DEPOSEE,
-    ENCAISSEE,
-    RECUE,
-    REJETEE,
-    Ack,
-    Channel,
-    ChannelError,
-    Problem,
-    archive,
-    register,
-    write_atomically,
-)
+from marina_portal.einvoicing.channel import Ack, Channel, ChannelError, Problem, archive, register, write_atomically
 from marina_portal.einvoicing.file_drop import folder_of, parse_time
+from marina_portal.models import EinvoiceStatus
 
 FLUX_SYNTAX = "IN_DP_E1_FACTURX"  # Chorus Pro's name for a Factur-X PDF deposit
 # Chorus Pro's invoice statuses, and the lifecycle status each one means here.
 CPP_STATUSES = {
-    "DEPOSEE": DEPOSEE,
-    "EN_COURS_ACHEMINEMENT": DEPOSEE,
-    "MISE_A_DISPOSITION": RECUE,
-    "SUSPENDUE": REJETEE,
-    "REJETEE": REJETEE,
-    "MANDATEE": RECUE,
-    "MISE_EN_PAIEMENT": ENCAISSEE,
-    "COMPLETEE": ENCAISSEE,
+    "DEPOSEE": EinvoiceStatus.DEPOSITED,
+    "EN_COURS_ACHEMINEMENT": EinvoiceStatus.DEPOSITED,
+    "MISE_A_DISPOSITION": EinvoiceStatus.RECEIVED,
+    "SUSPENDUE": EinvoiceStatus.REJECTED,
+    "REJETEE": EinvoiceStatus.REJECTED,
+    "MANDATEE": EinvoiceStatus.RECEIVED,
+    "MISE_EN_PAIEMENT": EinvoiceStatus.COLLECTED,
+    "COMPLETEE": EinvoiceStatus.COLLECTED,
 }
 
 
@@ -77,7 +66,7 @@ def read_report(path):
     if status is None:
         return Problem(source, f"statut Chorus Pro inconnu {body.get('statut')!r}")
     reason = str(body.get("motif") or "")
-    if status == REJETEE and not reason:
+    if status == EinvoiceStatus.REJECTED and not reason:
         reason = f"Statut Chorus Pro {body['statut']} sans motif"
     return Ack(body["fichier"][: -len(".pdf")], status, reason[:2000], parse_time(body.get("date")), source)
 

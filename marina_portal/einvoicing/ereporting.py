@@ -20,6 +20,7 @@ from marina_portal.models import (
     Customer,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     Payment,
     PublicBuyer,
     utcnow,
@@ -75,7 +76,7 @@ def _lines(port, start, end):
         .join(InvoiceLine, JOIN.LEFT_OUTER)
         .where(
             (Invoice.port == port)
-            & (Invoice.status == "issued")
+            & (Invoice.status == InvoiceStatus.ISSUED)
             & (Invoice.number != "")
             & Invoice.issued_on.between(start, end)
             & _individual()

@@ -13,8 +13,7 @@ import json
 import os
 
 from marina_portal.einvoicing.channel import (
-    REJETEE,
-    STATUSES,
+    KNOWN_STATUSES,
     Ack,
     Arrival,
     Channel,
@@ -24,6 +23,7 @@ from marina_portal.einvoicing.channel import (
     register,
     write_atomically,
 )
+from marina_portal.models import EinvoiceStatus
 
 
 def parse_time(text):
@@ -52,10 +52,10 @@ def read_ack(path):
     name, status = body.get("fichier"), body.get("statut")
     if not isinstance(name, str) or not name.endswith(".pdf"):
         return Problem(source, "champ « fichier » absent ou sans .pdf")
-    if status not in STATUSES:
-        return Problem(source, f"statut inconnu {status!r} (attendu : {', '.join(STATUSES)})")
+    if status not in KNOWN_STATUSES:
+        return Problem(source, f"statut inconnu {status!r} (attendu : {', '.join(EinvoiceStatus)})")
     reason = body.get("motif") or ""
-    if status == REJETEE and not reason:
+    if status == EinvoiceStatus.REJECTED and not reason:
         return Problem(source, "un rejet doit donner son motif")
     return Ack(name[: -len(".pdf")], status, str(reason)[:2000], parse_time(body.get("date")), source)
 

@@ -9,24 +9,25 @@ directory of SIRENs) is « recue »; anything else is « rejetee » with the rea
 import json
 import os
 
-from marina_portal.einvoicing.channel import RECUE, REJETEE, archive, write_atomically
+from marina_portal.einvoicing.channel import archive, write_atomically
 from marina_portal.einvoicing.chorus_pro import answer_time
 from marina_portal.einvoicing.file_drop import folder_of
 from marina_portal.einvoicing.receiving import read_facturx
+from marina_portal.models import EinvoiceStatus
 
 
 def verdict(data):
     """(status, reason) the platform gives a deposited file."""
     if not data.startswith(b"%PDF"):
-        return REJETEE, "Fichier refusé : ce n'est pas un PDF."
+        return EinvoiceStatus.REJECTED, "Fichier refusé : ce n'est pas un PDF."
     read = read_facturx(data)
     if isinstance(read, str):
-        return REJETEE, f"Facture électronique invalide : {read}"
+        return EinvoiceStatus.REJECTED, f"Facture électronique invalide : {read}"
     if not read["number"] or read["total_cents"] is None:
-        return REJETEE, "Facture électronique invalide : numéro (BT-1) ou total TTC (BT-112) absent."
+        return EinvoiceStatus.REJECTED, "Facture électronique invalide : numéro (BT-1) ou total TTC (BT-112) absent."
     if not any(len(i) == 9 and i.isdigit() for i in read["buyer_ids"]):
-        return REJETEE, "Destinataire introuvable dans l'annuaire : SIREN de l'acheteur (BT-47) absent."
-    return RECUE, ""
+        return EinvoiceStatus.REJECTED, "Destinataire introuvable dans l'annuaire : SIREN de l'acheteur (BT-47) absent."
+    return EinvoiceStatus.RECEIVED, ""
 
 
 def collect(root):

@@ -16,21 +16,28 @@ from marina_portal.billing import legal, statement
 from marina_portal.core.db import database
 from marina_portal.core.refusals import Refusal
 from marina_portal.einvoicing import platform_sandbox, sandbox
-from marina_portal.einvoicing.channel import DEPOSEE, ENCAISSEE, RECUE, REJETEE, STATUSES, ChannelError, Outgoing
+from marina_portal.einvoicing.channel import KNOWN_STATUSES, ChannelError, Outgoing
 from marina_portal.models import (
     CreditNote,
     CreditNoteLine,
     Customer,
     EinvoiceEvent,
+    EinvoiceStatus,
     EinvoiceSubmission,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     PublicBuyer,
     utcnow,
 )
 
-RANK = {DEPOSEE: 0, RECUE: 1, ENCAISSEE: 2, REJETEE: 2}
-FINAL = {ENCAISSEE, REJETEE}
+RANK = {
+    EinvoiceStatus.DEPOSITED: 0,
+    EinvoiceStatus.RECEIVED: 1,
+    EinvoiceStatus.COLLECTED: 2,
+    EinvoiceStatus.REJECTED: 2,
+}
+FINAL = {EinvoiceStatus.COLLECTED, EinvoiceStatus.REJECTED}
 
 
 class Refused(Refusal):
@@ -161,7 +168,7 @@ def send(port, document, user=None):
             file_name=outgoing.file_name,
             created_by=user,
         )
-        EinvoiceEvent.create(submission=submission, status=DEPOSEE, source="portail")
+        EinvoiceEvent.create(submission=submission, status=EinvoiceStatus.DEPOSITED, source="portail")
         try:
             channel.deposit(outgoing)
         except (ChannelError, OSError) as e:
@@ -181,7 +188,7 @@ def to_send(port, start, end):
         .join(EinvoiceSubmission, JOIN.LEFT_OUTER, on=(EinvoiceSubmission.invoice == Invoice.id))
         .where(
             (Invoice.port == port)
-            & (Invoice.status == "issued")
+            & (Invoice.status == InvoiceStatus.ISSUED)
             & (Invoice.number != "")
             & Invoice.issued_on.between(start, end)
             & business
@@ -221,7 +228,7 @@ def send_month(port, month, user=None):
 
 def record(submission, status, reason="", at=None, source=""):
     """Move the submission to `status` when that is forward; True when it moved (one event more)."""
-    if status not in STATUSES:
+    if status not in KNOWN_STATUSES:
         raise ValueError(status)
     current = submission.status
     if status == current or current in FINAL or RANK[status] < RANK[current]:
@@ -268,7 +275,7 @@ def report_collected():
     paid = (
         EinvoiceSubmission.select(EinvoiceSubmission, Invoice)
         .join(Invoice, on=(EinvoiceSubmission.invoice == Invoice.id))
-        .where(EinvoiceSubmission.status == RECUE)
+        .where(EinvoiceSubmission.status == EinvoiceStatus.RECEIVED)
     )
     changed = 0
     for submission in paid:
@@ -277,7 +284,7 @@ def report_collected():
             continue
         channel = einvoicing.channel_named(submission.channel)
         channel.report_collected(submission.file_name, utcnow().date(), invoice.paid_cents)
-        changed += record(submission, ENCAISSEE, source="portail")
+        changed += record(submission, EinvoiceStatus.COLLECTED, source="portail")
     return changed
 
 
@@ -299,7 +306,7 @@ def submissions(port, status=""):
 def to_correct(port):
     """Rejected invoices with the credit notes issued since, for the « à corriger par avoir » list."""
     rows = []
-    for submission in submissions(port, REJETEE):
+    for submission in submissions(port, EinvoiceStatus.REJECTED):
         if submission.invoice_id is None:
             rows.append((submission, []))
             continue

@@ -10,9 +10,9 @@ from marina_portal.billing.invoicing import Line
 from marina_portal.core.formats import fr_date, quantity, to_paris
 from marina_portal.energy import rates as energy_rates
 from marina_portal.energy.meters import KINDS
-from marina_portal.models import Berth, Consumption, InvoiceLine, Meter, MeterReading
+from marina_portal.models import Berth, Consumption, ConsumptionStatus, InvoiceLine, Meter, MeterReading
 
-SHOWN = ("open", "disputed", "invoiced", "included")
+SHOWN = (ConsumptionStatus.OPEN, ConsumptionStatus.DISPUTED, ConsumptionStatus.INVOICED, ConsumptionStatus.INCLUDED)
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 

@@ -16,7 +16,16 @@ from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import save_bytes
 from marina_portal.core.urls import external_url
 from marina_portal.energy import consumption, readings
-from marina_portal.models import Consumption, ConsumptionDispute, Customer, InvoiceLine, MeterReading, Port, utcnow
+from marina_portal.models import (
+    Consumption,
+    ConsumptionDispute,
+    ConsumptionStatus,
+    Customer,
+    InvoiceLine,
+    MeterReading,
+    Port,
+    utcnow,
+)
 
 MAX_TEXT = 2000
 
@@ -34,12 +43,12 @@ def open_dispute(user, customer, line, reason, ip=""):
         raise DisputeRefused(N_("Votre message dépasse 2 000 caractères : raccourcissez-le."))
     with write_locked(Consumption.select().where(Consumption.id == line.id)):
         status = Consumption.get_by_id(line.id).status
-        if status == "disputed":
+        if status == ConsumptionStatus.DISPUTED:
             raise DisputeRefused(N_("Cette consommation est déjà contestée : la capitainerie va vous répondre."))
-        if status not in ("open", "invoiced"):
+        if status not in (ConsumptionStatus.OPEN, ConsumptionStatus.INVOICED):
             raise DisputeRefused(N_("Cette consommation ne peut plus être contestée."))
         dispute = ConsumptionDispute.create(consumption=line.id, reason=reason, opened_by=getattr(user, "id", None))
-        Consumption.update(status="disputed").where(Consumption.id == line.id).execute()
+        Consumption.update(status=ConsumptionStatus.DISPUTED).where(Consumption.id == line.id).execute()
         invoice_id = _invoice_id(line)
         if invoice_id and not follow_up.active_dispute(invoice_id):
             follow_up.open_dispute(user, _Invoice(invoice_id), f"Consommation contestée : {reason}", ip)
@@ -67,7 +76,9 @@ def answer_with_reading(user, dispute, index_milli, photo=None, ip=""):
     stored = save_bytes("readings", photo, readings.PHOTO_TYPES[content_type])[0] if content_type else None
     old = line.end_reading
     following = (
-        Consumption.select().where((Consumption.start_reading == old.id) & (Consumption.status != "replaced")).first()
+        Consumption.select()
+        .where((Consumption.start_reading == old.id) & (Consumption.status != ConsumptionStatus.REPLACED))
+        .first()
     )
     if following is not None and following.invoice_line_id:
         raise DisputeRefused(N_("La consommation suivante est déjà facturée : répondez par une explication."))
@@ -89,13 +100,13 @@ def answer_with_reading(user, dispute, index_milli, photo=None, ip=""):
             taken_by=getattr(user, "id", None),
         )
         MeterReading.update(replaced_by=corrected.id).where(MeterReading.id == old.id).execute()
-        Consumption.update(status="replaced").where(Consumption.id == line.id).execute()
+        Consumption.update(status=ConsumptionStatus.REPLACED).where(Consumption.id == line.id).execute()
         new_line = readings.consumption_between(line.meter, line.start_reading, corrected)
         if following is not None:
-            Consumption.update(status="replaced").where(Consumption.id == following.id).execute()
+            Consumption.update(status=ConsumptionStatus.REPLACED).where(Consumption.id == following.id).execute()
             follower = readings.consumption_between(line.meter, corrected, following.end_reading)
-            if following.status == "disputed":
-                Consumption.update(status="disputed").where(Consumption.id == follower.id).execute()
+            if following.status == ConsumptionStatus.DISPUTED:
+                Consumption.update(status=ConsumptionStatus.DISPUTED).where(Consumption.id == follower.id).execute()
                 ConsumptionDispute.update(consumption=follower.id).where(
                     (ConsumptionDispute.consumption == following.id) & ConsumptionDispute.answered_at.is_null()
                 ).execute()
@@ -123,7 +134,7 @@ def answer_with_explanation(user, dispute, text, ip=""):
     line = consumption.line_for_staff(dispute.consumption.meter.port_id, dispute.consumption_id)
     with write_locked(Consumption.select().where(Consumption.id == line.id)):
         _still_open(dispute)
-        status = "invoiced" if line.invoice_line_id else "open"
+        status = ConsumptionStatus.INVOICED if line.invoice_line_id else ConsumptionStatus.OPEN
         Consumption.update(status=status).where(Consumption.id == line.id).execute()
         _close(dispute, user, "explanation", text, None)
         invoice_id = _invoice_id(line)
@@ -166,7 +177,11 @@ def _other_disputes(invoice_id, line_id):
     return (
         Consumption.select()
         .join(InvoiceLine, on=(Consumption.invoice_line == InvoiceLine.id))
-        .where((InvoiceLine.invoice == invoice_id) & (Consumption.status == "disputed") & (Consumption.id != line_id))
+        .where(
+            (InvoiceLine.invoice == invoice_id)
+            & (Consumption.status == ConsumptionStatus.DISPUTED)
+            & (Consumption.id != line_id)
+        )
         .exists()
     )
 

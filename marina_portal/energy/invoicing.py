@@ -14,7 +14,16 @@ from marina_portal.core import audit
 from marina_portal.energy import consumption
 from marina_portal.energy import rates as energy_rates
 from marina_portal.energy.meters import KINDS, end_of_day
-from marina_portal.models import Consumption, Customer, EnergyLump, Invoice, InvoiceLine, Meter
+from marina_portal.models import (
+    Consumption,
+    ConsumptionStatus,
+    Customer,
+    EnergyLump,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Meter,
+)
 
 LABEL = "Facture d'énergie"
 
@@ -34,7 +43,7 @@ class Plan:
 
 def plan(port, until):
     """The lines a run up to `until` (a day, included) would invoice; nothing written."""
-    rows = consumption.lines_where((Meter.port == port) & (Consumption.status == "open"))
+    rows = consumption.lines_where((Meter.port == port) & (Consumption.status == ConsumptionStatus.OPEN))
     last = end_of_day(until)
     rows = [row for row in rows if row.customer_id is not None and row.end_reading.read_at <= last]
     rows.sort(key=lambda row: (row.end_reading.read_at, row.id))
@@ -86,12 +95,12 @@ def run(user, port, until, ip=""):
     done = []
     with absence_credits.locked(list(found.lines)):  # the write lock first: issuing numbers under it
         if found.included:
-            Consumption.update(status="included").where(Consumption.id.in_(found.included)).execute()
+            Consumption.update(status=ConsumptionStatus.INCLUDED).where(Consumption.id.in_(found.included)).execute()
         for customer_id, rows in found.lines.items():
             customer = Customer.get_by_id(customer_id)
             draft = (
                 Invoice.select()
-                .where((Invoice.customer == customer_id) & (Invoice.status == "draft"))
+                .where((Invoice.customer == customer_id) & (Invoice.status == InvoiceStatus.DRAFT))
                 .order_by(Invoice.issued_on, Invoice.id)
                 .first()
             )
@@ -102,7 +111,7 @@ def run(user, port, until, ip=""):
                 written = list(invoice.lines.order_by(InvoiceLine.position))
             for (_, (what, key)), invoice_line in zip(rows, written):
                 if what == "consumption":
-                    Consumption.update(status="invoiced", invoice_line=invoice_line.id).where(
+                    Consumption.update(status=ConsumptionStatus.INVOICED, invoice_line=invoice_line.id).where(
                         Consumption.id == key
                     ).execute()
                 else:

@@ -16,7 +16,7 @@ from marina_portal.core.i18n import N_
 from marina_portal.core.storage import save_bytes
 from marina_portal.energy import meters
 from marina_portal.energy.meters import MeterRefused
-from marina_portal.models import Consumption, Contract, Meter, MeterReading, utcnow
+from marina_portal.models import Consumption, Contract, ContractStatus, Meter, MeterReading, utcnow
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
@@ -84,7 +84,7 @@ def holder_at(berth_id, day):
         Contract.select()
         .where(
             (Contract.berth == berth_id)
-            & (Contract.status != "cancelled")
+            & (Contract.status != ContractStatus.CANCELLED)
             & (Contract.starts_on <= day)
             & (Contract.ends_on >= day)
         )

@@ -27,6 +27,7 @@ from marina_portal.models import (
     AuditLog,
     DirectDebit,
     Invoice,
+    MailStatus,
     Payment,
     PaymentAttempt,
     PaymentNotification,
@@ -197,7 +198,9 @@ def handle_notification(gateway_name: str, fields: dict[str, str]) -> tuple[str,
         refresh_pdfs_soon(attempt.invoice_id)
         if _run_hooks(attempt):  # a visitor's stay mailed its own receipt (with the gate code): not the invoice's
             if receipt is not None:
-                QueuedMail.delete().where((QueuedMail.id == receipt.id) & (QueuedMail.status == "pending")).execute()
+                QueuedMail.delete().where(
+                    (QueuedMail.id == receipt.id) & (QueuedMail.status == MailStatus.PENDING)
+                ).execute()
         elif receipt is not None:
             mail.dispatch(receipt.id)
         _warn_if_also_debited(attempt)

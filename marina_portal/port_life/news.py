@@ -19,7 +19,7 @@ from marina_portal.core.i18n import DEFAULT, LANGUAGES, N_, in_language
 from marina_portal.core.queue import app_context, huey, request_context
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.urls import external_url
-from marina_portal.models import Contract, Customer, NewsItem, QueuedMail, User, utcnow
+from marina_portal.models import Contract, ContractStatus, Customer, MailStatus, NewsItem, QueuedMail, User, utcnow
 
 BATCH_SIZE = 50
 ALERT_DAYS = 7  # an alert stays on the home page this long
@@ -35,7 +35,7 @@ def berth_holders(port, today=None):
     today = today or paris_today()
     return Contract.select(Contract.customer).where(
         (Contract.port == port)
-        & (Contract.status != "cancelled")
+        & (Contract.status != ContractStatus.CANCELLED)
         & Contract.berth.is_null(False)
         & (Contract.ends_on >= today)
     )
@@ -106,7 +106,7 @@ def send_batch(news_id):
 
 def recount(news_id):
     """NewsItem.mail_sent from the mails marked sent (core.mail calls it after each batch)."""
-    sent = QueuedMail.select().where((QueuedMail.mailing == mailing(news_id)) & (QueuedMail.status == "sent"))
+    sent = QueuedMail.select().where((QueuedMail.mailing == mailing(news_id)) & (QueuedMail.status == MailStatus.SENT))
     NewsItem.update(mail_sent=sent.count()).where(NewsItem.id == news_id).execute()
 
 
@@ -143,7 +143,7 @@ def delete(news_id, port):
     with database.atomic():
         if NewsItem.delete().where((NewsItem.id == news_id) & (NewsItem.port == port)).execute():
             QueuedMail.delete().where(
-                (QueuedMail.mailing == mailing(news_id)) & (QueuedMail.status != "sent")
+                (QueuedMail.mailing == mailing(news_id)) & (QueuedMail.status != MailStatus.SENT)
             ).execute()
 
 

@@ -63,8 +63,18 @@ LINK_MESSAGES = {
 
 
 def apply(
-    port, last_name, first_name, email, boat_name, boat_type, length_cm, beam_cm, draught_cm, wanted_from, wanted_to
-):
+    port: Port,
+    last_name: str,
+    first_name: str,
+    email: str,
+    boat_name: str,
+    boat_type: str,
+    length_cm: int | None,
+    beam_cm: int | None,
+    draught_cm: int | None,
+    wanted_from: dt.date | None,
+    wanted_to: dt.date | None,
+) -> WaitingListApplication:
     """Record an application (pending) and mail the link that confirms the email address."""
     if wanted_from and wanted_to and wanted_to <= wanted_from:
         raise WaitingListRefused("La fin de la période souhaitée doit être après son début.")
@@ -99,7 +109,7 @@ def apply(
     return application
 
 
-def read_link(token):
+def read_link(token: str) -> WaitingListApplication:
     """The pending application a confirmation link is for, or WaitingListRefused."""
     try:
         payload = tokens.read(PURPOSE, token)
@@ -111,11 +121,11 @@ def read_link(token):
     return application
 
 
-def existing_login(application):
+def existing_login(application: WaitingListApplication) -> User | None:
     return User.get_or_none(User.email == application.email)
 
 
-def confirm_email(token, password=None):
+def confirm_email(token: str, password: str | None = None) -> User:
     """Use the link once: the application joins the list; a login is created (or the existing one kept)."""
     application = read_link(token)
     with database.atomic():
@@ -151,7 +161,7 @@ def confirm_email(token, password=None):
     return user
 
 
-def for_user(user):
+def for_user(user: User) -> WaitingListApplication | None:
     """The user's latest application, or None."""
     return (
         WaitingListApplication.select()
@@ -161,7 +171,7 @@ def for_user(user):
     )
 
 
-def ranked(port):
+def ranked(port: Port) -> list[WaitingListApplication]:
     """Applications on the list in rank order."""
     rows = list(
         WaitingListApplication.select(WaitingListApplication, Berth)
@@ -172,7 +182,7 @@ def ranked(port):
     return rows
 
 
-def rank_of(application):
+def rank_of(application: WaitingListApplication) -> tuple[int | None, int]:
     """(rank, number on the list), or (None, number) when the application is not on the list."""
     rows = ranked(application.port_id)
     ids = [a.id for a in rows]
@@ -189,14 +199,14 @@ def _occurrence(day, year):
         return dt.date(year, 2, 28)
 
 
-def next_deadline(port, today):
+def next_deadline(port: Port, today: dt.date) -> dt.date | None:
     if port.waiting_list_confirm_on is None:
         return None
     this_year = _occurrence(port.waiting_list_confirm_on, today.year)
     return this_year if this_year >= today else _occurrence(port.waiting_list_confirm_on, today.year + 1)
 
 
-def last_deadline(port, today):
+def last_deadline(port: Port, today: dt.date) -> dt.date | None:
     """The latest confirmation date already passed (strictly before today)."""
     if port.waiting_list_confirm_on is None:
         return None
@@ -204,19 +214,19 @@ def last_deadline(port, today):
     return this_year if this_year < today else _occurrence(port.waiting_list_confirm_on, today.year - 1)
 
 
-def due_for(application, deadline):
+def due_for(application: WaitingListApplication, deadline: dt.date) -> bool:
     """Must this applicant confirm by `deadline`? Not when they applied or confirmed in the year before it."""
     cycle_start = _occurrence(deadline, deadline.year - 1)
     return application.confirmed_at is None or paris_date(application.confirmed_at) <= cycle_start
 
 
-def confirm_interest(application):
+def confirm_interest(application: WaitingListApplication) -> None:
     if application.status not in ON_LIST:
         raise WaitingListRefused("Votre demande n'est plus sur la liste d'attente : déposez-en une nouvelle.")
     WaitingListApplication.update(confirmed_at=utcnow()).where(WaitingListApplication.id == application.id).execute()
 
 
-def send_reminders(today=None):
+def send_reminders(today: dt.date | None = None) -> int:
     """Mail the applicants who must confirm by the coming date, once per year; return how many."""
     today = today or paris_today()
     sent = 0
@@ -251,7 +261,7 @@ def send_reminders(today=None):
     return sent
 
 
-def lapse_unconfirmed(today=None):
+def lapse_unconfirmed(today: dt.date | None = None) -> int:
     """Take off the list the applicants who did not confirm by the last date; return how many."""
     today = today or paris_today()
     lapsed = 0
@@ -281,14 +291,14 @@ def lapse_unconfirmed(today=None):
     return lapsed
 
 
-def set_confirmation_date(port, day):
+def set_confirmation_date(port: Port, day: dt.date | None) -> None:
     Port.update(waiting_list_confirm_on=day).where(Port.id == port.id).execute()
 
 
 # Offers -------------------------------------------------------------------------------------------
 
 
-def offer_period(application, today=None):
+def offer_period(application: WaitingListApplication, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The period a contract from this application would cover: from the wanted day (not before today) to the
     wanted end, else to the end of that year."""
     today = today or paris_today()
@@ -301,14 +311,16 @@ def offer_period(application, today=None):
     return starts_on, ends_on
 
 
-def berths_for(application, today=None):
+def berths_for(application: WaitingListApplication, today: dt.date | None = None) -> list[Berth]:
     """The berths that can be offered: free for the whole period and big enough for the applicant's boat."""
     return berth_rules.fitting_free(
         application.port_id, application.length_cm, application.beam_cm, *offer_period(application, today)
     )
 
 
-def make_offer(application_id, berth_id, deadline, today=None):
+def make_offer(
+    application_id: int, berth_id: int, deadline: dt.date, today: dt.date | None = None
+) -> WaitingListApplication:
     today = today or paris_today()
     application = WaitingListApplication.get_or_none(WaitingListApplication.id == application_id)
     if application is None or application.status != ApplicationStatus.ACTIVE:
@@ -351,7 +363,7 @@ def _offer_open(application, today):
         )
 
 
-def accept_offer(application, today=None):
+def accept_offer(application: WaitingListApplication, today: dt.date | None = None) -> Contract:
     """The applicant takes the berth: their boat and a draft contract are created for CONTRAT."""
     today = today or paris_today()
     with database.atomic():
@@ -401,7 +413,7 @@ def accept_offer(application, today=None):
     return contract
 
 
-def decline_offer(application, today=None):
+def decline_offer(application: WaitingListApplication, today: dt.date | None = None) -> None:
     """The applicant says no to this berth and keeps their rank."""
     _offer_open(application, today or paris_today())
     WaitingListApplication.update(status=ApplicationStatus.ACTIVE, offered_berth=None, offer_deadline=None).where(
@@ -409,7 +421,7 @@ def decline_offer(application, today=None):
     ).execute()
 
 
-def expire_offers(today=None):
+def expire_offers(today: dt.date | None = None) -> int:
     """Offers left unanswered past their deadline: the applicant keeps their place on the list."""
     today = today or paris_today()
     return (
@@ -422,7 +434,7 @@ def expire_offers(today=None):
     )
 
 
-def withdraw(application):
+def withdraw(application: WaitingListApplication) -> None:
     if application.status not in ON_LIST:
         raise WaitingListRefused("Votre demande n'est plus sur la liste d'attente.")
     WaitingListApplication.update(status=ApplicationStatus.WITHDRAWN).where(
@@ -430,7 +442,7 @@ def withdraw(application):
     ).execute()
 
 
-def run_daily(today=None):
+def run_daily(today: dt.date | None = None) -> dict[str, int]:
     """The scheduled work of one day: expired offers, reminders, lapses."""
     today = today or paris_today()
     return {"expired": expire_offers(today), "reminded": send_reminders(today), "lapsed": lapse_unconfirmed(today)}

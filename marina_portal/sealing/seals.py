@@ -14,9 +14,9 @@ import dataclasses
 import hashlib
 import io
 
-from flask import current_app
+from flask import Flask, current_app
 
-from marina_portal.models import Contract, Mandate
+from marina_portal.models import Contract, Mandate, Port
 from marina_portal.sealing.keys import ensure_port_certificate, fingerprint, pinned_fingerprints
 
 
@@ -24,14 +24,14 @@ class SealError(Exception):
     """The seal could not be made (for instance the timestamp authority did not answer)."""
 
 
-def identity(port):
+def identity(port: Port) -> tuple[str, str]:
     """(legal name, organisation identifier) the port seals under; the SIREN once the port's settings hold one."""
     name = (getattr(port, "legal_name", "") or port.name or "").strip()
     siren = (getattr(port, "siren", "") or "").replace(" ", "")
     return name, (f"NTRFR-{siren}" if siren else "")
 
 
-def timestamped(app=None):
+def timestamped(app: Flask | None = None) -> bool:
     """True when seals carry a timestamp from an outside authority (TSA_URL)."""
     app = app or current_app
     return bool(app.config.get("TSA_URL"))
@@ -55,7 +55,7 @@ def _outside_event_loop(function, *args):
         return pool.submit(function, *args).result()
 
 
-def seal_pdf(pdf_bytes, reason, port, location="", app=None):
+def seal_pdf(pdf_bytes: bytes, reason: str, port: Port, location: str = "", app: Flask | None = None) -> bytes:
     """Return the PDF with an invisible PAdES signature by the port's certificate, in the port's name."""
     app = app or current_app._get_current_object()
     return _outside_event_loop(_seal, pdf_bytes, reason, port, location, app)
@@ -122,7 +122,7 @@ def _trust_roots(app):
     return roots
 
 
-def verify_pdf(pdf_bytes, app=None):
+def verify_pdf(pdf_bytes: bytes, app: Flask | None = None) -> SealCheck:
     """Is the last seal intact, covering the whole file, made with the port's certificate? Who, when, why."""
     return _outside_event_loop(_verify, pdf_bytes, app or current_app._get_current_object())
 
@@ -176,7 +176,7 @@ def _verify(pdf_bytes, app):
     )
 
 
-def recorded_as(pdf_bytes):
+def recorded_as(pdf_bytes: bytes) -> tuple[str, str] | None:
     """The signed document whose stored SHA-256 is this file's: ("contrat", number) or ("mandat", RUM), or None."""
     digest = hashlib.sha256(pdf_bytes).hexdigest()
     contract = Contract.select(Contract.number).where(Contract.signed_pdf_sha256 == digest).first()

@@ -27,6 +27,7 @@ from marina_portal.models import (
     DirectDebit,
     DirectDebitBatch,
     Invoice,
+    InvoiceStatus,
     Mandate,
     Payment,
     PaymentAttempt,
@@ -113,7 +114,7 @@ def collectable(port, collection_date):
             (Invoice.port == port)
             & Invoice.customer.in_(list(active))
             & (Invoice.collection_status != "in_progress")
-            & (Invoice.status == "issued")
+            & (Invoice.status == InvoiceStatus.ISSUED)
             & (Invoice.payment_schedule.not_in(schedules.BY_CARD))
             & (due <= collection_date)
             & Invoice.id.not_in(paying_by_card)

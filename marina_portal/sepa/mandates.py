@@ -15,7 +15,7 @@ from marina_portal.core.pdf import render_pdf
 from marina_portal.core.refusals import Refusal
 from marina_portal.core.storage import save_bytes
 from marina_portal.core.urls import external_url
-from marina_portal.models import Mandate, MandateStatus, utcnow
+from marina_portal.models import Customer, Mandate, MandateStatus, Port, User, utcnow
 from marina_portal.sealing import evidence
 from marina_portal.sealing.seals import SealError, seal_pdf, timestamped
 from marina_portal.sepa import bank_details
@@ -50,14 +50,14 @@ LEGAL_TEXT = N_(
 )
 
 
-def legal_text(creditor_name):
+def legal_text(creditor_name: str) -> str:
     """The mandate's standard wording (EPC rulebook, French text of the CFONB), then a reminder of the 13 months
     for a debit that was not authorised: shown on the page, in the PDF and in the signed text (translated where
     it is shown: LEGAL_TEXT is its message id)."""
     return LEGAL_TEXT % {"creditor": creditor_name}
 
 
-def creditor_gaps(port):
+def creditor_gaps(port: Port) -> list[str]:
     """What the port must still set before a boater may sign a mandate (its ICS valid, its name and address)."""
     gaps = [
         label
@@ -76,14 +76,14 @@ def creditor_gaps(port):
     return gaps
 
 
-def new_rum(port, customer):
+def new_rum(port: Port, customer: Customer) -> str:
     """A fresh reference that no mandate has ever used: at most 28 characters from [A-Z0-9] (the port's code
     without accents, the customer number, ten random characters), so no bank's rule can reject it."""
     prefix = rum_letters(port.code)[:12]
     return f"{prefix}{customer.id:06d}{''.join(secrets.choice(RUM_ALPHABET) for _ in range(10))}"
 
 
-def current(customer):
+def current(customer: Customer) -> Mandate | None:
     """The customer's active mandate, else their draft, else None."""
     rows = list(
         Mandate.select()
@@ -94,7 +94,7 @@ def current(customer):
     return (active or rows or [None])[0]
 
 
-def history(customer):
+def history(customer: Customer) -> list[Mandate]:
     return list(
         Mandate.select()
         .where((Mandate.customer == customer) & Mandate.status.in_(["revoked", "lapsed", "suspended"]))
@@ -102,7 +102,7 @@ def history(customer):
     )
 
 
-def open_for(port, customer):
+def open_for(port: Port, customer: Customer) -> Mandate:
     """The mandate to show: the active one, the draft, or a new draft prefilled from the customer record.
 
     A draft keeps its RUM until it is signed; a revoked or lapsed mandate is never reopened.
@@ -128,7 +128,9 @@ def open_for(port, customer):
     raise MandateError("Impossible d'attribuer une référence de mandat ; réessayez.")
 
 
-def save_details(mandate, debtor_name, street, postcode, town, country, iban, bic):
+def save_details(
+    mandate: Mandate, debtor_name: str, street: str, postcode: str, town: str, country: str, iban: str, bic: str
+) -> Mandate:
     """Store the debtor's details on a draft; the IBAN and BIC are checked (BankDetailsError) before any write."""
     if mandate.status != MandateStatus.DRAFT:
         raise MandateError("Ce mandat est déjà signé : il ne peut plus être modifié.")
@@ -143,7 +145,7 @@ def save_details(mandate, debtor_name, street, postcode, town, country, iban, bi
     return mandate
 
 
-def is_complete(mandate):
+def is_complete(mandate: Mandate) -> bool:
     """The BIC may stay empty: the rulebook does not ask for it for an account in the EEA."""
     return bool(mandate.iban and mandate.debtor_name and mandate.street and mandate.town)
 
@@ -151,7 +153,7 @@ def is_complete(mandate):
 ACCOUNT_DECLARATION = "Je demande que les prochains prélèvements de ce mandat soient faits sur ce compte."
 
 
-def change_account(mandate, iban, bic, user, client):
+def change_account(mandate: Mandate, iban: str, bic: str, user: User, client: tuple[str, str]) -> Mandate:
     """The debtor moves the mandate to another account (same RUM); the change is evidence, and the next
     collection carries the original account (or SMNDA for another bank) as amendment information."""
     if mandate.status != "active":
@@ -170,7 +172,7 @@ def change_account(mandate, iban, bic, user, client):
     return Mandate.get_by_id(mandate.id)
 
 
-def text(mandate, port):
+def text(mandate: Mandate, port: Port) -> str:
     """The mandate's words as signed: its SHA-256 goes into the evidence."""
     lines = [
         "MANDAT DE PRELEVEMENT SEPA",
@@ -193,7 +195,7 @@ def text(mandate, port):
     return "\n".join(lines) + "\n"
 
 
-def sign(mandate, port, user, client, place=""):
+def sign(mandate: Mandate, port: Port, user: User, client: tuple[str, str], place: str = "") -> Mandate:
     """The boater's explicit act at `place` (the town they sign in): evidence, a sealed PDF kept by the port, and
     the mandate becomes active. Refused while the port's creditor details are incomplete: the office is told."""
 
@@ -294,7 +296,7 @@ def _tell_office(port, gaps, mandate):
         log.exception("office not told of mandate %s refused", mandate.rum)
 
 
-def revoke(mandate, port=None, user=None):
+def revoke(mandate: Mandate, port: Port | None = None, user: User | None = None) -> Mandate:
     """The boater withdraws the mandate: no further collection under this RUM; they get a mail saying so."""
     if mandate.status != "active":
         raise MandateError("Seul un mandat signé et actif peut être révoqué.")
@@ -325,7 +327,7 @@ def _acknowledge(mandate, port, to, subject, template, attachments=()):
         log.exception("mail %s for mandate %s not sent", template, mandate.rum)
 
 
-def months_before(day, months):
+def months_before(day: dt.date, months: int) -> dt.date:
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     month += 1
     for last in (31, 30, 29, 28):
@@ -335,7 +337,7 @@ def months_before(day, months):
             continue
 
 
-def lapse_dormant(today):
+def lapse_dormant(today: dt.date) -> list[str]:
     """Active mandates with no collection for 36 months (counted from signing when never used) lapse."""
     limit = months_before(today, LAPSE_MONTHS)
     dormant = [

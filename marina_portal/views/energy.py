@@ -12,7 +12,7 @@ from marina_portal.core.formats import paris_today
 from marina_portal.core.storage import absolute
 from marina_portal.energy import consumption, disputes
 from marina_portal.energy.meters import KINDS, UNITS
-from marina_portal.models import Consumption, MeterReading
+from marina_portal.models import Consumption, ConsumptionStatus, MeterReading
 from marina_portal.views.access import boater_required
 from marina_portal.views.forms import REQUIRED
 
@@ -47,7 +47,7 @@ def index():
 
 def _own_line(consumption_id):
     line = consumption.own_line(current_user.customer_id, consumption_id)
-    if line is None or line.status == "replaced":
+    if line is None or line.status == ConsumptionStatus.REPLACED:
         abort(404)
     return line
 

@@ -6,7 +6,16 @@ A night is named by its date (the visitor arrives that day, leaves the next morn
 
 import datetime as dt
 
-from marina_portal.models import Absence, BerthLetting, Contract, VisitorNight, VisitorStay, utcnow
+from marina_portal.models import (
+    Absence,
+    BerthLetting,
+    Contract,
+    ContractStatus,
+    VisitorNight,
+    VisitorStay,
+    VisitorStayStatus,
+    utcnow,
+)
 
 MAX_NIGHTS = 14
 BOOK_AHEAD_DAYS = 60
@@ -26,8 +35,8 @@ def taken_nights(berth_id, first, last, now=None):
             (VisitorNight.berth == berth_id)
             & VisitorNight.night.between(first, last)
             & (
-                VisitorStay.status.in_(("paid", "conflict"))
-                | ((VisitorStay.status == "held") & (VisitorStay.held_until > now))
+                VisitorStay.status.in_((VisitorStayStatus.PAID, VisitorStayStatus.CONFLICT))
+                | ((VisitorStay.status == VisitorStayStatus.HELD) & (VisitorStay.held_until > now))
             )
         )
     )
@@ -39,7 +48,7 @@ def _contracts(berth_id, first, last):
         Contract.select()
         .where(
             (Contract.berth == berth_id)
-            & (Contract.status != "cancelled")
+            & (Contract.status != ContractStatus.CANCELLED)
             & (Contract.starts_on <= last)
             & (Contract.ends_on >= first)
         )

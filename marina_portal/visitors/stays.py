@@ -20,7 +20,7 @@ from marina_portal.core.formats import euros, fr_date, metres, paris_today
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.refusals import Refusal
-from marina_portal.models import Berth, Customer, Invoice, Port, VisitorNight, VisitorStay, utcnow
+from marina_portal.models import Berth, Customer, Invoice, Port, VisitorNight, VisitorStay, VisitorStayStatus, utcnow
 from marina_portal.payments import operations
 from marina_portal.tariffs import grid
 from marina_portal.visitors import availability, credits, desk
@@ -171,12 +171,14 @@ def expire(berth_id, now=None):
     """Free the nights of holds past their time on this berth (their draft invoices stay, unpaid)."""
     now = now or utcnow()
     old = VisitorStay.select(VisitorStay.id).where(
-        (VisitorStay.berth == berth_id) & (VisitorStay.status == "held") & (VisitorStay.held_until <= now)
+        (VisitorStay.berth == berth_id)
+        & (VisitorStay.status == VisitorStayStatus.HELD)
+        & (VisitorStay.held_until <= now)
     )
     ids = [row.id for row in old]
     if ids:
         VisitorNight.delete().where(VisitorNight.stay.in_(ids)).execute()
-        VisitorStay.update(status="expired").where(VisitorStay.id.in_(ids)).execute()
+        VisitorStay.update(status=VisitorStayStatus.EXPIRED).where(VisitorStay.id.in_(ids)).execute()
 
 
 def pay(stay, ask):
@@ -193,12 +195,14 @@ def paid(attempt):
         return False
     with write_locked(Berth.select().where(Berth.id == stay.berth_id)):
         stay = VisitorStay.get_by_id(stay.id)
-        if stay.status == "expired" and not _take_back(stay):
-            VisitorStay.update(status="conflict", paid_at=utcnow()).where(VisitorStay.id == stay.id).execute()
+        if stay.status == VisitorStayStatus.EXPIRED and not _take_back(stay):
+            VisitorStay.update(status=VisitorStayStatus.CONFLICT, paid_at=utcnow()).where(
+                VisitorStay.id == stay.id
+            ).execute()
             audit.record(None, "visitor.conflict", ("visitor_stay", stay.id), None, {"attempt": attempt.reference})
             _tell_office(stay, "conflict")
             return True
-        VisitorStay.update(status="paid", paid_at=utcnow()).where(VisitorStay.id == stay.id).execute()
+        VisitorStay.update(status=VisitorStayStatus.PAID, paid_at=utcnow()).where(VisitorStay.id == stay.id).execute()
         audit.record(None, "visitor.paid", ("visitor_stay", stay.id), None, {"attempt": attempt.reference})
     invoice = _issue(stay)
     credits.from_stay(stay)

@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from marina_portal.core.formats import paris_today
 from marina_portal.einvoicing import ereporting, receiving, sending
-from marina_portal.einvoicing.channel import STATUSES
 from marina_portal.models import Customer, EinvoiceSubmission, IncomingInvoice
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
@@ -37,7 +36,6 @@ def _page(problem=None, status=200, month=None):
         held=_held_back(port, month),
         submissions=sending.submissions(port),
         to_correct=sending.to_correct(port),
-        statuses=STATUSES,
         periods=ereporting.PERIODS,
         port=port,
         problem=problem,
@@ -91,7 +89,6 @@ def einvoicing_submission(submission_id):
         submission=submission,
         doc=submission.invoice if submission.invoice_id else submission.credit_note,
         events=sending.history(submission),
-        statuses=STATUSES,
     )
 
 

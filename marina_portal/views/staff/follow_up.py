@@ -9,7 +9,7 @@ from marina_portal.models import Customer, Invoice, InvoiceReminder
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff.frame import bp, client_ip
+from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 # The invoice page includes staff/invoices/_follow_up.html, which asks for these.
 bp.add_app_template_global(follow_up.history, "follow_up_history")
@@ -90,10 +90,7 @@ def reminders_send():
 
 
 def _invoice_or_404(invoice_id):
-    invoice = Invoice.get_or_none((Invoice.id == invoice_id) & (Invoice.port == current_port()))
-    if invoice is None:
-        abort(404)
-    return invoice
+    return port_row_or_404(Invoice, invoice_id)
 
 
 @bp.route("/invoices/<int:invoice_id>/dispute", methods=["POST"])

@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, url_for
 
 from marina_portal.core import mail
+from marina_portal.models import MailStatus
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.staff.frame import bp
@@ -21,7 +22,7 @@ def resend_mail(mail_id):
         sent = mail.resend(mail_id)
         if sent is None:
             flash("Ce mail est déjà parti.", "error")
-        elif sent.status == "sent":
+        elif sent.status == MailStatus.SENT:
             flash(f"Mail renvoyé à {sent.to}.", "success")
         else:
             flash(f"Le mail à {sent.to} n'est pas encore parti : il sera réessayé ({sent.last_error}).", "error")

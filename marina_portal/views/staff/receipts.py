@@ -10,7 +10,7 @@ from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.receipts import pdf_response
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff.frame import bp, client_ip
+from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 
 def _deposit_page(problem=None, status=200):
@@ -47,7 +47,5 @@ def cheque_deposits():
 @bp.route("/cheque-deposits/<int:deposit_id>.pdf")
 @staff_required
 def cheque_deposit_pdf(deposit_id):
-    deposit = ChequeDeposit.get_or_none((ChequeDeposit.id == deposit_id) & (ChequeDeposit.port == current_port()))
-    if deposit is None:
-        abort(404)
+    deposit = port_row_or_404(ChequeDeposit, deposit_id)
     return pdf_response(receipts.deposit_pdf(deposit), f"bordereau-remise-{deposit.id}.pdf")

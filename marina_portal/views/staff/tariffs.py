@@ -14,7 +14,7 @@ from marina_portal.tariffs import grid, publishing
 from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff.frame import bp, client_ip
+from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -93,22 +93,11 @@ class RateForm(FlaskForm):
 
 
 def _tariff_or_404(tariff_id):
-    tariff = Tariff.get_or_none((Tariff.id == tariff_id) & (Tariff.port == current_port()))
-    if tariff is None:
-        abort(404)
-    return tariff
+    return port_row_or_404(Tariff, tariff_id)
 
 
 def _rate_or_404(rate_id):
-    rate = (
-        TariffRate.select(TariffRate, Tariff)
-        .join(Tariff)
-        .where((TariffRate.id == rate_id) & (Tariff.port == current_port()))
-        .first()
-    )
-    if rate is None:
-        abort(404)
-    return rate
+    return port_row_or_404(TariffRate, rate_id, TariffRate.select(TariffRate, Tariff).join(Tariff), Tariff.port)
 
 
 @bp.route("/tariffs", methods=["GET", "POST"])

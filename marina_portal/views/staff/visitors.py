@@ -15,8 +15,6 @@ from marina_portal.views.shell import current_port
 from marina_portal.views.staff.frame import bp, client_ip
 from marina_portal.visitors import desk, occupancy, qr
 
-STATES = {"held": "en paiement", "paid": "payée", "expired": "abandonnée", "conflict": "payée trop tard : à rembourser"}
-
 
 class GateCodeForm(FlaskForm):
     gate_code = StringField("Code d'accès (portail, sanitaires)", validators=[Length(max=20)])
@@ -40,7 +38,7 @@ def visitor_desk():
     recent = list(
         VisitorStay.select().where(VisitorStay.port == port).order_by(VisitorStay.created_at.desc()).limit(50)
     )
-    return render_template("staff/visitors/index.html", form=form, problem=problem, stays=recent, states=STATES), (
+    return render_template("staff/visitors/index.html", form=form, problem=problem, stays=recent), (
         422 if problem or form.errors else 200
     )
 

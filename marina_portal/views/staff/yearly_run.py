@@ -10,7 +10,7 @@ from marina_portal.views.access import staff_required
 from marina_portal.views.forms import EmptyForm
 from marina_portal.views.htmx import is_fragment_request
 from marina_portal.views.shell import current_port
-from marina_portal.views.staff.frame import bp, client_ip
+from marina_portal.views.staff.frame import bp, client_ip, port_row_or_404
 
 
 def _year():
@@ -81,8 +81,6 @@ def yearly_run_invoice():
 @bp.route("/yearly-run/runs/<int:run_id>")
 @staff_required
 def yearly_run_progress(run_id):
-    run = BillingRun.get_or_none((BillingRun.id == run_id) & (BillingRun.port == current_port()))
-    if run is None:
-        abort(404)
+    run = port_row_or_404(BillingRun, run_id)
     template = "staff/yearly_run/_progress.html" if is_fragment_request() else "staff/yearly_run/progress.html"
     return render_template(template, run=run)
