@@ -2,6 +2,7 @@
 the CLI's settings and database, gunicorn's access log behind the proxy."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -52,8 +53,12 @@ def test_customer_search_ignores_case_and_accents(app, typed):
 def test_every_command_says_which_database_it_uses(app, runner):
     result = runner.invoke(args=["init-db"])
     assert result.exit_code == 0
-    assert f"Base de données : {app.config['DATABASE']}" in result.stderr
+    url = app.config["DATABASE"]
+    shown = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:…@", url)  # a server URL's password is never printed
+    assert f"Base de données : {shown}" in result.stderr
     assert "Base de données :" not in result.stdout
+    if shown != url:
+        assert ":" + url.split("@")[0].rsplit(":", 1)[1] + "@" not in result.stderr
 
 
 def test_the_cli_reads_the_environment_file_systemd_gives_gunicorn(tmp_path, monkeypatch):
