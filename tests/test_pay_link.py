@@ -145,3 +145,32 @@ def test_mails_of_a_boater_with_a_mandate_carry_no_pay_link(app, mailbox):
         text = re.sub(r"\s+", " ", mailbox.text(mail))
         assert "/payment/link/" not in text and "carte bancaire" not in text
         assert "sera prélevée sur votre compte au prochain prélèvement" in text
+
+
+def test_the_debit_plans_of_a_mailing_chunk_are_read_in_two_queries(app):
+    """The yearly run mails thousands of boaters: who pays by direct debit is read once per chunk, not per mail."""
+    import logging
+
+    from test_invoice_list import QueryCounter
+
+    from marina_portal.models import Customer
+    from marina_portal.sepa import planned
+
+    _give_mandate(app)
+    with app.app_context():
+        ids = [c.id for c in Customer.select(Customer.id)]
+        logger, counter = logging.getLogger("peewee"), QueryCounter()
+        level = logger.level
+        logger.addHandler(counter)
+        logger.setLevel(logging.DEBUG)
+        try:
+            plans = planned.for_customers(ids)
+        finally:
+            logger.removeHandler(counter)
+            logger.setLevel(level)
+        assert counter.count == 2 and len(ids) > 1
+        for customer_id in ids:
+            one = planned.for_customer(customer_id)
+            assert (plans[customer_id].active, plans[customer_id].dates) == (one.active, one.dates)
+        assert [c for c in ids if plans[c].active] == [Invoice.get(Invoice.number.endswith("02135")).customer_id]
+        database.close()

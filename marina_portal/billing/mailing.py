@@ -21,16 +21,18 @@ def address_of(customer):
     return (getattr(customer, "billing_email", None) or customer.email or "").strip()
 
 
-def _how_to_pay(invoice):
-    """The template fields on paying: the pay link, or `by_debit` (and `debit_date`, None until the batch is out)."""
-    plan = planned.for_customer(invoice.customer_id)
+def _how_to_pay(invoice, plan=None):
+    """The template fields on paying: the pay link, or `by_debit` (and `debit_date`, None until the batch is out).
+    `plan`, the customer's sepa.planned.DebitPlan when the caller read it for many invoices at once."""
+    plan = plan or planned.for_customer(invoice.customer_id)
     if plan.collects(invoice):
         return {"pay_url": None, "by_debit": True, "debit_date": plan.date_for(invoice)}
     return {"pay_url": pay_links.url(invoice), "by_debit": False, "debit_date": None}
 
 
-def invoice_available(invoice):
-    """« Votre facture est disponible », with the link that pays it, rendered; None when the boater has no address."""
+def invoice_available(invoice, plan=None):
+    """« Votre facture est disponible », with the link that pays it, rendered; None when the boater has no address.
+    `plan`: see _how_to_pay."""
     to = address_of(invoice.customer)
     if not to:
         return None
@@ -43,7 +45,7 @@ def invoice_available(invoice):
             port=invoice.port,
             customer=invoice.customer,
             invoice=invoice,
-            **_how_to_pay(invoice),
+            **_how_to_pay(invoice, plan),
             instalments=schedules.instalments(invoice) if schedules.in_instalments(invoice) else [],
         )
     return {"to": to, "subject": subject, "text": text, "html": html, "recipient": invoice.id}

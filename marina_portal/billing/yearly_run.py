@@ -38,6 +38,7 @@ from marina_portal.models import (
     YearlyInvoice,
     utcnow,
 )
+from marina_portal.sepa import planned
 from marina_portal.tariffs import grid
 
 log = logging.getLogger(__name__)
@@ -373,10 +374,12 @@ def _mail(invoice_ids):
         .join(Port)
         .where(Invoice.id.in_(invoice_ids))
     )
+    invoices = list(invoices)
+    plans = planned.for_customers([i.customer_id for i in invoices])  # who pays by direct debit: two queries
     messages, mailed = [], []
     with request_context():  # one for the chunk: every pay link is built from BASE_URL
-        for invoice in list(invoices):
-            message = mailing.invoice_available(invoice)
+        for invoice in invoices:
+            message = mailing.invoice_available(invoice, plans[invoice.customer_id])
             if message is not None:
                 messages.append(message)
                 mailed.append(invoice.id)

@@ -29,13 +29,27 @@ class DebitPlan:
 
 def for_customer(customer_id):
     """The customer's DebitPlan, in two queries whatever the number of invoices."""
-    active = Mandate.select().where((Mandate.customer == customer_id) & (Mandate.status == "active")).exists()
+    return for_customers([customer_id])[customer_id]
+
+
+def for_customers(customer_ids):
+    """{customer id: DebitPlan} for many customers (a mailing's chunk), in two queries whatever their number."""
+    ids = list(set(customer_ids))
+    active = {
+        c
+        for (c,) in Mandate.select(Mandate.customer)
+        .where(Mandate.customer.in_(ids) & (Mandate.status == "active"))
+        .tuples()
+    }
     pending = (
-        DirectDebit.select(DirectDebit.invoice, DirectDebitBatch.collection_date)
+        DirectDebit.select(Invoice.customer, DirectDebit.invoice, DirectDebitBatch.collection_date)
         .join(DirectDebitBatch)
         .switch(DirectDebit)
         .join(Invoice)
-        .where((Invoice.customer == customer_id) & (DirectDebit.status == "pending"))
+        .where(Invoice.customer.in_(ids) & (DirectDebit.status == "pending"))
         .tuples()
     )
-    return DebitPlan(active=active, dates=dict(pending))
+    plans = {c: DebitPlan(active=c in active) for c in ids}
+    for customer_id, invoice_id, collection_date in pending:
+        plans[customer_id].dates[invoice_id] = collection_date
+    return plans
