@@ -228,7 +228,15 @@ def pdf_rendered_once_per_html():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdf, "html_to_pdf", once)
-        yield
+        yield real
+
+
+@pytest.fixture
+def pdf_rendered_every_time(monkeypatch, pdf_rendered_once_per_html):
+    """WeasyPrint itself for each render: for the tests of that very rule (same facts, same bytes)."""
+    from marina_portal.core import pdf
+
+    monkeypatch.setattr(pdf, "html_to_pdf", pdf_rendered_once_per_html)
 
 
 @functools.cache

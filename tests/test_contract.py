@@ -81,7 +81,7 @@ def test_contract_page_shows_the_facts_a_pdf_link_and_the_sign_button(client, au
     assert "MISTRAL" not in html  # Sophie's contract is not Jean's business
 
 
-def test_pdf_text_holds_name_berth_boat_price_and_terms_version(app, client, auth):
+def test_pdf_text_holds_name_berth_boat_price_and_terms_version(app, client, auth, pdf_rendered_every_time):
     auth.boater()
     cid = contract_id(app)
     response = client.get(f"/contract/{cid}/pdf")

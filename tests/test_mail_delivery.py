@@ -181,13 +181,10 @@ def test_the_final_dot_is_not_held_back_by_nagle(app, mailbox):
         try:
             connection = sender._open()
             assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
-            started = time.monotonic()
             for n in range(20):
                 row = QueuedMail(to=f"p{n}@example.com", subject="Essai", text="Bonjour", html="", attachments="[]")
                 sender.send(row, claim=lambda: None)
-            elapsed = time.monotonic() - started
         finally:
             sender.close()
         database.close()
-    assert len(mailbox.wait_for(20)) == 20
-    assert elapsed < 20 * 0.040, f"20 mails took {elapsed:.2f} s"
+    assert len(mailbox.wait_for(20)) == 20  # sent whole over the one connection (the time is make bench's)

@@ -171,7 +171,9 @@ def test_an_invoice_is_an_archivable_pdf_a_3b(app, client, auth):
     assert_fonts_embedded(data)
 
 
-def test_the_same_contract_facts_give_the_same_bytes_and_the_pdf_a_keeps_the_cache(app, client, auth):
+def test_the_same_contract_facts_give_the_same_bytes_and_the_pdf_a_keeps_the_cache(
+    app, client, auth, pdf_rendered_every_time
+):
     auth.boater()
     invoice, cid = ids(app)
     assert client.get(f"/contract/{cid}/pdf").data == client.get(f"/contract/{cid}/pdf").data
