@@ -462,3 +462,32 @@ def test_the_platform_sandbox_is_off_when_the_real_folder_is_named_and_never_in_
         app = make_app(**GOOD, **{setting: True})
         with pytest.raises(NotReadyForProduction, match="bac à sable de facturation électronique"):
             check(app)
+
+
+def test_the_held_back_list_runs_the_same_queries_for_one_document_or_ten(app):
+    import logging
+
+    from test_invoice_list import QueryCounter
+
+    def queries():
+        logger, counter = logging.getLogger("peewee"), QueryCounter()
+        level = logger.level
+        logger.addHandler(counter)
+        logger.setLevel(logging.DEBUG)
+        try:
+            held = sending.held_back(Port.current(), MONTH)
+        finally:
+            logger.removeHandler(counter)
+            logger.setLevel(level)
+        return len(held), counter.count
+
+    with app.app_context():
+        customer = business("C0001")
+        port = Port.current()
+        Invoice.create(port=port, customer=customer, number="IMP-0001", issued_on=ON, total_cents=100)
+        one = queries()
+        for n in range(2, 11):
+            Invoice.create(port=port, customer=customer, number=f"IMP-{n:04d}", issued_on=ON, total_cents=100)
+        ten = queries()
+        database.close()
+    assert (one[0], ten[0]) == (1, 10) and one[1] == ten[1]

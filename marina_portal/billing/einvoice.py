@@ -229,11 +229,28 @@ def _document(kind, number, issued_on, port, customer, lines, paid_cents, label,
     return data
 
 
+def why_no_xml(port, has_lines):
+    """Why a document of `port` carries no Factur-X XML (French words), or "" when it does: the seller's legal
+    identity must be complete and the document must have lines (an invoice imported as totals has none)."""
+    missing = legal.missing_identity(port)
+    if missing:
+        return (
+            f"Sans Factur-X : l'identité légale du port est incomplète (manque {', '.join(missing)}) ; "
+            "complétez-la dans Paramètres."
+        )
+    if not has_lines:
+        return (
+            "Sans Factur-X : document importé en totaux, sans lignes ni ventilation de TVA ; "
+            "à transmettre par un autre moyen."
+        )
+    return ""
+
+
 def invoice_data(invoice, lines, payments):
     """The business terms of an issued invoice; None for a draft, an invoice without lines, or a port without
     its legal identity."""
     port, customer = invoice.port, invoice.customer
-    if invoice.is_draft or not lines or legal.missing_identity(port):
+    if invoice.is_draft or why_no_xml(port, bool(lines)):
         return None
     paid = sum(p.amount_cents for p in payments if p.method not in PAYMENT_NOT_IN_PREPAID)
     contract = invoice.contract if invoice.contract_id else None
@@ -260,7 +277,7 @@ def invoice_data(invoice, lines, payments):
 
 def credit_note_data(note, lines):
     """The business terms of a credit note: type 381, the invoice it corrects (BG-3), nothing left to pay."""
-    if not lines or legal.missing_identity(note.port):
+    if why_no_xml(note.port, bool(lines)):
         return None
     invoice = note.invoice
     data = _document(

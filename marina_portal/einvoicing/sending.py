@@ -12,7 +12,8 @@ from peewee import JOIN
 from stdnum.fr import siret as siret_number
 
 from marina_portal import einvoicing
-from marina_portal.billing import legal, statement
+from marina_portal.billing import statement
+from marina_portal.billing.einvoice import why_no_xml
 from marina_portal.core.db import database
 from marina_portal.core.refusals import Refusal
 from marina_portal.einvoicing import platform_sandbox, sandbox
@@ -107,33 +108,29 @@ def _outgoing(port, document, kind, public):
     )
 
 
+def _with_lines(kind, ids):
+    """The ids among `ids` of invoices (or credit notes) that have lines: one query."""
+    line, parent = (
+        (CreditNoteLine, CreditNoteLine.credit_note) if kind == "credit_note" else (InvoiceLine, InvoiceLine.invoice)
+    )
+    return {i for (i,) in line.select(parent).where(parent.in_(list(ids))).distinct().tuples()} if ids else set()
+
+
 def not_an_einvoice(port, document, kind):
-    """Why the document's PDF would carry no Factur-X XML (French words), or "" when it does: a platform takes
-    only e-invoices, so such a document is held back and listed for staff rather than deposited."""
-    missing = legal.missing_identity(port)
-    if missing:
-        return (
-            f"Sans Factur-X : l'identité légale du port est incomplète (manque {', '.join(missing)}) ; "
-            "complétez-la dans Paramètres."
-        )
-    if kind == "credit_note":
-        has_lines = CreditNoteLine.select().where(CreditNoteLine.credit_note == document.id).exists()
-    else:
-        has_lines = InvoiceLine.select().where(InvoiceLine.invoice == document.id).exists()
-    if not has_lines:
-        return (
-            "Sans Factur-X : document importé en totaux, sans lignes ni ventilation de TVA ; "
-            "à transmettre par un autre moyen."
-        )
-    return ""
+    """Why the document's PDF would carry no Factur-X XML (einvoice.why_no_xml), or "" when it does: a platform
+    takes only e-invoices, so such a document is held back and listed for staff rather than deposited."""
+    return why_no_xml(port, document.id in _with_lines(kind, [document.id]))
 
 
 def held_back(port, month):
-    """The month's business documents not sent because they cannot be e-invoices: [(kind, document, reason)]."""
+    """The month's business documents not sent because they cannot be e-invoices: [(kind, document, reason)],
+    in three queries whatever their number."""
     start, end = month_bounds(month)
-    invoices, notes = to_send(port, start, end)
-    found = [("invoice", d, not_an_einvoice(port, d, "invoice")) for d in invoices]
-    found += [("credit_note", d, not_an_einvoice(port, d, "credit_note")) for d in notes]
+    found = []
+    for kind, documents in zip(("invoice", "credit_note"), to_send(port, start, end)):
+        documents = list(documents)
+        with_lines = _with_lines(kind, [d.id for d in documents])
+        found += [(kind, d, why_no_xml(port, d.id in with_lines)) for d in documents]
     return [row for row in found if row[2]]
 
 
