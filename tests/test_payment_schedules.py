@@ -1,6 +1,7 @@
 """Payment schedules' arithmetic: instalment dates a month apart from the due date, amounts in whole cents that
 add up to the invoice, what is owed on a day and what a card payment settles."""
 
+import calendar
 import datetime as dt
 from types import SimpleNamespace
 
@@ -37,7 +38,8 @@ def test_instalments_add_up_to_the_total_a_month_apart(total, first, count):
     for before, after in zip(parts, parts[1:]):
         months = (after.due_on.year - before.due_on.year) * 12 + after.due_on.month - before.due_on.month
         assert months == 1
-        assert after.due_on.day == min(first.day, after.due_on.day)
+        month_end = calendar.monthrange(after.due_on.year, after.due_on.month)[1]
+        assert after.due_on.day == min(first.day, month_end)  # the first's day, or the month's last when shorter
 
 
 def test_a_due_date_on_the_31st_falls_on_each_month_s_last_day():

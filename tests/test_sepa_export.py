@@ -8,7 +8,7 @@ import sepaxml
 from lxml import etree
 
 from marina_portal.core.db import database
-from marina_portal.core.formats import paris_today
+from marina_portal.core.formats import add_months, paris_today
 from marina_portal.models import Customer, DirectDebit, Invoice, Mandate, Port, utcnow
 from marina_portal.sepa import collection, mandates
 
@@ -227,9 +227,10 @@ def test_settle_and_lapse_upkeep(app):
 
 
 def test_months_before_handles_month_ends():
-    assert mandates.months_before(dt.date(2026, 2, 28), 36) == dt.date(2023, 2, 28)
-    assert mandates.months_before(dt.date(2027, 3, 31), 1) == dt.date(2027, 2, 28)
-    assert mandates.months_before(dt.date(2026, 1, 15), 36) == dt.date(2023, 1, 15)
+    assert add_months(dt.date(2026, 2, 28), -36) == dt.date(2023, 2, 28)
+    assert add_months(dt.date(2027, 3, 31), -1) == dt.date(2027, 2, 28)
+    assert add_months(dt.date(2026, 1, 15), -36) == dt.date(2023, 1, 15)
+    assert add_months(dt.date(2024, 3, 31), -1) == dt.date(2024, 2, 29)
 
 
 def test_the_exported_file_is_kept_with_the_batch(app, runner, tmp_path):

@@ -120,3 +120,24 @@ def test_staff_choose_a_payment_schedule_per_contract(app, client, staff, form_p
     assert client.post(url, data={"payment_schedule": "once"}).status_code in (303, 400)  # no CSRF token: no change
     with app.app_context():
         assert Contract.get_by_id(contract.id).payment_schedule == "debit_10"
+
+
+def test_a_cancelled_contract_keeps_its_payment_schedule(app, client, staff, form_post):
+    with app.app_context():
+        contract = Contract.get(Contract.number == f"{YEAR}-0042")
+        Contract.update(status="cancelled").where(Contract.id == contract.id).execute()
+    url = f"/staff/contracts/{contract.id}/payment-schedule"
+    response = form_post(f"/staff/customers/{contract.customer_id}", url, payment_schedule="debit_3")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ce contrat est annulé : son échéancier ne se modifie plus." in page
+    with app.app_context():
+        assert Contract.get_by_id(contract.id).payment_schedule == "once"
+    assert (
+        form_post(
+            f"/staff/customers/{contract.customer_id}",
+            "/staff/contracts/999999/payment-schedule",
+            payment_schedule="debit_3",
+        ).status_code
+        == 404
+    )

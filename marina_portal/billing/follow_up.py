@@ -146,9 +146,8 @@ def due(port, today):
 
 
 def _late_since(invoice):
-    """The due date of what is left to pay: the invoice's, or that of its first instalment not paid."""
-    if not schedules.in_instalments(invoice):
-        return invoice.due_on
+    """The due date of what is left to pay: that of its first instalment not paid (the invoice's own when paid
+    at once)."""
     unpaid = schedules.first_unpaid(invoice)
     return unpaid.due_on if unpaid is not None else invoice.due_on
 

@@ -46,7 +46,7 @@ def invoice_available(invoice, plan=None):
             customer=invoice.customer,
             invoice=invoice,
             **_how_to_pay(invoice, plan),
-            instalments=schedules.instalments(invoice) if schedules.in_instalments(invoice) else [],
+            instalments=schedules.shown(invoice),
         )
     return {"to": to, "subject": subject, "text": text, "html": html, "recipient": invoice.id}
 

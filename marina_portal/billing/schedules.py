@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from peewee import Case
 
-from marina_portal.core.formats import euros, fr_date
+from marina_portal.core.formats import add_months, euros, fr_date
 from marina_portal.models import PaymentSchedule
 
 COUNTS = {
@@ -44,22 +44,13 @@ def by_card(invoice):
     return invoice.payment_schedule in BY_CARD
 
 
-def add_months(day, months):
-    """The same day `months` later, or that month's last day when it is shorter."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def latest_start(day, months):
     """The latest first due date whose instalment `months` later falls on or before `day` (add_months only grows
     with its start, so "instalment n is due by `day`" is "due date <= latest_start(day, n)": a plain comparison)."""
-    month_index = day.year * 12 + day.month - 1 - months
-    year, month = month_index // 12, month_index % 12 + 1
-    last = calendar.monthrange(year, month)[1]
-    if day.day == calendar.monthrange(day.year, day.month)[1]:
-        return dt.date(year, month, last)
-    return dt.date(year, month, min(day.day, last))
+    start = add_months(day, -months)
+    if day.day == calendar.monthrange(day.year, day.month)[1]:  # a month's end is reached from any later day
+        return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    return start
 
 
 def fallen_due_sql(day, due_on, total_cents, schedule):
@@ -89,6 +80,22 @@ def instalments(invoice):
     return split(invoice.total_cents, first, COUNTS.get(invoice.payment_schedule, 1))
 
 
+def shown(invoice):
+    """The instalments to show beside an invoice (pages, mail, PDF): none for an invoice paid at once."""
+    return instalments(invoice) if in_instalments(invoice) else []
+
+
+def _unpaid_reach(invoice):
+    """The first instalment not covered by what is paid, with what all instalments up to it add up to;
+    (None, total) when all are covered."""
+    paid, reached = getattr(invoice, "paid_cents", 0), 0
+    for instalment in instalments(invoice):
+        reached += instalment.amount_cents
+        if reached > paid:
+            return instalment, reached
+    return None, reached
+
+
 def fallen_due(invoice, day):
     """What the instalments due on or before `day` add up to."""
     return sum(i.amount_cents for i in instalments(invoice) if i.due_on <= day)
@@ -108,12 +115,10 @@ def to_pay_now(invoice, day):
     owed = owed_by(invoice, day)
     if owed:
         return owed
-    paid, reached = getattr(invoice, "paid_cents", 0), 0
-    for instalment in instalments(invoice):
-        reached += instalment.amount_cents
-        if reached > paid:
-            return max(0, min(invoice.balance_cents, reached - paid))
-    return max(0, invoice.balance_cents)
+    unpaid, reached = _unpaid_reach(invoice)
+    if unpaid is None:
+        return max(0, invoice.balance_cents)
+    return max(0, min(invoice.balance_cents, reached - getattr(invoice, "paid_cents", 0)))
 
 
 def reference(invoice, day):
@@ -127,12 +132,7 @@ def reference(invoice, day):
 
 def first_unpaid(invoice):
     """The earliest instalment not yet covered by what is paid, or None when all are."""
-    paid, reached = getattr(invoice, "paid_cents", 0), 0
-    for instalment in instalments(invoice):
-        reached += instalment.amount_cents
-        if reached > paid:
-            return instalment
-    return None
+    return _unpaid_reach(invoice)[0]
 
 
 def payment_terms(invoice):

@@ -62,7 +62,7 @@ def statement(customer_id):
     invoices = list(_STATEMENT(int(customer_id), utcnow() - dt.timedelta(hours=1)))
     today = paris_today()
     for invoice in invoices:  # computed, no query: the schedule of an invoice paid in instalments, what is asked now
-        invoice.instalments = schedules.instalments(invoice) if schedules.in_instalments(invoice) else []
+        invoice.instalments = schedules.shown(invoice)
         invoice.to_pay_cents = schedules.to_pay_now(invoice, today)
     return Statement(
         invoices=invoices,
@@ -114,7 +114,7 @@ def invoice_pdf(invoice_id):
         payments=payments,
         credit_notes=list(invoice.credit_notes.order_by(CreditNote.issued_on, CreditNote.id)),
         payment_mentions=legal.payment_mentions(port, customer),
-        instalments=schedules.instalments(invoice) if schedules.in_instalments(invoice) else [],
+        instalments=schedules.shown(invoice),
         by_debit=schedules.by_debit(invoice),
         methods=METHOD_LABELS,
         **_amounts(lines, invoice.total_cents, port),

@@ -1,5 +1,6 @@
 """French display and parsing of money (integer cents) and of UTC times shown in Europe/Paris."""
 
+import calendar
 import datetime as dt
 import re
 import unicodedata
@@ -113,6 +114,13 @@ def parse_french_date(text: str | None) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (or earlier, when negative), or that month's last day when it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def to_paris(moment: dt.datetime | None) -> dt.datetime | None:

@@ -8,7 +8,7 @@ from flask import current_app
 from peewee import IntegrityError
 
 from marina_portal.core.db import database
-from marina_portal.core.formats import fr_date
+from marina_portal.core.formats import add_months, fr_date
 from marina_portal.core.i18n import N_
 from marina_portal.core.mail import send_email
 from marina_portal.core.pdf import render_pdf
@@ -327,19 +327,9 @@ def _acknowledge(mandate, port, to, subject, template, attachments=()):
         log.exception("mail %s for mandate %s not sent", template, mandate.rum)
 
 
-def months_before(day: dt.date, months: int) -> dt.date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-
-
 def lapse_dormant(today: dt.date) -> list[str]:
     """Active mandates with no collection for 36 months (counted from signing when never used) lapse."""
-    limit = months_before(today, LAPSE_MONTHS)
+    limit = add_months(today, -LAPSE_MONTHS)
     dormant = [
         m
         for m in Mandate.select().where(Mandate.status == MandateStatus.ACTIVE)

@@ -118,11 +118,7 @@ def confirm(invoice_id):
 
 def _amount_asked(invoice):
     """What the bank will be asked for (the balance, or the instalments due) and the schedule to show."""
-    in_instalments = schedules.in_instalments(invoice)
-    return {
-        "amount_cents": schedules.to_pay_now(invoice, paris_today()),
-        "instalments": schedules.instalments(invoice) if in_instalments else [],
-    }
+    return {"amount_cents": schedules.to_pay_now(invoice, paris_today()), "instalments": schedules.shown(invoice)}
 
 
 LINK_ATTEMPTS = "pay_link_attempts"  # in the session: payments started from a pay link, for the return page

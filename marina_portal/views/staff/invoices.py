@@ -202,7 +202,7 @@ def render_invoice(
         credit_problem=credit_problem,
         empty_form=EmptyForm(),
         missing=legal.missing_identity(invoice.port) if invoice.is_draft else [],
-        instalments=schedules.instalments(invoice) if schedules.in_instalments(invoice) else [],
+        instalments=schedules.shown(invoice),
         owed_today=schedules.owed_by(invoice, paris_today()),
     ), status
 
