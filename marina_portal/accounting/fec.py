@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN, fn
 
 from marina_portal.accounting.chart import Chart
-from marina_portal.core.formats import to_paris
+from marina_portal.core.formats import paris_date
 from marina_portal.models import (
     Berth,
     ChequeDeposit,
@@ -92,10 +92,6 @@ def _aux(code, customer_id, last_name, first_name, company_name=""):
     return (code or f"C{customer_id:06d}", name)
 
 
-def _local_date(moment):
-    return to_paris(moment).date() if moment else None
-
-
 def _visitor_sales(port, start, end):
     """{invoice id: (day paid, stay id)} of the visitors' stays paid in the period (Paris days)."""
     utc_from = dt.datetime.combine(start, dt.time()) - dt.timedelta(days=1)
@@ -111,7 +107,7 @@ def _visitor_sales(port, start, end):
         )
         .tuples()
     ):
-        day = _local_date(paid_at)
+        day = paris_date(paid_at)
         if start <= day <= end:
             found[invoice_id] = (day, stay_id)
     return found
@@ -122,7 +118,7 @@ def _sales_entries(port, start, end, chart):
     rate (three queries each)."""
     visitors = _visitor_sales(port, start, end)
     paid_stays = VisitorStay.select(VisitorStay.invoice).where(
-        (VisitorStay.status == VisitorStayStatus.PAID) & VisitorStay.invoice.is_null(False)
+        (VisitorStay.port == port) & (VisitorStay.status == VisitorStayStatus.PAID) & VisitorStay.invoice.is_null(False)
     )
     issued = (
         (Invoice.status == InvoiceStatus.ISSUED)
@@ -159,7 +155,7 @@ def _sales_entries(port, start, end, chart):
         day, stay_id = visitors.get(invoice_id, (issued_on, None))
         piece = number or f"ESCALE-{stay_id}"
         label = f"Facture {number}" if number else f"Escale {stay_id} payée (facture à émettre)"
-        entry = Entry("VE", day, piece, label, _local_date(issued_at or created_at) or day, (0, invoice_id))
+        entry = Entry("VE", day, piece, label, paris_date(issued_at or created_at) or day, (0, invoice_id))
         aux = _aux(code, cid, last, first, company)
         entry.add(customers_account, debit=total, aux=aux)
         _credit_sales(entry, chart, category, by_rate.get(invoice_id, []), total, credit=True)
@@ -210,7 +206,7 @@ def _sales_entries(port, start, end, chart):
             issued_on,
             number,
             f"Avoir {number} sur facture {invoice_number}",
-            _local_date(issued_at) or issued_on,
+            paris_date(issued_at) or issued_on,
             (1, note_id),
         )
         entry.add(customers_account, credit=total, aux=_aux(code, cid, last, first, company))
@@ -293,12 +289,12 @@ def _payment_entries(port, start, end, chart):
                 received_on,
                 piece,
                 f"{words} facture {number} {reference}".strip(),
-                _local_date(created_at) or received_on,
+                paris_date(created_at) or received_on,
                 (2, pid),
             )
             _move(entry, account, customers_account, amount, aux)
             yield entry
-        cancelled_on = _local_date(cancelled_at)
+        cancelled_on = paris_date(cancelled_at)
         if cancelled_on and start <= cancelled_on <= end:
             entry = Entry(
                 journal, cancelled_on, piece, f"Annulation {words.lower()} facture {number}", cancelled_on, (3, pid)
@@ -326,7 +322,7 @@ def _deposit_entries(port, start, end, chart):
             deposit.deposited_on,
             f"REM{deposit.id:06d}",
             f"Remise de chèques n° {deposit.id}",
-            _local_date(deposit.created_at) or deposit.deposited_on,
+            paris_date(deposit.created_at) or deposit.deposited_on,
             (4, deposit.id),
         )
         entry.add(chart.get("bank"), debit=deposit.total_cents)

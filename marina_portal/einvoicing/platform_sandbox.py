@@ -9,6 +9,8 @@ directory of SIRENs) is « recue »; anything else is « rejetee » with the rea
 import json
 import os
 
+from stdnum.fr import siren
+
 from marina_portal.einvoicing.channel import archive, write_atomically
 from marina_portal.einvoicing.chorus_pro import answer_time
 from marina_portal.einvoicing.file_drop import folder_of
@@ -25,7 +27,7 @@ def verdict(data):
         return EinvoiceStatus.REJECTED, f"Facture électronique invalide : {read}"
     if not read["number"] or read["total_cents"] is None:
         return EinvoiceStatus.REJECTED, "Facture électronique invalide : numéro (BT-1) ou total TTC (BT-112) absent."
-    if not any(len(i) == 9 and i.isdigit() for i in read["buyer_ids"]):
+    if not any(siren.is_valid(i) for i in read["buyer_ids"]):
         return EinvoiceStatus.REJECTED, "Destinataire introuvable dans l'annuaire : SIREN de l'acheteur (BT-47) absent."
     return EinvoiceStatus.RECEIVED, ""
 
